@@ -1,0 +1,150 @@
+// Read-only view of kernel BTF (/sys/kernel/btf/vmlinux), mmap'ed and indexed
+// lazily. libbpf's btf__load_vmlinux_btf takes ~34 ms here (it copies and validates
+// 5.5 MB); the compiler only needs a few lookups per program, so this reader maps
+// the file (~1 ms) and indexes type offsets on first use.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/result.h"
+
+namespace sonde::kernel {
+
+enum class TypeKind : uint8_t {
+  kVoid,  // type id 0
+  kInt,
+  kPointer,
+  kArray,
+  kStruct,
+  kUnion,
+  kEnum,  // ENUM and ENUM64
+  kForward,
+  kTypedef,
+  kVolatile,
+  kConst,
+  kRestrict,
+  kFunction,       // FUNC: name -> FUNC_PROTO
+  kFunctionProto,  // FUNC_PROTO
+  kVariable,
+  kDataSection,
+  kFloat,
+  kDeclTag,
+  kTypeTag,
+  kUnknown,
+};
+
+struct Member {
+  std::string_view name;
+  uint32_t type = 0;
+  uint32_t bit_offset = 0;
+  uint32_t bitfield_size = 0;  // 0 when not a bitfield
+};
+
+struct Param {
+  std::string_view name;
+  uint32_t type = 0;
+};
+
+struct EnumValue {
+  std::string_view name;
+  int64_t value = 0;
+};
+
+// One type, decoded. Fields are meaningful per kind.
+struct Type {
+  uint32_t id = 0;
+  TypeKind kind = TypeKind::kVoid;
+  std::string_view name;
+  uint32_t size = 0;       // int/struct/union/enum/float
+  uint32_t ref = 0;        // pointer/typedef/modifier target, FUNC's proto, array element
+  uint32_t nelems = 0;     // array
+  bool is_signed = false;  // int and enum
+  bool is_char = false;    // int
+  bool is_bool = false;    // int
+  uint32_t int_bits = 0;   // int
+};
+
+struct EnumConstant {
+  uint32_t enum_type = 0;       // id of the enum that declares it
+  std::string_view enum_name;   // may be empty for anonymous enums
+  int64_t value = 0;
+};
+
+class Btf {
+ public:
+  // Maps /sys/kernel/btf/vmlinux (or `path`).
+  static Result<std::shared_ptr<const Btf>> open(const std::string& path = "/sys/kernel/btf/vmlinux");
+  // From bytes in memory (tests, fuzzing).
+  static Result<std::shared_ptr<const Btf>> from_bytes(std::vector<uint8_t> bytes);
+  ~Btf();
+  Btf(const Btf&) = delete;
+  Btf& operator=(const Btf&) = delete;
+
+  uint32_t type_count() const;  // ids are 1..type_count()-1; 0 is void
+  Type type(uint32_t id) const;
+  std::vector<Member> members(uint32_t struct_id) const;
+  std::vector<Param> params(uint32_t func_proto_id) const;
+  std::vector<EnumValue> enum_values(uint32_t enum_id) const;
+
+  // Strips typedefs and const/volatile/restrict/type tags.
+  uint32_t resolve(uint32_t id) const;
+  // First type of the given kind and name, or nullopt. The name index is built on first use.
+  std::optional<uint32_t> find(std::string_view name, TypeKind kind) const;
+  // A named enumerator of any enum (TCP_ESTABLISHED).
+  std::optional<EnumConstant> find_enum_constant(std::string_view name) const;
+  // Every type name of the given kind starting with `prefix` (for listing and completion).
+  std::vector<std::string_view> names_with_prefix(TypeKind kind, std::string_view prefix) const;
+  // C spelling of a type, for messages ("struct task_struct *", "unsigned int").
+  std::string type_name(uint32_t id) const;
+  // Finds a member by name, looking through anonymous struct/union members; the bit
+  // offset is accumulated from the outer struct.
+  std::optional<Member> find_member(uint32_t struct_id, std::string_view name) const;
+
+  // The raw bytes (header + types + strings), for tests.
+  std::string_view raw() const;
+
+ private:
+  struct Impl;
+  explicit Btf(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Emits C declarations for just the kernel types a program uses, marked
+// preserve_access_index so clang records CO-RE relocations, and the same subset as
+// a small raw BTF blob with the running kernel's offsets: libbpf can relocate against
+// that instead of re-reading the whole vmlinux BTF at load.
+//
+// Struct and union names get `suffix` ("___s7"); libbpf ignores a `___suffix` when
+// matching, and a name unique per compile sidesteps the LLVM CO-RE cache bug in
+// shared/TOOLCHAIN.md.
+class TypeEmitter {
+ public:
+  TypeEmitter(std::shared_ptr<const Btf> btf, std::string suffix);
+  ~TypeEmitter();
+
+  // Records that the program reads `member` of the struct/union `struct_id` and returns
+  // the member's type id. The emitted struct holds only the recorded members.
+  // Nested anonymous members are flattened to what the C access `s->member` needs.
+  std::optional<uint32_t> use_member(uint32_t struct_id, std::string_view member);
+  // C spelling of a type usable in a declaration, declaring what it references:
+  // `c_type(ptr to task_struct)` -> "struct task_struct___s7 *". Function pointers
+  // and anything the program cannot use directly become "void *" or an integer of the
+  // same size.
+  std::string c_type(uint32_t type_id);
+  // C declaration of a variable of this type named `name` (arrays need the name inside).
+  std::string c_declaration(uint32_t type_id, std::string_view name);
+
+  std::string declarations() const;              // C text for everything used so far
+  std::vector<uint8_t> relocation_btf() const;  // raw BTF for the same subset
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sonde::kernel

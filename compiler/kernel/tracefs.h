@@ -1,0 +1,74 @@
+// Tracepoints as tracefs describes them: the list of events and each event's format
+// file (fields, offsets, sizes, C types, and the print format's symbolic value names).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "support/result.h"
+
+namespace sonde::kernel {
+
+enum class FieldKind : uint8_t {
+  kInteger,   // signed or unsigned integer of `size` bytes (also enums, bool, dev_t, pid_t)
+  kPointer,   // any pointer: an address (kernel or user)
+  kCharArray, // char name[N]: a fixed string
+  kArray,     // other fixed arrays (u8 saddr[4], ...): `element_size` bytes each
+  kDataLoc,   // __data_loc char[] name: a dynamic string in the record
+  kDataLocArray,  // __data_loc of anything else
+};
+
+struct SymbolicValue {
+  int64_t value = 0;
+  std::string name;
+};
+
+struct TracepointField {
+  std::string name;
+  std::string c_type;  // as written in the format file, e.g. "unsigned long", "char[16]"
+  FieldKind kind = FieldKind::kInteger;
+  uint32_t offset = 0;
+  uint32_t size = 0;
+  bool is_signed = false;
+  uint32_t array_len = 0;     // kCharArray, kArray
+  uint32_t element_size = 0;  // kArray
+  bool common = false;        // common_pid, common_type, ... (the record header)
+  // Names for values from the print format's __print_symbolic(REC->name, ...), e.g.
+  // inet_sock_set_state's newstate -> TCP_ESTABLISHED. Empty when there are none.
+  std::vector<SymbolicValue> symbols;
+  // __print_flags(REC->name, ...) tables, e.g. gfp flags. Empty when none.
+  std::vector<SymbolicValue> flags;
+};
+
+struct TracepointFormat {
+  std::string category;
+  std::string name;
+  uint32_t id = 0;
+  std::vector<TracepointField> fields;  // common_* first, in record order
+  std::string print_fmt;
+
+  const TracepointField* field(std::string_view name) const;
+};
+
+// The tracefs mount point. Mounts tracefs at /sys/kernel/tracing when nothing is
+// mounted there yet (sonde runs as root; a fresh machine often has it unmounted).
+Result<std::string> tracefs_root();
+
+// Reads and parses events/CATEGORY/NAME/format.
+Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::string_view name);
+// Parses the text of a format file (pure; unit-tested).
+Result<TracepointFormat> parse_tracepoint_format(std::string_view category, std::string_view name,
+                                                 std::string_view text);
+
+struct TracepointName {
+  std::string category;
+  std::string name;
+};
+// Every tracepoint under events/, sorted.
+Result<std::vector<TracepointName>> list_tracepoints();
+// Categories only (for completion), sorted.
+Result<std::vector<std::string>> list_tracepoint_categories();
+
+}  // namespace sonde::kernel

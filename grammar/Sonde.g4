@@ -1,0 +1,170 @@
+// The sonde language. Only compiler/parse/ sees the code ANTLR generates from this.
+//
+//   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [as NAME]
+//   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [as NAME]
+//   span NAME { start PROBE [where P] key EXPR, ...; end PROBE ...; label L = EXPR, ... }
+//   event NAME = PROBE [where PREDICATE]
+//   alias PROBE NAME = EXPR
+//   use "FILE"
+grammar Sonde;
+
+program : sep* (statement (sep+ statement)*)? sep* EOF ;
+
+sep : NEWLINE | SEMI ;
+
+statement
+  : useStmt
+  | spanDef
+  | eventDef
+  | aliasDef
+  | metricStmt
+  ;
+
+useStmt : USE STRING ;
+
+eventDef : EVENT ident ASSIGN probeRef (WHERE expr)? ;
+
+aliasDef : ALIAS probeRef ident ASSIGN expr ;
+
+spanDef : SPAN spanWord+ LBRACE sep* spanItem (sep+ spanItem)* sep* RBRACE ;
+
+spanWord : IDENT | PARAM ;
+
+spanItem
+  : kind=(START | END) probeRef (WHERE expr)? KEY expr (COMMA expr)*   # spanEndpoint
+  | LABEL keyItem (COMMA keyItem)*                                     # spanLabels
+  ;
+
+metricStmt
+  : ON probeRef (WHERE expr)? aggregation expr? tail                  # probeMetric
+  | aggregation LATENCY OF spanRef (WHERE expr)? tail                 # spanMetric
+  ;
+
+tail : (BY keyItem (COMMA keyItem)*)? (CAPACITY NUMBER)? (AS ident)? ;
+
+aggregation
+  : op=(COUNT | SUM | MIN | MAX | AVG | GAUGE)
+  | HISTOGRAM scheme?
+  ;
+
+scheme
+  : LOG2                                                               # log2Scheme
+  | LINEAR LPAREN signedNumber COMMA signedNumber COMMA signedNumber RPAREN   # linearScheme
+  ;
+
+signedNumber : MINUS? NUMBER ;
+
+spanRef : IDENT+ ;
+
+// `name = expr` or `expr as name` names a label; otherwise it is named after `expr`.
+keyItem
+  : ident ASSIGN expr
+  | expr (AS ident)?
+  ;
+
+probeRef : PROBE_SPEC | ident ;
+
+expr
+  : primary                                                # primaryExpr
+  | expr DOT ident                                         # memberExpr
+  | expr LBRACK expr RBRACK                                # indexExpr
+  | op=(NOT | MINUS | TILDE) expr                          # unaryExpr
+  | expr op=(STAR | SLASH | PERCENT) expr                  # binaryExpr
+  | expr op=(PLUS | MINUS) expr                            # binaryExpr
+  | expr op=(SHL | SHR) expr                               # binaryExpr
+  | expr op=AMP expr                                       # binaryExpr
+  | expr op=CARET expr                                     # binaryExpr
+  | expr op=PIPE expr                                      # binaryExpr
+  | expr op=(LT | LE | GT | GE) expr                       # binaryExpr
+  | expr op=(EQ | NE) expr                                 # binaryExpr
+  | expr op=AND expr                                       # binaryExpr
+  | expr op=OR expr                                        # binaryExpr
+  ;
+
+primary
+  : NUMBER                                                 # numberLit
+  | STRING                                                 # stringLit
+  | ident LPAREN (expr (COMMA expr)*)? RPAREN              # callExpr
+  | ident                                                  # nameExpr
+  | LPAREN expr RPAREN                                     # parenExpr
+  ;
+
+// Words that are keywords only where the grammar expects them; elsewhere they are
+// names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
+ident
+  : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM
+  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY
+  ;
+
+ON : 'on' ;
+WHERE : 'where' ;
+BY : 'by' ;
+AS : 'as' ;
+COUNT : 'count' ;
+SUM : 'sum' ;
+MIN : 'min' ;
+MAX : 'max' ;
+AVG : 'avg' ;
+GAUGE : 'gauge' ;
+HISTOGRAM : 'histogram' ;
+LOG2 : 'log2' ;
+LINEAR : 'linear' ;
+LATENCY : 'latency' ;
+OF : 'of' ;
+SPAN : 'span' ;
+START : 'start' ;
+END : 'end' ;
+KEY : 'key' ;
+LABEL : 'label' ;
+EVENT : 'event' ;
+ALIAS : 'alias' ;
+USE : 'use' ;
+CAPACITY : 'capacity' ;
+
+// A probe is one token: a kind, a colon, then anything up to white space. No other
+// token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and
+// wildcards (tracepoint:syscalls:sys_enter_*) need no quoting.
+PROBE_SPEC : [a-zA-Z_] [a-zA-Z0-9_]* ':' ~[ \t\r\n;{}#()",]+ ;
+
+// Digits with an optional unit suffix (0x1f, 10ms, 4KiB); the parser checks the suffix.
+NUMBER : [0-9] [a-zA-Z0-9_]* ;
+STRING : '"' ( '\\' . | ~["\\\r\n] )* '"' ;
+IDENT : [a-zA-Z_] [a-zA-Z0-9_]* ;
+PARAM : '$' [a-zA-Z_] [a-zA-Z0-9_]* ;
+
+AND : '&&' ;
+OR : '||' ;
+EQ : '==' ;
+NE : '!=' ;
+LE : '<=' ;
+GE : '>=' ;
+SHL : '<<' ;
+SHR : '>>' ;
+LT : '<' ;
+GT : '>' ;
+ASSIGN : '=' ;
+NOT : '!' ;
+TILDE : '~' ;
+PLUS : '+' ;
+MINUS : '-' ;
+STAR : '*' ;
+SLASH : '/' ;
+PERCENT : '%' ;
+AMP : '&' ;
+PIPE : '|' ;
+CARET : '^' ;
+DOT : '.' ;
+COMMA : ',' ;
+SEMI : ';' ;
+LPAREN : '(' ;
+RPAREN : ')' ;
+LBRACE : '{' ;
+RBRACE : '}' ;
+LBRACK : '[' ;
+RBRACK : ']' ;
+
+NEWLINE : '\r'? '\n' ;
+COMMENT : '#' ~[\r\n]* -> skip ;
+WS : [ \t]+ -> skip ;
+// Anything else becomes one token the parser rejects with a located message.
+ERROR_CHAR : . ;

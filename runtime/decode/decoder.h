@@ -1,0 +1,51 @@
+// Turns raw map-key bytes into label values (ksym, syscall, errno, ntop, disk, ...).
+// One decoder per file under runtime/decode/; this is the only interface the rest of
+// the runtime sees. Results are cached per raw key, so a scrape does not re-resolve
+// what it already knows.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "runtime/spec/program.h"
+
+namespace sonde::decode {
+
+// Reads the frames of a stack id from a stack-trace map (provided by the caller, who
+// owns the map handles). Returns false when the id is gone.
+using StackReader = std::function<bool(const std::string& map, uint32_t stack_id,
+                                       std::vector<uint64_t>& frames)>;
+
+struct DecodeStats {
+  uint64_t errors = 0;  // values that could not be decoded (shown numerically instead)
+  uint64_t cache_hits = 0;
+  uint64_t cache_misses = 0;
+};
+
+class Decoders {
+ public:
+  explicit Decoders(StackReader stacks = nullptr);
+  ~Decoders();
+  Decoders(const Decoders&) = delete;
+  Decoders& operator=(const Decoders&) = delete;
+
+  // Decodes the label's bytes at `label.offset` within `key` (key.size() >= offset+size).
+  // Never fails: a value that cannot be decoded is rendered numerically (and counted).
+  const std::string& decode(const spec::Label& label, std::span<const uint8_t> key);
+
+  // Drops cached results that depend on changing state (cgroups, pids, stacks) so a
+  // long run picks up renames; symbols of the kernel stay cached.
+  void forget_volatile();
+
+  const DecodeStats& stats() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sonde::decode

@@ -1,0 +1,54 @@
+// What the runtime read out of the maps at one moment, decoded and merged by label
+// set, ready for any exporter (Prometheus text, terminal, JSON). Values stay in the
+// map's raw unit; exporters convert (nanoseconds -> seconds) through `Family::unit`.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "runtime/spec/program.h"
+
+namespace sonde::metrics {
+
+enum class FamilyType : uint8_t { kCounter, kGauge, kHistogram };
+
+struct Bucket {
+  double le = 0;       // upper bound in raw units (ns, bytes, ...); inclusive
+  uint64_t count = 0;  // observations in this bucket alone (not cumulative)
+};
+
+struct Series {
+  std::vector<std::string> label_values;  // parallel to Family::label_names
+  double value = 0;                       // counter and gauge
+  // histogram: finite buckets in ascending `le`; values above the last bound are in
+  // `count` only (the +Inf bucket).
+  std::vector<Bucket> buckets;
+  uint64_t count = 0;
+  double sum = 0;
+};
+
+struct Family {
+  std::string name;  // final Prometheus name ("timer_start_total", "..._seconds")
+  std::string help;
+  FamilyType type = FamilyType::kCounter;
+  spec::Unit unit = spec::Unit::kNone;
+  spec::Aggregation aggregation = spec::Aggregation::kCount;
+  spec::BucketScheme buckets = spec::BucketScheme::kNone;
+  std::vector<std::string> label_names;
+  std::vector<Series> series;
+  std::string source;  // statement text, for terminal headings
+  uint64_t dropped = 0;  // updates lost because the map was full
+  uint32_t capacity = 0;
+};
+
+struct Snapshot {
+  std::vector<Family> families;
+};
+
+// Export scale of a unit: raw value * scale = exported value (ns -> s).
+inline double export_scale(spec::Unit unit) {
+  return unit == spec::Unit::kNanoseconds ? 1e-9 : 1.0;
+}
+
+}  // namespace sonde::metrics

@@ -1,0 +1,129 @@
+// The seam between compiler and runtime: plain data describing one compiled sonde
+// program. The compiler fills it in; the runtime (sonde run, sonde-agent, the REPL)
+// needs nothing else to load, attach, read and export. A bundle is this, serialized.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sonde::spec {
+
+// How a BPF program is attached. `Probe::target` and friends are read per kind.
+enum class AttachKind : uint8_t {
+  kTracepoint,     // target "category:name"
+  kRawTracepoint,  // target "name" (BPF_PROG_TYPE_RAW_TRACEPOINT, no BTF needed at load)
+  kBtfTracepoint,  // target "name" (tp_btf: typed args, kernel BTF needed at load)
+  kUprobe,         // path + target symbol
+  kUretprobe,      // path + target symbol
+  kUsdt,           // path + provider + target (probe name)
+  kPerfEvent,      // perf_type/perf_config, sample_period or sample_freq, on every CPU
+  kKprobe,         // target function
+  kKretprobe,      // target function
+  kFentry,         // target function
+  kFexit,          // target function
+};
+
+struct Probe {
+  std::string program;  // BPF program (function) name in the object
+  AttachKind kind = AttachKind::kTracepoint;
+  std::string target;
+  std::string path;      // uprobe/usdt binary
+  std::string provider;  // usdt provider
+  uint32_t perf_type = 0;
+  uint64_t perf_config = 0;
+  uint64_t sample_period = 0;  // one of period or frequency (Hz) is set
+  uint64_t sample_freq = 0;
+  std::string display;  // as the user wrote it, e.g. "tracepoint:timer:timer_start"
+  std::string origin;   // source location of the statement, e.g. "<input>:1:4"
+  uint32_t statement = 0;
+};
+
+// How a label's raw key bytes become a label value in user space.
+enum class Decoder : uint8_t {
+  kUnsigned,  // little-endian unsigned integer of `size` bytes, decimal
+  kSigned,    // signed integer, decimal
+  kString,    // NUL-terminated bytes (comm, fixed char arrays, bounded strings)
+  kKsym,      // kernel address -> symbol name
+  kKstack,    // stack id in `aux_map` -> "sym;sym;..." kernel frames
+  kUsym,      // user address -> symbol; pid at `pid_offset` (or `binary`)
+  kUstack,    // stack id in `aux_map` -> user frames; pid at `pid_offset`
+  kSyscall,   // x86_64 syscall number -> name
+  kErrno,     // errno value (either sign) -> "ENOENT"
+  kInet,      // IPv4 (4 bytes, or a u32 in network order) or IPv6 (16 bytes) -> text
+  kDisk,      // kernel dev_t (major << 20 | minor) -> device name ("vda")
+  kBlockOp,   // request op code computed in BPF (see sonde/values.h) -> "read", "write", ...
+  kCgroup,    // cgroup id -> path under the cgroup2 mount
+  kEnum,      // value -> name from `enum_names`, numeric when unknown
+  kBool,      // 0/1 -> "false"/"true"
+};
+
+struct EnumName {
+  int64_t value = 0;
+  std::string name;
+};
+
+struct Label {
+  std::string name;  // Prometheus label name
+  uint32_t offset = 0;
+  uint32_t size = 0;
+  Decoder decoder = Decoder::kUnsigned;
+  std::vector<EnumName> enum_names;  // kEnum
+  std::string aux_map;               // kKstack/kUstack: the stack trace map
+  int32_t pid_offset = -1;           // kUsym/kUstack: where the tgid is in the key
+  std::string binary;                // kUsym/kUstack: binary the addresses belong to, if known
+};
+
+enum class Aggregation : uint8_t { kCount, kSum, kMin, kMax, kAvg, kGauge, kHistogram };
+enum class BucketScheme : uint8_t { kNone, kLog2, kLinear };
+// Unit of the raw values in the map; the exporter converts nanoseconds to seconds.
+enum class Unit : uint8_t { kNone, kNanoseconds, kBytes };
+
+// One exported metric family, backed by one BPF map. Per-CPU value layouts are fixed
+// per aggregation by stdlib/bpf/sonde/values.h.
+struct Metric {
+  std::string name;  // final Prometheus name, suffix included ("..._total", "..._seconds")
+  std::string help;
+  Aggregation aggregation = Aggregation::kCount;
+  BucketScheme buckets = BucketScheme::kNone;
+  int64_t linear_low = 0, linear_high = 0, linear_step = 0;
+  uint32_t bucket_count = 0;  // slots in the value's bucket array
+  Unit unit = Unit::kNone;
+  std::string map;  // map name in the object
+  bool keyed = true;  // false: a one-slot per-CPU array (key is u32 0)
+  uint32_t key_size = 0;
+  uint32_t value_size = 0;  // per CPU
+  uint32_t max_entries = 0;
+  std::vector<Label> labels;
+  uint32_t drop_index = 0;  // slot in the drops map counting updates lost to a full map
+  uint32_t statement = 0;
+  std::string origin;  // "<input>:3:1"
+  std::string source;  // the statement's text
+};
+
+// A span's start map: bounded (LRU), so ends that never come cannot leak memory.
+struct Span {
+  std::string name;       // "block rq"
+  std::string start_map;  // LRU hash of starts in flight
+  uint32_t stats_index = 0;  // slot pair in the span stats map (inserts, completed)
+  uint32_t max_entries = 0;
+  uint32_t statement = 0;
+};
+
+inline constexpr uint32_t kFormatVersion = 1;
+
+struct Program {
+  std::vector<Probe> probes;
+  std::vector<Metric> metrics;
+  std::vector<Span> spans;
+  std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
+  std::string span_stats_map;  // per-CPU array of u64, two slots per span
+  std::vector<std::string> source_names;  // files the program came from
+  std::string source;                     // the program text, for humans and `sonde show`
+  std::vector<uint8_t> object;            // BPF ELF (CO-RE)
+  // Minimal target BTF for CO-RE relocation, extracted from the running kernel at compile
+  // time so that loading need not parse the whole vmlinux BTF again. Empty in bundles.
+  std::vector<uint8_t> relocation_btf;
+};
+
+}  // namespace sonde::spec
