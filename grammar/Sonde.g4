@@ -22,7 +22,7 @@ statement
 
 useStmt : USE STRING ;
 
-eventDef : EVENT ident ASSIGN probeRef (WHERE expr)? ;
+eventDef : EVENT ident ASSIGN probeRef (WHERE cond=expr)? ;
 
 aliasDef : ALIAS probeRef ident ASSIGN expr ;
 
@@ -31,13 +31,13 @@ spanDef : SPAN spanWord+ LBRACE sep* spanItem (sep+ spanItem)* sep* RBRACE ;
 spanWord : IDENT | PARAM ;
 
 spanItem
-  : kind=(START | END) probeRef (WHERE expr)? KEY expr (COMMA expr)*   # spanEndpoint
+  : kind=(START | END) probeRef (WHERE cond=expr)? KEY keys+=expr (COMMA keys+=expr)*   # spanEndpoint
   | LABEL keyItem (COMMA keyItem)*                                     # spanLabels
   ;
 
 metricStmt
-  : ON probeRef (WHERE expr)? aggregation expr? tail                  # probeMetric
-  | aggregation LATENCY OF spanRef (WHERE expr)? tail                 # spanMetric
+  : ON probeRef (WHERE cond=expr)? aggregation value=expr? tail       # probeMetric
+  | aggregation LATENCY OF spanRef (WHERE cond=expr)? tail            # spanMetric
   ;
 
 tail : (BY keyItem (COMMA keyItem)*)? (CAPACITY NUMBER)? (AS ident)? ;

@@ -14,4 +14,10 @@ struct EmbeddedFile {
 
 const std::vector<EmbeddedFile>& embedded_files();
 
+// libbpf's BPF-side headers (bpf_helpers.h, bpf_core_read.h, ...), taken from the
+// build host's libbpf-dev so generated programs compile with no system headers.
+namespace libbpf {
+const std::vector<EmbeddedFile>& embedded_files();
+}
+
 }  // namespace sonde::stdlib

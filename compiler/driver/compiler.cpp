@@ -1,0 +1,173 @@
+#include "compiler/driver/compiler.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "compiler/clang/compile.h"
+#include "compiler/lower/lower.h"
+#include "compiler/parse/parser.h"
+#include "stdlib/embedded.h"
+#include "support/text.h"
+
+namespace sonde::driver {
+
+namespace {
+
+constexpr int kMaxUseDepth = 16;
+constexpr const char* kIncludeRoot = "/sonde/include";
+
+std::string directory_of(const std::string& path) {
+  auto dir = std::filesystem::path(path).parent_path();
+  return dir.empty() ? "." : dir.string();
+}
+
+}  // namespace
+
+Compiler::Compiler(Options options)
+    : options_(std::move(options)), sources_(std::make_unique<ast::SourceManager>()) {}
+
+Compiler::~Compiler() = default;
+
+void Compiler::load_stdlib() {
+  if (stdlib_loaded_ || !options_.use_stdlib) return;
+  stdlib_loaded_ = true;
+  for (const auto& f : stdlib::embedded_files()) {
+    if (!f.path.ends_with(".sonde")) continue;
+    uint32_t file = sources_->add(fmt::format("<stdlib>/{}", f.path), std::string(f.text));
+    auto program = std::make_unique<ast::Program>(parse::parse(*sources_, file, diags_));
+    definitions_.add(*program, *sources_, diags_);
+    programs_.push_back(std::move(program));
+  }
+}
+
+bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Definitions& defs, int depth) {
+  for (const auto& statement : program.statements) {
+    const auto* use = std::get_if<ast::UseStmt>(&statement);
+    if (!use) continue;
+    if (depth > kMaxUseDepth) {
+      diags_.error(use->range, "files 'use' each other too deeply (a cycle?)");
+      return false;
+    }
+    std::string base = sources_->file(file).name();
+    std::string path = use->path;
+    if (!path.empty() && path[0] != '/') {
+      path = (base.empty() || base[0] == '<' ? std::string(".") : directory_of(base)) + "/" + path;
+    }
+    std::string text;
+    if (!read_file(path, text)) {
+      diags_.error(use->range, fmt::format("cannot read '{}'", use->path),
+                   "paths in 'use' are relative to the file that uses them");
+      return false;
+    }
+    uint32_t used = sources_->add(path, text);
+    auto parsed = std::make_unique<ast::Program>(parse::parse(*sources_, used, diags_));
+    if (diags_.has_errors()) return false;
+    for (const auto& s : parsed->statements) {
+      if (std::holds_alternative<ast::MetricStmt>(s)) {
+        diags_.error(ast::statement_range(s), "a used file may only hold definitions (span, event, alias, use)",
+                     "put statements in the program itself, or run this file directly");
+        return false;
+      }
+    }
+    defs.add(*parsed, *sources_, diags_);
+    if (!load_uses(*parsed, used, defs, depth + 1)) return false;
+    programs_.push_back(std::move(parsed));
+  }
+  return true;
+}
+
+bool Compiler::front_end(const std::string& name, const std::string& text, sema::CheckedProgram& checked) {
+  diags_.clear();
+  load_stdlib();
+  if (diags_.has_errors()) return false;  // a broken stdlib is our bug, but say so clearly
+  uint32_t file = sources_->add(name, text);
+  auto program = std::make_unique<ast::Program>(parse::parse(*sources_, file, diags_));
+  if (diags_.has_errors()) return false;
+
+  bool has_metric = false;
+  for (const auto& s : program->statements) has_metric |= std::holds_alternative<ast::MetricStmt>(s);
+  if (program->statements.empty()) {
+    diags_.error_global("the program is empty",
+                        "write a statement, e.g. on tracepoint:sched:sched_process_exec count by comm");
+    return false;
+  }
+
+  // Definitions of this input join a copy, so a failed compile leaves no trace.
+  sema::Definitions defs = definitions_;
+  if (!load_uses(*program, file, defs, 0)) return false;
+  defs.add(*program, *sources_, diags_);
+  if (diags_.has_errors()) return false;
+  if (!has_metric && !keep_definitions_) {
+    diags_.error_global("the program defines things but measures nothing",
+                        "add a statement that uses them, e.g. histogram log2 latency of SPAN");
+    return false;
+  }
+  checked = sema::check(*program, defs, kernel_, *sources_, diags_, options_.sema);
+  if (diags_.has_errors()) return false;
+  if (keep_definitions_) definitions_ = std::move(defs);
+  programs_.push_back(std::move(program));
+  return true;
+}
+
+bool Compiler::check(const std::string& name, const std::string& text) {
+  sema::CheckedProgram checked;
+  return front_end(name, text, checked);
+}
+
+bool Compiler::emit_c(const std::string& name, const std::string& text, std::string& c_source) {
+  Compilation c = run(name, text, false);
+  c_source = c.c_source;
+  return c.ok;
+}
+
+Compilation Compiler::run(const std::string& name, const std::string& text, bool build_object) {
+  Compilation out;
+  sema::CheckedProgram checked;
+  if (!front_end(name, text, checked)) return out;
+  if (checked.statements.empty()) {
+    out.ok = true;  // definitions only (REPL)
+    return out;
+  }
+  lower::Options lower_options;
+  lower_options.type_suffix = fmt::format("___s{}", ++compiles_);
+  lower_options.span_capacity = options_.sema.span_capacity;
+  auto lowered = lower::lower(checked, kernel_, lower_options);
+  if (!lowered) {
+    diags_.error_global(lowered.error().message, lowered.error().hint);
+    return out;
+  }
+  out.c_source = lowered->c_source;
+  out.program = std::move(lowered->program);
+  out.program.source = text;
+  out.program.source_names.push_back(name);
+  if (!build_object) {
+    out.ok = true;
+    return out;
+  }
+
+  clang_bpf::CompileInput input;
+  input.main_file = "/sonde/program.bpf.c";
+  input.files[input.main_file] = out.c_source;
+  input.include_dirs.push_back(kIncludeRoot);
+  for (const auto& f : stdlib::embedded_files()) {
+    if (f.path.starts_with("bpf/")) input.files[fmt::format("{}/{}", kIncludeRoot, f.path.substr(4))] = std::string(f.text);
+  }
+  for (const auto& f : stdlib::libbpf::embedded_files()) {
+    input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
+  }
+  auto object = clang_bpf::compile(input);
+  if (!object) {
+    diags_.error_global(fmt::format("the generated C did not compile; this is a bug in sonde:\n{}", object.error().message),
+                        "run `sonde emit-c` to see the generated C and report it");
+    return out;
+  }
+  out.program.object = std::move(object->object);
+  out.ok = true;
+  return out;
+}
+
+std::string Compiler::render(bool color) const { return diags_.render(*sources_, color); }
+
+}  // namespace sonde::driver

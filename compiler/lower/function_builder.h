@@ -1,0 +1,60 @@
+// Lowers checked expressions into the body of one BPF program. Numbers become C
+// expressions of type __s64/__u64; strings are materialized into zeroed local
+// buffers (or written straight into a key slot) by the helpers that read them.
+#pragma once
+
+#include <string>
+
+#include "compiler/ast/ast.h"
+#include "compiler/kernel/btf.h"
+#include "compiler/sema/checked.h"
+
+namespace sonde::lower {
+
+class FunctionBuilder {
+ public:
+  FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeEmitter* types, std::string stack_map);
+
+  // The program's section and context parameter ("struct pt_regs *ctx").
+  std::string section() const;
+  std::string context_parameter();
+  bool uses_usdt() const { return probe_.kind == sema::ProbeKind::kUsdt; }
+
+  // A numeric C expression for `e` (statements it needs are appended to the body).
+  std::string value(const ast::Expr& e);
+  // Writes the string `e` into the zeroed buffer `dst` of `size` bytes.
+  void fill_string(const ast::Expr& e, const std::string& dst, uint32_t size);
+  // A condition for `if`.
+  std::string condition(const ast::Expr& e) { return value(e); }
+
+  void line(const std::string& text) { body_ += "  " + text + "\n"; }
+  std::string temp(const std::string& prefix = "t") { return prefix + std::to_string(temps_++); }
+  const std::string& body() const { return body_; }
+
+  // Span end: the start's value and the measured latency, for names bound to them.
+  void set_start_value(std::string name) { start_value_ = std::move(name); }
+  void set_latency(std::string name) { latency_ = std::move(name); }
+
+ private:
+  std::string field_value(const ast::Expr& e);
+  std::string member_address(const ast::Expr& e);  // typed pointer to a member
+  std::string typed_pointer(const ast::Expr& object);
+  std::string builtin_value(const ast::Expr& e);
+  std::string binary_value(const ast::Expr& e);
+  std::string string_operand(const ast::Expr& e);  // a buffer or a literal
+  std::string record_access(const std::string& member);  // ctx->member with CO-RE
+  std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
+  std::string int_type(uint32_t size, bool is_signed) const;
+  std::string register_arg(uint32_t index) const;
+  std::string read_user_or_kernel_str(bool user) const;
+
+  const sema::ResolvedProbe& probe_;
+  kernel::TypeEmitter* types_;
+  std::string stack_map_;
+  std::string body_;
+  std::string start_value_;
+  std::string latency_;
+  int temps_ = 0;
+};
+
+}  // namespace sonde::lower

@@ -1,0 +1,29 @@
+// Checked program -> BPF C source and the metric specification the runtime needs.
+// The C stays thin: map updates, bucketing and span bookkeeping are calls into the
+// stdlib headers (stdlib/bpf/sonde/runtime.h).
+#pragma once
+
+#include <string>
+
+#include "compiler/sema/checked.h"
+#include "compiler/sema/kernel_info.h"
+#include "runtime/spec/program.h"
+#include "support/result.h"
+
+namespace sonde::lower {
+
+struct Options {
+  // Suffix of generated CO-RE type names; unique per compile in long-lived processes
+  // (see the LLVM CO-RE cache bug in shared/TOOLCHAIN.md).
+  std::string type_suffix = "___sonde";
+  uint32_t span_capacity = 10240;
+};
+
+struct Output {
+  std::string c_source;
+  spec::Program program;  // everything but the object: filled after compiling
+};
+
+Result<Output> lower(const sema::CheckedProgram& checked, sema::KernelInfo& kernel, const Options& options);
+
+}  // namespace sonde::lower

@@ -1,0 +1,360 @@
+#include "compiler/parse/parser.h"
+
+#include <antlr4-runtime.h>
+#include <fmt/format.h>
+
+#include "SondeLexer.h"
+#include "SondeParser.h"
+#include "compiler/parse/syntax_errors.h"
+
+namespace sonde::parse {
+namespace {
+
+using sonde_grammar::SondeLexer;
+using sonde_grammar::SondeParser;
+using namespace ast;
+
+// ANTLR indexes code points; diagnostics need byte offsets.
+class OffsetMap {
+ public:
+  explicit OffsetMap(const std::string& text) {
+    bool ascii = true;
+    for (unsigned char c : text) ascii &= c < 0x80;
+    if (ascii) return;
+    for (uint32_t i = 0; i < text.size(); ++i) {
+      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts_.push_back(i);
+    }
+    starts_.push_back(static_cast<uint32_t>(text.size()));
+  }
+  uint32_t byte(size_t code_point) const {
+    if (starts_.empty()) return static_cast<uint32_t>(code_point);
+    return code_point < starts_.size() ? starts_[code_point] : starts_.back();
+  }
+
+ private:
+  std::vector<uint32_t> starts_;
+};
+
+class Builder {
+ public:
+  Builder(uint32_t file, const OffsetMap& offsets, Diagnostics& diags)
+      : file_(file), offsets_(offsets), diags_(diags) {}
+
+  SourceRange range(antlr4::Token* start, antlr4::Token* stop) const {
+    SourceRange r{file_, offsets_.byte(start->getStartIndex()), 0};
+    if (stop == nullptr || stop->getType() == antlr4::Token::EOF ||
+        stop->getStopIndex() < start->getStartIndex()) {
+      r.end = offsets_.byte(start->getStopIndex() + 1);
+      if (r.end < r.begin) r.end = r.begin;
+    } else {
+      r.end = offsets_.byte(stop->getStopIndex() + 1);
+    }
+    return r;
+  }
+  SourceRange range(antlr4::ParserRuleContext* ctx) const { return range(ctx->getStart(), ctx->getStop()); }
+  SourceRange range(antlr4::tree::TerminalNode* node) const {
+    return range(node->getSymbol(), node->getSymbol());
+  }
+
+  Program program(SondeParser::ProgramContext* ctx) {
+    Program p;
+    for (auto* s : ctx->statement()) p.statements.push_back(statement(s));
+    return p;
+  }
+
+ private:
+  Statement statement(SondeParser::StatementContext* ctx) {
+    if (auto* u = ctx->useStmt()) {
+      UseStmt use;
+      use.path = unquote(u->STRING());
+      use.range = range(u);
+      return use;
+    }
+    if (auto* e = ctx->eventDef()) {
+      EventDef ev;
+      ev.name = e->ident()->getText();
+      ev.name_range = range(e->ident());
+      ev.probe = probe(e->probeRef());
+      if (e->cond) ev.where = expr(e->cond);
+      ev.range = range(e);
+      return ev;
+    }
+    if (auto* a = ctx->aliasDef()) {
+      AliasDef alias;
+      alias.probe = probe(a->probeRef());
+      alias.name = a->ident()->getText();
+      alias.name_range = range(a->ident());
+      alias.expr = expr(a->expr());
+      alias.range = range(a);
+      return alias;
+    }
+    if (auto* s = ctx->spanDef()) return span(s);
+    return metric(ctx->metricStmt());
+  }
+
+  SpanDef span(SondeParser::SpanDefContext* ctx) {
+    SpanDef def;
+    for (auto* w : ctx->spanWord()) {
+      if (w->PARAM()) def.words.push_back({w->getText().substr(1), true});
+      else def.words.push_back({w->getText(), false});
+    }
+    def.name_range = range(ctx->spanWord().front()->getStart(), ctx->spanWord().back()->getStop());
+    for (auto* item : ctx->spanItem()) {
+      if (auto* ep = dynamic_cast<SondeParser::SpanEndpointContext*>(item)) {
+        SpanEndpoint endpoint;
+        endpoint.probe = probe(ep->probeRef());
+        if (ep->cond) endpoint.where = expr(ep->cond);
+        for (auto* k : ep->keys) endpoint.keys.push_back(expr(k));
+        endpoint.range = range(ep);
+        (ep->kind->getType() == SondeParser::START ? def.starts : def.ends).push_back(std::move(endpoint));
+      } else if (auto* labels = dynamic_cast<SondeParser::SpanLabelsContext*>(item)) {
+        for (auto* k : labels->keyItem()) def.labels.push_back(key(k));
+      }
+    }
+    def.range = range(ctx);
+    return def;
+  }
+
+  MetricStmt metric(SondeParser::MetricStmtContext* ctx) {
+    MetricStmt m;
+    SondeParser::TailContext* tail_ctx = nullptr;
+    if (auto* p = dynamic_cast<SondeParser::ProbeMetricContext*>(ctx)) {
+      m.probe = probe(p->probeRef());
+      if (p->cond) m.where = expr(p->cond);
+      m.aggregation = aggregation(p->aggregation());
+      if (p->value) m.value = expr(p->value);
+      tail_ctx = p->tail();
+    } else {
+      auto* s = dynamic_cast<SondeParser::SpanMetricContext*>(ctx);
+      m.is_span = true;
+      m.aggregation = aggregation(s->aggregation());
+      for (auto* w : s->spanRef()->IDENT()) m.span.push_back(w->getText());
+      m.span_range = range(s->spanRef());
+      if (s->cond) m.where = expr(s->cond);
+      tail_ctx = s->tail();
+    }
+    for (auto* k : tail_ctx->keyItem()) m.keys.push_back(key(k));
+    if (tail_ctx->CAPACITY()) {
+      m.capacity_range = range(tail_ctx->NUMBER());
+      m.capacity = number(tail_ctx->NUMBER()->getSymbol(), m.capacity_range);
+    }
+    if (tail_ctx->ident()) {
+      m.name = tail_ctx->ident()->getText();
+      m.name_range = range(tail_ctx->ident());
+    }
+    // `by comm as read_bytes` names the metric (the common case in one-liners);
+    // `by comm as process as bytes` renames the label too.
+    if (m.name.empty() && !m.keys.empty() && m.keys.back().named_with_as) {
+      m.name = m.keys.back().label;
+      m.name_range = m.keys.back().label_range;
+      m.keys.back().label.clear();
+    }
+    m.range = range(ctx);
+    return m;
+  }
+
+  Aggregation aggregation(SondeParser::AggregationContext* ctx) {
+    Aggregation a;
+    a.range = range(ctx);
+    if (ctx->HISTOGRAM()) {
+      a.kind = AggregationKind::kHistogram;
+      a.scheme = Scheme::kLog2;
+      if (auto* lin = dynamic_cast<SondeParser::LinearSchemeContext*>(ctx->scheme())) {
+        a.scheme = Scheme::kLinear;
+        a.scheme_range = range(lin);
+        a.low = signed_number(lin->signedNumber(0));
+        a.high = signed_number(lin->signedNumber(1));
+        a.step = signed_number(lin->signedNumber(2));
+      } else if (ctx->scheme()) {
+        a.scheme_range = range(ctx->scheme());
+      }
+      return a;
+    }
+    switch (ctx->op->getType()) {
+      case SondeParser::COUNT: a.kind = AggregationKind::kCount; break;
+      case SondeParser::SUM: a.kind = AggregationKind::kSum; break;
+      case SondeParser::MIN: a.kind = AggregationKind::kMin; break;
+      case SondeParser::MAX: a.kind = AggregationKind::kMax; break;
+      case SondeParser::AVG: a.kind = AggregationKind::kAvg; break;
+      default: a.kind = AggregationKind::kGauge; break;
+    }
+    return a;
+  }
+
+  int64_t signed_number(SondeParser::SignedNumberContext* ctx) {
+    SourceRange r = range(ctx);
+    uint64_t v = number(ctx->NUMBER()->getSymbol(), r);
+    if (v > static_cast<uint64_t>(INT64_MAX)) {
+      diags_.error(r, "number does not fit in a signed 64-bit integer");
+      return 0;
+    }
+    return ctx->MINUS() ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  }
+
+  uint64_t number(antlr4::Token* token, SourceRange r) {
+    uint64_t v = 0;
+    std::string error;
+    if (!parse_number(token->getText(), v, error)) {
+      diags_.error(r, fmt::format("{}: '{}'", error, token->getText()));
+    }
+    return v;
+  }
+
+  KeyItem key(SondeParser::KeyItemContext* ctx) {
+    KeyItem k;
+    k.range = range(ctx);
+    k.expr = expr(ctx->expr());
+    if (ctx->ident()) {
+      k.label = ctx->ident()->getText();
+      k.label_range = range(ctx->ident());
+    }
+    k.named_with_as = ctx->AS() != nullptr;
+    return k;
+  }
+
+  ProbeRef probe(SondeParser::ProbeRefContext* ctx) {
+    ProbeRef p;
+    p.text = ctx->getText();
+    p.is_event_name = ctx->PROBE_SPEC() == nullptr;
+    p.range = range(ctx);
+    return p;
+  }
+
+  ExprPtr expr(SondeParser::ExprContext* ctx) {
+    auto e = std::make_unique<Expr>();
+    e->range = range(ctx);
+    if (auto* p = dynamic_cast<SondeParser::PrimaryExprContext*>(ctx)) return primary(p->primary());
+    if (auto* m = dynamic_cast<SondeParser::MemberExprContext*>(ctx)) {
+      e->kind = ExprKind::kMember;
+      e->text = m->ident()->getText();
+      e->args.push_back(expr(m->expr()));
+      return e;
+    }
+    if (auto* i = dynamic_cast<SondeParser::IndexExprContext*>(ctx)) {
+      e->kind = ExprKind::kIndex;
+      e->args.push_back(expr(i->expr(0)));
+      e->args.push_back(expr(i->expr(1)));
+      return e;
+    }
+    if (auto* u = dynamic_cast<SondeParser::UnaryExprContext*>(ctx)) {
+      e->kind = ExprKind::kUnary;
+      e->op = u->op->getType() == SondeParser::NOT     ? Op::kNot
+              : u->op->getType() == SondeParser::MINUS ? Op::kNeg
+                                                       : Op::kBitNot;
+      e->args.push_back(expr(u->expr()));
+      return e;
+    }
+    auto* b = dynamic_cast<SondeParser::BinaryExprContext*>(ctx);
+    e->kind = ExprKind::kBinary;
+    e->op = binary_op(b->op->getType());
+    e->args.push_back(expr(b->expr(0)));
+    e->args.push_back(expr(b->expr(1)));
+    return e;
+  }
+
+  static Op binary_op(size_t type) {
+    switch (type) {
+      case SondeParser::PLUS: return Op::kAdd;
+      case SondeParser::MINUS: return Op::kSub;
+      case SondeParser::STAR: return Op::kMul;
+      case SondeParser::SLASH: return Op::kDiv;
+      case SondeParser::PERCENT: return Op::kMod;
+      case SondeParser::SHL: return Op::kShl;
+      case SondeParser::SHR: return Op::kShr;
+      case SondeParser::AMP: return Op::kBitAnd;
+      case SondeParser::PIPE: return Op::kBitOr;
+      case SondeParser::CARET: return Op::kBitXor;
+      case SondeParser::LT: return Op::kLt;
+      case SondeParser::LE: return Op::kLe;
+      case SondeParser::GT: return Op::kGt;
+      case SondeParser::GE: return Op::kGe;
+      case SondeParser::EQ: return Op::kEq;
+      case SondeParser::NE: return Op::kNe;
+      case SondeParser::AND: return Op::kAnd;
+      default: return Op::kOr;
+    }
+  }
+
+  ExprPtr primary(SondeParser::PrimaryContext* ctx) {
+    auto e = std::make_unique<Expr>();
+    e->range = range(ctx);
+    if (auto* n = dynamic_cast<SondeParser::NumberLitContext*>(ctx)) {
+      e->kind = ExprKind::kNumber;
+      e->number = number(n->NUMBER()->getSymbol(), e->range);
+    } else if (auto* s = dynamic_cast<SondeParser::StringLitContext*>(ctx)) {
+      e->kind = ExprKind::kString;
+      e->text = unquote(s->STRING());
+    } else if (auto* c = dynamic_cast<SondeParser::CallExprContext*>(ctx)) {
+      e->kind = ExprKind::kCall;
+      e->text = c->ident()->getText();
+      for (auto* a : c->expr()) e->args.push_back(expr(a));
+    } else if (auto* n2 = dynamic_cast<SondeParser::NameExprContext*>(ctx)) {
+      e->kind = ExprKind::kName;
+      e->text = n2->ident()->getText();
+    } else {
+      auto* p = dynamic_cast<SondeParser::ParenExprContext*>(ctx);
+      return expr(p->expr());
+    }
+    return e;
+  }
+
+  std::string unquote(antlr4::tree::TerminalNode* node) {
+    std::string raw = node->getText();
+    std::string out;
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+      if (raw[i] != '\\' || i + 2 >= raw.size()) {
+        out += raw[i];
+        continue;
+      }
+      char c = raw[++i];
+      switch (c) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        case '\\': out += '\\'; break;
+        case '"': out += '"'; break;
+        case '0': out += '\0'; break;
+        default:
+          diags_.error(range(node), fmt::format("unknown escape sequence '\\{}' in string", c),
+                       "strings support \\n, \\t, \\\\, \\\" and \\0");
+      }
+    }
+    return out;
+  }
+
+  uint32_t file_;
+  const OffsetMap& offsets_;
+  Diagnostics& diags_;
+};
+
+}  // namespace
+
+Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
+  const SourceFile& source = sources.file(file);
+  OffsetMap offsets(source.text());
+  Builder builder(file, offsets, diags);
+
+  antlr4::ANTLRInputStream input(source.text());
+  SondeLexer lexer(&input);
+  antlr4::CommonTokenStream tokens(&lexer);
+  SondeParser parser(&tokens);
+  SyntaxErrorListener listener(diags, [&](antlr4::Token* t) { return builder.range(t, t); });
+  lexer.removeErrorListeners();
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+
+  size_t errors_before = diags.error_count();
+  SondeParser::ProgramContext* tree = nullptr;
+  try {
+    tree = parser.program();
+  } catch (const std::exception& e) {
+    // ANTLR throws only for internal failures; user mistakes go through the listener.
+    diags.error(SourceRange{file, 0, 0}, fmt::format("internal parser error: {}", e.what()));
+    return {};
+  }
+  if (listener.failed()) return {};
+  Program program = builder.program(tree);
+  if (diags.error_count() > errors_before) return {};
+  return program;
+}
+
+}  // namespace sonde::parse

@@ -1,0 +1,21 @@
+// Source text -> ast::Program. The only code that sees ANTLR: the parse tree is
+// converted to the owned AST here and never escapes.
+#pragma once
+
+#include <cstdint>
+
+#include "compiler/ast/ast.h"
+#include "compiler/ast/diagnostics.h"
+#include "compiler/ast/source.h"
+
+namespace sonde::parse {
+
+// Parses file `file` of `sources`. Syntax errors are reported to `diags` (the first
+// one per file: later ones are usually echoes of it); the program is empty then.
+ast::Program parse(const ast::SourceManager& sources, uint32_t file, ast::Diagnostics& diags);
+
+// Parses a number literal with its optional unit suffix: 42, 0x2a, 1_000, 10ms (in ns),
+// 4KiB (in bytes). Returns false when the text is not a valid number.
+bool parse_number(std::string_view text, uint64_t& value, std::string& error);
+
+}  // namespace sonde::parse

@@ -1,0 +1,627 @@
+#include "compiler/sema/expr_checker.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/sema/btf_types.h"
+#include "support/text.h"
+
+namespace sonde::sema {
+namespace {
+
+using ast::BindingKind;
+using ast::Builtin;
+using ast::Display;
+using ast::Expr;
+using ast::ExprKind;
+using ast::Op;
+using ast::Type;
+using ast::TypeKind;
+
+// Bound of strings read from __data_loc fields when none is given.
+constexpr uint32_t kDefaultDataLocBound = 64;
+constexpr uint32_t kMaxStringBound = 256;
+
+struct DecoderInfo {
+  const char* name;
+  Display display;
+  const char* what;  // for messages
+};
+
+constexpr DecoderInfo kDecoders[] = {
+    {"ksym", Display::kKsym, "turns kernel addresses into function names"},
+    {"usym", Display::kUsym, "turns user addresses into function names"},
+    {"syscall", Display::kSyscall, "turns syscall numbers into names"},
+    {"errno", Display::kErrno, "turns error numbers into names"},
+    {"ntop", Display::kInet, "turns IP addresses into text"},
+    {"disk", Display::kDisk, "turns device numbers into disk names"},
+    {"cgroup", Display::kCgroup, "turns cgroup ids into paths"},
+};
+
+const std::vector<std::string>& function_names() {
+  static const std::vector<std::string> names = {"ksym", "usym", "syscall", "errno", "ntop",
+                                                 "disk", "cgroup", "str", "op"};
+  return names;
+}
+
+bool is_comparison(Op op) {
+  return op == Op::kLt || op == Op::kLe || op == Op::kGt || op == Op::kGe || op == Op::kEq ||
+         op == Op::kNe;
+}
+
+bool is_uprobe_like(ProbeKind k) {
+  return k == ProbeKind::kUprobe || k == ProbeKind::kUretprobe || k == ProbeKind::kUsdt ||
+         k == ProbeKind::kKprobe || k == ProbeKind::kKretprobe;
+}
+
+bool has_retval(ProbeKind k) {
+  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe || k == ProbeKind::kFexit;
+}
+
+Type decoded(Display display, const Type& inner) {
+  Type t = inner;
+  t.buffer = inner.kind == TypeKind::kBytes || inner.kind == TypeKind::kString;
+  t.kind = TypeKind::kDecoded;
+  t.display = display;
+  if (t.size == 0) t.size = 8;
+  return t;
+}
+
+}  // namespace
+
+ExprChecker::ExprChecker(KernelInfo& kernel, ast::Diagnostics& diags, const Scope& scope)
+    : kernel_(kernel), diags_(diags), scope_(scope) {}
+
+std::string ExprChecker::probe_display() const { return scope_.probe ? scope_.probe->display : "this probe"; }
+
+std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
+  std::vector<std::string> names;
+  if (probe.format) {
+    for (const auto& f : probe.format->fields) {
+      if (!f.common) names.push_back(f.name);
+    }
+  }
+  for (const auto& a : probe.args) names.push_back(a.name);
+  return names;
+}
+
+std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
+  std::vector<std::string> names = {"pid", "tid", "comm", "cpu", "uid", "gid", "cgroup", "nsecs", "kstack", "ustack"};
+  if (has_retval(probe.kind)) names.push_back("retval");
+  if (is_uprobe_like(probe.kind)) {
+    for (int i = 0; i < 6; ++i) names.push_back(fmt::format("arg{}", i));
+  }
+  return names;
+}
+
+bool ExprChecker::check(Expr& e, Use use) {
+  if (!visit(e, use, true)) return false;
+  const Type& t = e.type;
+  switch (use) {
+    case Use::kPredicate:
+      if (!t.is_numeric()) {
+        diags_.error(e.range, fmt::format("a condition must be a number or a comparison, not a {}", describe(t)),
+                     t.kind == TypeKind::kString ? "compare strings with ==, e.g. comm == \"nginx\"" : "");
+        return false;
+      }
+      return true;
+    case Use::kValue:
+      if (!t.is_numeric()) {
+        diags_.error(e.range, fmt::format("cannot aggregate a {}; a value must be a number", describe(t)),
+                     t.kind == TypeKind::kString ? "to count per string, use it as a key: count by ..." : "");
+        return false;
+      }
+      return true;
+    case Use::kKey:
+      if (t.kind == TypeKind::kRecord) {
+        diags_.error(e.range, "a struct cannot be a label", "use one of its members, e.g. prev.pid");
+        return false;
+      }
+      if (t.kind == TypeKind::kBytes) {
+        diags_.error(e.range, fmt::format("a {} cannot be a label as it is", describe(t)),
+                     "for IP addresses use ntop(...); for text use str(...)");
+        return false;
+      }
+      return true;
+    case Use::kSpanKey:
+      if (!t.is_numeric() && t.kind != TypeKind::kString) {
+        diags_.error(e.range, fmt::format("a span key must be a number or a string, not a {}", describe(t)));
+        return false;
+      }
+      return true;
+  }
+  return true;
+}
+
+bool ExprChecker::visit(Expr& e, Use use, bool top) {
+  switch (e.kind) {
+    case ExprKind::kNumber:
+      e.type = Type::integer(8, e.number <= static_cast<uint64_t>(INT64_MAX));
+      return true;
+    case ExprKind::kString:
+      if (use == Use::kKey && top) {
+        diags_.error(e.range, "a string literal cannot be a label", "labels come from the event: fields, builtins, ...");
+        return false;
+      }
+      e.type = Type::string(static_cast<uint32_t>(e.text.size() + 1));
+      return true;
+    case ExprKind::kName: return name(e, use);
+    case ExprKind::kCall: return call(e, use, top);
+    case ExprKind::kMember: return member(e);
+    case ExprKind::kIndex: return index(e);
+    case ExprKind::kUnary: return unary(e);
+    case ExprKind::kBinary: return binary(e);
+  }
+  return false;
+}
+
+bool ExprChecker::name(Expr& e, Use use) {
+  const std::string n = e.text;
+  // 1. Span labels (at the end of a span).
+  for (const auto& label : scope_.span_labels) {
+    if (label.name != n) continue;
+    if (label.start_index >= 0) {
+      e.binding.kind = BindingKind::kStartLabel;
+      e.binding.index = static_cast<uint32_t>(label.start_index);
+      e.type = label.type;
+      return true;
+    }
+    ast::SourceRange at = e.range;
+    e = std::move(*label.expr->clone());
+    e.range = at;
+    if (++alias_depth_ > 8) return false;
+    bool ok = visit(e, use, true);
+    --alias_depth_;
+    return ok;
+  }
+  // 2. Fields of the probe shadow builtins.
+  if (scope_.probe) {
+    bool is_field = false;
+    if (scope_.probe->format) is_field = scope_.probe->format->field(n) && !scope_.probe->format->field(n)->common;
+    for (const auto& a : scope_.probe->args) is_field |= a.name == n;
+    if (is_field) return field(e, n);
+  }
+  // 3. Aliases of this probe.
+  for (const auto* alias : scope_.aliases) {
+    if (alias->name != n) continue;
+    if (alias_depth_ > 8) {
+      diags_.error(e.range, fmt::format("alias '{}' refers to itself", n));
+      return false;
+    }
+    ast::SourceRange at = e.range;
+    e = std::move(*alias->expr->clone());
+    e.range = at;
+    ++alias_depth_;
+    bool ok = visit(e, use, true);
+    --alias_depth_;
+    return ok;
+  }
+  // 4. Builtins.
+  if (n == "latency" && scope_.latency) {
+    e.binding.kind = BindingKind::kBuiltin;
+    e.binding.builtin = Builtin::kLatency;
+    e.type = Type::integer(8, false);
+    return true;
+  }
+  const auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
+  if (std::find(builtins.begin(), builtins.end(), n) != builtins.end()) return builtin(e, n, false);
+  if (n == "current") {
+    diags_.error(e.range, "'current' needs a member", "current.comm, current.pid, ... name the current task's builtins");
+    return false;
+  }
+  // 5. Enum constants.
+  if (constant(e, nullptr)) return true;
+  unknown_name(e);
+  return false;
+}
+
+void ExprChecker::unknown_name(Expr& e) {
+  std::vector<std::string> candidates;
+  std::vector<std::string> fields;
+  if (scope_.probe) fields = field_names(*scope_.probe);
+  candidates = fields;
+  for (const auto* a : scope_.aliases) candidates.push_back(a->name);
+  for (const auto& l : scope_.span_labels) candidates.push_back(l.name);
+  auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
+  candidates.insert(candidates.end(), builtins.begin(), builtins.end());
+  if (scope_.latency) candidates.push_back("latency");
+  std::string suggestion = closest_match(e.text, candidates);
+  std::string did_you_mean = suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion);
+
+  std::string hint;
+  if (!fields.empty()) {
+    hint = fmt::format("fields of {}: {}", probe_display(), join(fields, ", "));
+  } else if (scope_.probe) {
+    hint = fmt::format("{} has no fields; builtins: {}", probe_display(), join(builtins, ", "));
+  }
+  if (scope_.probe && (scope_.probe->format || !scope_.probe->args.empty())) {
+    diags_.error(e.range, fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), did_you_mean), hint);
+  } else {
+    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, did_you_mean), hint);
+  }
+}
+
+bool ExprChecker::constant(Expr& e, const Type* context) {
+  if (context && context->symbols) {
+    for (const auto& s : *context->symbols) {
+      if (s.name == e.text) {
+        e.binding.kind = BindingKind::kConstant;
+        e.binding.constant = s.value;
+        e.type = Type::integer(8, true);
+        return true;
+      }
+    }
+  }
+  auto btf = kernel_.btf();
+  if (!btf) return false;
+  auto c = (*btf)->find_enum_constant(e.text);
+  if (!c) return false;
+  e.binding.kind = BindingKind::kConstant;
+  e.binding.constant = c->value;
+  e.type = Type::integer(8, true);
+  return true;
+}
+
+bool ExprChecker::field(Expr& e, const std::string& field_name) {
+  e.binding.kind = BindingKind::kField;
+  e.binding.field = field_name;
+  const ResolvedProbe& p = *scope_.probe;
+  for (const auto& a : p.args) {
+    if (a.name == field_name) {
+      e.type = a.type;
+      if (e.type.kind == TypeKind::kNone) {
+        diags_.error(e.range, fmt::format("argument '{}' of {} has a type sonde cannot read", field_name, p.display));
+        return false;
+      }
+      return true;
+    }
+  }
+  const kernel::TracepointField* f = p.format->field(field_name);
+  switch (f->kind) {
+    case kernel::FieldKind::kInteger:
+      e.type = Type::integer(f->size, f->is_signed);
+      if (!f->symbols.empty()) {
+        auto symbols = std::make_shared<std::vector<ast::SymbolName>>();
+        for (const auto& s : f->symbols) symbols->push_back({s.value, s.name});
+        e.type.symbols = std::move(symbols);
+        e.type.display = Display::kSymbols;
+      }
+      break;
+    case kernel::FieldKind::kPointer:
+      e.type.kind = TypeKind::kPointer;
+      e.type.size = 8;
+      // The record's BTF knows what a pointer field points to (tracefs says only "void *").
+      if (p.record_struct) {
+        if (auto btf = kernel_.btf()) {
+          if (auto m = (*btf)->find_member(p.record_struct, field_name)) {
+            Type bt = type_from_btf(**btf, m->type);
+            if (bt.kind == TypeKind::kPointer) e.type.btf = bt.btf;
+          }
+        }
+      }
+      break;
+    case kernel::FieldKind::kCharArray:
+      e.type = Type::string(f->array_len);
+      break;
+    case kernel::FieldKind::kArray:
+      e.type.kind = TypeKind::kBytes;
+      e.type.size = f->size;
+      break;
+    case kernel::FieldKind::kDataLoc:
+      e.type = Type::string(kDefaultDataLocBound);
+      break;
+    case kernel::FieldKind::kDataLocArray:
+      diags_.error(e.range, fmt::format("field '{}' is a dynamic array, which sonde cannot read yet", field_name));
+      return false;
+  }
+  return true;
+}
+
+bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
+  e.binding.kind = BindingKind::kBuiltin;
+  Type& t = e.type;
+  if (n == "pid" || n == "tid" || n == "cpu" || n == "uid" || n == "gid") {
+    e.binding.builtin = n == "pid" ? Builtin::kPid : n == "tid" ? Builtin::kTid : n == "cpu" ? Builtin::kCpu
+                        : n == "uid" ? Builtin::kUid : Builtin::kGid;
+    t = Type::integer(4, false);
+  } else if (n == "comm") {
+    e.binding.builtin = Builtin::kComm;
+    t = Type::string(16);
+  } else if (n == "cgroup") {
+    e.binding.builtin = Builtin::kCgroup;
+    t = Type::integer(8, false);
+    t.display = Display::kCgroup;
+  } else if (n == "nsecs") {
+    e.binding.builtin = Builtin::kNsecs;
+    t = Type::integer(8, false);
+  } else if (n == "kstack" || n == "ustack") {
+    e.binding.builtin = n == "kstack" ? Builtin::kKstack : Builtin::kUstack;
+    t.kind = TypeKind::kStack;
+    t.size = 8;
+    t.display = n == "kstack" ? Display::kKstack : Display::kUstack;
+  } else if (n == "retval" && !qualified) {
+    e.binding.builtin = Builtin::kRetval;
+    t = Type::integer(8, true);
+  } else if (n.size() == 4 && n.rfind("arg", 0) == 0 && n[3] >= '0' && n[3] <= '5' && !qualified) {
+    e.binding.builtin = Builtin::kArg;
+    e.binding.index = static_cast<uint32_t>(n[3] - '0');
+    t = Type::integer(8, false);
+  } else {
+    diags_.error(e.range, fmt::format("unknown builtin '{}'", n),
+                 "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, current.cgroup");
+    return false;
+  }
+  return true;
+}
+
+bool ExprChecker::member(Expr& e) {
+  Expr& object = *e.args[0];
+  if (object.kind == ExprKind::kName && object.text == "current") {
+    bool is_field = false;
+    if (scope_.probe) {
+      auto fields = field_names(*scope_.probe);
+      is_field = std::count(fields.begin(), fields.end(), "current") > 0;
+    }
+    if (!is_field) {
+      std::string n = e.text;
+      ast::SourceRange at = e.range;
+      e.args.clear();
+      e.kind = ExprKind::kName;
+      e.text = n;
+      e.range = at;
+      return builtin(e, n, true);
+    }
+  }
+  if (!visit(object, Use::kValue, false)) return false;
+  const Type& ot = object.type;
+  uint32_t record = 0;
+  if (ot.kind == TypeKind::kRecord) record = ot.btf;
+  if (ot.kind == TypeKind::kPointer) record = ot.btf;
+  auto btf = kernel_.btf();
+  if (record == 0 || !btf) {
+    diags_.error(e.range, fmt::format("cannot read member '{}': the value is a {} with no known type", e.text, describe(ot)),
+                 ot.kind == TypeKind::kPointer ? "tracepoint pointers are often untyped (void *); rawtracepoint:NAME gives typed arguments" : "");
+    return false;
+  }
+  kernel::Type rt = (*btf)->type(record);
+  if (rt.kind != kernel::TypeKind::kStruct && rt.kind != kernel::TypeKind::kUnion) {
+    diags_.error(e.range, fmt::format("cannot read member '{}' of {}", e.text, (*btf)->type_name(record)));
+    return false;
+  }
+  auto m = (*btf)->find_member(record, e.text);
+  if (!m) {
+    std::vector<std::string> names;
+    for (const auto& mm : (*btf)->members(record)) names.emplace_back(mm.name);
+    std::string suggestion = closest_match(e.text, names);
+    diags_.error(e.range,
+                 fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
+                             suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+    return false;
+  }
+  if (m->bitfield_size) {
+    diags_.error(e.range, fmt::format("member '{}' is a bitfield, which sonde cannot read yet", e.text));
+    return false;
+  }
+  e.binding.kind = BindingKind::kMember;
+  e.type = type_from_btf(**btf, m->type);
+  if (e.type.kind == TypeKind::kNone) {
+    diags_.error(e.range, fmt::format("member '{}' has a type sonde cannot read ({})", e.text, (*btf)->type_name(m->type)));
+    return false;
+  }
+  return true;
+}
+
+bool ExprChecker::index(Expr& e) {
+  if (!visit(*e.args[0], Use::kValue, false)) return false;
+  Expr& idx = *e.args[1];
+  if (idx.kind != ExprKind::kNumber) {
+    diags_.error(idx.range, "an index must be a constant number");
+    return false;
+  }
+  const Type& at = e.args[0]->type;
+  if (at.kind != TypeKind::kBytes && at.kind != TypeKind::kString) {
+    diags_.error(e.range, fmt::format("cannot index a {}", describe(at)));
+    return false;
+  }
+  uint32_t element = 1;
+  if (at.kind == TypeKind::kBytes && at.btf) {
+    if (auto btf = kernel_.btf()) {
+      kernel::Type arr = (*btf)->type(at.btf);
+      kernel::Type elem = (*btf)->type((*btf)->resolve(arr.ref));
+      element = elem.size ? elem.size : 1;
+    }
+  } else if (at.kind == TypeKind::kBytes && scope_.probe && scope_.probe->format &&
+             e.args[0]->binding.kind == BindingKind::kField) {
+    if (const auto* f = scope_.probe->format->field(e.args[0]->binding.field)) element = f->element_size ? f->element_size : 1;
+  }
+  uint64_t count = at.size / element;
+  if (idx.number >= count) {
+    diags_.error(idx.range, fmt::format("index {} is out of bounds (the array has {} elements)", idx.number, count));
+    return false;
+  }
+  e.type = Type::integer(element, at.kind == TypeKind::kString);
+  return true;
+}
+
+bool ExprChecker::unary(Expr& e) {
+  if (!visit(*e.args[0], Use::kValue, false)) return false;
+  const Type& t = e.args[0]->type;
+  if (!t.is_numeric()) {
+    diags_.error(e.range, fmt::format("operator '{}' needs a number, not a {}", ast::op_spelling(e.op), describe(t)));
+    return false;
+  }
+  e.type = e.op == Op::kNot ? Type::boolean() : Type::integer(8, e.op == Op::kNeg || t.is_signed);
+  return true;
+}
+
+bool ExprChecker::binary(Expr& e) {
+  Expr& lhs = *e.args[0];
+  Expr& rhs = *e.args[1];
+  // An enum constant is named from the other side's values (newstate == TCP_ESTABLISHED).
+  auto is_bare_constant = [&](const Expr& x) {
+    if (x.kind != ExprKind::kName || !scope_.probe) return false;
+    auto fields = field_names(*scope_.probe);
+    auto builtins = builtin_names(*scope_.probe);
+    if (std::count(fields.begin(), fields.end(), x.text) || std::count(builtins.begin(), builtins.end(), x.text)) return false;
+    for (const auto* a : scope_.aliases) if (a->name == x.text) return false;
+    for (const auto& l : scope_.span_labels) if (l.name == x.text) return false;
+    return !(x.text == "latency" && scope_.latency);
+  };
+  if (is_comparison(e.op) && is_bare_constant(lhs) && !is_bare_constant(rhs)) {
+    if (!visit(rhs, Use::kValue, false)) return false;
+    if (!constant(lhs, &rhs.type)) {
+      unknown_name(lhs);
+      return false;
+    }
+  } else {
+    if (!visit(lhs, Use::kValue, false)) return false;
+    if (is_comparison(e.op) && is_bare_constant(rhs)) {
+      if (!constant(rhs, &lhs.type)) {
+        unknown_name(rhs);
+        return false;
+      }
+    } else if (!visit(rhs, Use::kValue, false)) {
+      return false;
+    }
+  }
+  const Type& lt = lhs.type;
+  const Type& rt = rhs.type;
+  for (const Expr* side : {&lhs, &rhs}) {
+    if (side->type.kind == TypeKind::kDecoded) {
+      diags_.error(side->range, "a decoded label cannot be computed with in the kernel",
+                   "decoders (ksym, syscall, disk, ...) run in user space: use them only in 'by'");
+      return false;
+    }
+  }
+  bool strings = lt.kind == TypeKind::kString || rt.kind == TypeKind::kString;
+  if (strings) {
+    if (lt.kind != TypeKind::kString || rt.kind != TypeKind::kString) {
+      diags_.error(e.range, fmt::format("cannot compare a {} with a {}", describe(lt), describe(rt)),
+                   "compare strings with strings: comm == \"nginx\"");
+      return false;
+    }
+    if (e.op != Op::kEq && e.op != Op::kNe) {
+      diags_.error(e.range, fmt::format("strings can only be compared with == and !=, not '{}'", ast::op_spelling(e.op)));
+      return false;
+    }
+    const Expr& literal = lhs.kind == ExprKind::kString ? lhs : rhs;
+    const Expr& other = lhs.kind == ExprKind::kString ? rhs : lhs;
+    if (literal.kind == ExprKind::kString && other.kind != ExprKind::kString &&
+        literal.text.size() + 1 > other.type.size) {
+      diags_.error(literal.range,
+                   fmt::format("\"{}\" is longer than the {} bytes the other side can hold, so it never matches",
+                               literal.text, other.type.size));
+      return false;
+    }
+    e.type = Type::boolean();
+    return true;
+  }
+  if (!lt.is_numeric() || !rt.is_numeric()) {
+    const Expr& bad = lt.is_numeric() ? rhs : lhs;
+    diags_.error(bad.range, fmt::format("operator '{}' needs numbers, not a {}", ast::op_spelling(e.op), describe(bad.type)));
+    return false;
+  }
+  if (e.op == Op::kAnd || e.op == Op::kOr || is_comparison(e.op)) {
+    e.type = Type::boolean();
+  } else {
+    e.type = Type::integer(8, lt.is_signed || rt.is_signed);
+  }
+  if ((e.op == Op::kDiv || e.op == Op::kMod) && rhs.kind == ExprKind::kNumber && rhs.number == 0) {
+    diags_.error(rhs.range, "division by zero");
+    return false;
+  }
+  return true;
+}
+
+bool ExprChecker::call(Expr& e, Use use, bool top) {
+  const std::string& fn = e.text;
+  auto arity = [&](size_t min, size_t max) {
+    if (e.args.size() < min || e.args.size() > max) {
+      std::string expected = min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max);
+      diags_.error(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected, max == 1 ? "" : "s", e.args.size()));
+      return false;
+    }
+    return true;
+  };
+  for (const auto& d : kDecoders) {
+    if (fn != d.name) continue;
+    if (!arity(1, 1)) return false;
+    if (use != Use::kKey || !top) {
+      diags_.error(e.range, fmt::format("{}() {} in user space; it can only be a label (in 'by')", fn, d.what),
+                   use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39" : "");
+      return false;
+    }
+    Expr& arg = *e.args[0];
+    if (!visit(arg, Use::kValue, false)) return false;
+    const Type& at = arg.type;
+    bool ok = at.is_numeric();
+    if (d.display == Display::kInet) {
+      ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
+           (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
+    }
+    if (!ok) {
+      std::string wants = d.display == Display::kInet ? "a 4-byte or 16-byte address" : "a number or an address";
+      diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", fn, wants, describe(at)));
+      return false;
+    }
+    e.binding.kind = BindingKind::kDecoder;
+    e.type = decoded(d.display, at);
+    return true;
+  }
+  if (fn == "str") {
+    if (!arity(1, 2)) return false;
+    Expr& arg = *e.args[0];
+    if (!visit(arg, Use::kValue, false)) return false;
+    uint32_t bound = 0;
+    if (e.args.size() == 2) {
+      Expr& n = *e.args[1];
+      if (n.kind != ExprKind::kNumber || n.number == 0 || n.number > kMaxStringBound) {
+        diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}", kMaxStringBound));
+        return false;
+      }
+      bound = static_cast<uint32_t>(n.number);
+    }
+    if (arg.type.kind == TypeKind::kString) {
+      e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
+    } else if (arg.type.kind == TypeKind::kPointer || arg.type.kind == TypeKind::kInt) {
+      if (!bound) {
+        if (use == Use::kKey) {
+          diags_.error(e.range, "a string read through a pointer needs a bound to be a label",
+                       "give the longest length to keep, e.g. str(filename, 64)");
+          return false;
+        }
+        bound = kDefaultDataLocBound;
+      }
+      e.type = Type::string(bound);
+      e.type.user = arg.type.user || (scope_.probe && (scope_.probe->kind == ProbeKind::kUprobe ||
+                                                        scope_.probe->kind == ProbeKind::kUretprobe ||
+                                                        scope_.probe->kind == ProbeKind::kUsdt));
+    } else {
+      diags_.error(arg.range, fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)));
+      return false;
+    }
+    e.binding.kind = BindingKind::kFunction;
+    return true;
+  }
+  if (fn == "op") {
+    if (!arity(1, 1)) return false;
+    Expr& arg = *e.args[0];
+    if (!visit(arg, Use::kValue, false)) return false;
+    if (arg.type.kind != TypeKind::kString) {
+      diags_.error(arg.range, fmt::format("op() reads a block request's rwbs flags (a string), not a {}", describe(arg.type)));
+      return false;
+    }
+    e.binding.kind = BindingKind::kFunction;
+    e.type = Type::integer(1, false);
+    e.type.display = Display::kBlockOp;
+    return true;
+  }
+  std::string suggestion = closest_match(fn, function_names());
+  diags_.error(e.range,
+               fmt::format("unknown function '{}'{}", fn, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+               fmt::format("functions: {}", join(function_names(), ", ")));
+  return false;
+}
+
+}  // namespace sonde::sema

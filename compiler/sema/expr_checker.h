@@ -1,0 +1,70 @@
+// Type-checks an expression in the context of one probe: resolves names to fields,
+// aliases, span labels and builtins, checks operators and calls, and fills each
+// node's `type` and `binding`. Aliases and span labels evaluated in this probe are
+// substituted in place.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/ast/diagnostics.h"
+#include "compiler/sema/checked.h"
+#include "compiler/sema/kernel_info.h"
+
+namespace sonde::sema {
+
+// A span label as seen from the end of the span.
+struct SpanLabelScope {
+  std::string name;
+  const ast::Expr* expr = nullptr;  // the label's expression, when evaluated at the end
+  int start_index = -1;             // >= 0: stored with the start, read back at the end
+  ast::Type type;                   // type of a stored label
+};
+
+struct Scope {
+  const ResolvedProbe* probe = nullptr;
+  std::vector<const ast::AliasDef*> aliases;  // aliases that apply to this probe
+  std::vector<SpanLabelScope> span_labels;    // span end: labels by name
+  bool latency = false;                       // span end: `latency` is the measured time
+};
+
+enum class Use : uint8_t {
+  kPredicate,  // where: boolean (integers are true when non-zero)
+  kValue,      // operand of an aggregation: integer
+  kKey,        // a label: anything that can be shown, decoders allowed at the top
+  kSpanKey,    // key pairing a span's start and end: integers and strings
+};
+
+class ExprChecker {
+ public:
+  ExprChecker(KernelInfo& kernel, ast::Diagnostics& diags, const Scope& scope);
+
+  // Returns false after reporting an error.
+  bool check(ast::Expr& e, Use use);
+
+  // Names a probe offers (fields, aliases, builtins), for hints and completion.
+  static std::vector<std::string> field_names(const ResolvedProbe& probe);
+  static std::vector<std::string> builtin_names(const ResolvedProbe& probe);
+
+ private:
+  bool visit(ast::Expr& e, Use use, bool top);
+  bool name(ast::Expr& e, Use use);
+  bool member(ast::Expr& e);
+  bool index(ast::Expr& e);
+  bool unary(ast::Expr& e);
+  bool binary(ast::Expr& e);
+  bool call(ast::Expr& e, Use use, bool top);
+  bool field(ast::Expr& e, const std::string& field_name);
+  bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
+  bool constant(ast::Expr& e, const ast::Type* context);
+  void unknown_name(ast::Expr& e);
+  std::string probe_display() const;
+
+  KernelInfo& kernel_;
+  ast::Diagnostics& diags_;
+  const Scope& scope_;
+  int alias_depth_ = 0;
+};
+
+}  // namespace sonde::sema

@@ -1,0 +1,434 @@
+#include "compiler/sema/probes.h"
+
+#include <fmt/format.h>
+#include <fnmatch.h>
+#include <linux/perf_event.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+
+#include "compiler/sema/btf_types.h"
+#include "support/text.h"
+
+namespace sonde::sema {
+namespace {
+
+using ast::SourceRange;
+
+const std::map<std::string, std::string>& kind_aliases() {
+  static const std::map<std::string, std::string> aliases = {
+      {"tracepoint", "tracepoint"}, {"tp", "tracepoint"}, {"t", "tracepoint"},
+      {"rawtracepoint", "rawtracepoint"}, {"rawtp", "rawtracepoint"}, {"rt", "rawtracepoint"},
+      {"uprobe", "uprobe"}, {"u", "uprobe"},
+      {"uretprobe", "uretprobe"}, {"ur", "uretprobe"},
+      {"usdt", "usdt"}, {"U", "usdt"},
+      {"profile", "profile"}, {"p", "profile"},
+      {"software", "software"}, {"s", "software"},
+      {"hardware", "hardware"}, {"h", "hardware"},
+      {"kprobe", "kprobe"}, {"k", "kprobe"},
+      {"kretprobe", "kretprobe"}, {"kr", "kretprobe"},
+      {"fentry", "fentry"}, {"f", "fentry"},
+      {"fexit", "fexit"}, {"fr", "fexit"},
+  };
+  return aliases;
+}
+
+struct PerfEventName {
+  const char* name;
+  const char* alias;
+  uint64_t config;
+  uint64_t default_period;
+};
+
+constexpr PerfEventName kSoftwareEvents[] = {
+    {"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
+    {"task-clock", nullptr, PERF_COUNT_SW_TASK_CLOCK, 1000000},
+    {"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
+    {"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
+    {"cpu-migrations", nullptr, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
+    {"minor-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
+    {"major-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
+    {"alignment-faults", nullptr, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
+    {"emulation-faults", nullptr, PERF_COUNT_SW_EMULATION_FAULTS, 1},
+};
+
+constexpr PerfEventName kHardwareEvents[] = {
+    {"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
+    {"instructions", nullptr, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
+    {"cache-references", nullptr, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
+    {"cache-misses", nullptr, PERF_COUNT_HW_CACHE_MISSES, 1000000},
+    {"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000},
+    {"branch-misses", nullptr, PERF_COUNT_HW_BRANCH_MISSES, 100000},
+    {"bus-cycles", nullptr, PERF_COUNT_HW_BUS_CYCLES, 100000},
+    {"ref-cycles", nullptr, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
+};
+
+class Resolver {
+ public:
+  Resolver(const ast::ProbeRef& ref, KernelInfo& kernel, ast::Diagnostics& diags)
+      : ref_(ref), kernel_(kernel), diags_(diags) {}
+
+  std::vector<ResolvedProbe> resolve() {
+    parts_ = split(ref_.text, ':');
+    std::string kind(parts_[0]);
+    auto alias = kind_aliases().find(kind);
+    if (alias == kind_aliases().end()) {
+      std::vector<std::string> kinds = probe_kinds();
+      std::string suggestion = closest_match(kind, kinds);
+      error(part_range(0),
+            fmt::format("unknown probe kind '{}'{}", kind,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("probe kinds: {}", join(kinds, ", ")));
+      return {};
+    }
+    kind = alias->second;
+    if (kind == "tracepoint") return tracepoint();
+    if (kind == "rawtracepoint") return raw_tracepoint();
+    if (kind == "uprobe" || kind == "uretprobe") return uprobe(kind == "uretprobe");
+    if (kind == "usdt") return usdt();
+    if (kind == "profile") return profile();
+    if (kind == "software" || kind == "hardware") return perf_event(kind == "hardware");
+    return kernel_function(kind);
+  }
+
+ private:
+  SourceRange part_range(size_t index) const {
+    // Parts are separated by ':' in the probe token; map part index to its bytes.
+    uint32_t begin = ref_.range.begin;
+    size_t part = 0;
+    const std::string& t = ref_.text;
+    size_t i = 0;
+    for (; i < t.size() && part < index; ++i) {
+      if (t[i] == ':') ++part;
+    }
+    begin += static_cast<uint32_t>(i);
+    size_t end = t.find(':', i);
+    if (end == std::string::npos || index + 1 >= parts_.size()) end = t.size();
+    return {ref_.range.file, begin, ref_.range.begin + static_cast<uint32_t>(std::max(end, i + 1))};
+  }
+
+  void error(SourceRange r, std::string message, std::string hint = {}) {
+    diags_.error(r, std::move(message), std::move(hint));
+  }
+
+  ResolvedProbe base() const {
+    ResolvedProbe p;
+    p.display = ref_.text;
+    p.ref = ref_;
+    return p;
+  }
+
+  bool expect_parts(size_t n, const char* form) {
+    if (parts_.size() != n || std::any_of(parts_.begin(), parts_.end(), [](auto p) { return p.empty(); })) {
+      error(ref_.range, fmt::format("malformed probe '{}'", ref_.text), fmt::format("write it as {}", form));
+      return false;
+    }
+    return true;
+  }
+
+  static bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+
+  std::vector<ResolvedProbe> tracepoint() {
+    if (!expect_parts(3, "tracepoint:CATEGORY:NAME")) return {};
+    std::string category(parts_[1]), name(parts_[2]);
+    std::vector<std::pair<std::string, std::string>> matches;
+    if (has_wildcard(category) || has_wildcard(name)) {
+      auto list = kernel_.tracepoints();
+      if (!list) {
+        error(ref_.range, list.error().message, list.error().hint);
+        return {};
+      }
+      for (const auto& tp : **list) {
+        if (fnmatch(category.c_str(), tp.category.c_str(), 0) == 0 &&
+            fnmatch(name.c_str(), tp.name.c_str(), 0) == 0) {
+          matches.emplace_back(tp.category, tp.name);
+        }
+      }
+      if (matches.empty()) {
+        error(ref_.range, fmt::format("no tracepoint matches '{}:{}'", category, name),
+              "`sonde list 'tracepoint:*'` shows the tracepoints of this kernel");
+        return {};
+      }
+      if (matches.size() > kMaxWildcardProbes) {
+        error(ref_.range,
+              fmt::format("'{}' matches {} tracepoints; at most {} can be attached by one statement",
+                          ref_.text, matches.size(), kMaxWildcardProbes),
+              "narrow the pattern, or for all syscalls use tracepoint:raw_syscalls:sys_enter with syscall(id)");
+        return {};
+      }
+    } else {
+      matches.emplace_back(category, name);
+    }
+    std::vector<ResolvedProbe> out;
+    for (const auto& [cat, nm] : matches) {
+      auto format = kernel_.tracepoint(cat, nm);
+      if (!format) {
+        unknown_tracepoint(cat, nm);
+        return {};
+      }
+      ResolvedProbe p = base();
+      p.kind = ProbeKind::kTracepoint;
+      p.category = cat;
+      p.name = nm;
+      p.short_name = nm;
+      p.display = fmt::format("tracepoint:{}:{}", cat, nm);
+      p.format = format.value();
+      if (auto btf = kernel_.btf()) {
+        if (auto record = kernel::tracepoint_record_struct(**btf, *p.format)) p.record_struct = *record;
+      }
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  void unknown_tracepoint(const std::string& category, const std::string& name) {
+    auto list = kernel_.tracepoints();
+    if (!list) {
+      error(ref_.range, fmt::format("cannot read tracepoint {}:{}: {}", category, name, list.error().message),
+            list.error().hint);
+      return;
+    }
+    std::vector<std::string> categories, names;
+    for (const auto& tp : **list) {
+      if (categories.empty() || categories.back() != tp.category) categories.push_back(tp.category);
+      if (tp.category == category) names.push_back(tp.name);
+    }
+    if (names.empty()) {
+      std::string suggestion = closest_match(category, categories);
+      error(part_range(1),
+            fmt::format("unknown tracepoint category '{}'{}", category,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            "`sonde list tracepoint` shows the tracepoints of this kernel");
+      return;
+    }
+    std::string suggestion = closest_match(name, names);
+    std::string hint;
+    if (names.size() <= 12) hint = fmt::format("tracepoints in '{}': {}", category, join(names, ", "));
+    else hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'", category, names.size(), category);
+    error(part_range(2),
+          fmt::format("unknown tracepoint '{}:{}'{}", category, name,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          hint);
+  }
+
+  // BTF-typed arguments of a function prototype, skipping `skip` leading params.
+  std::vector<ProbeArg> proto_args(const kernel::Btf& btf, uint32_t proto, size_t skip) {
+    std::vector<ProbeArg> args;
+    auto params = btf.params(proto);
+    for (size_t i = skip; i < params.size(); ++i) {
+      ProbeArg a;
+      a.name = params[i].name.empty() ? fmt::format("arg{}", i - skip) : std::string(params[i].name);
+      a.btf_type = params[i].type;
+      a.type = type_from_btf(btf, params[i].type);
+      args.push_back(std::move(a));
+    }
+    return args;
+  }
+
+  std::vector<ResolvedProbe> raw_tracepoint() {
+    if (!expect_parts(2, "rawtracepoint:NAME")) return {};
+    auto btf = kernel_.btf();
+    if (!btf) {
+      error(ref_.range, btf.error().message, btf.error().hint);
+      return {};
+    }
+    std::string name(parts_[1]);
+    auto typedef_id = (*btf)->find("btf_trace_" + name, kernel::TypeKind::kTypedef);
+    if (!typedef_id) {
+      std::vector<std::string> names;
+      for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
+        names.emplace_back(n.substr(10));
+      }
+      std::string suggestion = closest_match(name, names);
+      error(part_range(1),
+            fmt::format("unknown raw tracepoint '{}'{}", name,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, ...)");
+      return {};
+    }
+    // btf_trace_NAME is a pointer to a prototype whose first parameter is `void *`.
+    uint32_t ptr = (*btf)->resolve(*typedef_id);
+    uint32_t proto = (*btf)->resolve((*btf)->type(ptr).ref);
+    ResolvedProbe p = base();
+    p.kind = ProbeKind::kRawTracepoint;
+    p.name = name;
+    p.short_name = name;
+    p.display = "rawtracepoint:" + name;
+    p.args = proto_args(**btf, proto, 1);
+    return {std::move(p)};
+  }
+
+  std::string find_binary(const std::string& path) {
+    if (path.find('/') != std::string::npos) return path;
+    const char* env = getenv("PATH");
+    for (auto dir : split(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin", ':')) {
+      std::string candidate = fmt::format("{}/{}", dir, path);
+      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    }
+    return path;
+  }
+
+  std::vector<ResolvedProbe> uprobe(bool ret) {
+    const char* form = ret ? "uretprobe:PATH:SYMBOL" : "uprobe:PATH:SYMBOL";
+    if (!expect_parts(3, form)) return {};
+    ResolvedProbe p = base();
+    p.kind = ret ? ProbeKind::kUretprobe : ProbeKind::kUprobe;
+    p.path = find_binary(std::string(parts_[1]));
+    p.symbol = std::string(parts_[2]);
+    p.short_name = p.symbol;
+    struct stat st;
+    if (stat(p.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      error(part_range(1), fmt::format("no such binary '{}'", std::string(parts_[1])),
+            "give the full path of an executable or shared library, e.g. "
+            "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc");
+      return {};
+    }
+    return {std::move(p)};
+  }
+
+  std::vector<ResolvedProbe> usdt() {
+    if (!expect_parts(4, "usdt:PATH:PROVIDER:NAME")) return {};
+    ResolvedProbe p = base();
+    p.kind = ProbeKind::kUsdt;
+    p.path = find_binary(std::string(parts_[1]));
+    p.provider = std::string(parts_[2]);
+    p.name = std::string(parts_[3]);
+    p.short_name = p.name;
+    struct stat st;
+    if (stat(p.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      error(part_range(1), fmt::format("no such binary '{}'", std::string(parts_[1])),
+            "give the full path of the executable or library that defines the USDT probe");
+      return {};
+    }
+    return {std::move(p)};
+  }
+
+  bool positive_number(size_t index, uint64_t& out) {
+    std::string text(parts_[index]);
+    char* end = nullptr;
+    errno = 0;
+    unsigned long long v = strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || errno != 0 || v == 0) {
+      error(part_range(index), fmt::format("expected a positive number, found '{}'", text));
+      return false;
+    }
+    out = v;
+    return true;
+  }
+
+  std::vector<ResolvedProbe> profile() {
+    if (!expect_parts(3, "profile:hz:N (or profile:s:N, profile:ms:N, profile:us:N)")) return {};
+    std::string unit(parts_[1]);
+    uint64_t n = 0;
+    if (!positive_number(2, n)) return {};
+    ResolvedProbe p = base();
+    p.kind = ProbeKind::kProfile;
+    p.short_name = "profile";
+    p.perf_type = PERF_TYPE_SOFTWARE;
+    p.perf_config = PERF_COUNT_SW_CPU_CLOCK;
+    if (unit == "hz") p.sample_freq = n;
+    else if (unit == "s") p.sample_period = n * 1000000000ULL;
+    else if (unit == "ms") p.sample_period = n * 1000000ULL;
+    else if (unit == "us") p.sample_period = n * 1000ULL;
+    else {
+      error(part_range(1), fmt::format("unknown profile unit '{}'", unit), "use hz, s, ms or us: profile:hz:99");
+      return {};
+    }
+    return {std::move(p)};
+  }
+
+  std::vector<ResolvedProbe> perf_event(bool hardware) {
+    const char* kind = hardware ? "hardware" : "software";
+    if (parts_.size() != 2 && parts_.size() != 3) {
+      expect_parts(3, hardware ? "hardware:EVENT:PERIOD" : "software:EVENT:PERIOD");
+      return {};
+    }
+    std::string event(parts_[1]);
+    const PerfEventName* found = nullptr;
+    std::vector<std::string> names;
+    auto search = [&](const auto& table) {
+      for (const auto& e : table) {
+        names.emplace_back(e.name);
+        if (event == e.name || (e.alias && event == e.alias)) found = &e;
+      }
+    };
+    if (hardware) search(kHardwareEvents);
+    else search(kSoftwareEvents);
+    if (!found) {
+      std::string suggestion = closest_match(event, names);
+      error(part_range(1),
+            fmt::format("unknown {} event '{}'{}", kind, event,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("{} events: {}", kind, join(names, ", ")));
+      return {};
+    }
+    ResolvedProbe p = base();
+    p.kind = hardware ? ProbeKind::kHardware : ProbeKind::kSoftware;
+    p.name = found->name;
+    p.short_name = std::string(found->name);
+    std::replace(p.short_name.begin(), p.short_name.end(), '-', '_');
+    p.perf_type = hardware ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+    p.perf_config = found->config;
+    p.sample_period = found->default_period;
+    if (parts_.size() == 3 && !positive_number(2, p.sample_period)) return {};
+    return {std::move(p)};
+  }
+
+  std::vector<ResolvedProbe> kernel_function(const std::string& kind) {
+    if (!expect_parts(2, fmt::format("{}:FUNCTION", kind).c_str())) return {};
+    auto btf = kernel_.btf();
+    if (!btf) {
+      error(ref_.range, btf.error().message, btf.error().hint);
+      return {};
+    }
+    std::string name(parts_[1]);
+    auto func = (*btf)->find(name, kernel::TypeKind::kFunction);
+    if (!func) {
+      std::string hint = "kernel functions are checked against the kernel's BTF";
+      error(part_range(1), fmt::format("unknown kernel function '{}'", name), hint);
+      return {};
+    }
+    ResolvedProbe p = base();
+    p.kind = kind == "kprobe"      ? ProbeKind::kKprobe
+             : kind == "kretprobe" ? ProbeKind::kKretprobe
+             : kind == "fentry"    ? ProbeKind::kFentry
+                                   : ProbeKind::kFexit;
+    p.name = name;
+    p.short_name = name;
+    p.display = fmt::format("{}:{}", kind, name);
+    uint32_t proto = (*btf)->resolve((*btf)->type(*func).ref);
+    p.args = proto_args(**btf, proto, 0);
+    return {std::move(p)};
+  }
+
+  const ast::ProbeRef& ref_;
+  KernelInfo& kernel_;
+  ast::Diagnostics& diags_;
+  std::vector<std::string_view> parts_;
+};
+
+}  // namespace
+
+std::string canonical_probe_text(const std::string& text) {
+  size_t colon = text.find(':');
+  if (colon == std::string::npos) return text;
+  auto alias = kind_aliases().find(text.substr(0, colon));
+  if (alias == kind_aliases().end()) return text;
+  return alias->second + text.substr(colon);
+}
+
+const std::vector<std::string>& probe_kinds() {
+  static const std::vector<std::string> kinds = {"tracepoint", "rawtracepoint", "uprobe",   "uretprobe",
+                                                 "usdt",       "profile",       "software", "hardware",
+                                                 "kprobe",     "kretprobe",     "fentry",   "fexit"};
+  return kinds;
+}
+
+std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
+                                         ast::Diagnostics& diags) {
+  return Resolver(ref, kernel, diags).resolve();
+}
+
+}  // namespace sonde::sema

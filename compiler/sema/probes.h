@@ -1,0 +1,28 @@
+// Probe specifications ("tracepoint:timer:timer_start", "uprobe:/bin/bash:readline",
+// "profile:hz:99", ...) resolved against the running kernel.
+#pragma once
+
+#include <vector>
+
+#include "compiler/ast/ast.h"
+#include "compiler/ast/diagnostics.h"
+#include "compiler/sema/checked.h"
+#include "compiler/sema/kernel_info.h"
+
+namespace sonde::sema {
+
+// Wildcards expand to at most this many probes.
+inline constexpr size_t kMaxWildcardProbes = 512;
+
+// Resolves a probe written by the user (not an event name). Wildcards expand to
+// several probes. Returns an empty vector after reporting an error.
+std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
+                                         ast::Diagnostics& diags);
+
+// The probe text with its kind spelled in full ("t:timer:x" -> "tracepoint:timer:x").
+std::string canonical_probe_text(const std::string& text);
+
+// Names of the probe kinds, for completion and messages.
+const std::vector<std::string>& probe_kinds();
+
+}  // namespace sonde::sema

@@ -1,0 +1,512 @@
+#include "compiler/sema/sema.h"
+
+#include <fmt/format.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <set>
+
+#include "compiler/sema/expr_checker.h"
+#include "compiler/sema/naming.h"
+#include "compiler/sema/probes.h"
+#include "stdlib/bpf/sonde/buckets.h"
+#include "support/text.h"
+
+namespace sonde::sema {
+namespace {
+
+using ast::AggregationKind;
+using ast::Expr;
+using ast::ExprPtr;
+using ast::Type;
+using ast::TypeKind;
+
+ExprPtr clone(const ExprPtr& e) { return e ? e->clone() : nullptr; }
+
+ExprPtr conjunction(ExprPtr a, ExprPtr b) {
+  if (!a) return b;
+  if (!b) return a;
+  auto e = std::make_unique<Expr>();
+  e->kind = ast::ExprKind::kBinary;
+  e->op = ast::Op::kAnd;
+  e->range = b->range;
+  e->args.push_back(std::move(a));
+  e->args.push_back(std::move(b));
+  return e;
+}
+
+// Two types that must share one slot of a map key (a label across probes, a span key
+// between start and end). Returns false when they cannot.
+bool unify(Type& into, const Type& t) {
+  if (into.kind == TypeKind::kNone) {
+    into = t;
+    return true;
+  }
+  bool into_text = into.kind == TypeKind::kString;
+  bool t_text = t.kind == TypeKind::kString;
+  if (into_text != t_text) return false;
+  if (into.kind == TypeKind::kDecoded || t.kind == TypeKind::kDecoded) {
+    if (into.display != t.display) return false;
+  }
+  if (into.kind == TypeKind::kStack || t.kind == TypeKind::kStack) return into.kind == t.kind && into.display == t.display;
+  into.size = std::max(into.size, t.size);
+  into.is_signed = into.is_signed || t.is_signed;
+  if (!into.symbols) into.symbols = t.symbols;
+  return true;
+}
+
+class StatementChecker {
+ public:
+  StatementChecker(const Definitions& defs, KernelInfo& kernel, const ast::SourceManager& sources,
+                   ast::Diagnostics& diags, const Options& options)
+      : defs_(defs), kernel_(kernel), sources_(sources), diags_(diags), options_(options) {}
+
+  bool check(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    out.stmt = &stmt;
+    out.source = std::string(trim(sources_.text(stmt.range)));
+    out.origin = sources_.location(stmt.range);
+    out.aggregation = stmt.aggregation.kind;
+    out.scheme = stmt.aggregation.scheme;
+    out.low = stmt.aggregation.low;
+    out.high = stmt.aggregation.high;
+    out.step = stmt.aggregation.step;
+    if (!check_aggregation(stmt)) return false;
+    if (!check_capacity(stmt, out)) return false;
+    bool ok = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out);
+    if (!ok) return false;
+    if (!labels(stmt, out)) return false;
+    name_metric(stmt, out);
+    return true;
+  }
+
+ private:
+  bool check_aggregation(const ast::MetricStmt& stmt) {
+    const auto& a = stmt.aggregation;
+    const char* name = aggregation_name(a.kind);
+    if (!stmt.is_span) {
+      if (a.kind == AggregationKind::kCount && stmt.value) {
+        diags_.error(stmt.value->range, "count takes no value",
+                     "count counts events; to add up a value use 'sum VALUE', to count per value use 'count by VALUE'");
+        return false;
+      }
+      if (a.kind != AggregationKind::kCount && !stmt.value) {
+        diags_.error(a.range, fmt::format("{} needs a value", name),
+                     fmt::format("write what to aggregate after it, e.g. '{} ret'", name));
+        return false;
+      }
+    }
+    if (a.scheme == ast::Scheme::kLinear) {
+      if (a.step <= 0) {
+        diags_.error(a.scheme_range, fmt::format("the step of linear() must be positive, not {}", a.step));
+        return false;
+      }
+      if (a.high <= a.low) {
+        diags_.error(a.scheme_range, fmt::format("linear({}, {}, {}) has no buckets: the upper bound must be above the lower", a.low, a.high, a.step));
+        return false;
+      }
+      uint64_t slots = sonde_linear_slots(a.low, a.high, a.step);
+      if (slots > kMaxLinearBuckets) {
+        diags_.error(a.scheme_range,
+                     fmt::format("linear({}, {}, {}) makes {} buckets; at most {} are allowed", a.low, a.high, a.step, slots, kMaxLinearBuckets),
+                     "use a larger step, or histogram log2");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool check_capacity(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    out.capacity = options_.default_capacity;
+    if (!stmt.capacity) return true;
+    if (*stmt.capacity == 0 || *stmt.capacity > kMaxCapacity) {
+      diags_.error(stmt.capacity_range, fmt::format("capacity must be from 1 to {}", kMaxCapacity));
+      return false;
+    }
+    if (stmt.keys.empty()) {
+      diags_.warning(stmt.capacity_range, "capacity has no effect on a statement without 'by' keys");
+    }
+    out.capacity = static_cast<uint32_t>(*stmt.capacity);
+    return true;
+  }
+
+  std::vector<const ast::AliasDef*> aliases_for(const ResolvedProbe& p) {
+    std::vector<const ast::AliasDef*> out;
+    for (const auto* a : defs_.aliases()) {
+      std::string pattern = canonical_probe_text(a->probe.text);
+      if (fnmatch(pattern.c_str(), p.display.c_str(), 0) == 0) out.push_back(a);
+    }
+    return out;
+  }
+
+  // Resolves a probe reference that may name an event; `where` collects the event's
+  // own condition.
+  std::vector<ResolvedProbe> resolve(const ast::ProbeRef& ref, ExprPtr& where) {
+    if (!ref.is_event_name) return resolve_probe(ref, kernel_, diags_);
+    const ast::EventDef* event = defs_.event(ref.text);
+    if (!event) {
+      std::vector<std::string> names;
+      for (const auto* e : defs_.events()) names.push_back(e->name);
+      std::string suggestion = closest_match(ref.text, names);
+      diags_.error(ref.range,
+                   fmt::format("unknown event '{}'{}", ref.text, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+                   fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}", join(names, ", ")));
+      return {};
+    }
+    if (event->probe.is_event_name) {
+      diags_.error(event->probe.range, "an event must be defined on a probe, not on another event");
+      return {};
+    }
+    where = conjunction(clone(event->where), std::move(where));
+    auto probes = resolve_probe(event->probe, kernel_, diags_);
+    for (auto& p : probes) p.short_name = event->name;
+    return probes;
+  }
+
+  bool probe_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    ExprPtr event_where;
+    auto probes = resolve(stmt.probe, event_where);
+    if (probes.empty()) return false;
+    for (auto& probe : probes) {
+      ProbeProgram prog;
+      prog.probe = std::move(probe);
+      prog.role = ProgramRole::kMetric;
+      Scope scope;
+      scope.probe = &prog.probe;
+      scope.aliases = aliases_for(prog.probe);
+      ExprChecker checker(kernel_, diags_, scope);
+      prog.where = conjunction(clone(event_where), clone(stmt.where));
+      if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
+      if (stmt.value) {
+        prog.value = stmt.value->clone();
+        if (!checker.check(*prog.value, Use::kValue)) return false;
+        out.value_signed = out.value_signed || prog.value->type.is_signed;
+      }
+      for (const auto& key : stmt.keys) {
+        prog.keys.push_back(key.expr->clone());
+        if (!checker.check(*prog.keys.back(), Use::kKey)) return false;
+        prog.key_from_start.push_back(-1);
+      }
+      out.programs.push_back(std::move(prog));
+    }
+    return true;
+  }
+
+  // ---- spans ----
+
+  static std::string substitute(const std::string& text, const std::vector<std::pair<std::string, std::string>>& params) {
+    std::string out = text;
+    for (const auto& [name, value] : params) {
+      std::string token = "$" + name;
+      for (size_t at = out.find(token); at != std::string::npos; at = out.find(token, at + value.size())) {
+        out.replace(at, token.size(), value);
+      }
+    }
+    return out;
+  }
+
+  bool span_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    std::vector<std::pair<std::string, std::string>> params;
+    const ast::SpanDef* def = defs_.span(stmt.span, params);
+    std::string written = join(stmt.span, " ");
+    if (!def) {
+      std::vector<std::string> names;
+      for (const auto* s : defs_.spans()) names.push_back(Definitions::span_name(*s));
+      std::string suggestion = closest_match(written, names);
+      diags_.error(stmt.span_range,
+                   fmt::format("unknown span '{}'{}", written, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+                   fmt::format("spans: {}", join(names, ", ")));
+      return false;
+    }
+    out.is_span = true;
+    out.span_name = written;
+    out.unit = spec::Unit::kNanoseconds;
+    if (def->starts.empty() || def->ends.empty()) {
+      diags_.error(def->name_range,
+                   fmt::format("span '{}' has no {} probe", Definitions::span_name(*def), def->starts.empty() ? "start" : "end"),
+                   "a span needs at least one 'start PROBE key ...' and one 'end PROBE key ...'");
+      return false;
+    }
+
+    // Resolve and check both ends.
+    std::vector<ProbeProgram> starts, ends;
+    auto endpoints = [&](const std::vector<ast::SpanEndpoint>& list, ProgramRole role, std::vector<ProbeProgram>& into) {
+      for (const auto& ep : list) {
+        ast::ProbeRef ref = ep.probe;
+        ref.text = substitute(ref.text, params);
+        ExprPtr where = clone(ep.where);
+        ast::Diagnostics scratch;
+        std::vector<ResolvedProbe> probes;
+        if (params.empty()) {
+          probes = resolve(ref, where);
+        } else {
+          // A parameterised span reports resolution problems where the user named it.
+          StatementChecker inner(defs_, kernel_, sources_, scratch, options_);
+          probes = inner.resolve(ref, where);
+          if (probes.empty()) {
+            const auto& d = scratch.all().empty() ? ast::Diagnostic{} : scratch.all().front();
+            diags_.error(stmt.span_range, fmt::format("span '{}': {}", written, d.message), d.hint);
+            return false;
+          }
+        }
+        if (probes.empty()) return false;
+        for (auto& probe : probes) {
+          ProbeProgram prog;
+          prog.probe = std::move(probe);
+          prog.role = role;
+          Scope scope;
+          scope.probe = &prog.probe;
+          scope.aliases = aliases_for(prog.probe);
+          ExprChecker checker(kernel_, diags_, scope);
+          prog.where = clone(where);
+          if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
+          for (const auto& k : ep.keys) {
+            prog.span_keys.push_back(k->clone());
+            if (!checker.check(*prog.span_keys.back(), Use::kSpanKey)) return false;
+          }
+          into.push_back(std::move(prog));
+        }
+      }
+      return true;
+    };
+    if (!endpoints(def->starts, ProgramRole::kSpanStart, starts)) return false;
+    if (!endpoints(def->ends, ProgramRole::kSpanEnd, ends)) return false;
+
+    // Keys: same count and compatible types at every start and end.
+    size_t nkeys = starts.front().span_keys.size();
+    out.span_key_types.assign(nkeys, Type{});
+    for (const auto* group : {&starts, &ends}) {
+      for (const auto& prog : *group) {
+        if (prog.span_keys.size() != nkeys) {
+          diags_.error(prog.probe.ref.range,
+                       fmt::format("span '{}': this probe has {} key{} but the first start has {}", Definitions::span_name(*def),
+                                   prog.span_keys.size(), prog.span_keys.size() == 1 ? "" : "s", nkeys),
+                       "the start and the end of a span are paired by keys of the same number and types");
+          return false;
+        }
+        for (size_t i = 0; i < nkeys; ++i) {
+          if (!unify(out.span_key_types[i], prog.span_keys[i]->type)) {
+            diags_.error(prog.span_keys[i]->range,
+                         fmt::format("span '{}': key {} is a {} here but a {} at the start", Definitions::span_name(*def), i + 1,
+                                     describe(prog.span_keys[i]->type), describe(out.span_key_types[i])),
+                         "the start and the end of a span are paired by keys of the same types");
+            return false;
+          }
+        }
+      }
+    }
+
+    // Labels: evaluated at the end when every end probe can, else stored at the start.
+    std::vector<SpanLabelScope> label_scopes;
+    for (const auto& label : def->labels) {
+      std::string label_name = label.label.empty() ? derive_label_name(*label.expr, sources_) : label.label;
+      SpanLabelScope ls;
+      ls.name = label_name;
+      if (evaluates_everywhere(*label.expr, ends, Use::kKey)) {
+        ls.expr = label.expr.get();
+      } else if (evaluates_everywhere(*label.expr, starts, Use::kKey)) {
+        ls.start_index = static_cast<int>(out.start_label_types.size());
+        Type unified;
+        for (auto& prog : starts) {
+          prog.start_labels.push_back(label.expr->clone());
+          Scope scope;
+          scope.probe = &prog.probe;
+          scope.aliases = aliases_for(prog.probe);
+          ExprChecker checker(kernel_, diags_, scope);
+          if (!checker.check(*prog.start_labels.back(), Use::kKey)) return false;
+          if (!unify(unified, prog.start_labels.back()->type)) {
+            diags_.error(label.range, fmt::format("label '{}' has different types at different starts", label_name));
+            return false;
+          }
+        }
+        ls.type = unified;
+        out.start_label_types.push_back(unified);
+      } else {
+        // Report why, from the end's point of view.
+        Scope scope;
+        scope.probe = &ends.front().probe;
+        scope.aliases = aliases_for(ends.front().probe);
+        ExprChecker checker(kernel_, diags_, scope);
+        auto copy = label.expr->clone();
+        checker.check(*copy, Use::kKey);
+        diags_.note(label.range, fmt::format("label '{}' can be computed neither at every end nor at every start of span '{}'",
+                                             label_name, Definitions::span_name(*def)));
+        return false;
+      }
+      label_scopes.push_back(std::move(ls));
+    }
+
+    // The statement's own condition and keys are evaluated at the end.
+    for (auto& prog : ends) {
+      Scope scope;
+      scope.probe = &prog.probe;
+      scope.aliases = aliases_for(prog.probe);
+      scope.span_labels = label_scopes;
+      scope.latency = true;
+      ExprChecker checker(kernel_, diags_, scope);
+      if (stmt.where) {
+        auto where = stmt.where->clone();
+        if (!checker.check(*where, Use::kPredicate)) return false;
+        prog.filter = std::move(where);
+      }
+      for (const auto& key : stmt.keys) {
+        auto expr = key.expr->clone();
+        if (!checker.check(*expr, Use::kKey)) return false;
+        if (expr->binding.kind == ast::BindingKind::kStartLabel) {
+          prog.key_from_start.push_back(static_cast<int>(expr->binding.index));
+        } else {
+          prog.key_from_start.push_back(-1);
+        }
+        prog.keys.push_back(std::move(expr));
+      }
+    }
+    for (auto& p : starts) out.programs.push_back(std::move(p));
+    for (auto& p : ends) out.programs.push_back(std::move(p));
+    return true;
+  }
+
+  bool evaluates_everywhere(const Expr& expr, const std::vector<ProbeProgram>& programs, Use use) {
+    for (const auto& prog : programs) {
+      ast::Diagnostics scratch;
+      Scope scope;
+      scope.probe = &prog.probe;
+      scope.aliases = aliases_for(prog.probe);
+      ExprChecker checker(kernel_, scratch, scope);
+      auto copy = expr.clone();
+      if (!checker.check(*copy, use)) return false;
+    }
+    return true;
+  }
+
+  // ---- labels and naming ----
+
+  bool labels(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    if (stmt.keys.size() > kMaxLabels) {
+      diags_.error(stmt.keys[kMaxLabels].range, fmt::format("at most {} labels per statement", kMaxLabels));
+      return false;
+    }
+    std::set<std::string> seen;
+    for (size_t i = 0; i < stmt.keys.size(); ++i) {
+      const auto& key = stmt.keys[i];
+      Label label;
+      label.name = key.label.empty() ? derive_label_name(*key.expr, sources_) : key.label;
+      label.range = key.label.empty() ? key.expr->range : key.label_range;
+      if (!valid_label_name(label.name)) {
+        diags_.error(label.range, fmt::format("'{}' is not a valid label name", label.name),
+                     "label names are letters, digits and underscores, not starting with a digit or '__'; name it with 'NAME = EXPR'");
+        return false;
+      }
+      if (label.name == "le" && out.aggregation == AggregationKind::kHistogram) {
+        diags_.error(label.range, "the label name 'le' is reserved for histogram buckets", "name it with 'NAME = EXPR'");
+        return false;
+      }
+      if (!seen.insert(label.name).second) {
+        diags_.error(label.range, fmt::format("two labels are named '{}'", label.name), "name one of them with 'NAME = EXPR'");
+        return false;
+      }
+      for (const auto& prog : out.programs) {
+        if (prog.role == ProgramRole::kSpanStart) continue;
+        const Type& t = prog.keys[i] ? prog.keys[i]->type : out.start_label_types[prog.key_from_start[i]];
+        if (!unify(label.type, t)) {
+          diags_.error(key.range, fmt::format("label '{}' has different types on different probes ({} and {})", label.name,
+                                              describe(label.type), describe(t)));
+          return false;
+        }
+      }
+      out.labels.push_back(std::move(label));
+    }
+    return true;
+  }
+
+  void name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    std::string base;
+    std::string value_name;
+    if (stmt.is_span) {
+      base = sanitize_name(join(stmt.span, "_"));
+      value_name = "latency";
+    } else {
+      base = sanitize_name(out.programs.front().probe.short_name);
+      if (stmt.value) value_name = derive_label_name(*stmt.value, sources_);
+    }
+    bool user_named = !stmt.name.empty();
+    std::string name = user_named ? stmt.name : "sonde_" + base;
+    if (!user_named && !value_name.empty()) name += "_" + value_name;
+    if (out.unit == spec::Unit::kNone && (name.find("bytes") != std::string::npos)) out.unit = spec::Unit::kBytes;
+    auto ends_with = [](const std::string& s, const std::string& suffix) {
+      return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    auto add_suffix = [&](const std::string& suffix) {
+      if (!ends_with(name, suffix)) name += suffix;
+    };
+    bool seconds = out.unit == spec::Unit::kNanoseconds;
+    switch (out.aggregation) {
+      case AggregationKind::kCount:
+        if (stmt.is_span && !user_named) name = "sonde_" + base;
+        add_suffix("_total");
+        break;
+      case AggregationKind::kSum:
+        if (seconds) add_suffix("_seconds");
+        add_suffix("_total");
+        break;
+      case AggregationKind::kMin:
+      case AggregationKind::kMax:
+      case AggregationKind::kAvg:
+        if (!user_named) name += std::string("_") + aggregation_name(out.aggregation);
+        if (seconds) add_suffix("_seconds");
+        break;
+      case AggregationKind::kGauge:
+      case AggregationKind::kHistogram:
+        if (seconds) add_suffix("_seconds");
+        break;
+    }
+    out.metric_name = name;
+    out.help = fmt::format("{} (sonde: {})", describe_statement(out), out.source);
+  }
+
+  static std::string describe_statement(const CheckedStatement& s) {
+    std::string what = s.is_span ? fmt::format("latency of {}", s.span_name) : s.programs.front().probe.display;
+    switch (s.aggregation) {
+      case AggregationKind::kCount: return s.is_span ? fmt::format("Completed {}", s.span_name) : fmt::format("Events of {}", what);
+      case AggregationKind::kSum: return fmt::format("Sum over {}", what);
+      case AggregationKind::kMin: return fmt::format("Minimum over {}", what);
+      case AggregationKind::kMax: return fmt::format("Maximum over {}", what);
+      case AggregationKind::kAvg: return fmt::format("Average over {}", what);
+      case AggregationKind::kGauge: return fmt::format("Last value of {}", what);
+      case AggregationKind::kHistogram: return fmt::format("Histogram of {}", what);
+    }
+    return what;
+  }
+
+  const Definitions& defs_;
+  KernelInfo& kernel_;
+  const ast::SourceManager& sources_;
+  ast::Diagnostics& diags_;
+  const Options& options_;
+};
+
+}  // namespace
+
+CheckedProgram check(const ast::Program& program, const Definitions& definitions, KernelInfo& kernel,
+                     const ast::SourceManager& sources, ast::Diagnostics& diags, const Options& options) {
+  CheckedProgram out;
+  std::map<std::string, std::string> names;  // metric name -> origin
+  uint32_t index = options.first_statement;
+  for (const auto& statement : program.statements) {
+    const auto* stmt = std::get_if<ast::MetricStmt>(&statement);
+    if (!stmt) continue;
+    CheckedStatement checked;
+    checked.index = index++;
+    StatementChecker checker(definitions, kernel, sources, diags, options);
+    if (!checker.check(*stmt, checked)) continue;
+    if (auto it = names.find(checked.metric_name); it != names.end()) {
+      diags.error(stmt->name.empty() ? stmt->range : stmt->name_range,
+                  fmt::format("metric '{}' is already produced by the statement at {}", checked.metric_name, it->second),
+                  "give this statement its own name with 'as NAME'");
+      continue;
+    }
+    names[checked.metric_name] = checked.origin;
+    out.statements.push_back(std::move(checked));
+  }
+  return out;
+}
+
+}  // namespace sonde::sema

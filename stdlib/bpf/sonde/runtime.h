@@ -1,0 +1,123 @@
+/* Kernel-side helpers every generated program calls: map updates that count what a
+ * full map drops, aggregation updates, and span bookkeeping. Generated code defines
+ * SONDE_DROP_SLOTS and SONDE_SPAN_SLOTS before including this file. */
+#ifndef SONDE_RUNTIME_H
+#define SONDE_RUNTIME_H
+
+#include <sonde/buckets.h>
+#include <sonde/values.h>
+
+#ifndef SONDE_DROP_SLOTS
+#error "define SONDE_DROP_SLOTS (one per metric) before including sonde/runtime.h"
+#endif
+#ifndef SONDE_SPAN_SLOTS
+#define SONDE_SPAN_SLOTS 1
+#endif
+
+/* Updates lost because a map was full, one slot per metric. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, SONDE_DROP_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} sonde_drops SEC(".maps");
+
+/* Per span: starts inserted, starts completed (see sonde/values.h). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, SONDE_SPAN_SLOTS * SONDE_SPAN_STAT_SLOTS);
+  __type(key, __u32);
+  __type(value, __u64);
+} sonde_spans SEC(".maps");
+
+SONDE_INLINE void sonde_bump(void *map, __u32 slot) {
+  __u64 *n = bpf_map_lookup_elem(map, &slot);
+  if (n) *n += 1;
+}
+
+/* The value for `key`, created zeroed when missing. NULL (and a counted drop) when
+ * the map is full. */
+SONDE_INLINE void *sonde_lookup_or_init(void *map, const void *key, const void *zero, __u32 drop_slot) {
+  void *value = bpf_map_lookup_elem(map, key);
+  if (value) return value;
+  long err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+  if (err && err != -EEXIST) {
+    sonde_bump(&sonde_drops, drop_slot);
+    return NULL;
+  }
+  return bpf_map_lookup_elem(map, key);
+}
+
+SONDE_INLINE void sonde_count(__u64 *v) { *v += 1; }
+SONDE_INLINE void sonde_sum(__s64 *v, __s64 x) { *v += x; }
+
+SONDE_INLINE void sonde_min(struct sonde_minmax *m, __s64 x) {
+  if (!m->seen || x < m->value) m->value = x;
+  m->seen = 1;
+}
+
+SONDE_INLINE void sonde_max(struct sonde_minmax *m, __s64 x) {
+  if (!m->seen || x > m->value) m->value = x;
+  m->seen = 1;
+}
+
+SONDE_INLINE void sonde_avg(struct sonde_avg *a, __s64 x) {
+  a->sum += x;
+  a->count += 1;
+}
+
+SONDE_INLINE void sonde_gauge(struct sonde_gauge *g, __s64 x) {
+  g->value = x;
+  g->ts = bpf_ktime_get_ns();
+}
+
+/* `buckets` has `slots` entries following the head. */
+SONDE_INLINE void sonde_hist(struct sonde_hist_head *h, __u64 *buckets, __u32 slots, __u32 slot, __s64 x) {
+  h->count += 1;
+  h->sum += x;
+  if (slot < slots) buckets[slot] += 1;
+}
+
+/* Span bookkeeping. A start that finds its key already in flight replaces it (the
+ * latest start wins, as runqlat does); only new keys count as starts, so
+ * starts - completed - in flight = starts the LRU map evicted. */
+SONDE_INLINE void sonde_span_start(void *starts, const void *key, const void *value, __u32 span) {
+  if (bpf_map_update_elem(starts, key, value, BPF_NOEXIST) == 0) {
+    sonde_bump(&sonde_spans, span * SONDE_SPAN_STAT_SLOTS + SONDE_SPAN_STARTS);
+  } else {
+    bpf_map_update_elem(starts, key, value, BPF_ANY);
+  }
+}
+
+/* Claims the start of `key`: true when this end consumed it (another end racing on
+ * another CPU may have taken it first). */
+SONDE_INLINE bool sonde_span_claim(void *starts, const void *key, __u32 span) {
+  if (bpf_map_delete_elem(starts, key) != 0) return false;
+  sonde_bump(&sonde_spans, span * SONDE_SPAN_STAT_SLOTS + SONDE_SPAN_COMPLETED);
+  return true;
+}
+
+/* String equality over at most `n` bytes (n is a compile-time constant). */
+SONDE_INLINE bool sonde_streq(const char *a, const char *b, __u32 n) {
+  for (__u32 i = 0; i < n; i++) {
+    if (a[i] != b[i]) return false;
+    if (a[i] == 0) return true;
+  }
+  return true;
+}
+
+/* Block request operation from rwbs ("R", "WS", "FWFS", "D", "N"...): a leading F
+ * is a preflush; the next letter names the operation. */
+SONDE_INLINE __u8 sonde_block_op(const char *rwbs) {
+  char c = rwbs[0];
+  if (c == 'F') {
+    c = rwbs[1];
+    if (c == 0 || c == 'F' || c == 'N') return SONDE_BLOCK_OP_FLUSH;
+  }
+  if (c == 'R') return SONDE_BLOCK_OP_READ;
+  if (c == 'W') return SONDE_BLOCK_OP_WRITE;
+  if (c == 'D') return SONDE_BLOCK_OP_DISCARD;
+  return SONDE_BLOCK_OP_OTHER;
+}
+
+#endif
