@@ -4,6 +4,11 @@
 // BPF backend reads freed memory on a second CO-RE compile in one process (see
 // shared/TOOLCHAIN.md), and a child also contains LLVM's fatal errors and crashes, so
 // a long-lived process (the REPL) survives any compile.
+//
+// Clang and LLVM live in the plugin libsonde-cc.so (next to the executable, or
+// $SONDE_CC_PLUGIN), which the child dlopen()s: a process that only compiles once never
+// maps LLVM itself. A process that compiles many times calls preload() first so that each
+// child starts with the plugin already loaded.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +35,13 @@ struct CompileOutput {
 };
 
 // Errors carry clang's rendered diagnostics (file:line:col: error: ...) in `message`.
+// A crash or fatal error of the compiler is an Error too; the caller survives it.
+// Thread-safe. It forks: in a process with other threads, call preload() first, so the
+// child does not dlopen() (a lock another thread held at fork time stays held in it).
 Result<CompileOutput> compile(const CompileInput& input);
+
+// Loads the plugin into this process once (later calls do nothing), so forked compiles
+// skip loading it (~30 ms each). Costs this process the plugin's memory.
+Status preload();
 
 }  // namespace sonde::clang_bpf

@@ -60,13 +60,17 @@ struct Type {
   uint32_t id = 0;
   TypeKind kind = TypeKind::kVoid;
   std::string_view name;
-  uint32_t size = 0;       // int/struct/union/enum/float
-  uint32_t ref = 0;        // pointer/typedef/modifier target, FUNC's proto, array element
+  uint32_t size = 0;       // int/struct/union/enum/float/datasec; array: nelems * element
+  uint32_t ref = 0;        // pointer/typedef/modifier/var/tag target, FUNC's proto, array
+                           // element, FUNC_PROTO's return type
   uint32_t nelems = 0;     // array
   bool is_signed = false;  // int and enum
   bool is_char = false;    // int
   bool is_bool = false;    // int
   uint32_t int_bits = 0;   // int
+  uint32_t int_offset = 0;  // int: bit offset of the value in its storage (0 in practice)
+  uint32_t vlen = 0;        // members, params, enumerators, datasec vars
+  bool kind_flag = false;   // FWD: a union; struct/union: members carry bitfield sizes
 };
 
 struct EnumConstant {
@@ -79,17 +83,24 @@ class Btf {
  public:
   // Maps /sys/kernel/btf/vmlinux (or `path`).
   static Result<std::shared_ptr<const Btf>> open(const std::string& path = "/sys/kernel/btf/vmlinux");
-  // From bytes in memory (tests, fuzzing).
+  // From bytes in memory (tests, fuzzing). Runs validate() before returning.
   static Result<std::shared_ptr<const Btf>> from_bytes(std::vector<uint8_t> bytes);
   ~Btf();
   Btf(const Btf&) = delete;
   Btf& operator=(const Btf&) = delete;
 
+  // Checks every type record's bounds, every name offset and every referenced type id.
+  // open() checks only the header and leaves this to first use: a record found corrupt
+  // then ends the type index there (lookups never read out of bounds either way).
+  Status validate() const;
+
   uint32_t type_count() const;  // ids are 1..type_count()-1; 0 is void
-  Type type(uint32_t id) const;
+  Type type(uint32_t id) const;  // kind kUnknown for an id out of range
   std::vector<Member> members(uint32_t struct_id) const;
-  std::vector<Param> params(uint32_t func_proto_id) const;
+  std::vector<Param> params(uint32_t func_proto_id) const;  // also accepts a FUNC
   std::vector<EnumValue> enum_values(uint32_t enum_id) const;
+  // sizeof, through typedefs and modifiers; pointers are 8 bytes, void and functions 0.
+  uint32_t size_of(uint32_t id) const;
 
   // Strips typedefs and const/volatile/restrict/type tags.
   uint32_t resolve(uint32_t id) const;
@@ -99,6 +110,8 @@ class Btf {
   std::optional<EnumConstant> find_enum_constant(std::string_view name) const;
   // Every type name of the given kind starting with `prefix` (for listing and completion).
   std::vector<std::string_view> names_with_prefix(TypeKind kind, std::string_view prefix) const;
+  // The same as type ids, in id order (one scan of the type index, ~1 ms for vmlinux).
+  std::vector<uint32_t> ids_with_prefix(TypeKind kind, std::string_view prefix) const;
   // C spelling of a type, for messages ("struct task_struct *", "unsigned int").
   std::string type_name(uint32_t id) const;
   // Finds a member by name, looking through anonymous struct/union members; the bit
@@ -108,9 +121,12 @@ class Btf {
   // The raw bytes (header + types + strings), for tests.
   std::string_view raw() const;
 
- private:
+  // Defined in btf_impl.h, which only this module's sources include.
   struct Impl;
+
+ private:
   explicit Btf(std::unique_ptr<Impl> impl);
+  std::string spell(uint32_t id, const std::string& declarator, int depth) const;
   std::unique_ptr<Impl> impl_;
 };
 
@@ -139,11 +155,23 @@ class TypeEmitter {
   // C declaration of a variable of this type named `name` (arrays need the name inside).
   std::string c_declaration(uint32_t type_id, std::string_view name);
 
-  std::string declarations() const;              // C text for everything used so far
-  std::vector<uint8_t> relocation_btf() const;  // raw BTF for the same subset
+  // C text for everything used so far: prelude() followed by forward declarations of
+  // every struct/union reached and definitions (members in kernel order, without
+  // offsets) of those whose members are read or that are embedded by value.
+  std::string declarations() const;
+  // Raw BTF (header, types, strings) for the same subset under the kernel's names,
+  // with the kernel's sizes and member bit offsets; libbpf accepts it as
+  // btf_custom_path to relocate the program's CO-RE accesses.
+  std::vector<uint8_t> relocation_btf() const;
+
+  // The typedefs the declarations spell integers with (__u8 .. __s64): the generated
+  // program is compiled with no system headers. Guarded, so it may appear twice.
+  static std::string_view prelude();
+
+  // Defined in type_emitter_impl.h, which only this module's sources include.
+  struct Impl;
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

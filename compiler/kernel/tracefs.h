@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,9 @@ enum class FieldKind : uint8_t {
   kDataLoc,   // __data_loc char[] name: a dynamic string in the record
   kDataLocArray,  // __data_loc of anything else
 };
+// A __data_loc field is a u32: the data's length in the high 16 bits, its offset in the
+// record in the low 16 (from the start of the record; __rel_loc: from the end of the
+// field, see TracepointField::relative_loc).
 
 struct SymbolicValue {
   int64_t value = 0;
@@ -35,6 +40,7 @@ struct TracepointField {
   uint32_t array_len = 0;     // kCharArray, kArray
   uint32_t element_size = 0;  // kArray
   bool common = false;        // common_pid, common_type, ... (the record header)
+  bool relative_loc = false;  // kDataLoc/kDataLocArray declared __rel_loc
   // Names for values from the print format's __print_symbolic(REC->name, ...), e.g.
   // inet_sock_set_state's newstate -> TCP_ESTABLISHED. Empty when there are none.
   std::vector<SymbolicValue> symbols;
@@ -56,11 +62,19 @@ struct TracepointFormat {
 // mounted there yet (sonde runs as root; a fresh machine often has it unmounted).
 Result<std::string> tracefs_root();
 
+// Gives the value of a name the print format uses in a symbolic table but the kernel
+// left unexpanded (enum constants such as TCP_ESTABLISHED in sock/inet_sock_set_state
+// of some kernels): typically Btf::find_enum_constant. Entries it cannot resolve are
+// left out of the tables.
+using ConstantResolver = std::function<std::optional<int64_t>(std::string_view name)>;
+
 // Reads and parses events/CATEGORY/NAME/format.
-Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::string_view name);
+Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::string_view name,
+                                                const ConstantResolver& resolve = {});
 // Parses the text of a format file (pure; unit-tested).
 Result<TracepointFormat> parse_tracepoint_format(std::string_view category, std::string_view name,
-                                                 std::string_view text);
+                                                 std::string_view text,
+                                                 const ConstantResolver& resolve = {});
 
 struct TracepointName {
   std::string category;

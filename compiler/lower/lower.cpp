@@ -193,7 +193,7 @@ class ProgramLowering {
           "struct {{\n  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);\n  __uint(max_entries, {});\n"
           "  __type(key, struct sonde_k{});\n  __type(value, {});\n}} {} SEC(\".maps\");\n",
           s.capacity, n, value_type, map);
-      c += fmt::format("static const {} sonde_z{} = {{}};\n", value_type, n);
+      c += fmt::format("static const {} sonde_z{} = {};\n", value_type, n, value_type.starts_with("struct") ? "{}" : "0");
     } else {
       c += fmt::format(
           "struct {{\n  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);\n  __uint(max_entries, 1);\n"

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 
+#include "compiler/kernel/tracepoint_btf.h"
 #include "compiler/sema/btf_types.h"
 #include "support/text.h"
 
@@ -235,8 +236,8 @@ class Resolver {
       return {};
     }
     std::string name(parts_[1]);
-    auto typedef_id = (*btf)->find("btf_trace_" + name, kernel::TypeKind::kTypedef);
-    if (!typedef_id) {
+    auto params = kernel::btf_tracepoint_params(**btf, name);
+    if (!params) {
       std::vector<std::string> names;
       for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
         names.emplace_back(n.substr(10));
@@ -248,15 +249,18 @@ class Resolver {
             "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, ...)");
       return {};
     }
-    // btf_trace_NAME is a pointer to a prototype whose first parameter is `void *`.
-    uint32_t ptr = (*btf)->resolve(*typedef_id);
-    uint32_t proto = (*btf)->resolve((*btf)->type(ptr).ref);
     ResolvedProbe p = base();
     p.kind = ProbeKind::kRawTracepoint;
     p.name = name;
     p.short_name = name;
     p.display = "rawtracepoint:" + name;
-    p.args = proto_args(**btf, proto, 1);
+    for (size_t i = 0; i < params->size(); ++i) {
+      ProbeArg a;
+      a.name = (*params)[i].name.empty() ? fmt::format("arg{}", i) : std::string((*params)[i].name);
+      a.btf_type = (*params)[i].type;
+      a.type = type_from_btf(**btf, (*params)[i].type);
+      p.args.push_back(std::move(a));
+    }
     return {std::move(p)};
   }
 

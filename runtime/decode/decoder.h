@@ -17,11 +17,13 @@ namespace sonde::decode {
 
 // Reads the frames of a stack id from a stack-trace map (provided by the caller, who
 // owns the map handles). Returns false when the id is gone.
-using StackReader = std::function<bool(const std::string& map, uint32_t stack_id,
-                                       std::vector<uint64_t>& frames)>;
+using StackReader =
+    std::function<bool(const std::string& map, uint32_t stack_id, std::vector<uint64_t>& frames)>;
 
 struct DecodeStats {
-  uint64_t errors = 0;  // values that could not be decoded (shown numerically instead)
+  // Decodes that failed (shown numerically instead); a failure served from the cache is
+  // not counted again.
+  uint64_t errors = 0;
   uint64_t cache_hits = 0;
   uint64_t cache_misses = 0;
 };
@@ -34,11 +36,14 @@ class Decoders {
   Decoders& operator=(const Decoders&) = delete;
 
   // Decodes the label's bytes at `label.offset` within `key` (key.size() >= offset+size).
-  // Never fails: a value that cannot be decoded is rendered numerically (and counted).
+  // Never fails: a value that cannot be decoded is rendered numerically (and counted);
+  // a label that does not fit in the key reads "invalid". The reference stays valid
+  // until forget_volatile() or destruction. Not thread-safe.
   const std::string& decode(const spec::Label& label, std::span<const uint8_t> key);
 
-  // Drops cached results that depend on changing state (cgroups, pids, stacks) so a
-  // long run picks up renames; symbols of the kernel stay cached.
+  // Drops cached results that depend on changing state (integers such as pids, strings
+  // such as comms, cgroups, user symbols, stacks) so a long run picks up renames and
+  // reused ids and memory stays bounded; kernel symbols and fixed tables stay cached.
   void forget_volatile();
 
   const DecodeStats& stats() const;

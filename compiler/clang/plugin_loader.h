@@ -1,0 +1,22 @@
+// Finding and loading libsonde-cc.so, the plugin that holds Clang and LLVM.
+#pragma once
+
+#include <string>
+
+#include "compiler/clang/plugin_abi.h"
+#include "support/result.h"
+
+namespace sonde::clang_bpf {
+
+// $SONDE_CC_PLUGIN if set; else libsonde-cc.so next to the running executable; else
+// the build tree's copy (tests and uninstalled binaries live elsewhere in the tree).
+Result<std::string> find_plugin();
+
+// dlopen()s the plugin and returns its entry point. The library stays loaded for the
+// life of the process: LLVM's static state does not support unloading.
+Result<sonde_cc_compile_fn> load_plugin(const std::string& path);
+
+// The entry point if preload() loaded the plugin into this process, else nullptr.
+sonde_cc_compile_fn preloaded_plugin();
+
+}  // namespace sonde::clang_bpf

@@ -1,0 +1,221 @@
+// C declarations for the kernel types a program uses.
+#include <algorithm>
+#include <functional>
+
+#include <fmt/format.h>
+
+#include "compiler/kernel/btf.h"
+#include "compiler/kernel/type_emitter_impl.h"
+
+namespace sonde::kernel {
+namespace {
+
+// The generated program is compiled with only sonde's own headers: no libc, no kernel
+// headers, no vmlinux.h. Kernel integers are spelled with these typedefs (by size and
+// signedness, which is all CO-RE compares), `char` stays `char`, and 16-byte integers
+// use clang's `__int128`. Identical typedefs may repeat in C11, so other headers of
+// ours may define them too.
+constexpr std::string_view kPrelude = R"(/* Fixed-width integers: the program sees no system headers. */
+#ifndef SONDE_FIXED_WIDTH_TYPES
+#define SONDE_FIXED_WIDTH_TYPES
+typedef signed char __s8;
+typedef unsigned char __u8;
+typedef short __s16;
+typedef unsigned short __u16;
+typedef int __s32;
+typedef unsigned int __u32;
+typedef long long __s64;
+typedef unsigned long long __u64;
+#endif
+)";
+
+constexpr int kMaxDepth = 32;
+
+std::string with(std::string_view base, const std::string& declarator) {
+  if (declarator.empty()) return std::string(base);
+  return fmt::format("{}{}{}", base, declarator.front() == '[' ? "" : " ", declarator);
+}
+
+// `*p` must be parenthesized before an array suffix: `char (*p)[16]`.
+std::string grouped(const std::string& declarator) {
+  return !declarator.empty() && declarator.front() == '*' ? "(" + declarator + ")" : declarator;
+}
+
+// "" when C has no integer type of that size.
+std::string_view int_c_name(const IntSpelling& s) {
+  if (s.is_char && s.size == 1) return "char";
+  switch (s.size) {
+    case 1: return s.is_signed ? "__s8" : "__u8";
+    case 2: return s.is_signed ? "__s16" : "__u16";
+    case 4: return s.is_signed ? "__s32" : "__u32";
+    case 8: return s.is_signed ? "__s64" : "__u64";
+    case 16: return s.is_signed ? "__int128" : "unsigned __int128";
+    default: return "";
+  }
+}
+
+bool is_composite(TypeKind k) {
+  return k == TypeKind::kStruct || k == TypeKind::kUnion || k == TypeKind::kForward;
+}
+
+}  // namespace
+
+IntSpelling int_spelling(const Type& t) {
+  IntSpelling s;
+  s.size = t.size;
+  switch (t.kind) {
+    case TypeKind::kInt:
+      s.is_signed = t.is_signed;
+      s.is_char = t.name == "char";
+      break;
+    case TypeKind::kEnum:
+      s.is_signed = t.is_signed;
+      break;
+    default:  // floats and bools are read as raw unsigned bits
+      break;
+  }
+  return s;
+}
+
+Composite& TypeEmitter::Impl::composite(uint32_t id) {
+  Type t = btf->type(id);
+  if (t.kind == TypeKind::kForward && !t.name.empty()) {
+    // A pointer to a forward declaration: use the kernel's definition of that name.
+    if (auto full = btf->find(t.name, t.kind_flag ? TypeKind::kUnion : TypeKind::kStruct)) {
+      id = *full;
+      t = btf->type(id);
+    }
+  }
+  auto [it, inserted] = composites.try_emplace(id);
+  Composite& c = it->second;
+  if (!inserted) return c;
+  c.id = id;
+  c.is_union = t.kind == TypeKind::kUnion || (t.kind == TypeKind::kForward && t.kind_flag);
+  c.kernel_name = t.name;
+  c.size = t.size;
+  std::string name = t.name.empty() ? fmt::format("__anon_{}{}", id, suffix)
+                                    : fmt::format("{}{}", t.name, suffix);
+  // The kernel has a few distinct types sharing a name; libbpf strips what follows the
+  // last "___", so the disambiguator goes after the suffix.
+  if (c_names.count(name) != 0) name = fmt::format("{}_{}", name, id);
+  c_names.insert(name);
+  c.c_name = std::move(name);
+  order.push_back(id);
+  return c;
+}
+
+std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarator, bool by_value,
+                                       int depth) {
+  if (depth > kMaxDepth) return with("void", "*" + declarator);
+  id = btf->resolve(id);
+  Type t = btf->type(id);
+  switch (t.kind) {
+    case TypeKind::kVoid:
+      return with("void", declarator);
+    case TypeKind::kInt:
+    case TypeKind::kEnum:
+    case TypeKind::kFloat: {
+      std::string_view name = int_c_name(int_spelling(t));
+      if (!name.empty()) return with(name, declarator);
+      return with("__u8", fmt::format("{}[{}]", grouped(declarator), t.size));
+    }
+    case TypeKind::kPointer: {
+      Type pointee = btf->type(btf->resolve(t.ref));
+      bool spellable = pointee.kind == TypeKind::kVoid || pointee.kind == TypeKind::kInt ||
+                       pointee.kind == TypeKind::kEnum || pointee.kind == TypeKind::kFloat ||
+                       pointee.kind == TypeKind::kPointer || is_composite(pointee.kind);
+      // Function pointers, pointers to arrays and the like are addresses to the program.
+      if (!spellable) return with("void", "*" + declarator);
+      return declare(pointee.id, "*" + declarator, false, depth + 1);
+    }
+    case TypeKind::kArray:
+      return declare(t.ref, fmt::format("{}[{}]", grouped(declarator), t.nelems), by_value,
+                     depth + 1);
+    case TypeKind::kStruct:
+    case TypeKind::kUnion:
+    case TypeKind::kForward: {
+      Composite& c = composite(id);
+      if (by_value && btf->type(c.id).kind != TypeKind::kForward) c.defined = true;
+      return with(fmt::format("{} {}", c.is_union ? "union" : "struct", c.c_name), declarator);
+    }
+    default:  // functions, variables, sections, tags: nothing a program reads by value
+      return with("void", "*" + declarator);
+  }
+}
+
+std::vector<uint32_t> TypeEmitter::Impl::by_value_dependencies(const Composite& c) const {
+  std::vector<uint32_t> out;
+  for (const RecordedMember& m : c.members) {
+    uint32_t id = btf->resolve(m.type);
+    for (int depth = 0; depth < kMaxDepth && btf->type(id).kind == TypeKind::kArray; ++depth) {
+      id = btf->resolve(btf->type(id).ref);
+    }
+    Type t = btf->type(id);
+    if (t.kind == TypeKind::kStruct || t.kind == TypeKind::kUnion) out.push_back(id);
+  }
+  return out;
+}
+
+TypeEmitter::TypeEmitter(std::shared_ptr<const Btf> btf, std::string suffix)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->btf = std::move(btf);
+  impl_->suffix = std::move(suffix);
+}
+
+TypeEmitter::~TypeEmitter() = default;
+
+std::string_view TypeEmitter::prelude() { return kPrelude; }
+
+std::optional<uint32_t> TypeEmitter::use_member(uint32_t struct_id, std::string_view member) {
+  const Btf& btf = *impl_->btf;
+  uint32_t id = btf.resolve(struct_id);
+  Type t = btf.type(id);
+  if (!is_composite(t.kind)) return std::nullopt;
+  Composite& c = impl_->composite(id);  // a FWD becomes its definition here
+  std::optional<Member> m = btf.find_member(c.id, member);
+  if (!m) return std::nullopt;
+  c.defined = true;
+  auto same = [&](const RecordedMember& r) { return r.name == m->name; };
+  if (std::find_if(c.members.begin(), c.members.end(), same) == c.members.end()) {
+    RecordedMember r{m->name, m->type, m->bit_offset, m->bitfield_size, ""};
+    r.c_declaration = impl_->declare(m->type, std::string(m->name), true);
+    if (m->bitfield_size != 0) r.c_declaration += fmt::format(" : {}", m->bitfield_size);
+    // Kernel order; members of one anonymous union share an offset and keep theirs.
+    auto pos = std::upper_bound(
+        c.members.begin(), c.members.end(), r.bit_offset,
+        [](uint32_t offset, const RecordedMember& x) { return offset < x.bit_offset; });
+    c.members.insert(pos, std::move(r));
+  }
+  return m->type;
+}
+
+std::string TypeEmitter::c_type(uint32_t type_id) { return impl_->declare(type_id, "", true); }
+
+std::string TypeEmitter::c_declaration(uint32_t type_id, std::string_view name) {
+  return impl_->declare(type_id, std::string(name), true);
+}
+
+std::string TypeEmitter::declarations() const {
+  std::string out(kPrelude);
+  if (impl_->order.empty()) return out;
+  out += "\n/* Kernel types, reduced to the members this program reads; CO-RE relocates them. */\n";
+  for (uint32_t id : impl_->order) {
+    const Composite& c = impl_->composites.at(id);
+    out += fmt::format("{} {};\n", c.is_union ? "union" : "struct", c.c_name);
+  }
+  // Definitions after every type they embed by value.
+  std::set<uint32_t> done;
+  std::function<void(uint32_t)> define = [&](uint32_t id) {
+    auto it = impl_->composites.find(id);
+    if (it == impl_->composites.end() || !it->second.defined || !done.insert(id).second) return;
+    const Composite& c = it->second;
+    for (uint32_t dep : impl_->by_value_dependencies(c)) define(dep);
+    out += fmt::format("\n{} {} {{\n", c.is_union ? "union" : "struct", c.c_name);
+    for (const RecordedMember& m : c.members) out += fmt::format("\t{};\n", m.c_declaration);
+    out += "} __attribute__((preserve_access_index));\n";
+  };
+  for (uint32_t id : impl_->order) define(id);
+  return out;
+}
+
+}  // namespace sonde::kernel

@@ -1,0 +1,51 @@
+#include "runtime/bpf/link.h"
+
+#include <bpf/libbpf.h>
+
+#include <utility>
+
+namespace sonde::bpf {
+
+Link::Link(bpf_link* link, std::shared_ptr<bpf_object> owner)
+    : link_(link), owner_(std::move(owner)) {}
+
+Link::Link(Link&& other) noexcept
+    : link_(std::exchange(other.link_, nullptr)), owner_(std::move(other.owner_)) {}
+
+Link& Link::operator=(Link&& other) noexcept {
+  if (this != &other) {
+    destroy();
+    link_ = std::exchange(other.link_, nullptr);
+    owner_ = std::move(other.owner_);
+  }
+  return *this;
+}
+
+Link::~Link() { destroy(); }
+
+void Link::destroy() {
+  if (link_) bpf_link__destroy(link_);
+  link_ = nullptr;
+  owner_.reset();  // after the link: detaching may still use the object
+}
+
+int Link::fd() const { return link_ ? bpf_link__fd(link_) : -1; }
+
+Links& Links::operator=(Links&& other) noexcept {
+  if (this != &other) {
+    clear();
+    links_ = std::move(other.links_);
+  }
+  return *this;
+}
+
+void Links::add(Links&& other) {
+  for (Link& link : other.links_) links_.push_back(std::move(link));
+  other.links_.clear();
+}
+
+void Links::clear() {
+  while (!links_.empty()) links_.pop_back();
+}
+
+}  // namespace sonde::bpf

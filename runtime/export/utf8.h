@@ -1,0 +1,27 @@
+// UTF-8 validation for text that reaches other programs: label values come from the
+// kernel (comm, paths, strings read by probes) and may hold any bytes, while
+// Prometheus rejects a whole scrape over one invalid label value and JSON must be UTF-8.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace sonde::exporter {
+
+// U+FFFD, what invalid bytes are replaced with.
+inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
+
+// Length of the well-formed UTF-8 sequence starting at text[at] (1 to 4), or 0 when the
+// bytes there are not one (stray continuation, overlong form, surrogate, > U+10FFFF,
+// truncated sequence).
+size_t utf8_sequence_length(std::string_view text, size_t at);
+
+// Whether `text` is entirely plain printable ASCII, the common case every escaper
+// checks first so that it can append the text in one piece.
+bool is_plain_ascii(std::string_view text);
+
+// Appends `text` with each invalid byte replaced by U+FFFD.
+void append_utf8_lossy(std::string& out, std::string_view text);
+
+}  // namespace sonde::exporter

@@ -1,0 +1,134 @@
+#include "runtime/session/runner.h"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <ctime>
+
+#include "runtime/export/json_lines.h"
+#include "runtime/export/metrics_server.h"
+#include "runtime/export/prometheus_text.h"
+#include "runtime/export/terminal.h"
+
+namespace sonde::session {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+sigset_t stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void write_all(const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(STDOUT_FILENO, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stdout closed: nothing more to say
+    done += static_cast<size_t>(n);
+  }
+}
+
+Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, const SnapshotHook& hook, metrics::Snapshot& out) {
+  for (auto& s : sessions) {
+    if (auto st = s->snapshot(out); !st) return st;
+  }
+  if (hook) hook(out);
+  return {};
+}
+
+}  // namespace
+
+void block_stop_signals() {
+  sigset_t set = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& options, SnapshotHook hook) {
+  block_stop_signals();
+  std::optional<exporter::MetricsServer> server;
+  if (options.listen) {
+    auto started = exporter::MetricsServer::start(*options.listen, [&](std::string& body) -> Status {
+      metrics::Snapshot snapshot;
+      if (auto st = take_snapshot(sessions, hook, snapshot); !st) return st;
+      exporter::append_prometheus_text(snapshot, body);
+      return {};
+    });
+    if (!started) {
+      fmt::print(stderr, "error: {}\n", started.error().message);
+      if (!started.error().hint.empty()) fmt::print(stderr, "hint: {}\n", started.error().hint);
+      return 1;
+    }
+    server.emplace(std::move(started.value()));
+  }
+
+  size_t probes = 0;
+  for (const auto& s : sessions) probes += s->attached_probes();
+  if (!options.quiet) {
+    std::string ready = options.ready_message.empty()
+                            ? fmt::format("attached {} probe{}", probes, probes == 1 ? "" : "s")
+                            : options.ready_message;
+    if (server) ready += fmt::format("; serving http://{}/metrics", server->address().to_string());
+    fmt::print(stderr, "{}\n", ready);
+    fflush(stderr);
+  }
+
+  auto print = [&](bool final) {
+    if (options.format == Format::kNone) return;
+    metrics::Snapshot snapshot;
+    if (auto st = take_snapshot(sessions, hook, snapshot); !st) {
+      fmt::print(stderr, "error: reading maps: {}\n", st.error().message);
+      return;
+    }
+    std::string out;
+    if (options.format == Format::kJson) {
+      exporter::append_json_lines(snapshot, static_cast<double>(time(nullptr)), out);
+    } else {
+      if (!final || options.interval) out += fmt::format("{:%H:%M:%S}\n", fmt::localtime(time(nullptr)));
+      exporter::TerminalOptions t;
+      t.top = options.top;
+      exporter::append_terminal_text(snapshot, t, out);
+    }
+    write_all(out);
+  };
+
+  const auto start = Clock::now();
+  std::optional<Clock::time_point> deadline;
+  if (options.duration) deadline = start + *options.duration;
+  std::optional<Clock::time_point> next_print;
+  if (options.interval) next_print = start + *options.interval;
+
+  sigset_t set = stop_signals();
+  while (true) {
+    auto now = Clock::now();
+    auto wake = now + std::chrono::hours(1);
+    if (deadline) wake = std::min(wake, *deadline);
+    if (next_print) wake = std::min(wake, *next_print);
+    auto wait = std::max(wake - now, Clock::duration::zero());
+    timespec ts{};
+    ts.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
+    ts.tv_nsec = (std::chrono::duration_cast<std::chrono::nanoseconds>(wait) % std::chrono::seconds(1)).count();
+    int sig = sigtimedwait(&set, nullptr, &ts);
+    if (sig > 0) break;
+    now = Clock::now();
+    if (deadline && now >= *deadline) break;
+    if (next_print && now >= *next_print) {
+      print(false);
+      while (*next_print <= now) *next_print += *options.interval;
+    }
+  }
+  if (server) server->stop();
+  print(true);
+  return 0;
+}
+
+}  // namespace sonde::session

@@ -1,0 +1,103 @@
+#include "runtime/session/session.h"
+
+#include <fmt/format.h>
+
+namespace sonde::session {
+namespace {
+
+// Errors about one probe say which statement it came from.
+Error about_probe(const spec::Probe& probe, const Error& e) {
+  std::string message = e.message;
+  if (!probe.origin.empty() && message.find(probe.origin) == std::string::npos) {
+    message = fmt::format("{}: {}", probe.origin, message);
+  }
+  return Error{message, e.hint};
+}
+
+const spec::Probe* probe_of_program(const spec::Program& program, const std::string& name) {
+  for (const auto& p : program.probes) {
+    if (p.program == name) return &p;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Options& options) {
+  std::unique_ptr<Session> s(new Session(std::move(program)));
+  const spec::Program& p = s->program_;
+  bpf::LoadOptions load;
+  load.probes = p.probes;
+
+  if (options.strict) {
+    auto object = bpf::Object::open(p.object, "sonde", p.relocation_btf);
+    if (!object) return object.error();
+    if (auto st = object->load(load); !st) {
+      Error e = st.error();
+      if (const auto* probe = probe_of_program(p, object->failed_program())) e = about_probe(*probe, e);
+      if (options.verbose && !object->failed_program().empty()) {
+        e.message += "\n--- verifier log ---\n" + object->verifier_log(object->failed_program());
+      }
+      return e;
+    }
+    s->object_ = std::make_unique<bpf::Object>(std::move(object.value()));
+    auto links = bpf::attach_all(*s->object_, p.probes);
+    if (!links) {
+      // attach_all names the probe; find which one for the statement's location.
+      for (const auto& probe : p.probes) {
+        if (links.error().message.find(probe.display) != std::string::npos) return about_probe(probe, links.error());
+      }
+      return links.error();
+    }
+    s->links_ = std::move(links.value());
+    s->attached_ = p.probes.size();
+  } else {
+    auto partial = bpf::open_and_load_partial(p.object, "sonde", p.relocation_btf, load);
+    if (!partial) return partial.error();
+    s->object_ = std::make_unique<bpf::Object>(std::move(partial->object));
+    std::vector<spec::Probe> loaded;
+    for (const auto& probe : p.probes) {
+      bool failed = false;
+      for (const auto& f : partial->failures) {
+        if (f.program == probe.program) {
+          s->failures_.push_back({probe, about_probe(probe, f.error)});
+          failed = true;
+        }
+      }
+      if (!failed) loaded.push_back(probe);
+    }
+    auto report = bpf::attach_each(*s->object_, loaded);
+    for (const auto& f : report.failures) s->failures_.push_back({loaded[f.probe], about_probe(loaded[f.probe], f.error)});
+    s->links_ = std::move(report.links);
+    s->attached_ = loaded.size() - report.failures.size();
+  }
+
+  auto collector = metrics::Collector::create(s->program_, *s->object_);
+  if (!collector) return collector.error();
+  s->collector_ = std::move(collector.value());
+  return s;
+}
+
+Session::~Session() {
+  // Detach before the maps go: links first, then the object.
+  links_.clear();
+  collector_.reset();
+  object_.reset();
+}
+
+Status Session::snapshot(metrics::Snapshot& out) {
+  std::lock_guard lock(mutex_);
+  return collector_->collect(out);
+}
+
+Result<std::vector<metrics::SpanCounters>> Session::span_counters() {
+  std::lock_guard lock(mutex_);
+  return collector_->spans();
+}
+
+Status Session::clear(uint32_t statement) {
+  std::lock_guard lock(mutex_);
+  return collector_->clear(statement);
+}
+
+}  // namespace sonde::session

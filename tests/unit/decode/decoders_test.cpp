@@ -1,0 +1,155 @@
+// The cache in front of the decoders, robustness, and cost per key.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "runtime/decode/decoder.h"
+#include "tests/unit/decode/test_util.h"
+
+namespace sonde::decode {
+namespace {
+
+using spec::Decoder;
+using test::label_of;
+using test::le_bytes;
+
+TEST(DecoderCache, RepeatedDecodesHitTheCache) {
+  Decoders decoders;
+  auto label = label_of(Decoder::kSyscall, 8);
+  auto key = le_bytes(39, 8);
+  const std::string& first = decoders.decode(label, key);
+  EXPECT_EQ(decoders.stats().cache_misses, 1u);
+  EXPECT_EQ(decoders.stats().cache_hits, 0u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(&decoders.decode(label, key), &first);
+  EXPECT_EQ(decoders.stats().cache_hits, 5u);
+  EXPECT_EQ(decoders.stats().cache_misses, 1u);
+}
+
+TEST(DecoderCache, LabelsAtOtherOffsetsShareResults) {
+  Decoders decoders;
+  auto a = label_of(Decoder::kSyscall, 4);
+  auto b = label_of(Decoder::kSyscall, 4);
+  b.offset = 4;
+  b.name = "other";
+  std::vector<uint8_t> key = le_bytes(39ull | (39ull << 32), 8);
+  EXPECT_EQ(decoders.decode(a, key), "getpid");
+  EXPECT_EQ(decoders.decode(b, key), "getpid");
+  EXPECT_EQ(decoders.stats().cache_hits, 1u);
+}
+
+TEST(DecoderCache, ALabelChangedInPlaceIsNotConfusedWithTheOld) {
+  Decoders decoders;
+  auto label = label_of(Decoder::kEnum, 4);
+  label.enum_names = {{1, "ONE"}};
+  EXPECT_EQ(decoders.decode(label, le_bytes(1, 4)), "ONE");
+  label.enum_names = {{1, "UNO"}};  // same address, new meaning (a REPL reloading)
+  EXPECT_EQ(decoders.decode(label, le_bytes(1, 4)), "UNO");
+  label.decoder = Decoder::kSyscall;
+  EXPECT_EQ(decoders.decode(label, le_bytes(1, 4)), "write");
+}
+
+TEST(DecoderCache, ForgetVolatileKeepsStableResults) {
+  Decoders decoders;
+  auto pid = label_of(Decoder::kUnsigned, 4);
+  auto sys = label_of(Decoder::kSyscall, 4);
+  auto key = le_bytes(1, 4);
+  decoders.decode(pid, key);
+  decoders.decode(sys, key);
+  decoders.forget_volatile();
+  uint64_t misses = decoders.stats().cache_misses;
+  decoders.decode(sys, key);
+  EXPECT_EQ(decoders.stats().cache_misses, misses);  // syscall names do not change
+  decoders.decode(pid, key);
+  EXPECT_EQ(decoders.stats().cache_misses, misses + 1);  // pids do
+}
+
+TEST(DecoderCache, LabelOutsideTheKeyIsInvalidNotACrash) {
+  Decoders decoders;
+  auto label = label_of(Decoder::kUnsigned, 8);
+  label.offset = 4;
+  EXPECT_EQ(decoders.decode(label, le_bytes(1, 8)), "invalid");
+  label.offset = UINT32_MAX;
+  EXPECT_EQ(decoders.decode(label, le_bytes(1, 8)), "invalid");
+  EXPECT_EQ(decoders.stats().errors, 2u);
+}
+
+TEST(DecoderRobustness, GarbageNeverCrashes) {
+  std::mt19937_64 random(42);
+  std::vector<uint64_t> frames;
+  Decoders decoders([&](const std::string&, uint32_t id, std::vector<uint64_t>& out) {
+    if (id % 3 == 0) return false;
+    out.resize(random() % 130);
+    for (auto& f : out) f = random() % 4 ? random() : 0;
+    return true;
+  });
+  constexpr Decoder kAll[] = {
+      Decoder::kUnsigned, Decoder::kSigned,  Decoder::kString,  Decoder::kKsym,  Decoder::kKstack,
+      Decoder::kUsym,     Decoder::kUstack,  Decoder::kSyscall, Decoder::kErrno, Decoder::kInet,
+      Decoder::kDisk,     Decoder::kBlockOp, Decoder::kCgroup,  Decoder::kEnum,  Decoder::kBool};
+  std::vector<spec::Label> labels;
+  for (Decoder d : kAll) {
+    for (uint32_t size : {0u, 1u, 2u, 3u, 4u, 8u, 12u, 16u, 17u, 64u}) {
+      auto l = label_of(d, size);
+      l.offset = static_cast<uint32_t>(random() % 8);
+      l.pid_offset = static_cast<int32_t>(random() % 80) - 8;
+      l.enum_names = {{static_cast<int64_t>(random() % 4), "E"}};
+      labels.push_back(l);
+    }
+  }
+  for (int i = 0; i < 20000; ++i) {
+    std::vector<uint8_t> key(random() % 90);
+    for (auto& b : key) b = static_cast<uint8_t>(random());
+    // Mostly small values, so integers look like pids, syscalls and stack ids.
+    if (key.size() >= 8 && random() % 2) key[1] = key[2] = key[3] = key[4] = key[5] = 0;
+    const auto& label = labels[random() % labels.size()];
+    const std::string& text = decoders.decode(label, key);
+    EXPECT_LT(text.size(), 1u << 16);
+  }
+  EXPECT_GT(decoders.stats().errors, 0u);
+}
+
+// Per-key cost of a scrape: the first decodes every key, the second finds them cached.
+// Keys sit in one buffer, as a batch lookup returns them.
+TEST(DecoderCost, CachedVersusUncached) {
+  uint64_t schedule = test::kallsyms_address("schedule");
+  ASSERT_NE(schedule, 0u);
+  constexpr size_t kKeys = 100000;
+  std::vector<uint8_t> addrs, pids;
+  for (size_t i = 0; i < kKeys; ++i) {
+    auto a = le_bytes(schedule + i * 64, 8);
+    auto p = le_bytes(i + 1, 4);
+    addrs.insert(addrs.end(), a.begin(), a.end());
+    pids.insert(pids.end(), p.begin(), p.end());
+  }
+  auto per_key = [&](Decoders& d, const spec::Label& l, const std::vector<uint8_t>& keys) {
+    std::span<const uint8_t> all(keys);
+    auto start = std::chrono::steady_clock::now();
+    size_t total = 0;
+    for (size_t i = 0; i < kKeys; ++i) total += d.decode(l, all.subspan(i * l.size, l.size)).size();
+    auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start);
+    EXPECT_GT(total, 0u);
+    return ns.count() / kKeys;
+  };
+  Decoders decoders;
+  auto ksym = label_of(Decoder::kKsym, 8);
+  auto pid = label_of(Decoder::kUnsigned, 4);
+  decoders.decode(ksym, le_bytes(schedule, 8));  // pays the kallsyms load outside the timing
+  double ksym_cold = per_key(decoders, ksym, addrs);
+  double ksym_warm = per_key(decoders, ksym, addrs);
+  double pid_cold = per_key(decoders, pid, pids);
+  double pid_warm = per_key(decoders, pid, pids);
+  std::printf("[ measure  ] ksym per key: %.0f ns uncached, %.0f ns cached (%zu keys)\n", ksym_cold,
+              ksym_warm, kKeys);
+  std::printf("[ measure  ] u32 per key: %.0f ns uncached, %.0f ns cached (%zu keys)\n", pid_cold,
+              pid_warm, kKeys);
+  EXPECT_LT(ksym_warm, ksym_cold);
+  EXPECT_LT(ksym_warm, 1000.0);  // loose: lookups only, even on a loaded 2-core VM
+  // Every warm decode was a hit; cold ones missed except the address decoded beforehand.
+  EXPECT_EQ(decoders.stats().cache_hits, 2 * kKeys + 1);
+}
+
+}  // namespace
+}  // namespace sonde::decode

@@ -1,0 +1,302 @@
+// TypeEmitter on the running kernel's BTF: the C it writes compiles for BPF, its
+// relocation BTF parses with libbpf and carries the kernel's offsets, and a program
+// relocated against it alone reads the right values.
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "tests/unit/kernel/kernel_btf_fixture.h"
+
+namespace sonde::kernel {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TypeEmitterTest : public test_support::KernelBtfTest {
+ protected:
+  uint32_t id_of(std::string_view name, TypeKind kind = TypeKind::kStruct) {
+    std::optional<uint32_t> id = btf().find(name, kind);
+    EXPECT_TRUE(id) << name;
+    return id.value_or(0);
+  }
+
+  // What a program reading a task's identity, its parent and a bitfield records.
+  void use_task_members(TypeEmitter& e) {
+    uint32_t task = id_of("task_struct");
+    for (std::string_view m : {"pid", "tgid", "comm", "real_parent", "se", "flags"}) {
+      ASSERT_TRUE(e.use_member(task, m)) << m;
+    }
+    ASSERT_TRUE(e.use_member(id_of("sched_entity"), "vruntime"));
+    ASSERT_TRUE(e.use_member(task, "sched_reset_on_fork"));  // a bitfield
+    ASSERT_TRUE(e.use_member(id_of("sk_buff"), "len"));      // inside anonymous unions
+    ASSERT_TRUE(e.use_member(id_of("sk_buff"), "next"));
+    ASSERT_TRUE(e.use_member(id_of("timer_list"), "function"));  // a function pointer
+  }
+
+  std::filesystem::path temp_dir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "sonde_kernel_XXXXXX").string();
+    char* dir = mkdtemp(tmpl.data());
+    EXPECT_NE(dir, nullptr);
+    dirs_.emplace_back(tmpl);
+    return tmpl;
+  }
+  void TearDown() override {
+    for (const auto& d : dirs_) std::filesystem::remove_all(d);
+  }
+
+ private:
+  std::vector<std::filesystem::path> dirs_;
+};
+
+TEST_F(TypeEmitterTest, UseMemberReturnsTheMemberType) {
+  TypeEmitter e(shared_btf(), "___s7");
+  std::optional<uint32_t> pid = e.use_member(id_of("task_struct"), "pid");
+  ASSERT_TRUE(pid);
+  EXPECT_EQ(btf().type_name(*pid), "pid_t");
+  EXPECT_EQ(e.use_member(id_of("task_struct"), "no_such_member"), std::nullopt);
+  EXPECT_EQ(e.use_member(id_of("int", TypeKind::kInt), "x"), std::nullopt);
+}
+
+TEST_F(TypeEmitterTest, Spellings) {
+  TypeEmitter e(shared_btf(), "___s7");
+  uint32_t task = id_of("task_struct");
+  uint32_t real_parent = btf().find_member(task, "real_parent")->type;
+  EXPECT_EQ(e.c_type(real_parent), "struct task_struct___s7 *");
+  uint32_t comm = btf().find_member(task, "comm")->type;
+  EXPECT_EQ(e.c_type(comm), "char[16]");
+  EXPECT_EQ(e.c_declaration(comm, "buf"), "char buf[16]");
+  EXPECT_EQ(e.c_type(btf().find_member(task, "pid")->type), "__s32");
+  EXPECT_EQ(e.c_type(btf().find_member(task, "flags")->type), "__u32");
+  EXPECT_EQ(e.c_type(btf().find_member(id_of("timer_list"), "function")->type), "void *");
+  EXPECT_EQ(e.c_type(0), "void");
+  // Typedefs are looked through: the C spells the integer they name.
+  uint32_t u64 = id_of("u64", TypeKind::kTypedef);
+  EXPECT_EQ(e.c_declaration(u64, "x"), "__u64 x");
+}
+
+TEST_F(TypeEmitterTest, Declarations) {
+  TypeEmitter e(shared_btf(), "___s7");
+  use_task_members(e);
+  std::string c = e.declarations();
+  EXPECT_THAT(c, HasSubstr("typedef unsigned int __u32;"));
+  EXPECT_THAT(c, HasSubstr("struct task_struct___s7;\n"));
+  EXPECT_THAT(c, HasSubstr("struct task_struct___s7 {\n"));
+  EXPECT_THAT(c, HasSubstr("\t__s32 pid;\n"));
+  EXPECT_THAT(c, HasSubstr("\tchar comm[16];\n"));
+  EXPECT_THAT(c, HasSubstr("\tstruct task_struct___s7 *real_parent;\n"));
+  EXPECT_THAT(c, HasSubstr("\tstruct sched_entity___s7 se;\n"));
+  EXPECT_THAT(c, HasSubstr("\t__u32 sched_reset_on_fork : 1;\n"));
+  EXPECT_THAT(c, HasSubstr("\tvoid *function;\n"));
+  EXPECT_THAT(c, HasSubstr("} __attribute__((preserve_access_index));"));
+  // sched_entity is embedded by value: defined before task_struct.
+  EXPECT_LT(c.find("struct sched_entity___s7 {"), c.find("struct task_struct___s7 {"));
+  // Flattened: sk_buff's `len` and `next` are direct members.
+  size_t skb = c.find("struct sk_buff___s7 {");
+  ASSERT_NE(skb, std::string::npos);
+  std::string skb_body = c.substr(skb, c.find("};", skb) - skb);
+  EXPECT_THAT(skb_body, HasSubstr("\tstruct sk_buff___s7 *next;\n"));
+  EXPECT_THAT(skb_body, HasSubstr("\t__u32 len;\n"));
+  // Members in kernel order: pid before comm.
+  EXPECT_LT(c.find("\t__s32 pid;"), c.find("\tchar comm[16];"));
+  // Only what was used: task_struct has hundreds of members.
+  EXPECT_THAT(c, ::testing::Not(HasSubstr("\tstruct mm_struct___s7 *mm;")));
+}
+
+TEST_F(TypeEmitterTest, RepeatedUseIsRecordedOnce) {
+  TypeEmitter e(shared_btf(), "___s1");
+  e.use_member(id_of("task_struct"), "pid");
+  e.use_member(id_of("task_struct"), "pid");
+  std::string c = e.declarations();
+  EXPECT_EQ(c.find("\t__s32 pid;"), c.rfind("\t__s32 pid;"));
+}
+
+TEST_F(TypeEmitterTest, ForwardDeclarationsForPointerOnlyTypes) {
+  TypeEmitter e(shared_btf(), "___s2");
+  e.use_member(id_of("task_struct"), "mm");
+  std::string c = e.declarations();
+  EXPECT_THAT(c, HasSubstr("struct mm_struct___s2;\n"));
+  EXPECT_THAT(c, ::testing::Not(HasSubstr("struct mm_struct___s2 {")));
+}
+
+TEST_F(TypeEmitterTest, RelocationBtfParsesAndMatchesTheKernel) {
+  TypeEmitter e(shared_btf(), "___s7");
+  use_task_members(e);
+  std::vector<uint8_t> blob = e.relocation_btf();
+  EXPECT_LT(blob.size(), 4096u);  // a few structs, not 5 MB
+  struct btf* b = btf__new(blob.data(), static_cast<uint32_t>(blob.size()));
+  ASSERT_NE(b, nullptr) << "libbpf rejects the relocation BTF: " << std::strerror(errno);
+  std::unique_ptr<struct btf, void (*)(struct btf*)> owner(b, btf__free);
+
+  // Our own reader accepts it too.
+  ASSERT_TRUE(Btf::from_bytes(blob).ok());
+
+  int checked = 0;
+  for (const char* name : {"task_struct", "sched_entity", "sk_buff", "timer_list"}) {
+    int id = btf__find_by_name_kind(b, name, BTF_KIND_STRUCT);
+    ASSERT_GT(id, 0) << name;
+    int kernel_id = btf__find_by_name_kind(libbpf(), name, BTF_KIND_STRUCT);
+    const btf_type* t = btf__type_by_id(b, id);
+    EXPECT_EQ(t->size, btf__type_by_id(libbpf(), kernel_id)->size) << name;
+    const btf_member* m = btf_members(t);
+    for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
+      const char* member = btf__name_by_offset(b, m->name_off);
+      std::optional<uint32_t> kernel_offset =
+          test_support::libbpf_member_offset(libbpf(), kernel_id, member);
+      ASSERT_TRUE(kernel_offset) << name << "." << member;
+      EXPECT_EQ(btf_member_bit_offset(t, i), *kernel_offset) << name << "." << member;
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 11);
+
+  // The bitfield keeps its width; the int types keep size and sign.
+  int task = btf__find_by_name_kind(b, "task_struct", BTF_KIND_STRUCT);
+  const btf_type* t = btf__type_by_id(b, task);
+  ASSERT_TRUE(btf_kflag(t));
+  bool saw_bitfield = false;
+  const btf_member* m = btf_members(t);
+  for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
+    std::string_view member = btf__name_by_offset(b, m->name_off);
+    const btf_type* mt = btf__type_by_id(b, m->type);
+    if (member == "sched_reset_on_fork") {
+      saw_bitfield = true;
+      EXPECT_EQ(btf_member_bitfield_size(t, i), 1u);
+    } else if (member == "pid") {
+      ASSERT_TRUE(btf_is_int(mt));
+      EXPECT_EQ(mt->size, 4u);
+      EXPECT_TRUE(btf_int_encoding(mt) & BTF_INT_SIGNED);
+    } else if (member == "comm") {
+      ASSERT_TRUE(btf_is_array(mt));
+      EXPECT_EQ(btf_array(mt)->nelems, 16u);
+    } else if (member == "real_parent") {
+      EXPECT_TRUE(btf_is_ptr(mt));
+    } else if (member == "se") {
+      EXPECT_TRUE(btf_is_struct(mt));
+    }
+  }
+  EXPECT_TRUE(saw_bitfield);
+}
+
+// Program reading through the emitted declarations; compiled by the clang-16 binary.
+constexpr std::string_view kProgram = R"(
+#define SEC(name) __attribute__((section(name), used))
+static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)113;
+static __u64 (*bpf_get_current_task)(void) = (void *)35;
+static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
+
+struct out {
+  __u32 target_tgid;
+  __u32 hits;
+  __s32 pid;
+  __s32 tgid;
+  __s32 parent_tgid;
+  __u32 flags;
+  __u64 vruntime;
+  char comm[16];
+};
+struct out out;
+
+SEC("tracepoint/syscalls/sys_enter_getpid")
+int probe(void *ctx) {
+  if ((bpf_get_current_pid_tgid() >> 32) != out.target_tgid) return 0;
+  struct task_struct___s7 *task = (struct task_struct___s7 *)bpf_get_current_task();
+  struct task_struct___s7 *parent = 0;
+  bpf_probe_read_kernel(&out.pid, sizeof(out.pid), &task->pid);
+  bpf_probe_read_kernel(&out.tgid, sizeof(out.tgid), &task->tgid);
+  bpf_probe_read_kernel(out.comm, sizeof(out.comm), task->comm);
+  bpf_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
+  bpf_probe_read_kernel(&out.parent_tgid, sizeof(out.parent_tgid), &parent->tgid);
+  bpf_probe_read_kernel(&out.flags, sizeof(out.flags), &task->flags);
+  bpf_probe_read_kernel(&out.vruntime, sizeof(out.vruntime), &task->se.vruntime);
+  out.hits++;
+  return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+)";
+
+struct Out {
+  uint32_t target_tgid;
+  uint32_t hits;
+  int32_t pid;
+  int32_t tgid;
+  int32_t parent_tgid;
+  uint32_t flags;
+  uint64_t vruntime;
+  char comm[16];
+};
+
+bool have_clang() { return std::system("clang-16 --version > /dev/null 2>&1") == 0; }
+
+TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
+  if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
+  TypeEmitter e(shared_btf(), "___s7");
+  use_task_members(e);
+  std::filesystem::path dir = temp_dir();
+  {
+    std::ofstream c(dir / "prog.c");
+    c << e.declarations() << kProgram;
+  }
+  std::string cmd = "clang-16 -target bpf -O2 -g -Wall -Werror -c " + (dir / "prog.c").string() +
+                    " -o " + (dir / "prog.o").string() + " 2> " + (dir / "clang.log").string();
+  int rc = std::system(cmd.c_str());
+  std::ifstream log(dir / "clang.log");
+  std::string log_text((std::istreambuf_iterator<char>(log)), {});
+  ASSERT_EQ(rc, 0) << "clang-16 rejected the declarations:\n" << log_text << "\n" << e.declarations();
+
+  // Relocate against the relocation BTF alone, load, run, and compare with the truth.
+  std::vector<uint8_t> blob = e.relocation_btf();
+  {
+    std::ofstream f(dir / "reloc.btf", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
+  }
+  std::string btf_path = (dir / "reloc.btf").string();
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path.c_str());
+  struct bpf_object* obj = bpf_object__open_file((dir / "prog.o").c_str(), &opts);
+  ASSERT_NE(obj, nullptr) << std::strerror(errno);
+  std::unique_ptr<bpf_object, void (*)(bpf_object*)> obj_owner(obj, bpf_object__close);
+  struct bpf_map* bss = nullptr;
+  struct bpf_map* map = nullptr;
+  bpf_object__for_each_map(map, obj) {
+    if (std::string_view(bpf_map__name(map)).ends_with(".bss")) bss = map;
+  }
+  ASSERT_NE(bss, nullptr);
+  // Before load, the initial value is libbpf's copy of .bss: set the process to watch.
+  size_t size = 0;
+  auto* initial = static_cast<Out*>(const_cast<void*>(bpf_map__initial_value(bss, &size)));
+  ASSERT_NE(initial, nullptr);
+  ASSERT_EQ(size, sizeof(Out));
+  initial->target_tgid = static_cast<uint32_t>(getpid());
+  ASSERT_EQ(bpf_object__load(obj), 0) << "load failed: CO-RE could not relocate against the blob";
+
+  struct bpf_program* prog = bpf_object__find_program_by_name(obj, "probe");
+  ASSERT_NE(prog, nullptr);
+  struct bpf_link* link = bpf_program__attach(prog);
+  ASSERT_NE(link, nullptr) << std::strerror(errno);
+  std::unique_ptr<bpf_link, int (*)(bpf_link*)> link_owner(link, bpf_link__destroy);
+  syscall(SYS_getpid);  // the libc wrapper may not enter the kernel
+
+  Out result{};
+  Out* out = &result;
+  uint32_t key = 0;
+  ASSERT_EQ(bpf_map__lookup_elem(bss, &key, sizeof key, out, sizeof result, 0), 0);
+  ASSERT_GE(out->hits, 1u);
+  EXPECT_EQ(out->pid, static_cast<int32_t>(syscall(SYS_gettid)));
+  EXPECT_EQ(out->tgid, getpid());
+  EXPECT_EQ(out->parent_tgid, getppid());
+  std::ifstream comm_file("/proc/self/comm");
+  std::string comm;
+  std::getline(comm_file, comm);
+  EXPECT_EQ(std::string(out->comm, strnlen(out->comm, sizeof(out->comm))), comm);
+  EXPECT_NE(out->vruntime, 0u);
+}
+
+}  // namespace
+}  // namespace sonde::kernel

@@ -1,0 +1,48 @@
+// sonde check, sonde emit-c: the compiler without the kernel's runtime.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include "compiler/driver/compiler.h"
+#include "tools/sonde/commands.h"
+#include "tools/sonde/sources.h"
+
+namespace sonde::cli {
+
+int check_command(const std::vector<std::string>& argv) {
+  Args args({"--expr"}, {}, {{"-e", "--expr"}});
+  if (!args.parse(argv)) {
+    fmt::print(stderr, "sonde check: {}\n", args.error());
+    return 2;
+  }
+  std::vector<Source> sources;
+  if (!load_sources(args, "check", sources)) return 2;
+  driver::Compiler compiler;
+  bool ok = true;
+  for (const auto& s : sources) {
+    bool this_ok = compiler.check(s.name, s.text);
+    fmt::print(stderr, "{}", compiler.render(isatty(STDERR_FILENO)));
+    ok = ok && this_ok;
+  }
+  return ok ? 0 : 1;
+}
+
+int emit_c_command(const std::vector<std::string>& argv) {
+  Args args({"--expr"}, {}, {{"-e", "--expr"}});
+  if (!args.parse(argv)) {
+    fmt::print(stderr, "sonde emit-c: {}\n", args.error());
+    return 2;
+  }
+  std::vector<Source> sources;
+  if (!load_sources(args, "emit-c", sources)) return 2;
+  driver::Compiler compiler;
+  for (const auto& s : sources) {
+    std::string c;
+    bool ok = compiler.emit_c(s.name, s.text, c);
+    fmt::print(stderr, "{}", compiler.render(isatty(STDERR_FILENO)));
+    if (!ok) return 1;
+    fmt::print("{}", c);
+  }
+  return 0;
+}
+
+}  // namespace sonde::cli

@@ -1,0 +1,20 @@
+// Where a command's program comes from: `-e TEXT` or files.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tools/sonde/args.h"
+
+namespace sonde::cli {
+
+struct Source {
+  std::string name;  // "<input>" for -e, else the path
+  std::string text;
+};
+
+// Reads the program(s) named by `-e` or the positionals; prints an error and returns
+// false when there are none or a file cannot be read.
+bool load_sources(const Args& args, const char* command, std::vector<Source>& out);
+
+}  // namespace sonde::cli
