@@ -11,7 +11,7 @@ std::vector<std::string_view> split(std::string_view text, char separator);
 std::string_view trim(std::string_view text);
 bool starts_with(std::string_view text, std::string_view prefix);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
-// Levenshtein distance, for "did you mean" suggestions.
+// Edit distance (with adjacent transpositions), for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
 // The candidate closest to `name` when it is close enough to be a likely typo.
 std::string closest_match(std::string_view name, const std::vector<std::string>& candidates);

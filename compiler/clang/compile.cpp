@@ -73,7 +73,7 @@ void report_fatal_error(void* context, const char* reason) {
 
 // Runs in the forked child: compile, send one frame, exit without running the
 // parent's atexit handlers or flushing its stdio buffers.
-[[noreturn]] void run_child(int fd, sonde_cc_compile_fn entry, const std::string& plugin_path,
+[[noreturn]] void run_child(int fd, Plugin plugin, const std::string& plugin_path,
                             sonde_cc_input input) {
   // A crash must kill the child with its signal, whatever handlers the parent set.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) {
@@ -84,19 +84,19 @@ void report_fatal_error(void* context, const char* reason) {
   // compiler has no business holding the parent's sockets or BPF objects.
   if (fd > 3) ::close_range(3, static_cast<unsigned>(fd) - 1, 0);
   ::close_range(static_cast<unsigned>(fd) + 1, ~0u, 0);
-  if (entry == nullptr) {
-    Result<sonde_cc_compile_fn> loaded = load_plugin(plugin_path);
+  if (plugin.compile == nullptr) {
+    Result<Plugin> loaded = load_plugin(plugin_path);
     if (!loaded) {
       write_frame(fd, FrameKind::plugin_error, {}, loaded.error().message);
       ::_exit(0);
     }
-    entry = *loaded;
+    plugin = *loaded;
   }
   input.on_fatal_error = report_fatal_error;
   input.fatal_error_context = &fd;
 
   sonde_cc_output output{};
-  int status = entry(SONDE_CC_ABI_VERSION, &input, &output);
+  int status = plugin.compile(SONDE_CC_ABI_VERSION, &input, &output);
   std::string_view text(output.diagnostics != nullptr ? output.diagnostics : "",
                         output.diagnostics_size);
   switch (status) {
@@ -178,9 +178,9 @@ Result<CompileOutput> compile(const CompileInput& input) {
     return Error{fmt::format("compile input has no file {}", input.main_file),
                  std::string(kReport)};
   }
-  sonde_cc_compile_fn entry = preloaded_plugin();
+  Plugin plugin = preloaded_plugin();
   std::string plugin_path;
-  if (entry == nullptr) {
+  if (plugin.compile == nullptr) {
     Result<std::string> found = find_plugin();
     if (!found) return found.error();
     plugin_path = std::move(*found);
@@ -201,7 +201,7 @@ Result<CompileOutput> compile(const CompileInput& input) {
   }
   if (pid == 0) {
     read_end.reset();
-    run_child(write_end.get(), entry, plugin_path, plugin_input.abi);
+    run_child(write_end.get(), plugin, plugin_path, plugin_input.abi);
   }
   write_end.reset();
   // Read to EOF before waiting: the child blocks once the pipe buffer is full.

@@ -41,7 +41,7 @@ struct CompileOutput {
 Result<CompileOutput> compile(const CompileInput& input);
 
 // Loads the plugin into this process once (later calls do nothing), so forked compiles
-// skip loading it (~30 ms each). Costs this process the plugin's memory.
+// skip loading it (~30 ms each here). Costs this process ~28 MB RSS.
 Status preload();
 
 }  // namespace sonde::clang_bpf

@@ -53,7 +53,7 @@ Result<std::string> find_plugin() {
                " sits next to it, or set SONDE_CC_PLUGIN to its path"};
 }
 
-Result<sonde_cc_compile_fn> load_plugin(const std::string& path) {
+Result<Plugin> load_plugin(const std::string& path) {
   // Never dlclose()d, see the header; RTLD_LOCAL keeps LLVM's symbols out of the
   // process's global scope.
   void* handle = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -67,20 +67,20 @@ Result<sonde_cc_compile_fn> load_plugin(const std::string& path) {
         fmt::format("{} is not sonde's compiler plugin: it has no {} symbol", path, SONDE_CC_ENTRY),
         "reinstall sonde, or set SONDE_CC_PLUGIN to a working " SONDE_CC_PLUGIN_NAME};
   }
-  return reinterpret_cast<sonde_cc_compile_fn>(entry);
+  return Plugin{reinterpret_cast<sonde_cc_compile_fn>(entry)};
 }
 
-sonde_cc_compile_fn preloaded_plugin() { return preloaded.load(std::memory_order_acquire); }
+Plugin preloaded_plugin() { return Plugin{preloaded.load(std::memory_order_acquire)}; }
 
 Status preload() {
   static std::mutex mutex;
   std::lock_guard lock(mutex);
-  if (preloaded_plugin() != nullptr) return {};
+  if (preloaded_plugin().compile != nullptr) return {};
   Result<std::string> path = find_plugin();
   if (!path) return path.error();
-  Result<sonde_cc_compile_fn> entry = load_plugin(*path);
-  if (!entry) return entry.error();
-  preloaded.store(*entry, std::memory_order_release);
+  Result<Plugin> plugin = load_plugin(*path);
+  if (!plugin) return plugin.error();
+  preloaded.store(plugin->compile, std::memory_order_release);
   return {};
 }
 

@@ -12,11 +12,15 @@ namespace sonde::clang_bpf {
 // the build tree's copy (tests and uninstalled binaries live elsewhere in the tree).
 Result<std::string> find_plugin();
 
+struct Plugin {
+  sonde_cc_compile_fn compile = nullptr;
+};
+
 // dlopen()s the plugin and returns its entry point. The library stays loaded for the
 // life of the process: LLVM's static state does not support unloading.
-Result<sonde_cc_compile_fn> load_plugin(const std::string& path);
+Result<Plugin> load_plugin(const std::string& path);
 
-// The entry point if preload() loaded the plugin into this process, else nullptr.
-sonde_cc_compile_fn preloaded_plugin();
+// The plugin if preload() loaded it into this process, else one with a null entry.
+Plugin preloaded_plugin();
 
 }  // namespace sonde::clang_bpf

@@ -20,9 +20,7 @@ namespace {
 constexpr uint32_t kTypeHeaderSize = sizeof(btf_type);  // 12
 constexpr int kMaxResolveDepth = 64;  // corrupt input may chain typedefs in a cycle
 
-Error corrupt(std::string what) {
-  return Error{fmt::format("corrupt BTF: {}", what), ""};
-}
+Error corrupt(std::string what) { return Error{fmt::format("corrupt BTF: {}", what), ""}; }
 
 Status parse_header(Btf::Impl& impl) {
   if (impl.size < sizeof(btf_header)) {
@@ -41,9 +39,10 @@ Status parse_header(Btf::Impl& impl) {
   }
   uint64_t body = impl.size - h.hdr_len;
   if (uint64_t{h.type_off} + h.type_len > body || uint64_t{h.str_off} + h.str_len > body) {
-    return corrupt(fmt::format("sections (types {}+{}, strings {}+{}) exceed the {} bytes after "
-                               "the header",
-                               h.type_off, h.type_len, h.str_off, h.str_len, body));
+    return corrupt(
+        fmt::format("sections (types {}+{}, strings {}+{}) exceed the {} bytes after "
+                    "the header",
+                    h.type_off, h.type_len, h.str_off, h.str_len, body));
   }
   if (h.type_off % 4 != 0) return corrupt("type section is not 4-byte aligned");
   if (h.str_len == 0) return corrupt("empty string section");
@@ -112,26 +111,46 @@ int64_t trailing_size(uint32_t kind, uint32_t vlen) {
 
 TypeKind to_type_kind(uint32_t btf_kind) {
   switch (btf_kind) {
-    case BTF_KIND_INT: return TypeKind::kInt;
-    case BTF_KIND_PTR: return TypeKind::kPointer;
-    case BTF_KIND_ARRAY: return TypeKind::kArray;
-    case BTF_KIND_STRUCT: return TypeKind::kStruct;
-    case BTF_KIND_UNION: return TypeKind::kUnion;
-    case BTF_KIND_ENUM: return TypeKind::kEnum;
-    case BTF_KIND_ENUM64: return TypeKind::kEnum;
-    case BTF_KIND_FWD: return TypeKind::kForward;
-    case BTF_KIND_TYPEDEF: return TypeKind::kTypedef;
-    case BTF_KIND_VOLATILE: return TypeKind::kVolatile;
-    case BTF_KIND_CONST: return TypeKind::kConst;
-    case BTF_KIND_RESTRICT: return TypeKind::kRestrict;
-    case BTF_KIND_FUNC: return TypeKind::kFunction;
-    case BTF_KIND_FUNC_PROTO: return TypeKind::kFunctionProto;
-    case BTF_KIND_VAR: return TypeKind::kVariable;
-    case BTF_KIND_DATASEC: return TypeKind::kDataSection;
-    case BTF_KIND_FLOAT: return TypeKind::kFloat;
-    case BTF_KIND_DECL_TAG: return TypeKind::kDeclTag;
-    case BTF_KIND_TYPE_TAG: return TypeKind::kTypeTag;
-    default: return TypeKind::kUnknown;
+    case BTF_KIND_INT:
+      return TypeKind::kInt;
+    case BTF_KIND_PTR:
+      return TypeKind::kPointer;
+    case BTF_KIND_ARRAY:
+      return TypeKind::kArray;
+    case BTF_KIND_STRUCT:
+      return TypeKind::kStruct;
+    case BTF_KIND_UNION:
+      return TypeKind::kUnion;
+    case BTF_KIND_ENUM:
+      return TypeKind::kEnum;
+    case BTF_KIND_ENUM64:
+      return TypeKind::kEnum;
+    case BTF_KIND_FWD:
+      return TypeKind::kForward;
+    case BTF_KIND_TYPEDEF:
+      return TypeKind::kTypedef;
+    case BTF_KIND_VOLATILE:
+      return TypeKind::kVolatile;
+    case BTF_KIND_CONST:
+      return TypeKind::kConst;
+    case BTF_KIND_RESTRICT:
+      return TypeKind::kRestrict;
+    case BTF_KIND_FUNC:
+      return TypeKind::kFunction;
+    case BTF_KIND_FUNC_PROTO:
+      return TypeKind::kFunctionProto;
+    case BTF_KIND_VAR:
+      return TypeKind::kVariable;
+    case BTF_KIND_DATASEC:
+      return TypeKind::kDataSection;
+    case BTF_KIND_FLOAT:
+      return TypeKind::kFloat;
+    case BTF_KIND_DECL_TAG:
+      return TypeKind::kDeclTag;
+    case BTF_KIND_TYPE_TAG:
+      return TypeKind::kTypeTag;
+    default:
+      return TypeKind::kUnknown;
   }
 }
 
@@ -166,9 +185,17 @@ void Btf::Impl::build_offsets() const {
       offsets_error = "more types than BTF ids can number";
       break;
     }
-    named_functions += name_off != 0 && kind == BTF_KIND_FUNC;
-    named_types += name_off != 0 && kind != BTF_KIND_FUNC;
-    if (kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64) enumerators_total += BTF_INFO_VLEN(info);
+    if (name_off != 0) {
+      if (kind == BTF_KIND_FUNC) {
+        ++named_functions;
+      } else {
+        named_type_ids.push_back(id);
+      }
+    }
+    if (kind == BTF_KIND_ENUM || kind == BTF_KIND_ENUM64) {
+      enum_ids.push_back(id);
+      enumerators_total += BTF_INFO_VLEN(info);
+    }
     offsets[id++] = off;
     off += kTypeHeaderSize + static_cast<uint32_t>(extra);
   }

@@ -60,29 +60,30 @@ struct Type {
   uint32_t id = 0;
   TypeKind kind = TypeKind::kVoid;
   std::string_view name;
-  uint32_t size = 0;       // int/struct/union/enum/float/datasec; array: nelems * element
-  uint32_t ref = 0;        // pointer/typedef/modifier/var/tag target, FUNC's proto, array
-                           // element, FUNC_PROTO's return type
-  uint32_t nelems = 0;     // array
-  bool is_signed = false;  // int and enum
-  bool is_char = false;    // int
-  bool is_bool = false;    // int
-  uint32_t int_bits = 0;   // int
+  uint32_t size = 0;        // int/struct/union/enum/float/datasec; array: nelems * element
+  uint32_t ref = 0;         // pointer/typedef/modifier/var/tag target, FUNC's proto, array
+                            // element, FUNC_PROTO's return type
+  uint32_t nelems = 0;      // array
+  bool is_signed = false;   // int and enum
+  bool is_char = false;     // int
+  bool is_bool = false;     // int
+  uint32_t int_bits = 0;    // int
   uint32_t int_offset = 0;  // int: bit offset of the value in its storage (0 in practice)
   uint32_t vlen = 0;        // members, params, enumerators, datasec vars
   bool kind_flag = false;   // FWD: a union; struct/union: members carry bitfield sizes
 };
 
 struct EnumConstant {
-  uint32_t enum_type = 0;       // id of the enum that declares it
-  std::string_view enum_name;   // may be empty for anonymous enums
+  uint32_t enum_type = 0;      // id of the enum that declares it
+  std::string_view enum_name;  // may be empty for anonymous enums
   int64_t value = 0;
 };
 
 class Btf {
  public:
   // Maps /sys/kernel/btf/vmlinux (or `path`).
-  static Result<std::shared_ptr<const Btf>> open(const std::string& path = "/sys/kernel/btf/vmlinux");
+  static Result<std::shared_ptr<const Btf>> open(
+      const std::string& path = "/sys/kernel/btf/vmlinux");
   // From bytes in memory (tests, fuzzing). Runs validate() before returning.
   static Result<std::shared_ptr<const Btf>> from_bytes(std::vector<uint8_t> bytes);
   ~Btf();
@@ -94,7 +95,7 @@ class Btf {
   // then ends the type index there (lookups never read out of bounds either way).
   Status validate() const;
 
-  uint32_t type_count() const;  // ids are 1..type_count()-1; 0 is void
+  uint32_t type_count() const;   // ids are 1..type_count()-1; 0 is void
   Type type(uint32_t id) const;  // kind kUnknown for an id out of range
   std::vector<Member> members(uint32_t struct_id) const;
   std::vector<Param> params(uint32_t func_proto_id) const;  // also accepts a FUNC

@@ -62,9 +62,11 @@ struct Btf::Impl {
   mutable PrefaultedArray<uint32_t> offsets;
   mutable uint32_t count = 1;  // type ids in the index, counting void
   mutable std::string offsets_error;
-  // Sizes for the name indexes, counted by the same pass.
-  mutable uint32_t named_types = 0;      // named, not FUNC
-  mutable uint32_t named_functions = 0;  // named FUNC
+  // Collected by the same pass, so the name indexes need not walk all 127k records
+  // again: the named types other than functions (~15k in vmlinux), the enums (~2.4k).
+  mutable std::vector<uint32_t> named_type_ids;
+  mutable std::vector<uint32_t> enum_ids;
+  mutable uint32_t named_functions = 0;
   mutable uint32_t enumerators_total = 0;
 
   // (kind, name) -> first type id. Functions (56k of the kernel's 71k named types)

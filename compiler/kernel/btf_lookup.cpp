@@ -21,32 +21,30 @@ uint32_t hash_at(const Btf::Impl& impl, uint32_t name_off, uint32_t tag) {
   return name_hash::of_cstr(impl.strings + name_off, impl.strings + impl.strings_len, tag);
 }
 
-// Indexes the named types with (functions) or without (everything else) FUNCs.
-void build_name_index(const Btf::Impl& impl, bool functions) {
-  NameHash<NameEntry>& table = functions ? impl.functions : impl.names;
+void insert_name(const Btf::Impl& impl, NameHash<NameEntry>& table, uint32_t id) {
+  RawType t = impl.raw(id);
+  if (t.name_off == 0 || t.name_off >= impl.strings_len) return;
+  table.insert(NameEntry{hash_at(impl, t.name_off, tag_of(to_type_kind(t.kind()))), id});
+}
+
+void build_type_index(const Btf::Impl& impl) {
+  impl.names.reserve(impl.named_type_ids.size());
+  for (uint32_t id : impl.named_type_ids) insert_name(impl, impl.names, id);
+}
+
+void build_function_index(const Btf::Impl& impl) {
+  impl.functions.reserve(impl.named_functions);
   const uint32_t count = impl.type_count();
-  table.reserve(functions ? impl.named_functions : impl.named_types);
   for (uint32_t id = 1; id < count; ++id) {
-    RawType t = impl.raw(id);
-    if (t.name_off == 0 || t.name_off >= impl.strings_len) continue;
-    if ((t.kind() == BTF_KIND_FUNC) != functions) continue;
-    table.insert(NameEntry{hash_at(impl, t.name_off, tag_of(to_type_kind(t.kind()))), id});
+    if (impl.raw(id).kind() == BTF_KIND_FUNC) insert_name(impl, impl.functions, id);
   }
 }
 
 void build_enumerator_index(const Btf::Impl& impl) {
-  const uint32_t count = impl.type_count();
   impl.enumerators.reserve(impl.enumerators_total);
-  for (uint32_t id = 1; id < count; ++id) {
+  for (uint32_t id : impl.enum_ids) {
     RawType t = impl.raw(id);
-    size_t stride;
-    if (t.kind() == BTF_KIND_ENUM) {
-      stride = sizeof(btf_enum);
-    } else if (t.kind() == BTF_KIND_ENUM64) {
-      stride = sizeof(btf_enum64);
-    } else {
-      continue;
-    }
+    size_t stride = t.kind() == BTF_KIND_ENUM64 ? sizeof(btf_enum64) : sizeof(btf_enum);
     for (uint32_t i = 0; i < t.vlen(); ++i) {
       uint32_t name_off = load_u32(t.extra + i * stride);
       if (name_off == 0 || name_off >= impl.strings_len) continue;
@@ -75,8 +73,12 @@ uint32_t Btf::resolve(uint32_t id) const {
 std::optional<uint32_t> Btf::find(std::string_view name, TypeKind kind) const {
   if (name.empty()) return std::nullopt;
   bool functions = kind == TypeKind::kFunction;
-  std::call_once(functions ? impl_->functions_once : impl_->names_once,
-                 [&] { build_name_index(*impl_, functions); });
+  impl_->type_count();  // the index pass collects what the name indexes need
+  if (functions) {
+    std::call_once(impl_->functions_once, [this] { build_function_index(*impl_); });
+  } else {
+    std::call_once(impl_->names_once, [this] { build_type_index(*impl_); });
+  }
   const NameHash<NameEntry>& table = functions ? impl_->functions : impl_->names;
   const NameEntry* e = table.find(name_hash::of(name, tag_of(kind)), [&](const NameEntry& entry) {
     return to_type_kind(impl_->raw(entry.id).kind()) == kind && impl_->name_of(entry.id) == name;
@@ -87,6 +89,7 @@ std::optional<uint32_t> Btf::find(std::string_view name, TypeKind kind) const {
 
 std::optional<EnumConstant> Btf::find_enum_constant(std::string_view name) const {
   if (name.empty()) return std::nullopt;
+  impl_->type_count();
   std::call_once(impl_->enumerators_once, [this] { build_enumerator_index(*impl_); });
   const EnumeratorEntry* e =
       impl_->enumerators.find(name_hash::of(name, 0), [&](const EnumeratorEntry& entry) {
@@ -158,8 +161,7 @@ std::string Btf::spell(uint32_t id, const std::string& declarator, int depth) co
   };
   // Pointers bind looser than arrays and calls: `char (*)[16]`, `void (*)(int)`.
   auto grouped = [&] {
-    return !declarator.empty() && declarator.front() == '*' ? "(" + declarator + ")"
-                                                            : declarator;
+    return !declarator.empty() && declarator.front() == '*' ? "(" + declarator + ")" : declarator;
   };
   Type t = type(id);
   switch (t.kind) {
@@ -188,7 +190,8 @@ std::string Btf::spell(uint32_t id, const std::string& declarator, int depth) co
                                                            : "restrict";
       Type inner = type(t.ref);
       if (inner.kind == TypeKind::kPointer) {  // qualifies the pointer: `char *const`
-        return spell(inner.ref, fmt::format("*{}{}{}", q, declarator.empty() ? "" : " ", declarator),
+        return spell(inner.ref,
+                     fmt::format("*{}{}{}", q, declarator.empty() ? "" : " ", declarator),
                      depth + 1);
       }
       return fmt::format("{} {}", q, spell(t.ref, declarator, depth + 1));

@@ -61,8 +61,8 @@ void BtfWriter::add_enumerator(uint32_t id, std::string_view name, int64_t value
   Record& r = at(id);
   auto bits = static_cast<uint64_t>(value);
   if (r.kind == BTF_KIND_ENUM64) {
-    r.extra.insert(r.extra.end(), {intern(name), static_cast<uint32_t>(bits),
-                                   static_cast<uint32_t>(bits >> 32)});
+    r.extra.insert(r.extra.end(),
+                   {intern(name), static_cast<uint32_t>(bits), static_cast<uint32_t>(bits >> 32)});
   } else {
     r.extra.insert(r.extra.end(), {intern(name), static_cast<uint32_t>(bits)});
   }
@@ -110,7 +110,11 @@ uint32_t BtfWriter::add_float(std::string_view name, uint32_t size) {
 }
 
 uint32_t BtfWriter::add_decl_tag(std::string_view name, uint32_t target, int32_t component_index) {
-  return add({intern(name), BTF_KIND_DECL_TAG, 0, false, target,
+  return add({intern(name),
+              BTF_KIND_DECL_TAG,
+              0,
+              false,
+              target,
               {static_cast<uint32_t>(component_index)}});
 }
 

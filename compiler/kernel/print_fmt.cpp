@@ -19,7 +19,7 @@ bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || 
 
 std::vector<Token> tokenize(std::string_view s) {
   static constexpr std::array<std::string_view, 10> kTwoChar = {"->", "<<", ">>", "&&", "||",
-                                                                  "==", "!=", "<=", ">=", "##"};
+                                                                "==", "!=", "<=", ">=", "##"};
   std::vector<Token> out;
   size_t i = 0;
   while (i < s.size()) {
@@ -242,8 +242,8 @@ class Evaluator {
         return false;
       }
     }
-    bool operand_follows = close + 1 < tokens_.size() && !is(tokens_[close + 1], ")") &&
-                           !is(tokens_[close + 1], ",");
+    bool operand_follows =
+        close + 1 < tokens_.size() && !is(tokens_[close + 1], ")") && !is(tokens_[close + 1], ",");
     // A lone unknown name followed by an operand is a typedef cast: `(gfp_t)4`.
     if (!typeish && close == pos_ + 2 && operand_follows) {
       const Token& next = tokens_[close + 1];
@@ -290,7 +290,8 @@ class Evaluator {
     }
     ++pos_;
     if (t.kind == Tok::kNumber) return number(t.text);
-    if (t.kind == Tok::kChar && t.text.size() == 3) return uint64_t{static_cast<uint8_t>(t.text[1])};
+    if (t.kind == Tok::kChar && t.text.size() == 3)
+      return uint64_t{static_cast<uint8_t>(t.text[1])};
     if (t.kind == Tok::kIdent && resolve_) {
       if (std::optional<int64_t> v = resolve_(t.text)) return static_cast<uint64_t>(*v);
     }
@@ -298,8 +299,8 @@ class Evaluator {
   }
 
   static Value number(std::string_view text) {
-    while (!text.empty() && (text.back() == 'u' || text.back() == 'U' || text.back() == 'l' ||
-                             text.back() == 'L')) {
+    while (!text.empty() &&
+           (text.back() == 'u' || text.back() == 'U' || text.back() == 'l' || text.back() == 'L')) {
       text.remove_suffix(1);
     }
     unsigned base = 10;

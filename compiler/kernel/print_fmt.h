@@ -18,8 +18,8 @@
 namespace sonde::kernel {
 
 struct PrintTable {
-  std::string field;  // the REC->field the table describes
-  bool flags = false;  // __print_flags (bits) rather than __print_symbolic (values)
+  std::string field;                  // the REC->field the table describes
+  bool flags = false;                 // __print_flags (bits) rather than __print_symbolic (values)
   std::vector<SymbolicValue> values;  // entries whose value could not be evaluated are left out
 };
 

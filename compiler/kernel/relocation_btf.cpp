@@ -22,12 +22,18 @@ namespace {
 std::string_view int_btf_name(const IntSpelling& s) {
   if (s.is_char && s.size == 1) return "char";
   switch (s.size) {
-    case 1: return s.is_signed ? "signed char" : "unsigned char";
-    case 2: return s.is_signed ? "short" : "unsigned short";
-    case 4: return s.is_signed ? "int" : "unsigned int";
-    case 8: return s.is_signed ? "long long" : "unsigned long long";
-    case 16: return s.is_signed ? "__int128" : "unsigned __int128";
-    default: return "";
+    case 1:
+      return s.is_signed ? "signed char" : "unsigned char";
+    case 2:
+      return s.is_signed ? "short" : "unsigned short";
+    case 4:
+      return s.is_signed ? "int" : "unsigned int";
+    case 8:
+      return s.is_signed ? "long long" : "unsigned long long";
+    case 16:
+      return s.is_signed ? "__int128" : "unsigned __int128";
+    default:
+      return "";
   }
 }
 
@@ -89,7 +95,8 @@ class SubsetWriter {
         auto it = structs_.find(pointee);
         if (it == structs_.end() && btf.type(pointee).kind == TypeKind::kForward) {
           Type fwd = btf.type(pointee);
-          if (auto full = btf.find(fwd.name, fwd.kind_flag ? TypeKind::kUnion : TypeKind::kStruct)) {
+          if (auto full =
+                  btf.find(fwd.name, fwd.kind_flag ? TypeKind::kUnion : TypeKind::kStruct)) {
             it = structs_.find(*full);
           }
         }

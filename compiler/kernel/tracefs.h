@@ -14,11 +14,11 @@
 namespace sonde::kernel {
 
 enum class FieldKind : uint8_t {
-  kInteger,   // signed or unsigned integer of `size` bytes (also enums, bool, dev_t, pid_t)
-  kPointer,   // any pointer: an address (kernel or user)
-  kCharArray, // char name[N]: a fixed string
-  kArray,     // other fixed arrays (u8 saddr[4], ...): `element_size` bytes each
-  kDataLoc,   // __data_loc char[] name: a dynamic string in the record
+  kInteger,       // signed or unsigned integer of `size` bytes (also enums, bool, dev_t, pid_t)
+  kPointer,       // any pointer: an address (kernel or user)
+  kCharArray,     // char name[N]: a fixed string
+  kArray,         // other fixed arrays (u8 saddr[4], ...): `element_size` bytes each
+  kDataLoc,       // __data_loc char[] name: a dynamic string in the record
   kDataLocArray,  // __data_loc of anything else
 };
 // A __data_loc field is a u32: the data's length in the high 16 bits, its offset in the

@@ -150,7 +150,8 @@ Result<TracepointFormat> parse_tracepoint_format(std::string_view category, std:
     // "name:" repeats what the path said; "format:" and blank lines separate sections.
   }
   if (!have_id) return Error{fmt::format("{}:{} format has no ID line", category, name), ""};
-  if (out.fields.empty()) return Error{fmt::format("{}:{} format has no fields", category, name), ""};
+  if (out.fields.empty())
+    return Error{fmt::format("{}:{} format has no fields", category, name), ""};
 
   for (PrintTable& table : parse_print_tables(out.print_fmt, resolve)) {
     for (TracepointField& f : out.fields) {

@@ -15,7 +15,8 @@ namespace {
 // signedness, which is all CO-RE compares), `char` stays `char`, and 16-byte integers
 // use clang's `__int128`. Identical typedefs may repeat in C11, so other headers of
 // ours may define them too.
-constexpr std::string_view kPrelude = R"(/* Fixed-width integers: the program sees no system headers. */
+constexpr std::string_view kPrelude =
+    R"(/* Fixed-width integers: the program sees no system headers. */
 #ifndef SONDE_FIXED_WIDTH_TYPES
 #define SONDE_FIXED_WIDTH_TYPES
 typedef signed char __s8;
@@ -45,12 +46,18 @@ std::string grouped(const std::string& declarator) {
 std::string_view int_c_name(const IntSpelling& s) {
   if (s.is_char && s.size == 1) return "char";
   switch (s.size) {
-    case 1: return s.is_signed ? "__s8" : "__u8";
-    case 2: return s.is_signed ? "__s16" : "__u16";
-    case 4: return s.is_signed ? "__s32" : "__u32";
-    case 8: return s.is_signed ? "__s64" : "__u64";
-    case 16: return s.is_signed ? "__int128" : "unsigned __int128";
-    default: return "";
+    case 1:
+      return s.is_signed ? "__s8" : "__u8";
+    case 2:
+      return s.is_signed ? "__s16" : "__u16";
+    case 4:
+      return s.is_signed ? "__s32" : "__u32";
+    case 8:
+      return s.is_signed ? "__s64" : "__u64";
+    case 16:
+      return s.is_signed ? "__int128" : "unsigned __int128";
+    default:
+      return "";
   }
 }
 
@@ -93,8 +100,8 @@ Composite& TypeEmitter::Impl::composite(uint32_t id) {
   c.is_union = t.kind == TypeKind::kUnion || (t.kind == TypeKind::kForward && t.kind_flag);
   c.kernel_name = t.name;
   c.size = t.size;
-  std::string name = t.name.empty() ? fmt::format("__anon_{}{}", id, suffix)
-                                    : fmt::format("{}{}", t.name, suffix);
+  std::string name =
+      t.name.empty() ? fmt::format("__anon_{}{}", id, suffix) : fmt::format("{}{}", t.name, suffix);
   // The kernel has a few distinct types sharing a name; libbpf strips what follows the
   // last "___", so the disambiguator goes after the suffix.
   if (c_names.count(name) != 0) name = fmt::format("{}_{}", name, id);

@@ -9,63 +9,15 @@
 #include <cerrno>
 #include <filesystem>
 
+#include "runtime/bpf/attach_errors.h"
 #include "runtime/bpf/cpus.h"
-#include "runtime/bpf/errno_text.h"
 #include "runtime/bpf/libbpf_log.h"
 #include "runtime/bpf/unique_fd.h"
-#include "support/text.h"
 
 namespace sonde::bpf {
 namespace {
 
 using spec::AttachKind;
-namespace fs = std::filesystem;
-
-constexpr int kEnotsupp = 524;  // kernel-internal ENOTSUPP leaks out of bpf(2)
-
-std::string who(const spec::Probe& probe) {
-  return probe.display.empty() ? fmt::format("BPF program '{}'", probe.program) : probe.display;
-}
-
-Error fail(const spec::Probe& probe, std::string what, std::string hint = {}) {
-  return Error{fmt::format("{}: {}", who(probe), what), std::move(hint)};
-}
-
-bool exists(const char* path) {
-  std::error_code ec;
-  return fs::exists(path, ec);
-}
-
-std::string tracefs_events() {
-  return exists("/sys/kernel/tracing/events") ? "/sys/kernel/tracing/events"
-                                              : "/sys/kernel/debug/tracing/events";
-}
-
-std::vector<std::string> directory_names(const std::string& path) {
-  std::vector<std::string> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(path, ec)) {
-    if (entry.is_directory(ec)) out.push_back(entry.path().filename().string());
-  }
-  return out;
-}
-
-std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string best = closest_match(name, candidates);
-  return best.empty() ? std::string() : fmt::format("did you mean '{}'?", best);
-}
-
-// Messages shared by every kind, for errors that are not about the hook itself.
-Error generic(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  if (err == -EPERM || err == -EACCES) {
-    return fail(probe, "not permitted to attach BPF programs",
-                "run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN");
-  }
-  std::string detail = warnings.last();
-  std::string what = fmt::format("cannot attach: {}", errno_text(err));
-  if (!detail.empty()) what += fmt::format(" ({})", detail);
-  return fail(probe, std::move(what));
-}
 
 // The program type a probe kind needs: a mismatch is a compiler bug, said plainly.
 bool type_fits(AttachKind kind, bpf_prog_type type, bpf_attach_type attach) {
@@ -101,93 +53,6 @@ Result<Links> one(const Object& object, const spec::Probe& probe, bpf_link* link
   return links;
 }
 
-Error tracepoint_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  if (err != -ENOENT) return generic(probe, err, warnings);
-  std::string events = tracefs_events();
-  if (!exists(events.c_str())) {
-    return fail(probe, "tracefs is not mounted, so tracepoints cannot be found",
-                "mount -t tracefs nodev /sys/kernel/tracing");
-  }
-  size_t colon = probe.target.find(':');
-  std::string category = probe.target.substr(0, colon);
-  std::string name = colon == std::string::npos ? "" : probe.target.substr(colon + 1);
-  std::string category_dir = fmt::format("{}/{}", events, category);
-  if (!exists(category_dir.c_str())) {
-    return fail(probe, fmt::format("this kernel has no tracepoint category '{}'", category),
-                did_you_mean(category, directory_names(events)));
-  }
-  return fail(probe, fmt::format("this kernel has no tracepoint '{}'", probe.target),
-              did_you_mean(name, directory_names(category_dir)));
-}
-
-Error raw_tracepoint_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  if (err == -ENOENT) {
-    return fail(probe, fmt::format("this kernel has no raw tracepoint '{}'", probe.target),
-                "raw tracepoints are named without their category (sched_switch, sys_enter)");
-  }
-  return generic(probe, err, warnings);
-}
-
-Error btf_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  if (probe.kind != AttachKind::kBtfTracepoint &&
-      (err == -EPERM || err == -EOPNOTSUPP || err == -kEnotsupp || err == -EBUSY)) {
-    return fail(probe, "fentry/fexit are blocked by this kernel",
-                "use a tracepoint (tracepoint:, rawtracepoint:) on the same code path");
-  }
-  return generic(probe, err, warnings);
-}
-
-bool kprobes_available() {
-  return exists("/sys/bus/event_source/devices/kprobe") ||
-         exists("/sys/kernel/tracing/kprobe_events") ||
-         exists("/sys/kernel/debug/tracing/kprobe_events");
-}
-
-Error kprobe_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  if (!kprobes_available()) {
-    return fail(probe,
-                "kernel-function probes are not available on this kernel (CONFIG_KPROBES is "
-                "off)",
-                "use a tracepoint (tracepoint:, rawtracepoint:) on the same code path");
-  }
-  if (err == -ENOENT || err == -EINVAL) {
-    return fail(
-        probe,
-        fmt::format("the kernel function '{}' does not exist or cannot be probed", probe.target),
-        "probe-able functions are listed in /sys/kernel/tracing/"
-        "available_filter_functions");
-  }
-  return generic(probe, err, warnings);
-}
-
-Error user_binary_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
-  std::string warning = warnings.last();
-  if (warning.find("failed to resolve full path") != std::string::npos) {
-    return fail(probe, fmt::format("no binary or library named '{}' was found", probe.path),
-                "give an absolute path");
-  }
-  if (warning.find("could not read elf") != std::string::npos ||
-      warning.find("failed to get ehdr") != std::string::npos) {
-    return fail(probe, fmt::format("'{}' is not an ELF binary", probe.path));
-  }
-  if (warning.find("ambiguous") != std::string::npos) {
-    return fail(probe,
-                fmt::format("several functions in '{}' are named '{}'", probe.path, probe.target),
-                "qualify the symbol with its version, e.g. malloc@@GLIBC_2.2.5");
-  }
-  if (err == -ENOENT) {
-    if (probe.kind == AttachKind::kUsdt) {
-      return fail(
-          probe,
-          fmt::format("'{}' has no USDT probe '{}:{}'", probe.path, probe.provider, probe.target),
-          "`readelf -n BINARY` lists its stapsdt notes");
-    }
-    return fail(probe, fmt::format("'{}' has no function named '{}'", probe.path, probe.target),
-                "the binary may be stripped, or the function inlined or renamed");
-  }
-  return generic(probe, err, warnings);
-}
-
 Result<Links> attach_uprobe(const Object& object, const spec::Probe& probe, bpf_program* prog) {
   LibbpfWarnings warnings;
   DECLARE_LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = probe.kind == AttachKind::kUretprobe,
@@ -203,37 +68,9 @@ Result<Links> attach_usdt(const Object& object, const spec::Probe& probe, bpf_pr
   return one(object, probe, link, warnings, user_binary_error);
 }
 
-bool is_hardware(uint32_t type) {
-  return type == PERF_TYPE_HARDWARE || type == PERF_TYPE_HW_CACHE || type == PERF_TYPE_RAW;
-}
-
-Error perf_event_error(const spec::Probe& probe, int err) {
-  if (err == -ENOENT || err == -EOPNOTSUPP) {
-    if (is_hardware(probe.perf_type) && !exists("/sys/bus/event_source/devices/cpu")) {
-      return fail(probe,
-                  "hardware perf events are not available here (no PMU in this virtual "
-                  "machine)",
-                  "software events (profile:hz:N, software:cpu-clock:N) work without one");
-    }
-    return fail(probe, "this machine does not provide that perf event");
-  }
-  if (err == -EINVAL && probe.sample_freq > 0) {
-    return fail(probe, fmt::format("a sampling rate of {} Hz is not accepted", probe.sample_freq),
-                "the limit is kernel.perf_event_max_sample_rate");
-  }
-  if (err == -EACCES || err == -EPERM) {
-    return fail(probe, "not permitted to open perf events",
-                "run as root or with CAP_PERFMON (see kernel.perf_event_paranoid)");
-  }
-  if (err == -EMFILE) {
-    return fail(probe, "too many open files for one perf event per CPU", "raise ulimit -n");
-  }
-  return fail(probe, fmt::format("cannot open the perf event: {}", errno_text(err)));
-}
-
 Result<Links> attach_perf_event(const Object& object, const spec::Probe& probe, bpf_program* prog) {
   Result<std::vector<int>> cpus = online_cpus();
-  if (!cpus.ok()) return fail(probe, cpus.error().message, cpus.error().hint);
+  if (!cpus.ok()) return probe_error(probe, cpus.error().message, cpus.error().hint);
   perf_event_attr attr{};
   attr.size = sizeof(attr);
   attr.type = probe.perf_type;
@@ -252,7 +89,7 @@ Result<Links> attach_perf_event(const Object& object, const spec::Probe& probe, 
     if (!event.valid()) return perf_event_error(probe, -errno);
     LibbpfWarnings warnings;
     bpf_link* link = bpf_program__attach_perf_event(prog, event.get());
-    if (!link) return generic(probe, -errno, warnings);
+    if (!link) return generic_attach_error(probe, -errno, warnings);
     event.release();  // the link closes it on detach
     links.add(Link(link, object.handle()));
   }
@@ -264,21 +101,23 @@ Result<Links> attach_perf_event(const Object& object, const spec::Probe& probe, 
 Result<Links> attach(const Object& object, const spec::Probe& probe) {
   bpf_program* prog = object.program(probe.program);
   if (!prog) {
-    return fail(probe, fmt::format("the BPF object has no program '{}'", probe.program));
+    return probe_error(probe, fmt::format("the BPF object has no program '{}'", probe.program));
   }
   if (bpf_program__fd(prog) < 0) {
-    return fail(probe, fmt::format("its BPF program '{}' is not loaded", probe.program));
+    return probe_error(probe, fmt::format("its BPF program '{}' is not loaded", probe.program));
   }
   bpf_prog_type type = bpf_program__type(prog);
   if (!type_fits(probe.kind, type, bpf_program__expected_attach_type(prog))) {
-    return fail(probe, fmt::format("internal error: program '{}' is a {} program, which cannot "
+    return probe_error(probe,
+                       fmt::format("internal error: program '{}' is a {} program, which cannot "
                                    "attach to this kind of probe",
                                    probe.program, libbpf_bpf_prog_type_str(type)));
   }
+  std::error_code missing;
   if ((probe.kind == AttachKind::kUprobe || probe.kind == AttachKind::kUretprobe ||
        probe.kind == AttachKind::kUsdt) &&
-      probe.path.find('/') != std::string::npos && !exists(probe.path.c_str())) {
-    return fail(probe, fmt::format("the binary '{}' does not exist", probe.path));
+      probe.path.find('/') != std::string::npos && !std::filesystem::exists(probe.path, missing)) {
+    return probe_error(probe, fmt::format("the binary '{}' does not exist", probe.path));
   }
 
   LibbpfWarnings warnings;
@@ -286,9 +125,9 @@ Result<Links> attach(const Object& object, const spec::Probe& probe) {
     case AttachKind::kTracepoint: {
       size_t colon = probe.target.find(':');
       if (colon == std::string::npos) {
-        return fail(probe, fmt::format("internal error: tracepoint target '{}' is not "
-                                       "'category:name'",
-                                       probe.target));
+        return probe_error(probe, fmt::format("internal error: tracepoint target '{}' is not "
+                                              "'category:name'",
+                                              probe.target));
       }
       std::string category = probe.target.substr(0, colon);
       std::string name = probe.target.substr(colon + 1);
@@ -317,7 +156,7 @@ Result<Links> attach(const Object& object, const spec::Probe& probe) {
     case AttachKind::kPerfEvent:
       return attach_perf_event(object, probe, prog);
   }
-  return fail(probe, "internal error: unknown probe kind");
+  return probe_error(probe, "internal error: unknown probe kind");
 }
 
 Result<Links> attach_all(const Object& object, std::span<const spec::Probe> probes) {

@@ -16,7 +16,8 @@
 namespace sonde::bpf {
 
 // One probe. Perf events give one link per online CPU; everything else one link.
-// BTF tracepoints and fentry/fexit were bound to their target at load time.
+// BTF tracepoints and fentry/fexit were bound to their target at load time (see
+// Object::load).
 Result<Links> attach(const Object& object, const spec::Probe& probe);
 
 // All or nothing: on the first failure, everything attached so far is detached and that

@@ -40,6 +40,16 @@ std::string with_hint(std::string_view hint) {
   return hint.empty() ? std::string(kVerboseHint) : fmt::format("{}; {}", hint, kVerboseHint);
 }
 
+// A BTF tracepoint or fentry/fexit target the kernel's BTF does not have (ESRCH).
+Error describe_missing_target(const LoadFailure& f, std::string_view target) {
+  if (is_btf_tracepoint(f)) {
+    return Error{fmt::format("{}: this kernel has no BTF tracepoint '{}'", f.who, target),
+                 "BTF tracepoints are named without their category (sched_switch, sys_enter)"};
+  }
+  return Error{fmt::format("{}: this kernel has no function '{}' in its BTF", f.who, target),
+               "the function may be inlined, static, or renamed in this kernel version"};
+}
+
 }  // namespace
 
 std::string program_of_warning(std::string_view warning) {
@@ -48,15 +58,6 @@ std::string program_of_warning(std::string_view warning) {
   size_t end = warning.find('\'', prefix.size());
   if (end == std::string_view::npos) return {};
   return std::string(warning.substr(prefix.size(), end - prefix.size()));
-}
-
-Error describe_missing_target(const LoadFailure& f, std::string_view target) {
-  if (is_btf_tracepoint(f)) {
-    return Error{fmt::format("{}: this kernel has no BTF tracepoint '{}'", f.who, target),
-                 "BTF tracepoints are named without their category (sched_switch, sys_enter)"};
-  }
-  return Error{fmt::format("{}: this kernel has no function '{}' in its BTF", f.who, target),
-               "the function may be inlined, static, or renamed in this kernel version"};
 }
 
 Error describe_load_failure(const LoadFailure& f) {

@@ -21,9 +21,6 @@ struct LoadFailure {
 
 Error describe_load_failure(const LoadFailure& failure);
 
-// A BTF tracepoint or fentry/fexit target the kernel's BTF does not have (ESRCH).
-Error describe_missing_target(const LoadFailure& failure, std::string_view target);
-
 // "prog 'NAME': ..." -> "NAME" (libbpf's warning prefix), or "".
 std::string program_of_warning(std::string_view warning);
 

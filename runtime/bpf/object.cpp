@@ -147,6 +147,7 @@ Status Object::load(const LoadOptions& options) {
   if (loaded_) {
     return Error{fmt::format("BPF object '{}' is already loaded", name_), ""};
   }
+  failed_program_.clear();
   for (const std::string& disabled : options.disabled_programs) {
     bpf_program* prog = program(disabled);
     if (!prog) {
@@ -155,27 +156,10 @@ Status Object::load(const LoadOptions& options) {
     }
     bpf_program__set_autoload(prog, false);
   }
-  // The spec is the authority on attach targets resolved at load time (by BTF id).
-  for (const spec::Probe& probe : options.probes) {
-    bool by_btf = probe.kind == spec::AttachKind::kBtfTracepoint ||
-                  probe.kind == spec::AttachKind::kFentry || probe.kind == spec::AttachKind::kFexit;
-    bpf_program* prog = program(probe.program);
-    if (!by_btf || probe.target.empty() || !prog || !bpf_program__autoload(prog)) continue;
-    int err = bpf_program__set_attach_target(prog, 0, probe.target.c_str());
-    if (err < 0) {
-      failed_program_ = probe.program;
-      LoadFailure failure{
-          .who = who(probe.program, options.probes),
-          .program_type = static_cast<uint32_t>(bpf_program__type(prog)),
-          .attach_type = static_cast<uint32_t>(bpf_program__expected_attach_type(prog)),
-          .err = err};
-      if (err == -ESRCH) return describe_missing_target(failure, probe.target);
-      return describe_load_failure(failure);
-    }
-  }
+  constexpr size_t kMinLogSize = 128;  // the kernel refuses smaller log buffers
   for (ProgramLog& log : logs_) {
     bpf_program* prog = program(log.program);
-    if (!bpf_program__autoload(prog)) continue;
+    if (!bpf_program__autoload(prog) || options.log_size < kMinLogSize) continue;
     // Uninitialised on purpose: untouched pages of a failure-only buffer cost nothing.
     log.buffer.reset(new char[options.log_size]);
     log.buffer[0] = '\0';
@@ -194,7 +178,7 @@ Status Object::load(const LoadOptions& options) {
       log.text = log.buffer.get();
       if (failed_program_.empty()) failed_program_ = log.program;
     }
-    bpf_program__set_log_buf(program(log.program), nullptr, 0);
+    if (log.buffer) bpf_program__set_log_buf(program(log.program), nullptr, 0);
     log.buffer.reset();
   }
   if (err == 0) return {};

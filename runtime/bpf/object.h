@@ -60,7 +60,10 @@ class Object {
   // Before load: sets a `const volatile` global (in .rodata) by name; sizes must match.
   Status set_constant(std::string_view variable, std::span<const uint8_t> value);
 
-  // Creates the maps and loads the programs (once per Object). On failure the error
+  // Creates the maps and loads the programs (once per Object). BTF tracepoints and
+  // fentry/fexit are bound to the target their ELF section names ("tp_btf/sched_switch").
+  // (Not bpf_program__set_attach_target: in libbpf 1.1 it leaks the 5.5 MB vmlinux BTF
+  // when the object is then closed without a successful load.) On failure the error
   // names the program (by its probe) and gives the kernel's reason; `failed_program()`
   // says which program it was, so the caller may reopen and load without it.
   Status load(const LoadOptions& options = {});

@@ -131,6 +131,8 @@ CgroupLookup CgroupPaths::open_by_id(uint64_t id) {
   std::string link = fmt::format("/proc/self/fd/{}", fd.get());
   ssize_t n = readlink(link.c_str(), target, sizeof(target) - 1);
   std::string_view path(target, n > 0 ? static_cast<size_t>(n) : 0);
+  constexpr std::string_view kDeleted = " (deleted)";  // removed since we opened it
+  if (path.ends_with(kDeleted)) return {std::nullopt, true};
   if (!starts_with(path, mount_) || (path.size() > mount_.size() && path[mount_.size()] != '/')) {
     return {std::nullopt, false};  // outside our view of the hierarchy (another namespace)
   }

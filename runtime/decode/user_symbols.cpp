@@ -44,7 +44,7 @@ std::optional<std::string> UserSymbols::lookup(int pid, uint64_t addr, const std
   const Process* p = pid > 0 ? process(pid, addr) : nullptr;
   if (!p) return from_binary(addr, binary);
   const Mapping* m = find_mapping(p->mappings, addr);
-  if (!m) return std::nullopt;
+  if (!m) return from_binary(addr, binary);  // anonymous or JIT code, or a stale map
   // map_files opens the mapped file itself: right across mount namespaces and after the
   // file was deleted or replaced on disk.
   std::string open_path = fmt::format("/proc/{}/map_files/{:x}-{:x}", pid, m->start, m->end);

@@ -145,8 +145,11 @@ TEST(DecoderCost, CachedVersusUncached) {
               ksym_warm, kKeys);
   std::printf("[ measure  ] u32 per key: %.0f ns uncached, %.0f ns cached (%zu keys)\n", pid_cold,
               pid_warm, kKeys);
-  EXPECT_LT(ksym_warm, ksym_cold);
+  EXPECT_LT(ksym_warm * 3, ksym_cold);
+  EXPECT_LT(pid_warm * 3, pid_cold);
+#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
   EXPECT_LT(ksym_warm, 1000.0);  // loose: lookups only, even on a loaded 2-core VM
+#endif
   // Every warm decode was a hit; cold ones missed except the address decoded beforehand.
   EXPECT_EQ(decoders.stats().cache_hits, 2 * kKeys + 1);
 }

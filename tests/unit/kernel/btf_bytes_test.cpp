@@ -151,7 +151,7 @@ TEST(BtfBytes, DecodesEveryKind) {
 
   Type proto = btf->type(s.proto);
   EXPECT_EQ(proto.kind, TypeKind::kFunctionProto);
-  EXPECT_EQ(proto.ref, s.int_id);  // the return type
+  EXPECT_EQ(proto.ref, s.int_id);                   // the return type
   std::vector<Param> params = btf->params(s.func);  // through the FUNC
   ASSERT_EQ(params.size(), 2u);
   EXPECT_EQ(params[0].name, "x");
@@ -330,10 +330,10 @@ TEST(BtfCorrupt, TypeSectionErrors) {
     uint32_t info = get_u32(b, at + 4);
     uint32_t kind = BTF_INFO_KIND(info);
     uint32_t vlen = BTF_INFO_VLEN(info);
-    size_t extra = kind == BTF_KIND_INT ? 4
-                   : kind == BTF_KIND_ARRAY ? 12
+    size_t extra = kind == BTF_KIND_INT                                ? 4
+                   : kind == BTF_KIND_ARRAY                            ? 12
                    : kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION ? 12 * vlen
-                                                                         : 0;
+                                                                       : 0;
     at += 12 + extra;
   }
   EXPECT_EQ(get_u32(b, at + 4) & 0xffff, 3u);  // found it

@@ -36,8 +36,7 @@ TEST_F(KernelBtf, TaskStructPidMatchesLibbpf) {
   }
   EXPECT_EQ(btf().type_name(btf().find_member(*task, "pid")->type), "pid_t");
   EXPECT_EQ(btf().type_name(btf().find_member(*task, "comm")->type), "char[16]");
-  EXPECT_EQ(btf().type_name(btf().find_member(*task, "real_parent")->type),
-            "struct task_struct *");
+  EXPECT_EQ(btf().type_name(btf().find_member(*task, "real_parent")->type), "struct task_struct *");
 }
 
 TEST_F(KernelBtf, MembersOfEveryStructMatchLibbpf) {
@@ -107,7 +106,8 @@ TEST_F(KernelBtf, AnonymousMembersMatchLibbpf) {
 }
 
 TEST_F(KernelBtf, PrefixListing) {
-  std::vector<std::string_view> raw = btf().names_with_prefix(TypeKind::kStruct, "trace_event_raw_");
+  std::vector<std::string_view> raw =
+      btf().names_with_prefix(TypeKind::kStruct, "trace_event_raw_");
   EXPECT_GT(raw.size(), 300u);
   for (std::string_view n : raw) ASSERT_TRUE(n.starts_with("trace_event_raw_")) << n;
   EXPECT_THAT(raw, ::testing::Contains("trace_event_raw_sched_switch"));

@@ -36,8 +36,8 @@ std::map<std::string, long> rss() {
   std::string line;
   while (std::getline(in, line)) {
     std::istringstream s(line);
-    if (s >> key >> kb && (key == "VmRSS:" || key == "RssAnon:" || key == "RssFile:" ||
-                           key == "RssShmem:")) {
+    if (s >> key >> kb &&
+        (key == "VmRSS:" || key == "RssAnon:" || key == "RssFile:" || key == "RssShmem:")) {
       out[key.substr(0, key.size() - 1)] = kb;
     }
   }

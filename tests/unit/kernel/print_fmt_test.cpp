@@ -32,16 +32,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Case{"0xff & ~0x0f", 0xf0}, Case{"0x10 ^ 0x11", 1}, Case{"7 % 4", 3},
                       Case{"( int) (( __kernel_rwf_t)0x00000002)", 2},
                       Case{"( unsigned long)(( gfp_t)((((1UL))) << (22)))", 1 << 22},
-                      Case{"(unsigned int) -1", 0xffffffff},
-                      Case{"(char)0x1ff", 0xff}, Case{"(signed char)0x1ff", -1}, Case{"(unsigned char)0x1ff", 0xff},
+                      Case{"(unsigned int) -1", 0xffffffff}, Case{"(char)0x1ff", 0xff},
+                      Case{"(signed char)0x1ff", -1}, Case{"(unsigned char)0x1ff", 0xff},
                       Case{"(u16)0x12345", 0x2345}, Case{"(__s32)0xffffffff", -1},
-                      Case{"(long)0xffffffff", 0xffffffff}, Case{"(void *)0", 0}, Case{"TCP_ESTABLISHED", 1},
-                      Case{"(1 << BTRFS_ORDERED_IO_DONE)", 8}, Case{"1 ? 5 : 6", 5},
-                      Case{"'A'", 65}, Case{"UNKNOWN_NAME", std::nullopt},
+                      Case{"(long)0xffffffff", 0xffffffff}, Case{"(void *)0", 0},
+                      Case{"TCP_ESTABLISHED", 1}, Case{"(1 << BTRFS_ORDERED_IO_DONE)", 8},
+                      Case{"1 ? 5 : 6", 5}, Case{"'A'", 65}, Case{"UNKNOWN_NAME", std::nullopt},
                       Case{"1 << 64", std::nullopt}, Case{"1 / 0", std::nullopt},
-                      Case{"(1", std::nullopt}, Case{"1 2", std::nullopt},
-                      Case{"", std::nullopt}, Case{"0x", std::nullopt},
-                      Case{"09", std::nullopt}, Case{"\"str\"", std::nullopt}));
+                      Case{"(1", std::nullopt}, Case{"1 2", std::nullopt}, Case{"", std::nullopt},
+                      Case{"0x", std::nullopt}, Case{"09", std::nullopt},
+                      Case{"\"str\"", std::nullopt}));
 
 TEST(PrintTables, SubjectsAndEntries) {
   std::vector<PrintTable> tables = parse_print_tables(

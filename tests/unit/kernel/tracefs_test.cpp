@@ -53,9 +53,12 @@ TEST(Tracefs, ReadFormatErrors) {
   Result<TracepointFormat> missing = read_tracepoint_format("sched", "no_such_event");
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.error().message, HasSubstr("no tracepoint sched:no_such_event"));
-  for (auto [category, name] : std::vector<std::pair<std::string, std::string>>{
-           {"..", "sched_switch"}, {"sched/../sched", "sched_switch"}, {"", "x"}, {"sched", ""},
-           {"sched", "../../../../etc/passwd"}}) {
+  for (auto [category, name] :
+       std::vector<std::pair<std::string, std::string>>{{"..", "sched_switch"},
+                                                        {"sched/../sched", "sched_switch"},
+                                                        {"", "x"},
+                                                        {"sched", ""},
+                                                        {"sched", "../../../../etc/passwd"}}) {
     Result<TracepointFormat> bad = read_tracepoint_format(category, name);
     ASSERT_FALSE(bad.ok()) << category << ":" << name;
     EXPECT_THAT(bad.error().message, HasSubstr("invalid tracepoint"));

@@ -190,8 +190,10 @@ TEST(TracepointFormat, Errors) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(bad.error().message, ::testing::HasSubstr("line 4"));
   EXPECT_THAT(bad.error().message, ::testing::HasSubstr("offset"));
-  EXPECT_FALSE(parse_tracepoint_format("a", "b", "ID: 1\n\tfield:int ;\toffset:0;\tsize:4;\n").ok());
-  EXPECT_FALSE(parse_tracepoint_format("a", "b", "ID: 1\n\tfield:int x[y];\toffset:0;\tsize:4;\n").ok());
+  EXPECT_FALSE(
+      parse_tracepoint_format("a", "b", "ID: 1\n\tfield:int ;\toffset:0;\tsize:4;\n").ok());
+  EXPECT_FALSE(
+      parse_tracepoint_format("a", "b", "ID: 1\n\tfield:int x[y];\toffset:0;\tsize:4;\n").ok());
 }
 
 TEST(TracepointFormat, ToleratesOddInput) {
@@ -201,7 +203,8 @@ TEST(TracepointFormat, ToleratesOddInput) {
         "__print_symbolic(REC->x, { 1 << 99, \"A\" }, { 1 / 0, \"B\" }, { \"C\", 1 })",
         "__print_symbolic(((((((((((((((((((((((((((((((((((((((((REC->x))))))))))))))))))))))))))"
         "))))))))))))))), { -(-(-1)), \"N\" })"}) {
-    std::string text = "ID: 1\n\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;\n\nprint fmt: \"%s\", ";
+    std::string text =
+        "ID: 1\n\tfield:int x;\toffset:8;\tsize:4;\tsigned:1;\n\nprint fmt: \"%s\", ";
     text += print;
     Result<TracepointFormat> f = parse_tracepoint_format("a", "b", text);
     ASSERT_TRUE(f.ok()) << print;

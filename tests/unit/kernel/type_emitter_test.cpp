@@ -185,6 +185,84 @@ TEST_F(TypeEmitterTest, RelocationBtfParsesAndMatchesTheKernel) {
   EXPECT_TRUE(saw_bitfield);
 }
 
+// Every member of some of the kernel's largest and most tangled structs: anonymous
+// unions, bitfields, arrays of structs, function pointers, nested anonymous types.
+std::vector<std::pair<uint32_t, std::string_view>> all_members(const Btf& btf,
+                                                               std::string_view struct_name) {
+  std::vector<std::pair<uint32_t, std::string_view>> out;
+  std::optional<uint32_t> id = btf.find(struct_name, TypeKind::kStruct);
+  if (!id) return out;
+  // Named members at any depth of anonymous nesting, as a C access would reach them.
+  std::vector<uint32_t> stack{*id};
+  while (!stack.empty()) {
+    uint32_t s = stack.back();
+    stack.pop_back();
+    for (const Member& m : btf.members(s)) {
+      if (m.name.empty()) {
+        stack.push_back(btf.resolve(m.type));
+      } else {
+        out.emplace_back(*id, m.name);
+      }
+    }
+  }
+  return out;
+}
+
+bool compiles(const std::filesystem::path& dir, const std::string& source, std::string& log) {
+  {
+    std::ofstream c(dir / "prog.c");
+    c << source;
+  }
+  std::string cmd = "clang-16 -target bpf -O2 -g -Wall -Werror -c " + (dir / "prog.c").string() +
+                    " -o " + (dir / "prog.o").string() + " 2> " + (dir / "clang.log").string();
+  int rc = std::system(cmd.c_str());
+  std::ifstream in(dir / "clang.log");
+  log.assign(std::istreambuf_iterator<char>(in), {});
+  return rc == 0;
+}
+
+bool have_clang() { return std::system("clang-16 --version > /dev/null 2>&1") == 0; }
+
+TEST_F(TypeEmitterTest, EveryMemberOfBigStructs) {
+  TypeEmitter e(shared_btf(), "___s9");
+  size_t used = 0;
+  for (std::string_view name : {"task_struct", "sk_buff", "sock", "inode", "file", "mm_struct",
+                                "request", "bio", "page", "net_device"}) {
+    for (auto [id, member] : all_members(btf(), name)) {
+      ASSERT_TRUE(e.use_member(id, member)) << name << "." << member;
+      ++used;
+    }
+  }
+  EXPECT_GT(used, 800u);
+
+  std::vector<uint8_t> blob = e.relocation_btf();
+  struct btf* b = btf__new(blob.data(), static_cast<uint32_t>(blob.size()));
+  ASSERT_NE(b, nullptr) << std::strerror(errno);
+  std::unique_ptr<struct btf, void (*)(struct btf*)> owner(b, btf__free);
+  size_t checked = 0;
+  for (uint32_t id = 1; id < btf__type_cnt(b); ++id) {
+    const btf_type* t = btf__type_by_id(b, id);
+    if (!btf_is_composite(t) || t->name_off == 0) continue;
+    int kernel_id =
+        btf__find_by_name_kind(libbpf(), btf__name_by_offset(b, t->name_off), btf_kind(t));
+    ASSERT_GT(kernel_id, 0);
+    const btf_member* m = btf_members(t);
+    for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
+      const char* member = btf__name_by_offset(b, m->name_off);
+      std::optional<uint32_t> offset =
+          test_support::libbpf_member_offset(libbpf(), kernel_id, member);
+      ASSERT_TRUE(offset) << member;
+      ASSERT_EQ(btf_member_bit_offset(t, i), *offset) << member;
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, used);
+
+  if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
+  std::string log;
+  EXPECT_TRUE(compiles(temp_dir(), e.declarations() + "int main_unused;\n", log)) << log;
+}
+
 // Program reading through the emitted declarations; compiled by the clang-16 binary.
 constexpr std::string_view kProgram = R"(
 #define SEC(name) __attribute__((section(name), used))
@@ -233,23 +311,16 @@ struct Out {
   char comm[16];
 };
 
-bool have_clang() { return std::system("clang-16 --version > /dev/null 2>&1") == 0; }
-
 TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
   if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
   TypeEmitter e(shared_btf(), "___s7");
   use_task_members(e);
   std::filesystem::path dir = temp_dir();
-  {
-    std::ofstream c(dir / "prog.c");
-    c << e.declarations() << kProgram;
-  }
-  std::string cmd = "clang-16 -target bpf -O2 -g -Wall -Werror -c " + (dir / "prog.c").string() +
-                    " -o " + (dir / "prog.o").string() + " 2> " + (dir / "clang.log").string();
-  int rc = std::system(cmd.c_str());
-  std::ifstream log(dir / "clang.log");
-  std::string log_text((std::istreambuf_iterator<char>(log)), {});
-  ASSERT_EQ(rc, 0) << "clang-16 rejected the declarations:\n" << log_text << "\n" << e.declarations();
+  std::string log;
+  ASSERT_TRUE(compiles(dir, e.declarations() + std::string(kProgram), log))
+      << "clang-16 rejected the declarations:\n"
+      << log << "\n"
+      << e.declarations();
 
   // Relocate against the relocation BTF alone, load, run, and compare with the truth.
   std::vector<uint8_t> blob = e.relocation_btf();

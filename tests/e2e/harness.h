@@ -1,0 +1,89 @@
+// What end-to-end tests need to drive sonde against the real kernel: run the binary,
+// wait for it to attach, make a known workload, read what it exported, and check that
+// nothing was left in the kernel.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sonde::e2e {
+
+using namespace std::chrono_literals;
+
+std::string build_dir();
+std::string source_dir();
+std::string sonde_binary();
+
+struct Exit {
+  int code = -1;    // exit status, or -1 when killed by a signal
+  int signal = 0;   // the signal that killed it
+  std::string out;
+  std::string err;
+};
+
+// A child process with stdout and stderr captured (read by background threads).
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv, const std::string& stdin_text = {});
+  ~Process();  // kills the child if it still runs
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // True once stderr contains `text`; false if the process exited or time ran out.
+  bool wait_for_stderr(const std::string& text, std::chrono::milliseconds timeout = 20s);
+  bool wait_for_stdout(const std::string& text, std::chrono::milliseconds timeout = 20s);
+  void signal(int sig);
+  // Waits for the exit; SIGKILLs after `timeout` (then Exit::signal is SIGKILL).
+  Exit wait(std::chrono::milliseconds timeout = 30s);
+  std::string out() const;
+  std::string err() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  pid_t pid_ = -1;
+};
+
+// Runs sonde to completion.
+Exit run_sonde(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s);
+
+// A forked child that makes exactly `calls` getpid system calls (raw syscalls, nothing
+// else calls getpid in it) when go() is called, then exits.
+class GetpidWorkload {
+ public:
+  explicit GetpidWorkload(uint64_t calls, int threads = 1);
+  ~GetpidWorkload();
+  pid_t pid() const { return pid_; }
+  void go();
+  void wait();  // until it exited
+
+ private:
+  pid_t pid_ = -1;
+  int go_fd_ = -1;
+  bool reaped_ = false;
+};
+
+// HTTP GET on loopback; the body, or nullopt when the connection failed.
+std::optional<std::string> http_get(int port, const std::string& path = "/metrics", int* status = nullptr);
+int free_port();
+
+// Prometheus text -> {"name{a="1",b="2"}" -> value} (labels as written).
+std::map<std::string, double> parse_exposition(const std::string& text);
+// The value of one sample: name and labels as they appear, e.g. sample(t, "x_total", "pid=\"42\"").
+std::optional<double> sample(const std::string& exposition, const std::string& name, const std::string& labels = "");
+
+// Names of BPF programs currently loaded whose name starts with "sonde".
+std::vector<std::string> sonde_programs_in_kernel();
+std::vector<uint32_t> sonde_links_in_kernel();
+
+// Runs a shell command, returns its stdout; exit code in *code.
+std::string shell(const std::string& command, int* code = nullptr);
+
+}  // namespace sonde::e2e
