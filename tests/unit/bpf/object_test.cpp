@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "runtime/bpf/libbpf_log.h"
 #include "runtime/bpf/object.h"
 #include "tests/unit/bpf/test_util.h"
 
@@ -22,6 +23,22 @@ TEST(Object, RejectsGarbage) {
   ASSERT_FALSE(object.ok());
   EXPECT_THAT(object.error().message, HasSubstr("cannot open BPF object 'garbage'"));
   EXPECT_FALSE(object.error().hint.empty());
+}
+
+TEST(Object, LibbpfIsQuietUnlessASinkListens) {
+  std::vector<uint8_t> garbage(64, 0x5a);
+  ::testing::internal::CaptureStderr();
+  EXPECT_FALSE(Object::open(garbage, "garbage").ok());
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
+
+  std::vector<std::string> seen;
+  set_libbpf_log_sink([&](LibbpfLevel level, std::string_view line) {
+    if (level == LibbpfLevel::kWarning) seen.emplace_back(line);
+  });
+  EXPECT_FALSE(Object::open(garbage, "garbage").ok());
+  set_libbpf_log_sink(nullptr);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_THAT(seen.back(), Not(HasSubstr("libbpf: ")));  // the prefix is dropped
 }
 
 TEST(Object, ListsProgramsAndMaps) {
