@@ -287,6 +287,67 @@ std::vector<uint32_t> sonde_links_in_kernel() {
   return out;
 }
 
+std::string url_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      char buf[4];
+      snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
+  char templ[] = "/tmp/sonde-prometheus-XXXXXX";
+  dir_ = mkdtemp(templ);
+  port_ = free_port();
+  std::string config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: sonde\n"
+                       "    static_configs:\n      - targets: [";
+  for (size_t i = 0; i < targets.size(); ++i) config += (i ? ", '" : "'") + targets[i] + "'";
+  config += "]\n";
+  std::string path = dir_ + "/prometheus.yml";
+  FILE* f = fopen(path.c_str(), "w");
+  fwrite(config.data(), 1, config.size(), f);
+  fclose(f);
+  process_ = std::make_unique<Process>(std::vector<std::string>{
+      "/usr/bin/prometheus", "--config.file=" + path, "--storage.tsdb.path=" + dir_ + "/data",
+      "--web.listen-address=127.0.0.1:" + std::to_string(port_)});
+}
+
+PrometheusServer::~PrometheusServer() {
+  process_->signal(SIGTERM);
+  process_->wait(10s);
+  shell("rm -rf '" + dir_ + "'");
+}
+
+bool PrometheusServer::ready(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (http_get(port_, "/-/ready", &status) && status == 200) return true;
+    std::this_thread::sleep_for(200ms);
+  }
+  return false;
+}
+
+std::string PrometheusServer::query(const std::string& promql) {
+  return http_get(port_, "/api/v1/query?query=" + url_encode(promql)).value_or("");
+}
+
+std::optional<double> PrometheusServer::query_value(const std::string& promql) {
+  // The value is the last string of the first result: ..."value":[1700000000.123,"0.0041"]...
+  std::string json = query(promql);
+  std::smatch m;
+  if (!std::regex_search(json, m, std::regex(R"re("value":\[[0-9.e+]+,"([^"]+)"\])re"))) return std::nullopt;
+  std::string v = m[1];
+  if (v == "NaN" || v == "+Inf" || v == "-Inf") return std::nullopt;
+  return std::strtod(v.c_str(), nullptr);
+}
+
 std::string shell(const std::string& command, int* code) {
   std::string out;
   FILE* p = popen(command.c_str(), "r");

@@ -83,6 +83,27 @@ std::optional<double> sample(const std::string& exposition, const std::string& n
 std::vector<std::string> sonde_programs_in_kernel();
 std::vector<uint32_t> sonde_links_in_kernel();
 
+// A real Prometheus server (Debian's package) on loopback, scraping `targets`
+// ("127.0.0.1:PORT") every second, with its own data directory.
+class PrometheusServer {
+ public:
+  explicit PrometheusServer(const std::vector<std::string>& targets);
+  ~PrometheusServer();
+  bool ready(std::chrono::milliseconds timeout = 30s);
+  int port() const { return port_; }
+  // Result of an instant PromQL query: the raw JSON of /api/v1/query.
+  std::string query(const std::string& promql);
+  // The first sample value of a vector or scalar result; nullopt when empty or NaN.
+  std::optional<double> query_value(const std::string& promql);
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  std::unique_ptr<Process> process_;
+};
+
+std::string url_encode(const std::string& text);
+
 // Runs a shell command, returns its stdout; exit code in *code.
 std::string shell(const std::string& command, int* code = nullptr);
 

@@ -9,14 +9,16 @@
 namespace sonde::cli {
 
 int check_command(const std::vector<std::string>& argv) {
-  Args args({"--expr"}, {}, {{"-e", "--expr"}});
+  Args args({"--expr"}, {"--no-stdlib"}, {{"-e", "--expr"}});
   if (!args.parse(argv)) {
     fmt::print(stderr, "sonde check: {}\n", args.error());
     return 2;
   }
   std::vector<Source> sources;
   if (!load_sources(args, "check", sources)) return 2;
-  driver::Compiler compiler;
+  driver::Options options;
+  options.use_stdlib = !args.has("--no-stdlib");  // to check stdlib files themselves
+  driver::Compiler compiler(options);
   bool ok = true;
   for (const auto& s : sources) {
     bool this_ok = compiler.check(s.name, s.text);
