@@ -26,7 +26,9 @@ std::string directory_of(const std::string& path) {
 }  // namespace
 
 Compiler::Compiler(Options options)
-    : options_(std::move(options)), sources_(std::make_unique<ast::SourceManager>()) {}
+    : options_(std::move(options)),
+      sources_(std::make_unique<ast::SourceManager>()),
+      cache_(options_.cache) {}
 
 Compiler::~Compiler() = default;
 
@@ -157,12 +159,19 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   for (const auto& f : stdlib::libbpf::embedded_files()) {
     input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
   }
+  if (auto cached = cache_.find(input)) {
+    out.program.object = std::move(*cached);
+    out.cached = true;
+    out.ok = true;
+    return out;
+  }
   auto object = clang_bpf::compile(input);
   if (!object) {
     diags_.error_global(fmt::format("the generated C did not compile; this is a bug in sonde:\n{}", object.error().message),
                         "run `sonde emit-c` to see the generated C and report it");
     return out;
   }
+  cache_.store(input, object->object);
   out.program.object = std::move(object->object);
   out.ok = true;
   return out;

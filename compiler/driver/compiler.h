@@ -7,6 +7,7 @@
 #include <string>
 
 #include "compiler/ast/diagnostics.h"
+#include "compiler/driver/compile_cache.h"
 #include "compiler/ast/source.h"
 #include "compiler/sema/checked.h"
 #include "compiler/sema/definitions.h"
@@ -20,6 +21,7 @@ namespace sonde::driver {
 struct Options {
   sema::Options sema;
   bool use_stdlib = true;
+  CacheOptions cache;  // compiled objects reused across runs (compile_cache.h)
 };
 
 // One compilation's outcome. `ok` is false when the program has errors; they are in
@@ -29,6 +31,7 @@ struct Compilation {
   std::string c_source;
   spec::Program program;
   std::string warnings;  // rendered, for successful compiles
+  bool cached = false;   // the object came from the compile cache
 };
 
 class Compiler {
@@ -54,11 +57,15 @@ class Compiler {
   sema::KernelInfo& kernel() { return kernel_; }
   // Keep the definitions of the last successfully checked input (the REPL does).
   void set_keep_definitions(bool keep) { keep_definitions_ = keep; }
+  // Numbers the metric statements of the next inputs from `index` on (the REPL's
+  // statement numbers, which also name maps and programs).
+  void set_first_statement(uint32_t index) { options_.sema.first_statement = index; }
+  // Reads the stdlib now instead of at the first input (the REPL completes its names).
+  void load_stdlib();
 
  private:
   Compilation run(const std::string& name, const std::string& text, bool build_object);
   bool front_end(const std::string& name, const std::string& text, sema::CheckedProgram& checked);
-  void load_stdlib();
   bool load_uses(const ast::Program& program, uint32_t file, sema::Definitions& defs, int depth);
 
   Options options_;
@@ -67,6 +74,7 @@ class Compiler {
   sema::KernelInfo kernel_;
   sema::Definitions definitions_;
   std::vector<std::unique_ptr<ast::Program>> programs_;  // own every AST definitions point into
+  CompileCache cache_;
   bool stdlib_loaded_ = false;
   bool keep_definitions_ = false;
   uint32_t compiles_ = 0;

@@ -10,5 +10,8 @@ namespace sonde::cli {
 int run_command(const std::vector<std::string>& args);
 int check_command(const std::vector<std::string>& args);
 int emit_c_command(const std::vector<std::string>& args);
+int list_command(const std::vector<std::string>& args);
+int build_command(const std::vector<std::string>& args);
+int repl_command(const std::vector<std::string>& args);
 
 }  // namespace sonde::cli

@@ -12,9 +12,13 @@ constexpr const char* kUsage = R"(usage: sonde COMMAND [ARGS]
 
   run -e 'PROGRAM' | FILE...   compile, attach and report
         [--listen HOST:PORT] [--interval 5s] [--duration 30s] [--format text|json]
-        [--top N] [--capacity N] [--quiet] [--verbose]
+        [--top N] [--capacity N] [--quiet] [--verbose] [--no-cache]
+  build FILE... -o OUT.bundle  compile ahead of time for sonde-agent [--capacity N]
   check -e 'PROGRAM' | FILE... parse and type-check against this kernel
   emit-c -e 'PROGRAM' | FILE   print the generated BPF C
+  list [PATTERN] [-v]          probes of this machine, stdlib spans and events;
+                               -v: their fields and types
+  repl [--listen HOST:PORT]    type probes, see values live, save what is useful
 
 example:
   sonde run -e 'on tracepoint:timer:timer_start count by ksym(func)' --interval 1s
@@ -37,6 +41,9 @@ int main(int argc, char** argv) {
   if (command == "run") return sonde::cli::run_command(args);
   if (command == "check") return sonde::cli::check_command(args);
   if (command == "emit-c") return sonde::cli::emit_c_command(args);
+  if (command == "list") return sonde::cli::list_command(args);
+  if (command == "build") return sonde::cli::build_command(args);
+  if (command == "repl") return sonde::cli::repl_command(args);
   fmt::print(stderr, "sonde: unknown command '{}'\n\n{}", command, kUsage);
   return 2;
 }

@@ -1,0 +1,249 @@
+#include "compiler/driver/compile_cache.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace sonde::driver {
+namespace {
+
+constexpr char kMagic[8] = {'S', 'O', 'N', 'D', 'E', 'C', '1', '\n'};
+constexpr const char* kEntrySuffix = ".o";
+constexpr const char* kTempPrefix = ".tmp-";
+
+struct EntryHeader {
+  char magic[8];
+  uint64_t material_size;
+  uint64_t object_size;
+  uint64_t checksum;  // of the material and the object
+};
+
+// A 64-bit hash with good mixing (not cryptographic: entries are verified against
+// their whole key material, so a collision costs a miss, never a wrong object).
+uint64_t hash64(std::string_view data, uint64_t seed) {
+  constexpr uint64_t k1 = 0x9e3779b97f4a7c15ull, k2 = 0xbf58476d1ce4e5b9ull;
+  uint64_t h = seed ^ (data.size() * k1);
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, data.data() + i, 8);
+    h = std::rotl((h ^ w) * k1, 31) * k2;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, data.data() + i, data.size() - i);
+  h = std::rotl((h ^ tail) * k1, 31) * k2;
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h;
+}
+
+uint64_t checksum(std::string_view material, std::string_view object) {
+  return hash64(object, hash64(material, 0x5eed));
+}
+
+std::string default_dir() {
+  if (const char* dir = std::getenv("SONDE_CACHE_DIR"); dir != nullptr && *dir != '\0') return dir;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    return std::string(xdg) + "/sonde";
+  }
+  if (::geteuid() == 0) return "/var/cache/sonde";
+  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+    return std::string(home) + "/.cache/sonde";
+  }
+  return {};
+}
+
+bool disabled_by_environment() {
+  const char* off = std::getenv("SONDE_NO_CACHE");
+  return off != nullptr && *off != '\0' && std::string_view(off) != "0";
+}
+
+// Ours alone: an entry is code that gets loaded into the kernel.
+bool private_directory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  ::chmod(dir.c_str(), 0700);  // only takes where we own it; checked next
+  struct stat st {};
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+         (st.st_mode & 022) == 0;
+}
+
+std::string kernel_identity() {
+  struct utsname u {};
+  ::uname(&u);
+  struct stat st {};
+  ::stat("/sys/kernel/btf/vmlinux", &st);
+  return fmt::format("{} {} {} btf {}", u.release, u.version, u.machine, st.st_size);
+}
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool read_all(int fd, char* out, size_t size) {
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(fd, out + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+std::string_view as_chars(const std::vector<uint8_t>& bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
+}  // namespace
+
+CompileCache::CompileCache(CacheOptions options) : options_(std::move(options)) {}
+
+bool CompileCache::ready() {
+  if (opened_) return !dir_.empty();
+  opened_ = true;
+  if (!options_.enabled || disabled_by_environment()) return false;
+  std::string dir = options_.dir.empty() ? default_dir() : options_.dir;
+  if (dir.empty() || !private_directory(dir)) return false;
+  auto compiler = clang_bpf::compiler_identity();
+  if (!compiler) return false;  // no plugin: the compile itself will say so
+  identity_ = fmt::format("sonde compile cache 1\ncompiler {}\nkernel {}\n", *compiler, kernel_identity());
+  dir_ = std::move(dir);
+  return true;
+}
+
+std::string CompileCache::key_material(const clang_bpf::CompileInput& input) {
+  std::string m = identity_;
+  for (const auto& d : input.defines) m += fmt::format("define {}\n", d);
+  for (const auto& d : input.include_dirs) m += fmt::format("include {}\n", d);
+  const std::string* main_text = nullptr;
+  for (const auto& [path, text] : input.files) {
+    if (path == input.main_file) {
+      main_text = &text;
+      continue;
+    }
+    // Headers by hash: they are fixed per sonde build and ~200 KB in all.
+    m += fmt::format("file {} {} {:016x}\n", path, text.size(), hash64(text, 0));
+  }
+  m += fmt::format("main {}\n", input.main_file);
+  if (main_text) m += *main_text;
+  return m;
+}
+
+std::string CompileCache::entry_path(const std::string& material) const {
+  return fmt::format("{}/{:016x}{:016x}{}", dir_, hash64(material, 1), hash64(material, 2), kEntrySuffix);
+}
+
+std::optional<std::vector<uint8_t>> CompileCache::find(const clang_bpf::CompileInput& input) {
+  if (!ready()) return std::nullopt;
+  std::string material = key_material(input);
+  std::string path = entry_path(material);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  EntryHeader header{};
+  std::string stored;
+  std::vector<uint8_t> object;
+  bool valid = ::fstat(fd, &st) == 0 && read_all(fd, reinterpret_cast<char*>(&header), sizeof header) &&
+               std::memcmp(header.magic, kMagic, sizeof kMagic) == 0 &&
+               static_cast<uint64_t>(st.st_size) == sizeof header + header.material_size + header.object_size;
+  if (valid) {
+    stored.resize(header.material_size);
+    object.resize(header.object_size);
+    valid = read_all(fd, stored.data(), stored.size()) &&
+            read_all(fd, reinterpret_cast<char*>(object.data()), object.size()) &&
+            checksum(stored, as_chars(object)) == header.checksum;
+  }
+  if (valid && stored == material) {
+    ::futimens(fd, nullptr);  // recently used: pruned last
+    ::close(fd);
+    return object;
+  }
+  ::close(fd);
+  if (!valid) ::unlink(path.c_str());  // torn or corrupt; a key collision stays until replaced
+  return std::nullopt;
+}
+
+void CompileCache::store(const clang_bpf::CompileInput& input, const std::vector<uint8_t>& object) {
+  if (!ready()) return;
+  std::string material = key_material(input);
+  EntryHeader header{};
+  std::memcpy(header.magic, kMagic, sizeof kMagic);
+  header.material_size = material.size();
+  header.object_size = object.size();
+  header.checksum = checksum(material, as_chars(object));
+
+  static std::atomic<uint32_t> sequence{0};
+  std::string temp = fmt::format("{}/{}{}-{}", dir_, kTempPrefix, ::getpid(), sequence++);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return;
+  bool written = write_all(fd, {reinterpret_cast<const char*>(&header), sizeof header}) &&
+                 write_all(fd, material) && write_all(fd, as_chars(object));
+  written = ::close(fd) == 0 && written;
+  if (!written || ::rename(temp.c_str(), entry_path(material).c_str()) != 0) {
+    ::unlink(temp.c_str());
+    return;
+  }
+  prune();
+}
+
+void CompileCache::prune() const {
+  struct Entry {
+    std::string path;
+    int64_t mtime_ns;
+    uint64_t bytes;
+  };
+  std::vector<Entry> entries;
+  uint64_t total = 0;
+  DIR* d = ::opendir(dir_.c_str());
+  if (d == nullptr) return;
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
+  while (const dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    bool entry = name.ends_with(kEntrySuffix) && !name.starts_with(".");
+    bool temp = name.starts_with(kTempPrefix);
+    if (!entry && !temp) continue;
+    struct stat st {};
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    int64_t mtime_ns = st.st_mtim.tv_sec * 1'000'000'000ll + st.st_mtim.tv_nsec;
+    if (temp) {
+      // Left by a process that died mid-write.
+      if (now_ns - mtime_ns > 600'000'000'000ll) ::unlinkat(::dirfd(d), e->d_name, 0);
+      continue;
+    }
+    entries.push_back({dir_ + "/" + e->d_name, mtime_ns, static_cast<uint64_t>(st.st_size)});
+    total += static_cast<uint64_t>(st.st_size);
+  }
+  ::closedir(d);
+  if (total <= options_.max_bytes) return;
+  // Down to three quarters, so that pruning is not paid again at the next store.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
+  for (const auto& e : entries) {
+    if (total <= options_.max_bytes / 4 * 3) break;
+    if (::unlink(e.path.c_str()) == 0) total -= e.bytes;
+  }
+}
+
+}  // namespace sonde::driver

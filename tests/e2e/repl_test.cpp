@@ -1,0 +1,342 @@
+// sonde repl against the real kernel: driven in a terminal (tmux) as a person would,
+// and through a pipe as a script would.
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "tests/e2e/harness.h"
+
+namespace sonde::e2e {
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string temp_dir(const std::string& what) {
+  static std::atomic<int> counter{0};
+  std::string dir =
+      "/tmp/sonde-e2e-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  shell("rm -rf " + quote(dir) + " && mkdir -p " + quote(dir));
+  return dir;
+}
+
+// Which programs a process holds, by kernel id: its fds on bpf-prog inodes.
+std::vector<uint32_t> program_ids_of(pid_t pid) {
+  std::vector<uint32_t> ids;
+  std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(fd_dir.c_str());
+  if (dir == nullptr) return ids;
+  while (dirent* e = readdir(dir)) {
+    char target[256] = {};
+    std::string path = fd_dir + "/" + e->d_name;
+    if (readlink(path.c_str(), target, sizeof target - 1) <= 0 ||
+        std::string(target) != "anon_inode:bpf-prog")
+      continue;
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + e->d_name);
+    std::string line;
+    while (std::getline(info, line)) {
+      if (line.rfind("prog_id:", 0) == 0)
+        ids.push_back(static_cast<uint32_t>(std::stoul(line.substr(8))));
+    }
+  }
+  closedir(dir);
+  return ids;
+}
+
+bool program_exists(uint32_t id) {
+  int code = -1;
+  shell("bpftool prog show id " + std::to_string(id) + " > /dev/null 2>&1", &code);
+  return code == 0;
+}
+
+int occurrences(const std::string& haystack, const std::string& needle) {
+  int n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos;
+       at = haystack.find(needle, at + needle.size()))
+    ++n;
+  return n;
+}
+
+// sonde repl in a tmux pane of its own server, read back with capture-pane. Its
+// history goes to a directory of its own (`dir()`), removed at the end.
+class ReplTerminal {
+ public:
+  explicit ReplTerminal(const std::string& repl_args = "") : dir_(temp_dir("repl")) {
+    static std::atomic<int> counter{0};
+    socket_ = "sonde-repl-test-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+    std::string command = "XDG_STATE_HOME=" + dir_ + " " + sonde_binary() + " repl " + repl_args;
+    // The pane outlives sonde so its last words and exit status can still be read. The
+    // shell runs sonde in its own process group, so Ctrl-C reaches it too: trap it.
+    std::string pane = "trap : INT; " + command + "; echo \"repl exited with $?\"; sleep 600";
+    int code = -1;
+    shell(tmux("-f /dev/null start-server \\; set -g history-limit 50000 \\; new-session -d -s "
+               "repl -x 200 -y 50 " +
+               quote("sh -c " + quote(pane))),
+          &code);
+    started_ = code == 0 && wait_for("sonde [1]>");
+  }
+  ~ReplTerminal() {
+    shell(tmux("kill-server") + " 2>/dev/null");
+    shell("rm -rf " + quote(dir_));
+  }
+
+  const std::string& dir() const { return dir_; }
+  bool started() const { return started_; }
+  void type(const std::string& text) { shell(tmux("send-keys -t repl -l " + quote(text))); }
+  void key(const std::string& name) { shell(tmux("send-keys -t repl " + name)); }
+  void line(const std::string& text) {
+    type(text);
+    key("Enter");
+  }
+  std::string screen() { return shell(tmux("capture-pane -p -J -S - -t repl")); }
+
+  // Until `text` shows `count` times in the pane and its history.
+  bool wait_for(const std::string& text, int count = 1, std::chrono::milliseconds timeout = 60s) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (occurrences(screen(), text) >= count) return true;
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  // The sonde process: the child of the pane's shell.
+  pid_t sonde_pid() {
+    std::string shell_pid = shell(tmux("display -p -t repl '#{pane_pid}'"));
+    while (!shell_pid.empty() && shell_pid.back() == '\n') shell_pid.pop_back();
+    std::ifstream children("/proc/" + shell_pid + "/task/" + shell_pid + "/children");
+    pid_t pid = -1;
+    children >> pid;
+    return pid;
+  }
+
+ private:
+  std::string tmux(const std::string& args) const { return "tmux -L " + socket_ + " " + args; }
+
+  std::string dir_;
+  std::string socket_;
+  bool started_ = false;
+};
+
+void expect_unloaded(const std::vector<uint32_t>& ids) {
+  for (uint32_t id : ids)
+    EXPECT_FALSE(program_exists(id)) << "program " << id << " outlived the REPL";
+}
+
+TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
+  constexpr uint64_t kCalls = 2000;
+  int port = free_port();
+  ReplTerminal term("--listen 127.0.0.1:" + std::to_string(port));
+  ASSERT_TRUE(term.started()) << term.screen();
+  std::string saved = term.dir() + "/session.sonde";
+
+  // A mistake: the caret goes under the typed word, and the REPL goes on.
+  term.line("on tracepoint:timer:timer_start count by ksym(fnction)");
+  ASSERT_TRUE(term.wait_for("error:")) << term.screen();
+  EXPECT_NE(term.screen().find("^~~~~~~"), std::string::npos) << term.screen();
+
+  GetpidWorkload workload(kCalls);
+  std::string pid_label = "pid=\"" + std::to_string(workload.pid()) + "\"";
+  term.line("on tracepoint:syscalls:sys_enter_getpid count by pid");
+  ASSERT_TRUE(term.wait_for("[1] attached")) << term.screen();
+  term.line("histogram log2 latency of syscall getpid by pid");
+  ASSERT_TRUE(term.wait_for("[2] attached")) << term.screen();
+  term.line("event started = tracepoint:sched:sched_process_exec");
+  ASSERT_TRUE(term.wait_for("[3] defined")) << term.screen();
+  term.line("on started count by comm as execs");
+  ASSERT_TRUE(term.wait_for("[4] attached")) << term.screen();
+
+  pid_t sonde = term.sonde_pid();
+  std::vector<uint32_t> ids = program_ids_of(sonde);
+  EXPECT_GE(ids.size(), 4u) << "pid " << sonde;
+
+  workload.go();
+  workload.wait();
+  shell("/bin/true");
+
+  // Values at once, in the terminal and on /metrics.
+  term.line(":show 1");
+  ASSERT_TRUE(term.wait_for(std::to_string(workload.pid()))) << term.screen();
+  term.line(":show 2");
+  ASSERT_TRUE(term.wait_for("@")) << term.screen();
+  auto body = http_get(port);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(sample(*body, "sonde_sys_enter_getpid_total", pid_label), static_cast<double>(kCalls))
+      << *body;
+  EXPECT_EQ(sample(*body, "sonde_syscall_getpid_latency_seconds_count", pid_label),
+            static_cast<double>(kCalls))
+      << *body;
+  EXPECT_NE(body->find("execs_total"), std::string::npos) << *body;
+
+  term.line(":list");
+  ASSERT_TRUE(term.wait_for("/s", 3)) << term.screen();  // a rate per attached statement
+
+  // A watch refreshes until Ctrl-C, which leaves the REPL running.
+  term.line(":watch 1 200ms");
+  ASSERT_TRUE(term.wait_for("any key or Ctrl-C stops")) << term.screen();
+  term.key("C-c");
+  term.line(":detach 1");
+  ASSERT_TRUE(term.wait_for("[1] detached")) << term.screen();
+  body = http_get(port);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->find("sonde_sys_enter_getpid_total"), std::string::npos) << *body;
+  EXPECT_NE(body->find("execs_total"), std::string::npos) << *body;
+
+  term.line(":save " + saved);
+  ASSERT_TRUE(term.wait_for("saved 3 statements")) << term.screen();
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+  EXPECT_NE(term.screen().find("detached 2 statements"), std::string::npos) << term.screen();
+  for (uint32_t id : ids)
+    EXPECT_FALSE(program_exists(id)) << "program " << id << " outlived the REPL";
+
+  std::string text;
+  std::ifstream in(saved);
+  std::getline(in, text, '\0');
+  EXPECT_EQ(text.find("sys_enter_getpid count"), std::string::npos) << text;
+  EXPECT_NE(
+      text.find(
+          "event started = tracepoint:sched:sched_process_exec\non started count by comm as execs"),
+      std::string::npos)
+      << text;
+
+  Exit run = run_sonde({"run", saved, "--duration", "1s"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("attached"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("sonde_syscall_getpid_latency_seconds"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("execs_total"), std::string::npos) << run.out;
+
+  std::string history;
+  std::ifstream h(term.dir() + "/sonde/history");
+  std::getline(h, history, '\0');
+  // libedit's history file escapes blanks as \040.
+  EXPECT_NE(history.find("latency\\040of\\040syscall\\040getpid"), std::string::npos) << history;
+}
+
+TEST(Repl, TabCompletesCategoriesAndFields) {
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  term.type("on tracepoint:sch");
+  term.key("Tab");
+  ASSERT_TRUE(term.wait_for("on tracepoint:sched:")) << term.screen();
+  term.key("C-c");  // drops the line
+  term.type("on tracepoint:sched:sched_switch where prev_");
+  term.key("Tab");
+  ASSERT_TRUE(term.wait_for("prev_state")) << term.screen();
+  std::string screen = term.screen();
+  for (const char* field : {"prev_comm", "prev_pid", "prev_prio"})
+    EXPECT_NE(screen.find(field), std::string::npos) << screen;
+  term.key("C-c");
+  term.key("C-d");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+}
+
+// Ctrl-D and SIGTERM (SIGHUP alike) end the REPL and detach everything.
+class EndsCleanly : public testing::TestWithParam<int> {};
+
+TEST_P(EndsCleanly, LeavesNoProgramInTheKernel) {
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  term.line("histogram log2 latency of sched runq");
+  ASSERT_TRUE(term.wait_for("[1] attached")) << term.screen();
+  pid_t sonde = term.sonde_pid();
+  ASSERT_GT(sonde, 0);
+  std::vector<uint32_t> ids = program_ids_of(sonde);
+  EXPECT_FALSE(ids.empty());
+  if (GetParam() == 0)
+    term.key("C-d");
+  else
+    kill(sonde, GetParam());
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+  EXPECT_NE(term.screen().find("detached 1 statement"), std::string::npos) << term.screen();
+  expect_unloaded(ids);
+}
+
+std::string way_name(const testing::TestParamInfo<int>& way) {
+  return way.param == 0 ? "CtrlD" : way.param == SIGTERM ? "Sigterm" : "Sighup";
+}
+
+INSTANTIATE_TEST_SUITE_P(Ways, EndsCleanly, testing::Values(0, SIGTERM, SIGHUP), way_name);
+
+// Statements a session might try, each compiled and attached in the same process.
+const char* const kTwenty[] = {
+    "on tracepoint:timer:timer_start count by ksym(func)",
+    "on tracepoint:raw_syscalls:sys_enter count by syscall(id), comm",
+    "histogram log2 latency of sched runq",
+    "histogram log2 latency of block rq by disk, op",
+    "histogram log2 latency of syscall read by comm",
+    "histogram log2 latency of syscall write",
+    "on tracepoint:sched:sched_switch count by prev_comm",
+    "on tracepoint:sched:sched_process_exec count by comm",
+    "on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret by comm as read_bytes",
+    "on tracepoint:sched:sched_wakeup count by comm",
+    "on tracepoint:timer:hrtimer_start count by ksym(func) as hrtimers",
+    "on tracepoint:sched:sched_switch where prev_state == 0 count as preemptions",
+    "on tracepoint:syscalls:sys_enter_openat count by comm",
+    "on tracepoint:raw_syscalls:sys_exit where ret < 0 count by errno(-ret) as syscall_errors",
+    "on tracepoint:sched:sched_process_fork count",
+    "on tracepoint:syscalls:sys_exit_write where ret > 0 histogram log2 ret as write_sizes",
+    "on tracepoint:sched:sched_switch max prev_prio as max_prio",
+    "on tracepoint:timer:timer_expire_entry count by ksym(func)",
+    "histogram log2 latency of syscall openat by comm",
+    "on tracepoint:sched:sched_process_exit count by comm",
+};
+
+TEST(Repl, TwentyStatementsInOneSession) {
+  std::string script;
+  for (const char* s : kTwenty) script += std::string(s) + "\n";
+  script += ":list\n:c 20\n:quit\n";
+  // Without the compile cache: each statement goes through the compiler in this session.
+  Process repl({"/usr/bin/env", "SONDE_NO_CACHE=1", sonde_binary(), "repl"}, script);
+  Exit e = repl.wait(300s);
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_EQ(e.signal, 0);
+  EXPECT_EQ(e.err.find("error"), std::string::npos) << e.err;
+  for (int i = 1; i <= 20; ++i) {
+    EXPECT_NE(e.out.find("[" + std::to_string(i) + "] attached"), std::string::npos)
+        << "statement " << i << "\n"
+        << e.out;
+  }
+  std::string list = e.out.substr(0, e.out.find("// Generated"));
+  EXPECT_EQ(occurrences(list, "/s"), 20) << "a rate per statement in :list\n" << list;
+  EXPECT_NE(e.out.find("sonde_s20_"), std::string::npos) << "numbers name the programs:\n" << e.out;
+  EXPECT_NE(e.out.find("detached 20 statements"), std::string::npos) << e.out;
+}
+
+TEST(Repl, ACrashingCompilerLeavesTheReplRunning) {
+  std::string dir = temp_dir("repl-crash");
+  // A compiler plugin that dies the way a compiler bug would.
+  std::ofstream(dir + "/crash.c")
+      << "#include <stdlib.h>\nint sonde_cc_compile(void) { abort(); }\n";
+  int code = -1;
+  std::string out =
+      shell("cc -shared -fPIC -o " + dir + "/libcrash.so " + dir + "/crash.c 2>&1", &code);
+  ASSERT_EQ(code, 0) << out;
+  Process repl({"/usr/bin/env", "SONDE_NO_CACHE=1", "SONDE_CC_PLUGIN=" + dir + "/libcrash.so",
+                sonde_binary(), "repl"},
+               "on tracepoint:sched:sched_process_exec count\n"
+               "event started = tracepoint:sched:sched_process_exec\n"
+               "on started count\n"
+               ":describe started\n"
+               ":list\n");
+  Exit e = repl.wait(120s);
+  EXPECT_EQ(e.code, 1) << "a script with failed statements exits 1\n" << e.err;
+  EXPECT_EQ(e.signal, 0);
+  EXPECT_EQ(occurrences(e.err, "SIGABRT"), 2) << e.err;
+  EXPECT_NE(e.out.find("[1] defined"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("filename"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find("detached 0 statements"), std::string::npos) << e.out;
+  shell("rm -rf " + quote(dir));
+}
+
+}  // namespace
+}  // namespace sonde::e2e

@@ -1,0 +1,361 @@
+#include "tools/sonde/repl/completion.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+
+#include "tools/sonde/repl/input_text.h"
+
+namespace sonde::repl {
+namespace {
+
+const std::vector<std::string> kAggregations = {"count", "sum",   "min",      "max",
+                                                "avg",   "gauge", "histogram"};
+const std::vector<std::string> kStarters = {"on",    "count",     "sum",  "min",   "max",   "avg",
+                                            "gauge", "histogram", "span", "event", "alias", "use"};
+const std::vector<std::string> kSpanItems = {"start", "end", "label"};
+const std::vector<std::string> kTailKeywords = {"by", "as", "capacity"};
+// Calls computed in user space (decoders) or in BPF; they take one argument.
+const std::vector<std::string> kCalls = {"ksym(", "usym(",   "syscall(", "errno(", "ntop(",
+                                         "disk(", "cgroup(", "str(",     "op("};
+constexpr size_t kMaxPathEntries = 10'000;
+
+enum class TokenKind { kWord, kProbe, kNumber, kString, kParam, kPunct };
+
+struct Token {
+  TokenKind kind = TokenKind::kWord;
+  std::string text;
+  size_t begin = 0;  // offsets in the whole text
+  size_t end = 0;
+};
+
+bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
+bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+// What may follow `kind:` in a probe token (as the lexer's PROBE_SPEC has it).
+bool probe_char(char c) { return c != '\0' && std::strchr(" \t\r\n;{}#()\",", c) == nullptr; }
+
+// The lexer's view of `text` from `from` on, enough to tell words from probes.
+std::vector<Token> tokenize(std::string_view text, size_t from) {
+  std::vector<Token> tokens;
+  size_t i = from;
+  while (i < text.size()) {
+    char c = text[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    if (c == '#') {
+      while (i < text.size() && text[i] != '\n') ++i;
+      continue;
+    }
+    Token t;
+    t.begin = i;
+    size_t j = i + 1;
+    if (ident_start(c)) {
+      while (j < text.size() && ident_char(text[j])) ++j;
+      if (j < text.size() && text[j] == ':') {
+        t.kind = TokenKind::kProbe;
+        ++j;
+        while (j < text.size() && probe_char(text[j])) ++j;
+      }
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      t.kind = TokenKind::kNumber;
+      while (j < text.size() && ident_char(text[j])) ++j;
+    } else if (c == '"') {
+      t.kind = TokenKind::kString;
+      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
+      j = std::min(j + 1, text.size());
+    } else if (c == '$') {
+      t.kind = TokenKind::kParam;
+      while (j < text.size() && ident_char(text[j])) ++j;
+    } else {
+      t.kind = TokenKind::kPunct;
+      static const char* kPairs[] = {"&&", "||", "==", "!=", "<=", ">=", "<<", ">>"};
+      for (const char* pair : kPairs) {
+        if (text.substr(i, 2) == pair) j = i + 2;
+      }
+    }
+    t.end = j;
+    t.text = std::string(text.substr(i, j - i));
+    tokens.push_back(std::move(t));
+    i = j;
+  }
+  return tokens;
+}
+
+bool contains(const std::vector<std::string>& list, const std::string& word) {
+  return std::find(list.begin(), list.end(), word) != list.end();
+}
+
+void append(std::vector<std::string>& to, const std::vector<std::string>& more) {
+  to.insert(to.end(), more.begin(), more.end());
+}
+
+std::vector<std::string> with_suffix(std::vector<std::string> words, const char* suffix) {
+  for (auto& w : words) w += suffix;
+  return words;
+}
+
+// Keeps the candidates that extend what is typed from `start` to the end of `text`.
+Completion finish(std::string_view text, size_t start, std::vector<std::string> candidates) {
+  std::string_view typed = text.substr(std::min(start, text.size()));
+  std::erase_if(candidates, [&](const std::string& c) { return !c.starts_with(typed); });
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  return Completion{start, std::move(candidates)};
+}
+
+Completion complete_path(std::string_view text, size_t begin) {
+  std::string_view path = text.substr(begin);
+  size_t slash = path.rfind('/');
+  std::string dir = slash == std::string_view::npos ? "."
+                    : slash == 0                    ? "/"
+                                                    : std::string(path.substr(0, slash));
+  size_t start = slash == std::string_view::npos ? begin : begin + slash + 1;
+  std::string_view prefix = text.substr(start);
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator
+           it(dir, std::filesystem::directory_options::skip_permission_denied, ec),
+       end;
+       !ec && it != end && names.size() < kMaxPathEntries; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name[0] == '.' && !prefix.starts_with('.')) continue;
+    std::error_code type_ec;
+    names.push_back(it->is_directory(type_ec) ? name + "/" : name);
+  }
+  return finish(text, start, std::move(names));
+}
+
+class Completer {
+ public:
+  Completer(std::string_view text, CompletionSource& source) : text_(text), source_(source) {}
+
+  Completion probe(size_t begin) {
+    std::string_view word = text_.substr(begin);
+    size_t colon = word.find(':');
+    if (colon == std::string_view::npos) {
+      std::vector<std::string> c = with_suffix(source_.probe_kinds(), ":");
+      append(c, source_.event_names());
+      return finish(text_, begin, std::move(c));
+    }
+    std::string kind = source_.canonical_kind(std::string(word.substr(0, colon)));
+    size_t rest = begin + colon + 1;
+    std::string_view after = text_.substr(rest);
+    if (kind == "tracepoint") {
+      size_t second = after.find(':');
+      if (second == std::string_view::npos)
+        return finish(text_, rest, with_suffix(source_.tracepoint_categories(), ":"));
+      return finish(text_, rest + second + 1,
+                    source_.tracepoint_names(std::string(after.substr(0, second))));
+    }
+    if (kind == "rawtracepoint") return finish(text_, rest, source_.tracepoint_names(""));
+    if (kind == "uprobe" || kind == "uretprobe" || kind == "usdt") {
+      if (after.find(':') == std::string_view::npos) return complete_path(text_, rest);
+      return {};
+    }
+    if (kind == "profile" && after.find(':') == std::string_view::npos)
+      return finish(text_, rest, {"hz:"});
+    return {};
+  }
+
+  // The next word of a span name, after `typed` words of it.
+  std::vector<std::string> span_words(const std::vector<std::string>& typed, bool& complete_name) {
+    std::vector<std::string> out;
+    complete_name = false;
+    for (const auto& span : source_.spans()) {
+      if (span.size() < typed.size()) continue;
+      bool match = true;
+      for (size_t i = 0; i < typed.size() && match; ++i)
+        match = span[i][0] == '$' || span[i] == typed[i];
+      if (!match) continue;
+      if (span.size() == typed.size()) {
+        complete_name = true;
+      } else if (span[typed.size()][0] == '$') {
+        append(out, source_.span_parameter_values(span, typed.size()));
+      } else {
+        out.push_back(span[typed.size()]);
+      }
+    }
+    return out;
+  }
+
+  std::vector<std::string> expression_names(const std::string& probe) {
+    std::vector<std::string> names = source_.probe_names(probe);
+    append(names, kCalls);
+    return names;
+  }
+
+  Completion statement() {
+    size_t begin = current_statement_start(text_);
+    bool in_body = open_braces(text_) > 0;
+    std::vector<Token> t = tokenize(text_, begin);
+    size_t at = text_.size();  // where the word being completed starts
+    if (!t.empty() && t.back().end == text_.size() && t.back().kind != TokenKind::kPunct &&
+        t.back().kind != TokenKind::kString) {
+      at = t.back().begin;
+      t.pop_back();
+    }
+    auto words = [&](std::vector<std::string> c) { return finish(text_, at, std::move(c)); };
+    if (t.empty()) return words(in_body ? kSpanItems : kStarters);
+    const std::string& first = t[0].text;
+    const std::string& prev = t.back().text;
+
+    bool endpoint = in_body && (first == "start" || first == "end");
+    if (prev == "on" || (endpoint && t.size() == 1) || (first == "alias" && t.size() == 1) ||
+        (first == "event" && prev == "=" && t.size() == 3)) {
+      return probe(at);
+    }
+    if (prev == "as" || prev == "capacity" || first == "use" || first == "span" ||
+        (first == "event" && t.size() < 3) || (first == "alias" && t.size() < 4)) {
+      return {};
+    }
+    if (prev == "histogram") return words({"log2", "linear("});
+
+    if (first == "on" && t.size() >= 2) return words(on_statement(t));
+    if (endpoint) {
+      if (t.size() == 2) return words({"where", "key"});
+      std::vector<std::string> c = source_.probe_names(t[1].text);
+      c.push_back("key");
+      return words(std::move(c));
+    }
+    if (first == "event")
+      return words(t.size() == 4 ? std::vector<std::string>{"where"}
+                                 : source_.probe_names(t[3].text));
+    if (first == "alias") return words(expression_names(t[1].text));
+    if (contains(kAggregations, first)) return span_statement(t, at);
+    return {};
+  }
+
+  Completion command(size_t lead, const std::vector<CommandName>& commands) {
+    size_t space = text_.find_first_of(" \t", lead);
+    if (space == std::string_view::npos) {
+      std::vector<std::string> names;
+      for (const auto& c : commands) names.push_back(c.name);
+      return finish(text_, lead, std::move(names));
+    }
+    std::string name(text_.substr(lead, space - lead));
+    auto it = std::find_if(commands.begin(), commands.end(),
+                           [&](const CommandName& c) { return c.name == name; });
+    if (it == commands.end()) return {};
+    size_t at = text_.find_last_of(" \t") + 1;
+    switch (it->argument) {
+      case ArgumentKind::kNone:
+        return {};
+      case ArgumentKind::kStatement:
+        return finish(text_, at, source_.statement_numbers());
+      case ArgumentKind::kStatementOrAll: {
+        auto c = source_.statement_numbers();
+        c.push_back("all");
+        return finish(text_, at, std::move(c));
+      }
+      case ArgumentKind::kFile:
+        return complete_path(text_, at);
+      case ArgumentKind::kProbe: {
+        // A probe, an event, or a span by its words ("block rq").
+        std::vector<std::string> typed;
+        for (const auto& w : tokenize(text_.substr(0, at), space)) typed.push_back(w.text);
+        bool complete_name = false;
+        std::vector<std::string> spans = span_words(typed, complete_name);
+        if (!typed.empty()) return finish(text_, at, std::move(spans));
+        Completion c = probe(at);
+        if (c.start == at) {
+          append(c.candidates, spans);
+          c = finish(text_, at, std::move(c.candidates));
+        }
+        return c;
+      }
+    }
+    return {};
+  }
+
+ private:
+  // Whether t[i] follows the probe or a complete predicate, where an aggregation
+  // goes (a field may be called `count`: `where count > 2 count`).
+  static bool ends_operand(const std::vector<Token>& t, size_t i) {
+    if (i == 2) return true;
+    const Token& before = t[i - 1];
+    if (before.text == "where") return false;
+    return before.kind != TokenKind::kPunct || before.text == ")";
+  }
+
+  // `on PROBE [where ...] AGGREGATION [operand] [by ...] [capacity N] [as NAME]`
+  std::vector<std::string> on_statement(const std::vector<Token>& t) {
+    const std::string& prev = t.back().text;
+    if (t.size() == 2) {
+      std::vector<std::string> c = kAggregations;
+      c.push_back("where");
+      return c;
+    }
+    bool seen_where = false, seen_aggregation = false;
+    for (size_t i = 2; i < t.size(); ++i) {
+      if (t[i].text == "where")
+        seen_where = true;
+      else if (contains(kAggregations, t[i].text) && ends_operand(t, i))
+        seen_aggregation = true;
+    }
+    if (prev == "count") return kTailKeywords;
+    std::vector<std::string> c = expression_names(t[1].text);
+    if (seen_aggregation || !seen_where) append(c, kTailKeywords);
+    if (seen_where && !seen_aggregation) append(c, kAggregations);
+    return c;
+  }
+
+  // `AGGREGATION latency of SPAN WORDS [where ...] [by ...] ...`
+  Completion span_statement(const std::vector<Token>& t, size_t at) {
+    auto words = [&](std::vector<std::string> c) { return finish(text_, at, std::move(c)); };
+    const std::string& prev = t.back().text;
+    auto latency =
+        std::find_if(t.begin(), t.end(), [](const Token& x) { return x.text == "latency"; });
+    if (latency == t.end()) return words({"latency"});
+    if (prev == "latency") return words({"of"});
+    if (latency + 1 == t.end() || (latency + 1)->text != "of") return {};
+    std::vector<std::string> span;
+    auto it = latency + 2;
+    for (; it != t.end() && it->kind == TokenKind::kWord &&
+           !contains({"where", "by", "as", "capacity"}, it->text);
+         ++it) {
+      span.push_back(it->text);
+    }
+    if (it == t.end()) {
+      bool complete_name = false;
+      std::vector<std::string> c = span_words(span, complete_name);
+      if (complete_name) {
+        c.push_back("where");
+        append(c, kTailKeywords);
+      }
+      return words(std::move(c));
+    }
+    std::vector<std::string> c = source_.span_statement_names(span);
+    append(c, kCalls);
+    append(c, kTailKeywords);
+    return words(std::move(c));
+  }
+
+  std::string_view text_;
+  CompletionSource& source_;
+};
+
+}  // namespace
+
+Completion complete(std::string_view text, CompletionSource& source,
+                    const std::vector<CommandName>& commands) {
+  Completer completer(text, source);
+  size_t lead = text.find_first_not_of(" \t");
+  if (lead != std::string_view::npos && text[lead] == ':') return completer.command(lead, commands);
+  return completer.statement();
+}
+
+std::string common_prefix(const std::vector<std::string>& candidates) {
+  if (candidates.empty()) return {};
+  std::string prefix = candidates.front();
+  for (const auto& c : candidates) {
+    size_t n = 0;
+    while (n < prefix.size() && n < c.size() && prefix[n] == c[n]) ++n;
+    prefix.resize(n);
+  }
+  return prefix;
+}
+
+}  // namespace sonde::repl
