@@ -5,13 +5,13 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev
+  clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev lld-16
   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool
   antlr4 default-jre-headless libantlr4-runtime-dev
   libfmt-dev libgtest-dev googletest libgmock-dev libbenchmark-dev
   libcivetweb-dev libedit-dev libdw-dev
   prometheus bpftrace libbpf-tools
-  tmux libcap2-bin procps iproute2 python3 hyperfine
+  tmux libcap2-bin procps iproute2 python3 hyperfine strace
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #include "compiler/clang/compile.h"
 
-#include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -8,7 +8,9 @@
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <span>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -21,24 +23,7 @@ namespace {
 
 constexpr const char* kReport = "this is a bug in sonde, please report it";
 
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
-
 // The plugin's view of a CompileInput; pointers into `input`, which must outlive it.
-// Built before fork() so the child does as little as possible.
 struct PluginInput {
   PluginInput(const PluginInput&) = delete;  // `abi` points into the vectors
   PluginInput& operator=(const PluginInput&) = delete;
@@ -67,50 +52,96 @@ struct PluginInput {
 };
 
 void report_fatal_error(void* context, const char* reason) {
-  write_frame(*static_cast<int*>(context), FrameKind::llvm_fatal_error, {}, reason);
+  int fd = *static_cast<int*>(context);
+  write_frame(fd, FrameKind::llvm_fatal_error, {}, reason);
+  ::close(fd);
   ::_exit(0);
 }
 
-// Runs in the forked child: compile, send one frame, exit without running the
-// parent's atexit handlers or flushing its stdio buffers.
-[[noreturn]] void run_child(int fd, Plugin plugin, const std::string& plugin_path,
-                            sonde_cc_input input) {
+std::vector<uint8_t> read_all(int fd);
+
+// One frame, then EOF for the parent at once: the child's exit (unmapping LLVM, ~10 ms
+// here) happens after, and the parent does not wait for it.
+[[noreturn]] void send_and_exit(int fd, FrameKind kind, std::span<const uint8_t> object,
+                                std::string_view text) {
+  write_frame(fd, kind, object, text);
+  ::close(fd);
+  ::_exit(0);
+}
+
+// Runs in the forked child: load the plugin, read the input, compile, send one frame,
+// exit without running the parent's atexit handlers or flushing its stdio buffers.
+[[noreturn]] void run_child(int fd, Plugin plugin, const std::string& plugin_path) {
   // A crash must kill the child with its signal, whatever handlers the parent set.
   for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) {
     std::signal(sig, SIG_DFL);
   }
-  // Drop every descriptor inherited from the parent but stdio and our pipe: another
-  // thread's compile pipe would otherwise not see EOF until this child exits, and the
+  // Drop every descriptor inherited from the parent but stdio and our socket: another
+  // thread's compile would otherwise not see EOF until this child exits, and the
   // compiler has no business holding the parent's sockets or BPF objects.
   if (fd > 3) ::close_range(3, static_cast<unsigned>(fd) - 1, 0);
   ::close_range(static_cast<unsigned>(fd) + 1, ~0u, 0);
+  std::string load_error;
   if (plugin.compile == nullptr) {
     Result<Plugin> loaded = load_plugin(plugin_path);
-    if (!loaded) {
-      write_frame(fd, FrameKind::plugin_error, {}, loaded.error().message);
-      ::_exit(0);
+    if (loaded) {
+      plugin = *loaded;
+    } else {
+      load_error = loaded.error().message;
     }
-    plugin = *loaded;
   }
-  input.on_fatal_error = report_fatal_error;
-  input.fatal_error_context = &fd;
+  // All of the input (EOF) before any answer: the parent writes before it reads.
+  std::vector<uint8_t> bytes = read_all(fd);
+  if (bytes.empty()) ::_exit(0);  // abandoned: nothing to compile
+  if (!load_error.empty()) send_and_exit(fd, FrameKind::plugin_error, {}, load_error);
+  std::optional<CompileInput> input = decode_input(bytes);
+  if (!input) send_and_exit(fd, FrameKind::plugin_error, {}, "the compile input arrived damaged");
+  PluginInput plugin_input(*input);
+  plugin_input.abi.on_fatal_error = report_fatal_error;
+  plugin_input.abi.fatal_error_context = &fd;
 
   sonde_cc_output output{};
-  int status = plugin.compile(SONDE_CC_ABI_VERSION, &input, &output);
+  int status = plugin.compile(SONDE_CC_ABI_VERSION, &plugin_input.abi, &output);
   std::string_view text(output.diagnostics != nullptr ? output.diagnostics : "",
                         output.diagnostics_size);
   switch (status) {
     case SONDE_CC_OK:
-      write_frame(fd, FrameKind::object, {output.object, output.object_size}, text);
-      break;
+      send_and_exit(fd, FrameKind::object, {output.object, output.object_size}, text);
     case SONDE_CC_COMPILE_ERROR:
-      write_frame(fd, FrameKind::compile_error, {}, text);
-      break;
+      send_and_exit(fd, FrameKind::compile_error, {}, text);
     default:
-      write_frame(fd, FrameKind::plugin_error, {}, text);
-      break;
+      send_and_exit(fd, FrameKind::plugin_error, {}, text);
   }
-  ::_exit(0);
+}
+
+bool write_all(int fd, std::span<const uint8_t> bytes) {
+  while (!bytes.empty()) {
+    ssize_t n = ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes = bytes.subspan(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+// Children whose answer is in but whose exit was not waited for: reaped later, without
+// blocking, so they do not stay zombies for the life of a long-running process.
+std::mutex unreaped_mutex;
+std::vector<pid_t> unreaped;
+
+void reap_later(pid_t pid) {
+  int status;
+  if (::waitpid(pid, &status, WNOHANG) != 0) return;  // gone already (or not ours)
+  std::lock_guard lock(unreaped_mutex);
+  unreaped.push_back(pid);
+}
+
+void reap_finished() {
+  std::lock_guard lock(unreaped_mutex);
+  std::erase_if(unreaped, [](pid_t pid) {
+    int status;
+    return ::waitpid(pid, &status, WNOHANG) != 0;
+  });
 }
 
 std::vector<uint8_t> read_all(int fd) {
@@ -173,11 +204,8 @@ Result<CompileOutput> interpret(const CompileInput& input, const std::optional<F
 
 }  // namespace
 
-Result<CompileOutput> compile(const CompileInput& input) {
-  if (!input.files.contains(input.main_file)) {
-    return Error{fmt::format("compile input has no file {}", input.main_file),
-                 std::string(kReport)};
-  }
+Result<PendingCompile> PendingCompile::start() {
+  reap_finished();
   Plugin plugin = preloaded_plugin();
   std::string plugin_path;
   if (plugin.compile == nullptr) {
@@ -185,35 +213,82 @@ Result<CompileOutput> compile(const CompileInput& input) {
     if (!found) return found.error();
     plugin_path = std::move(*found);
   }
-  PluginInput plugin_input(input);
-
   int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    return Error{
-        fmt::format("cannot create a pipe to the BPF C compiler: {}", std::strerror(errno)), ""};
-  }
-  UniqueFd read_end(fds[0]);
-  UniqueFd write_end(fds[1]);
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    return Error{fmt::format("cannot start the BPF C compiler: fork: {}", std::strerror(errno)),
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
+    return Error{fmt::format("cannot connect to the BPF C compiler: socketpair: {}", std::strerror(errno)),
                  ""};
   }
-  if (pid == 0) {
-    read_end.reset();
-    run_child(write_end.get(), plugin, plugin_path, plugin_input.abi);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int err = errno;
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return Error{fmt::format("cannot start the BPF C compiler: fork: {}", std::strerror(err)), ""};
   }
-  write_end.reset();
-  // Read to EOF before waiting: the child blocks once the pipe buffer is full.
-  std::vector<uint8_t> bytes = read_all(read_end.get());
-  read_end.reset();
+  if (pid == 0) {
+    ::close(fds[0]);
+    run_child(fds[1], plugin, plugin_path);
+  }
+  ::close(fds[1]);
+  return PendingCompile(pid, fds[0]);
+}
 
+PendingCompile::PendingCompile(PendingCompile&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)), socket_(std::exchange(other.socket_, -1)) {}
+
+PendingCompile& PendingCompile::operator=(PendingCompile&& other) noexcept {
+  if (this != &other) {
+    abandon();
+    pid_ = std::exchange(other.pid_, -1);
+    socket_ = std::exchange(other.socket_, -1);
+  }
+  return *this;
+}
+
+PendingCompile::~PendingCompile() { abandon(); }
+
+void PendingCompile::abandon() {
+  if (socket_ >= 0) ::close(socket_);  // EOF with no input: the child exits
+  if (pid_ > 0) reap_later(pid_);
+  socket_ = -1;
+  pid_ = -1;
+}
+
+Result<CompileOutput> PendingCompile::finish(const CompileInput& input) {
+  if (pid_ <= 0) return Error{"this compile was already finished", std::string(kReport)};
+  if (!input.files.contains(input.main_file)) {
+    return Error{fmt::format("compile input has no file {}", input.main_file), std::string(kReport)};
+  }
+  // A child that died early closes its end: the write fails (no SIGPIPE) and what is
+  // read then says why.
+  write_all(socket_, encode_input(input));
+  ::shutdown(socket_, SHUT_WR);
+  // Read to EOF before waiting: the child blocks once the socket buffer is full.
+  std::vector<uint8_t> bytes = read_all(socket_);
+  ::close(socket_);
+  socket_ = -1;
+  const pid_t pid = std::exchange(pid_, -1);
+
+  std::optional<Frame> frame = decode_frame(bytes);
+  if (frame) {
+    reap_later(pid);  // the answer is complete: how the child ends changes nothing
+    return interpret(input, frame, 0, 0);
+  }
   int wait_status = 0;
   pid_t reaped;
   do {
     reaped = ::waitpid(pid, &wait_status, 0);
   } while (reaped < 0 && errno == EINTR);
-  return interpret(input, decode_frame(bytes), wait_status, reaped == pid ? 0 : errno);
+  return interpret(input, frame, wait_status, reaped == pid ? 0 : errno);
+}
+
+Result<CompileOutput> compile(const CompileInput& input) {
+  if (!input.files.contains(input.main_file)) {
+    return Error{fmt::format("compile input has no file {}", input.main_file), std::string(kReport)};
+  }
+  Result<PendingCompile> pending = PendingCompile::start();
+  if (!pending) return pending.error();
+  return pending->finish(input);
 }
 
 }  // namespace sonde::clang_bpf

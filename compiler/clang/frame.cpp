@@ -22,7 +22,87 @@ bool valid_kind(uint32_t kind) {
          kind <= static_cast<uint32_t>(FrameKind::llvm_fatal_error);
 }
 
+// Input: a count of each kind, then every string as a u64 length and its bytes.
+constexpr uint32_t kInputMagic = 0x49436f53;  // "SoCI"
+
+struct InputHeader {
+  uint32_t magic;
+  uint32_t files;
+  uint32_t include_dirs;
+  uint32_t defines;
+};
+
+void put(std::vector<uint8_t>& out, std::string_view text) {
+  uint64_t size = text.size();
+  const auto* p = reinterpret_cast<const uint8_t*>(&size);
+  out.insert(out.end(), p, p + sizeof size);
+  out.insert(out.end(), text.begin(), text.end());
+}
+
+class Reader {
+ public:
+  explicit Reader(std::span<const uint8_t> bytes) : bytes_(bytes) {}
+  bool get(void* out, size_t size) {
+    if (size > bytes_.size()) return false;
+    std::memcpy(out, bytes_.data(), size);
+    bytes_ = bytes_.subspan(size);
+    return true;
+  }
+  bool get(std::string& out) {
+    uint64_t size;
+    if (!get(&size, sizeof size) || size > bytes_.size()) return false;
+    out.assign(reinterpret_cast<const char*>(bytes_.data()), size);
+    bytes_ = bytes_.subspan(size);
+    return true;
+  }
+  bool done() const { return bytes_.empty(); }
+
+ private:
+  std::span<const uint8_t> bytes_;
+};
+
 }  // namespace
+
+std::vector<uint8_t> encode_input(const CompileInput& input) {
+  InputHeader header{kInputMagic, static_cast<uint32_t>(input.files.size()),
+                     static_cast<uint32_t>(input.include_dirs.size()),
+                     static_cast<uint32_t>(input.defines.size())};
+  std::vector<uint8_t> out(reinterpret_cast<const uint8_t*>(&header),
+                           reinterpret_cast<const uint8_t*>(&header) + sizeof header);
+  put(out, input.main_file);
+  for (const auto& [path, text] : input.files) {
+    put(out, path);
+    put(out, text);
+  }
+  for (const auto& dir : input.include_dirs) put(out, dir);
+  for (const auto& define : input.defines) put(out, define);
+  return out;
+}
+
+std::optional<CompileInput> decode_input(std::span<const uint8_t> bytes) {
+  Reader in(bytes);
+  InputHeader header;
+  CompileInput input;
+  if (!in.get(&header, sizeof header) || header.magic != kInputMagic || !in.get(input.main_file)) {
+    return std::nullopt;
+  }
+  for (uint32_t i = 0; i < header.files; ++i) {
+    std::string path, text;
+    if (!in.get(path) || !in.get(text)) return std::nullopt;
+    input.files[path] = std::move(text);
+  }
+  if (header.include_dirs > bytes.size() || header.defines > bytes.size()) return std::nullopt;
+  input.include_dirs.resize(header.include_dirs);
+  for (auto& dir : input.include_dirs) {
+    if (!in.get(dir)) return std::nullopt;
+  }
+  input.defines.resize(header.defines);
+  for (auto& define : input.defines) {
+    if (!in.get(define)) return std::nullopt;
+  }
+  if (!in.done()) return std::nullopt;
+  return input;
+}
 
 bool write_frame(int fd, FrameKind kind, std::span<const uint8_t> object, std::string_view text) {
   Header header{kMagic, static_cast<uint32_t>(kind), object.size(), text.size()};

@@ -1,4 +1,5 @@
-// What the compiling child sends its parent over the pipe: one frame, then EOF.
+// What a compiling child and its parent send each other over their socket: the parent
+// the compile's input, then EOF; the child one frame, then EOF.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "compiler/clang/compile.h"
 
 namespace sonde::clang_bpf {
 
@@ -28,5 +31,9 @@ bool write_frame(int fd, FrameKind kind, std::span<const uint8_t> object, std::s
 
 // The frame, if `bytes` is exactly one complete, well-formed frame.
 std::optional<Frame> decode_frame(std::span<const uint8_t> bytes);
+
+// A CompileInput as bytes, and back (nullopt unless `bytes` is exactly one input).
+std::vector<uint8_t> encode_input(const CompileInput& input);
+std::optional<CompileInput> decode_input(std::span<const uint8_t> bytes);
 
 }  // namespace sonde::clang_bpf

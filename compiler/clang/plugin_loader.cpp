@@ -17,7 +17,7 @@
 namespace sonde::clang_bpf {
 namespace {
 
-std::atomic<sonde_cc_compile_fn> preloaded{nullptr};
+std::atomic<sonde_cc_compile_fn> preloaded_entry{nullptr};
 
 bool readable(const std::string& path) { return ::access(path.c_str(), R_OK) == 0; }
 
@@ -70,7 +70,9 @@ Result<Plugin> load_plugin(const std::string& path) {
   return Plugin{reinterpret_cast<sonde_cc_compile_fn>(entry)};
 }
 
-Plugin preloaded_plugin() { return Plugin{preloaded.load(std::memory_order_acquire)}; }
+Plugin preloaded_plugin() { return Plugin{preloaded_entry.load(std::memory_order_acquire)}; }
+
+bool preloaded() { return preloaded_plugin().compile != nullptr; }
 
 Status preload() {
   static std::mutex mutex;
@@ -80,7 +82,7 @@ Status preload() {
   if (!path) return path.error();
   Result<Plugin> plugin = load_plugin(*path);
   if (!plugin) return plugin.error();
-  preloaded.store(plugin->compile, std::memory_order_release);
+  preloaded_entry.store(plugin->compile, std::memory_order_release);
   return {};
 }
 

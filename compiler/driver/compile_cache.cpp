@@ -23,6 +23,8 @@ namespace {
 
 constexpr char kMagic[8] = {'S', 'O', 'N', 'D', 'E', 'C', '1', '\n'};
 constexpr const char* kEntrySuffix = ".o";
+constexpr const char* kSeenSuffix = ".seen";
+constexpr uint64_t kSeenBytes = 256;  // what a hint counts for against max_bytes
 constexpr const char* kTempPrefix = ".tmp-";
 
 struct EntryHeader {
@@ -155,6 +157,22 @@ std::string CompileCache::entry_path(const std::string& material) const {
   return fmt::format("{}/{:016x}{:016x}{}", dir_, hash64(material, 1), hash64(material, 2), kEntrySuffix);
 }
 
+std::string CompileCache::seen_path(std::string_view name, std::string_view text) const {
+  uint64_t h = hash64(text, hash64(name, hash64(identity_, 3)));
+  return fmt::format("{}/{:016x}{}", dir_, h, kSeenSuffix);
+}
+
+bool CompileCache::seen(std::string_view name, std::string_view text) {
+  if (!ready()) return false;
+  return ::access(seen_path(name, text).c_str(), F_OK) == 0;
+}
+
+void CompileCache::remember(std::string_view name, std::string_view text) {
+  if (!ready()) return;
+  int fd = ::open(seen_path(name, text).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd >= 0) ::close(fd);
+}
+
 std::optional<std::vector<uint8_t>> CompileCache::find(const clang_bpf::CompileInput& input) {
   if (!ready()) return std::nullopt;
   std::string material = key_material(input);
@@ -222,7 +240,7 @@ void CompileCache::prune() const {
   const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
   while (const dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
-    bool entry = name.ends_with(kEntrySuffix) && !name.starts_with(".");
+    bool entry = (name.ends_with(kEntrySuffix) || name.ends_with(kSeenSuffix)) && !name.starts_with(".");
     bool temp = name.starts_with(kTempPrefix);
     if (!entry && !temp) continue;
     struct stat st {};
@@ -233,8 +251,9 @@ void CompileCache::prune() const {
       if (now_ns - mtime_ns > 600'000'000'000ll) ::unlinkat(::dirfd(d), e->d_name, 0);
       continue;
     }
-    entries.push_back({dir_ + "/" + e->d_name, mtime_ns, static_cast<uint64_t>(st.st_size)});
-    total += static_cast<uint64_t>(st.st_size);
+    uint64_t bytes = std::max<uint64_t>(static_cast<uint64_t>(st.st_size), kSeenBytes);
+    entries.push_back({dir_ + "/" + e->d_name, mtime_ns, bytes});
+    total += bytes;
   }
   ::closedir(d);
   if (total <= options_.max_bytes) return;

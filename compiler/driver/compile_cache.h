@@ -14,7 +14,8 @@
 // Where: $SONDE_CACHE_DIR, else $XDG_CACHE_HOME/sonde, else /var/cache/sonde for root
 // and ~/.cache/sonde for others. A directory that is not ours alone (owned by another
 // user, or writable by group or others) is not used: an entry is code loaded into the
-// kernel. SONDE_NO_CACHE=1 turns the cache off.
+// kernel. SONDE_NO_CACHE=1 turns the cache off. Besides entries (*.o) the directory
+// holds empty *.seen files, the hints of seen().
 #pragma once
 
 #include <cstdint>
@@ -41,6 +42,12 @@ class CompileCache {
   // Keeps `object` for `input`. Failures are ignored: the cache is an optimization.
   void store(const clang_bpf::CompileInput& input, const std::vector<uint8_t>& object);
 
+  // Whether a program of this name and text was compiled here before: a guess at a hit
+  // made before the C exists (it may differ), so that a likely miss can start the
+  // compiler early. False when the cache is off. remember() records a compile.
+  bool seen(std::string_view name, std::string_view text);
+  void remember(std::string_view name, std::string_view text);
+
   // The directory in use; empty when the cache is off or unusable.
   const std::string& dir() const { return dir_; }
 
@@ -48,6 +55,7 @@ class CompileCache {
   bool ready();
   std::string key_material(const clang_bpf::CompileInput& input);
   std::string entry_path(const std::string& material) const;
+  std::string seen_path(std::string_view name, std::string_view text) const;
   void prune() const;
 
   CacheOptions options_;

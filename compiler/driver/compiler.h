@@ -67,6 +67,7 @@ class Compiler {
   Compilation run(const std::string& name, const std::string& text, bool build_object);
   bool front_end(const std::string& name, const std::string& text, sema::CheckedProgram& checked);
   bool load_uses(const ast::Program& program, uint32_t file, sema::Definitions& defs, int depth);
+  class BtfWarmUp;
 
   Options options_;
   std::unique_ptr<ast::SourceManager> sources_;
@@ -76,6 +77,7 @@ class Compiler {
   std::vector<std::unique_ptr<ast::Program>> programs_;  // own every AST definitions point into
   CompileCache cache_;
   bool stdlib_loaded_ = false;
+  bool btf_warmed_ = false;
   bool keep_definitions_ = false;
   uint32_t compiles_ = 0;
 };

@@ -30,8 +30,8 @@ class PrefaultedArray {
       p = std::calloc(count, sizeof(T));
       if (p == nullptr) throw std::bad_alloc();
     } else {
-      p = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+      p = mmap(nullptr, bytes(), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+               -1, 0);
       if (p == MAP_FAILED) throw std::bad_alloc();
       map_len_ = bytes();
     }

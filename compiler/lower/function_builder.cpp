@@ -196,7 +196,11 @@ std::string FunctionBuilder::field_value(const Expr& e) {
 std::string FunctionBuilder::typed_pointer(const Expr& object) {
   if (object.type.kind == TypeKind::kRecord) return member_address(object);
   // A pointer value: give it its BTF type so member access records CO-RE relocations.
-  return fmt::format("(({} *)(long)({}))", types_->c_type(object.type.btf), value(object));
+  // It is read into a local first: inside bpf_core_read() the whole expression is
+  // relocated, and the context it comes from (ctx->args[i]) is not a kernel type.
+  std::string pointer = temp("p");
+  line(fmt::format("__u64 {} = {};", pointer, value(object)));
+  return fmt::format("(({} *)(long){})", types_->c_type(object.type.btf), pointer);
 }
 
 std::string FunctionBuilder::member_address(const Expr& e) {

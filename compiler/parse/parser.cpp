@@ -340,12 +340,27 @@ Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
   SyntaxErrorListener listener(diags, [&](antlr4::Token* t) { return builder.range(t, t); });
   lexer.removeErrorListeners();
   parser.removeErrorListeners();
-  parser.addErrorListener(&listener);
 
   size_t errors_before = diags.error_count();
   SondeParser::ProgramContext* tree = nullptr;
   try {
-    tree = parser.program();
+    // Two stages, as ANTLR advises: SLL prediction, giving up at the first error,
+    // parses valid input in a fraction of the time (every run parses the whole
+    // stdlib); only input it cannot parse goes through full LL, which also reports
+    // the errors.
+    auto* simulator = parser.getInterpreter<antlr4::atn::ParserATNSimulator>();
+    simulator->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    try {
+      tree = parser.program();
+    } catch (const antlr4::ParseCancellationException&) {
+      tokens.seek(0);
+      parser.reset();
+      simulator->setPredictionMode(antlr4::atn::PredictionMode::LL);
+      parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+      parser.addErrorListener(&listener);
+      tree = parser.program();
+    }
   } catch (const std::exception& e) {
     // ANTLR throws only for internal failures; user mistakes go through the listener.
     diags.error(SourceRange{file, 0, 0}, fmt::format("internal parser error: {}", e.what()));

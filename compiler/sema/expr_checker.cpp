@@ -212,6 +212,14 @@ bool ExprChecker::name(Expr& e, Use use) {
   }
   // 5. Enum constants.
   if (constant(e, nullptr)) return true;
+  if (n == "retval" || (n.size() == 4 && n.starts_with("arg") && n[3] >= '0' && n[3] <= '5')) {
+    bool ret = n == "retval";
+    diags_.error(e.range, fmt::format("'{}' is not known in {}", n, probe_display()),
+                 ret ? "return values are read at a function's return: uretprobe:, kretprobe:, fexit:"
+                     : "argN reads the arguments of uprobe:, uretprobe:, usdt:, kprobe: and kretprobe: probes; "
+                       "tracepoints and raw tracepoints name their fields");
+    return false;
+  }
   unknown_name(e);
   return false;
 }
@@ -240,6 +248,35 @@ void ExprChecker::unknown_name(Expr& e) {
   } else {
     diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, did_you_mean), hint);
   }
+}
+
+std::string ExprChecker::derive_text(const Expr& e) const {
+  switch (e.kind) {
+    case ExprKind::kName: return e.text;
+    case ExprKind::kNumber: return fmt::format("{}", e.number);
+    case ExprKind::kMember: return fmt::format("{}.{}", derive_text(*e.args[0]), e.text);
+    case ExprKind::kCall: {
+      std::vector<std::string> args;
+      for (const auto& a : e.args) args.push_back(derive_text(*a));
+      return fmt::format("{}({})", e.text, join(args, ", "));
+    }
+    default: return "the value";
+  }
+}
+
+void ExprChecker::unknown_constant(Expr& e, const Expr& other) {
+  if (!other.type.symbols || other.type.symbols->empty()) {
+    unknown_name(e);
+    return;
+  }
+  std::vector<std::string> names;
+  for (const auto& s : *other.type.symbols) names.push_back(s.name);
+  std::string suggestion = closest_match(e.text, names);
+  if (names.size() > 16) names.resize(16), names.push_back("...");
+  diags_.error(e.range,
+               fmt::format("unknown name '{}'{}", e.text,
+                           suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+               fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
 }
 
 bool ExprChecker::constant(Expr& e, const Type* context) {
@@ -291,6 +328,8 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
     case kernel::FieldKind::kPointer:
       e.type.kind = TypeKind::kPointer;
       e.type.size = 8;
+      // The pointer arguments of system calls point into the caller's memory.
+      e.type.user = p.category == "syscalls";
       // The record's BTF knows what a pointer field points to (tracefs says only "void *").
       if (p.record_struct) {
         if (auto btf = kernel_.btf()) {
@@ -471,14 +510,14 @@ bool ExprChecker::binary(Expr& e) {
   if (is_comparison(e.op) && is_bare_constant(lhs) && !is_bare_constant(rhs)) {
     if (!visit(rhs, Use::kValue, false)) return false;
     if (!constant(lhs, &rhs.type)) {
-      unknown_name(lhs);
+      unknown_constant(lhs, rhs);
       return false;
     }
   } else {
     if (!visit(lhs, Use::kValue, false)) return false;
     if (is_comparison(e.op) && is_bare_constant(rhs)) {
       if (!constant(rhs, &lhs.type)) {
-        unknown_name(rhs);
+        unknown_constant(rhs, lhs);
         return false;
       }
     } else if (!visit(rhs, Use::kValue, false)) {
@@ -584,11 +623,11 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     }
     if (arg.type.kind == TypeKind::kString) {
       e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
-    } else if (arg.type.kind == TypeKind::kPointer || arg.type.kind == TypeKind::kInt) {
+    } else if (arg.type.kind == TypeKind::kPointer || (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
       if (!bound) {
         if (use == Use::kKey) {
           diags_.error(e.range, "a string read through a pointer needs a bound to be a label",
-                       "give the longest length to keep, e.g. str(filename, 64)");
+                       fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
           return false;
         }
         bound = kDefaultDataLocBound;
@@ -598,7 +637,8 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
                                                         scope_.probe->kind == ProbeKind::kUretprobe ||
                                                         scope_.probe->kind == ProbeKind::kUsdt));
     } else {
-      diags_.error(arg.range, fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)));
+      diags_.error(arg.range, fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
+                   arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one" : "");
       return false;
     }
     e.binding.kind = BindingKind::kFunction;

@@ -59,6 +59,10 @@ class ExprChecker {
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
   bool constant(ast::Expr& e, const ast::Type* context);
   void unknown_name(ast::Expr& e);
+  // A bare name compared with `other` that is neither one of its value names nor known.
+  void unknown_constant(ast::Expr& e, const ast::Expr& other);
+  // How the user wrote `e` (for hints).
+  std::string derive_text(const ast::Expr& e) const;
   std::string probe_display() const;
 
   KernelInfo& kernel_;

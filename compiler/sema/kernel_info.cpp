@@ -23,7 +23,16 @@ Result<std::shared_ptr<const kernel::TracepointFormat>> KernelInfo::tracepoint(
     const std::string& category, const std::string& name) {
   std::string key = category + ":" + name;
   if (auto it = formats_.find(key); it != formats_.end()) return it->second;
-  auto format = kernel::read_tracepoint_format(category, name);
+  // Some kernels leave enum names unexpanded in print formats (TCP_ESTABLISHED): BTF has
+  // their values.
+  auto resolve = [this](std::string_view constant) -> std::optional<int64_t> {
+    auto types = btf();
+    if (!types) return std::nullopt;
+    auto found = (*types)->find_enum_constant(constant);
+    if (!found) return std::nullopt;
+    return found->value;
+  };
+  auto format = kernel::read_tracepoint_format(category, name, resolve);
   if (!format) return format.error();
   auto shared = std::make_shared<const kernel::TracepointFormat>(std::move(format.value()));
   formats_[key] = shared;
@@ -37,6 +46,27 @@ Result<const std::vector<kernel::TracepointName>*> KernelInfo::tracepoints() {
     tracepoints_ = std::move(list.value());
   }
   return &*tracepoints_;
+}
+
+namespace {
+
+// A cached result, read on first use.
+template <typename T, typename Read>
+Result<const T*> cached(std::map<std::string, Result<T>>& cache, const std::string& key, Read read) {
+  auto it = cache.find(key);
+  if (it == cache.end()) it = cache.emplace(key, read(key)).first;
+  if (!it->second) return it->second.error();
+  return &*it->second;
+}
+
+}  // namespace
+
+Result<const std::vector<decode::ElfFunction>*> KernelInfo::functions(const std::string& path) {
+  return cached(functions_, path, decode::elf_functions);
+}
+
+Result<const std::vector<decode::UsdtProbeName>*> KernelInfo::usdt_probes(const std::string& path) {
+  return cached(usdt_probes_, path, decode::elf_usdt_probes);
 }
 
 }  // namespace sonde::sema

@@ -36,36 +36,6 @@ const std::map<std::string, std::string>& kind_aliases() {
   return aliases;
 }
 
-struct PerfEventName {
-  const char* name;
-  const char* alias;
-  uint64_t config;
-  uint64_t default_period;
-};
-
-constexpr PerfEventName kSoftwareEvents[] = {
-    {"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
-    {"task-clock", nullptr, PERF_COUNT_SW_TASK_CLOCK, 1000000},
-    {"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
-    {"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
-    {"cpu-migrations", nullptr, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
-    {"minor-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
-    {"major-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
-    {"alignment-faults", nullptr, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
-    {"emulation-faults", nullptr, PERF_COUNT_SW_EMULATION_FAULTS, 1},
-};
-
-constexpr PerfEventName kHardwareEvents[] = {
-    {"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
-    {"instructions", nullptr, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
-    {"cache-references", nullptr, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
-    {"cache-misses", nullptr, PERF_COUNT_HW_CACHE_MISSES, 1000000},
-    {"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000},
-    {"branch-misses", nullptr, PERF_COUNT_HW_BRANCH_MISSES, 100000},
-    {"bus-cycles", nullptr, PERF_COUNT_HW_BUS_CYCLES, 100000},
-    {"ref-cycles", nullptr, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
-};
-
 class Resolver {
  public:
   Resolver(const ast::ProbeRef& ref, KernelInfo& kernel, ast::Diagnostics& diags)
@@ -131,11 +101,25 @@ class Resolver {
 
   static bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
 
+  // What names the metric of a pattern: its literal words ("sys_enter_*" -> "sys_enter"),
+  // or `fallback` when it has none.
+  static std::string pattern_short_name(const std::string& pattern, const std::string& fallback) {
+    std::string words;
+    for (char c : pattern) {
+      if (std::string_view("*?[]").find(c) == std::string_view::npos) words += c;
+    }
+    while (!words.empty() && words.back() == '_') words.pop_back();
+    while (!words.empty() && words.front() == '_') words.erase(words.begin());
+    if (words.empty()) return has_wildcard(fallback) ? "tracepoint" : fallback;
+    return words;
+  }
+
   std::vector<ResolvedProbe> tracepoint() {
     if (!expect_parts(3, "tracepoint:CATEGORY:NAME")) return {};
     std::string category(parts_[1]), name(parts_[2]);
     std::vector<std::pair<std::string, std::string>> matches;
-    if (has_wildcard(category) || has_wildcard(name)) {
+    const bool wildcard = has_wildcard(category) || has_wildcard(name);
+    if (wildcard) {
       auto list = kernel_.tracepoints();
       if (!list) {
         error(ref_.range, list.error().message, list.error().hint);
@@ -149,7 +133,8 @@ class Resolver {
       }
       if (matches.empty()) {
         error(ref_.range, fmt::format("no tracepoint matches '{}:{}'", category, name),
-              "`sonde list 'tracepoint:*'` shows the tracepoints of this kernel");
+              fmt::format("`sonde list 'tracepoint:{}:*'` shows the tracepoints of this kernel",
+                          has_wildcard(category) ? "*" : category));
         return {};
       }
       if (matches.size() > kMaxWildcardProbes) {
@@ -173,7 +158,7 @@ class Resolver {
       p.kind = ProbeKind::kTracepoint;
       p.category = cat;
       p.name = nm;
-      p.short_name = nm;
+      p.short_name = wildcard ? pattern_short_name(name, category) : nm;
       p.display = fmt::format("tracepoint:{}:{}", cat, nm);
       p.format = format.value();
       if (auto btf = kernel_.btf()) {
@@ -264,49 +249,145 @@ class Resolver {
     return {std::move(p)};
   }
 
-  std::string find_binary(const std::string& path) {
-    if (path.find('/') != std::string::npos) return path;
-    const char* env = getenv("PATH");
-    for (auto dir : split(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin", ':')) {
-      std::string candidate = fmt::format("{}/{}", dir, path);
-      if (access(candidate.c_str(), X_OK) == 0) return candidate;
+  // The binary of a uprobe or USDT probe: a regular file. Reports an error otherwise.
+  bool user_binary(const std::string& path, const char* example) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+    std::string written(parts_[1]);
+    bool exists = stat(path.c_str(), &st) == 0;
+    error(part_range(1),
+          exists ? fmt::format("'{}' is not a regular file", written) : fmt::format("no such binary '{}'", written),
+          fmt::format("give the path of an executable or shared library, e.g. {}", example));
+    return false;
+  }
+
+  // The source range of parts [first, last].
+  SourceRange parts_range(size_t first, size_t last) const {
+    SourceRange r = part_range(first);
+    r.end = part_range(last).end;
+    return r;
+  }
+
+  std::vector<std::string> uprobe_symbols(const std::string& path, const std::string& symbol) {
+    auto functions = kernel_.functions(path);
+    if (!functions) {
+      error(part_range(1), fmt::format("cannot read the functions of '{}': {}", path, functions.error().message),
+            "uprobes attach to ELF executables and shared libraries");
+      return {};
     }
-    return path;
+    const std::vector<decode::ElfFunction>& all = **functions;
+    std::string listing = fmt::format("`sonde list 'uprobe:{}:*'` lists its functions", path);
+    if (all.empty()) {
+      error(part_range(1), fmt::format("'{}' has no function symbols", path),
+            "it is stripped; install its debug symbols (the -dbgsym package) or probe a USDT probe instead");
+      return {};
+    }
+    std::vector<std::string> out;
+    if (has_wildcard(symbol)) {
+      // Indirect functions cannot be attached by name (see below): a pattern skips them.
+      for (const auto& f : all) {
+        if (!f.ifunc && fnmatch(symbol.c_str(), f.name.c_str(), 0) == 0) out.push_back(f.name);
+      }
+      if (out.empty()) {
+        error(part_range(2), fmt::format("no function of '{}' matches '{}'", path, symbol), listing);
+      } else if (out.size() > kMaxWildcardProbes) {
+        error(part_range(2),
+              fmt::format("'{}' matches {} functions of '{}'; at most {} can be attached by one statement", symbol,
+                          out.size(), path, kMaxWildcardProbes),
+              "narrow the pattern");
+        out.clear();
+      }
+      return out;
+    }
+    // "malloc@GLIBC_2.2.5" names one version of malloc; the symbol table has "malloc".
+    std::string base = symbol.substr(0, symbol.find('@'));
+    auto it = std::lower_bound(all.begin(), all.end(), base,
+                               [](const decode::ElfFunction& f, const std::string& n) { return f.name < n; });
+    if (it == all.end() || it->name != base) {
+      std::vector<std::string> names;
+      names.reserve(all.size());
+      for (const auto& f : all) names.push_back(f.name);
+      std::string suggestion = closest_match(base, names);
+      error(part_range(2),
+            fmt::format("'{}' has no function '{}'{}", path, base,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            listing);
+      return {};
+    }
+    if (it->ifunc) {
+      // libbpf 1.1 looks up only STT_FUNC symbols; the code that runs is whichever
+      // implementation the resolver picked when the library was loaded.
+      std::vector<std::string> implementations;
+      for (const auto& f : all) {
+        if (!f.ifunc && f.name != base && f.name.find(base) != std::string::npos && f.name.starts_with("__")) {
+          implementations.push_back(f.name);
+        }
+      }
+      error(part_range(2),
+            fmt::format("'{}' in '{}' is an indirect function (IFUNC): the code that runs is an implementation "
+                        "chosen at load time, which sonde cannot attach to by this name",
+                        base, path),
+            implementations.empty()
+                ? "install the library's debug symbols to probe an implementation by name, or probe a caller"
+                : fmt::format("probe an implementation instead: {}", join(implementations, ", ")));
+      return {};
+    }
+    return {symbol};
   }
 
   std::vector<ResolvedProbe> uprobe(bool ret) {
-    const char* form = ret ? "uretprobe:PATH:SYMBOL" : "uprobe:PATH:SYMBOL";
-    if (!expect_parts(3, form)) return {};
-    ResolvedProbe p = base();
-    p.kind = ret ? ProbeKind::kUretprobe : ProbeKind::kUprobe;
-    p.path = find_binary(std::string(parts_[1]));
-    p.symbol = std::string(parts_[2]);
-    p.short_name = p.symbol;
-    struct stat st;
-    if (stat(p.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      error(part_range(1), fmt::format("no such binary '{}'", std::string(parts_[1])),
-            "give the full path of an executable or shared library, e.g. "
-            "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc");
-      return {};
+    const char* kind = ret ? "uretprobe" : "uprobe";
+    if (!expect_parts(3, fmt::format("{}:PATH:SYMBOL", kind).c_str())) return {};
+    std::string path = find_user_binary(std::string(parts_[1]));
+    if (!user_binary(path, "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc")) return {};
+    std::string symbol(parts_[2]);
+    std::vector<std::string> symbols = uprobe_symbols(path, symbol);
+    std::vector<ResolvedProbe> out;
+    for (const auto& sym : symbols) {
+      ResolvedProbe p = base();
+      p.kind = ret ? ProbeKind::kUretprobe : ProbeKind::kUprobe;
+      p.path = path;
+      p.symbol = sym;
+      p.short_name = has_wildcard(symbol) ? pattern_short_name(symbol, "uprobe") : sym.substr(0, sym.find('@'));
+      if (has_wildcard(symbol)) p.display = fmt::format("{}:{}:{}", kind, parts_[1], sym);
+      out.push_back(std::move(p));
     }
-    return {std::move(p)};
+    return out;
   }
 
   std::vector<ResolvedProbe> usdt() {
     if (!expect_parts(4, "usdt:PATH:PROVIDER:NAME")) return {};
     ResolvedProbe p = base();
     p.kind = ProbeKind::kUsdt;
-    p.path = find_binary(std::string(parts_[1]));
+    p.path = find_user_binary(std::string(parts_[1]));
     p.provider = std::string(parts_[2]);
     p.name = std::string(parts_[3]);
     p.short_name = p.name;
-    struct stat st;
-    if (stat(p.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      error(part_range(1), fmt::format("no such binary '{}'", std::string(parts_[1])),
-            "give the full path of the executable or library that defines the USDT probe");
+    if (!user_binary(p.path, "usdt:/usr/bin/python3:python:function__entry")) return {};
+    auto probes = kernel_.usdt_probes(p.path);
+    if (!probes) {
+      error(part_range(1), fmt::format("cannot read the USDT probes of '{}': {}", p.path, probes.error().message),
+            "USDT probes are declared in ELF executables and shared libraries");
       return {};
     }
-    return {std::move(p)};
+    std::vector<std::string> names;
+    for (const auto& u : **probes) {
+      if (u.provider == p.provider && u.name == p.name) return {std::move(p)};
+      names.push_back(u.provider + ":" + u.name);
+    }
+    if (names.empty()) {
+      error(part_range(1), fmt::format("'{}' has no USDT probes", p.path),
+            "USDT probes are compiled in with <sys/sdt.h>; `readelf -n` shows them as stapsdt notes");
+      return {};
+    }
+    std::string written = p.provider + ":" + p.name;
+    std::string suggestion = closest_match(written, names);
+    error(parts_range(2, 3),
+          fmt::format("'{}' has no USDT probe '{}'{}", p.path, written,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          names.size() <= 12 ? fmt::format("its USDT probes: {}", join(names, ", "))
+                             : fmt::format("`sonde list 'usdt:{}:*'` lists its {} USDT probes", p.path, names.size()));
+    return {};
   }
 
   bool positive_number(size_t index, uint64_t& out) {
@@ -358,10 +439,19 @@ class Resolver {
         if (event == e.name || (e.alias && event == e.alias)) found = &e;
       }
     };
-    if (hardware) search(kHardwareEvents);
-    else search(kSoftwareEvents);
+    // Aliases count for suggestions ("cycle" -> "cycles"), not in the list shown.
+    auto with_aliases = [&](const auto& table) {
+      std::vector<std::string> all = names;
+      for (const auto& e : table) {
+        if (e.alias) all.emplace_back(e.alias);
+      }
+      return all;
+    };
+    if (hardware) search(hardware_events());
+    else search(software_events());
     if (!found) {
-      std::string suggestion = closest_match(event, names);
+      std::string suggestion =
+          closest_match(event, hardware ? with_aliases(hardware_events()) : with_aliases(software_events()));
       error(part_range(1),
             fmt::format("unknown {} event '{}'{}", kind, event,
                         suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
@@ -390,8 +480,15 @@ class Resolver {
     std::string name(parts_[1]);
     auto func = (*btf)->find(name, kernel::TypeKind::kFunction);
     if (!func) {
-      std::string hint = "kernel functions are checked against the kernel's BTF";
-      error(part_range(1), fmt::format("unknown kernel function '{}'", name), hint);
+      std::vector<std::string> names;
+      for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
+      std::string suggestion = closest_match(name, names);
+      error(part_range(1),
+            fmt::format("unknown kernel function '{}'{}", name,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
+                        "lists them",
+                        kind));
       return {};
     }
     ResolvedProbe p = base();
@@ -414,6 +511,49 @@ class Resolver {
 };
 
 }  // namespace
+
+constexpr PerfEventName kSoftwareTable[] = {
+    {"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
+    {"task-clock", nullptr, PERF_COUNT_SW_TASK_CLOCK, 1000000},
+    {"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
+    {"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
+    {"cpu-migrations", nullptr, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
+    {"minor-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
+    {"major-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
+    {"alignment-faults", nullptr, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
+    {"emulation-faults", nullptr, PERF_COUNT_SW_EMULATION_FAULTS, 1},
+};
+
+constexpr PerfEventName kHardwareTable[] = {
+    {"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
+    {"instructions", nullptr, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
+    {"cache-references", nullptr, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
+    {"cache-misses", nullptr, PERF_COUNT_HW_CACHE_MISSES, 1000000},
+    {"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000},
+    {"branch-misses", nullptr, PERF_COUNT_HW_BRANCH_MISSES, 100000},
+    {"bus-cycles", nullptr, PERF_COUNT_HW_BUS_CYCLES, 100000},
+    {"ref-cycles", nullptr, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
+};
+
+std::string find_user_binary(const std::string& path) {
+  if (path.find('/') != std::string::npos) return path;
+  std::vector<std::string_view> dirs;
+  const char* env = getenv("PATH");
+  if (path.find(".so") != std::string::npos) {
+    dirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+            "/usr/local/lib"};
+  } else {
+    dirs = split(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin", ':');
+  }
+  for (auto dir : dirs) {
+    std::string candidate = fmt::format("{}/{}", dir, path);
+    if (access(candidate.c_str(), R_OK) == 0) return candidate;
+  }
+  return path;
+}
+
+std::span<const PerfEventName> software_events() { return kSoftwareTable; }
+std::span<const PerfEventName> hardware_events() { return kHardwareTable; }
 
 std::string canonical_probe_text(const std::string& text) {
   size_t colon = text.find(':');

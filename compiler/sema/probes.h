@@ -2,6 +2,7 @@
 // "profile:hz:99", ...) resolved against the running kernel.
 #pragma once
 
+#include <span>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -21,6 +22,21 @@ std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& k
 
 // The probe text with its kind spelled in full ("t:timer:x" -> "tracepoint:timer:x").
 std::string canonical_probe_text(const std::string& text);
+
+// The path of a uprobe's or USDT probe's binary: a bare name is looked up as a shell
+// finds a command, or, for a library ("libc.so.6"), in the dynamic linker's
+// directories. Returned unchanged when not found.
+std::string find_user_binary(const std::string& path);
+
+// Perf events by name ("software:page-faults", "hardware:cycles").
+struct PerfEventName {
+  const char* name;
+  const char* alias;  // or nullptr
+  uint64_t config;
+  uint64_t default_period;
+};
+std::span<const PerfEventName> software_events();
+std::span<const PerfEventName> hardware_events();
 
 // Names of the probe kinds, for completion and messages.
 const std::vector<std::string>& probe_kinds();

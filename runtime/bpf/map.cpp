@@ -16,6 +16,10 @@ namespace {
 // Entries asked for per batch syscall: large enough that a 100k-key scrape is a handful
 // of calls, small enough not to grow buffers far past a sparse LRU map's contents.
 constexpr uint32_t kBatchChunk = 16384;
+// ... and at most this many bytes of values per call: a histogram's per-CPU values are
+// kilobytes per key, and a buffer sized for a whole capacity of them would be resident
+// for the agent's lifetime.
+constexpr size_t kBatchValueBytes = size_t{1} << 20;
 constexpr int kEnotsupp = 524;  // kernel-internal, returned for unsupported map ops
 
 bool is_unsupported(int err) {
@@ -79,6 +83,7 @@ Status Map::read_batch(MapEntries& out, bool& unsupported) const {
   uint8_t* in = out.cursor.data();
   uint8_t* next = out.cursor.data() + token;
   uint32_t chunk = std::clamp<uint32_t>(info_.max_entries, 1, kBatchChunk);
+  chunk = std::clamp<uint32_t>(static_cast<uint32_t>(kBatchValueBytes / std::max<size_t>(entry_bytes, 1)), 1, chunk);
   DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
   bool first = true;
   while (true) {

@@ -7,7 +7,9 @@
 //   auto map = object->map("counts");                    // map.h
 //
 // Errors name the probe the user wrote and say why in words; the full verifier log of
-// a program that failed stays available for --verbose.
+// a program that failed stays available for --verbose. Links, Maps and RingBuffers share
+// ownership of the loaded object: it is unloaded when the last of them and the Object
+// are gone, in any order.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +37,7 @@ struct LoadOptions {
   // ("kprobe:vfs_read: ...") rather than by its C function name.
   std::span<const spec::Probe> probes;
   // Verifier log buffer per program. Only written when that program fails to load; the
-  // kernel keeps the end of a longer log, which is the part that explains the failure.
+  // kernel (6.4+) keeps the end of a longer log, the part that explains the failure.
   size_t log_size = 1 << 20;
 };
 
@@ -43,11 +45,12 @@ class Object {
  public:
   // Parses the ELF; nothing reaches the kernel yet. `relocation_btf` (raw BTF) replaces
   // the kernel's BTF for CO-RE relocations, sparing libbpf the parse of the whole
-  // vmlinux BTF (~34 ms here). libbpf 1.1 still parses vmlinux BTF when a loaded
-  // program is a BTF tracepoint (tp_btf), fentry/fexit, LSM or struct_ops program (it
-  // resolves their attach targets by BTF id) or when the object uses typed __ksym
-  // externs: only classic tracepoint, raw tracepoint, uprobe, USDT, kprobe and
-  // perf-event programs get the full saving.
+  // vmlinux BTF (~45 ms of CPU here, against ~0.5 ms for the load with a blob).
+  // libbpf 1.1 (obj_needs_vmlinux_btf) still parses vmlinux BTF when a loaded program
+  // is a BTF tracepoint (tp_btf), fentry/fexit, LSM or struct_ops program (it resolves
+  // their attach targets by BTF id) or when the object uses typed __ksym externs: only
+  // objects of classic tracepoint, raw tracepoint, uprobe, USDT, kprobe and perf-event
+  // programs get the saving.
   static Result<Object> open(std::span<const uint8_t> elf, std::string_view name,
                              std::span<const uint8_t> relocation_btf = {});
 

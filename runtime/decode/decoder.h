@@ -40,6 +40,10 @@ class Decoders {
   // a label that does not fit in the key reads "invalid". The reference stays valid
   // until forget_volatile() or destruction. Not thread-safe.
   const std::string& decode(const spec::Label& label, std::span<const uint8_t> key);
+  // The same text, into `out`. Integers are formatted afresh, which costs less than a
+  // cache probe and keeps nothing per key; other decoders go through the cache. For
+  // callers that keep what they decode (the collector decodes each key once).
+  void decode_to(const spec::Label& label, std::span<const uint8_t> key, std::string& out);
 
   // Drops cached results that depend on changing state (integers such as pids, strings
   // such as comms, cgroups, user symbols, stacks) so a long run picks up renames and

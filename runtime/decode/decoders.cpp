@@ -184,7 +184,8 @@ struct Decoders::Impl {
         return decode_ksym(value, out);
       case Decoder::kKstack:
         return decode_stack(
-            value, label.aux_map, stacks, [this](uint64_t addr) { return ksym_or_hex(addr); }, out);
+            value, label.aux_map, stacks, [this](uint64_t addr) { return ksym_or_hex(addr); },
+            "[no kernel stack]", out);
       case Decoder::kUsym:
         return decode_usym(value, pid, label.binary, out);
       case Decoder::kUstack:
@@ -194,7 +195,7 @@ struct Decoders::Impl {
               auto name = usyms.lookup(pid, addr, label.binary);
               return name ? std::move(*name) : fmt::format("0x{:x}", addr);
             },
-            out);
+            "[no user stack]", out);
       case Decoder::kSyscall:
         return decode_syscall(value, out);
       case Decoder::kErrno:
@@ -274,6 +275,17 @@ Decoders::~Decoders() = default;
 
 const std::string& Decoders::decode(const spec::Label& label, std::span<const uint8_t> key) {
   return impl_->decode(label, key);
+}
+
+void Decoders::decode_to(const spec::Label& label, std::span<const uint8_t> key, std::string& out) {
+  const bool integer = label.decoder == Decoder::kUnsigned || label.decoder == Decoder::kSigned;
+  if (!integer || label.offset > key.size() || label.size > key.size() - label.offset) {
+    out = impl_->decode(label, key);
+    return;
+  }
+  Bytes value = key.subspan(label.offset, label.size);
+  bool ok = label.decoder == Decoder::kUnsigned ? decode_unsigned(value, out) : decode_signed(value, out);
+  if (!ok) ++impl_->stats.errors;
 }
 
 void Decoders::forget_volatile() { impl_->forget_volatile(); }

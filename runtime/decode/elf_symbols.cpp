@@ -9,6 +9,8 @@
 #include <cstring>
 #include <iterator>
 #include <memory>
+#include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -53,6 +55,69 @@ uint32_t rank_of(const char* name, unsigned char binding) {
   return leading_underscores(name) * 4 + bind_rank;
 }
 
+// Calls visit(name, symbol) for every function defined in .symtab and .dynsym; returns
+// whether the file had a .symtab.
+template <typename Visit>
+bool for_each_function(Elf* elf, Visit&& visit) {
+  bool has_symtab = false;
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr)) continue;
+    if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
+    if (shdr.sh_type == SHT_SYMTAB) has_symtab = true;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data || shdr.sh_entsize == 0) continue;
+    size_t count = shdr.sh_size / shdr.sh_entsize;
+    for (size_t i = 0; i < count; ++i) {
+      GElf_Sym sym;
+      if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
+      unsigned char type = GELF_ST_TYPE(sym.st_info);
+      if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
+          sym.st_value == 0) {
+        continue;
+      }
+      const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
+      if (name && *name) visit(name, sym);
+    }
+  }
+  return has_symtab;
+}
+
+// Calls visit(header, name, desc) for every note of every SHT_NOTE section.
+template <typename Visit>
+void for_each_note(Elf* elf, Visit&& visit) {
+  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
+    GElf_Shdr shdr;
+    if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    if (!data) continue;
+    GElf_Nhdr nhdr;
+    size_t offset = 0, name_offset = 0, desc_offset = 0;
+    while ((offset = gelf_getnote(data, offset, &nhdr, &name_offset, &desc_offset)) > 0) {
+      const char* base = static_cast<const char*>(data->d_buf);
+      std::string_view name(base + name_offset, nhdr.n_namesz ? nhdr.n_namesz - 1 : 0);
+      std::string_view desc(base + desc_offset, nhdr.n_descsz);
+      visit(nhdr, name, desc);
+    }
+  }
+}
+
+std::string build_id_of(Elf* elf) {
+  std::string id;
+  for_each_note(elf, [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
+    if (!id.empty() || nhdr.n_type != NT_GNU_BUILD_ID || name != "GNU") return;
+    for (char c : desc) fmt::format_to(std::back_inserter(id), "{:02x}", static_cast<uint8_t>(c));
+  });
+  return id;
+}
+
+// The separate debug file of a stripped file, found through its build id.
+std::string debug_file_path(const std::string& build_id) {
+  if (build_id.size() <= 2) return {};
+  return fmt::format("/usr/lib/debug/.build-id/{}/{}.debug", build_id.substr(0, 2),
+                     build_id.substr(2));
+}
+
 }  // namespace
 
 // Pulls what ElfSymbols keeps out of libelf handles.
@@ -77,34 +142,13 @@ class ElfSymbols::Reader {
 
   // Returns whether the file had a .symtab.
   bool read_symbols(Elf* elf) {
-    bool has_symtab = false;
-    for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
-      GElf_Shdr shdr;
-      if (!gelf_getshdr(scn, &shdr)) continue;
-      if (shdr.sh_type == SHT_NOTE && out_.build_id_.empty()) read_build_id(scn);
-      if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
-      if (shdr.sh_type == SHT_SYMTAB) has_symtab = true;
-      Elf_Data* data = elf_getdata(scn, nullptr);
-      if (!data || shdr.sh_entsize == 0) continue;
-      size_t count = shdr.sh_size / shdr.sh_entsize;
-      for (size_t i = 0; i < count; ++i) {
-        GElf_Sym sym;
-        if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-        unsigned char type = GELF_ST_TYPE(sym.st_info);
-        if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-            sym.st_value == 0) {
-          continue;
-        }
-        const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-        if (!name || !*name) continue;
-        out_.symbols_.push_back({sym.st_value, sym.st_size,
-                                 static_cast<uint32_t>(out_.names_.size()),
-                                 rank_of(name, GELF_ST_BIND(sym.st_info))});
-        out_.names_.append(name);
-        out_.names_.push_back('\0');
-      }
-    }
-    return has_symtab;
+    if (out_.build_id_.empty()) out_.build_id_ = build_id_of(elf);
+    return for_each_function(elf, [&](const char* name, const GElf_Sym& sym) {
+      out_.symbols_.push_back({sym.st_value, sym.st_size, static_cast<uint32_t>(out_.names_.size()),
+                               rank_of(name, GELF_ST_BIND(sym.st_info))});
+      out_.names_.append(name);
+      out_.names_.push_back('\0');
+    });
   }
 
   void finish() {
@@ -128,24 +172,6 @@ class ElfSymbols::Reader {
   }
 
  private:
-  void read_build_id(Elf_Scn* scn) {
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (!data) return;
-    GElf_Nhdr nhdr;
-    size_t offset = 0, name_offset = 0, desc_offset = 0;
-    while ((offset = gelf_getnote(data, offset, &nhdr, &name_offset, &desc_offset)) > 0) {
-      const char* base = static_cast<const char*>(data->d_buf);
-      if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
-          std::memcmp(base + name_offset, "GNU", 4) == 0) {
-        for (size_t i = 0; i < nhdr.n_descsz; ++i) {
-          fmt::format_to(std::back_inserter(out_.build_id_), "{:02x}",
-                         static_cast<uint8_t>(base[desc_offset + i]));
-        }
-        return;
-      }
-    }
-  }
-
   ElfSymbols& out_;
 };
 
@@ -158,9 +184,8 @@ Result<ElfSymbols> ElfSymbols::load(const std::string& path) {
     return Error{fmt::format("{}: unreadable ELF headers: {}", path, elf_errmsg(-1)), ""};
   }
   bool has_symtab = reader.read_symbols(file->elf.get());
-  if (!has_symtab && table.build_id_.size() > 2) {
-    std::string debug = fmt::format("/usr/lib/debug/.build-id/{}/{}.debug",
-                                    table.build_id_.substr(0, 2), table.build_id_.substr(2));
+  std::string debug = has_symtab ? std::string() : debug_file_path(table.build_id_);
+  if (!debug.empty()) {
     if (auto debug_file = open_elf(debug)) reader.read_symbols(debug_file->elf.get());
   }
   reader.finish();
@@ -188,6 +213,55 @@ const char* ElfSymbols::lookup(uint64_t vaddr) const {
   --it;
   if (it->size != 0 && vaddr - it->addr >= it->size) return nullptr;
   return names_.c_str() + it->name;
+}
+
+Result<std::vector<ElfFunction>> elf_functions(const std::string& path) {
+  auto file = open_elf(path);
+  if (!file) return file.error();
+  std::vector<ElfFunction> out;
+  auto add = [&](const char* name, const GElf_Sym& sym) {
+    out.push_back({name, GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC});
+  };
+  bool has_symtab = for_each_function(file->elf.get(), add);
+  std::string debug = has_symtab ? std::string() : debug_file_path(build_id_of(file->elf.get()));
+  if (!debug.empty()) {
+    if (auto debug_file = open_elf(debug)) for_each_function(debug_file->elf.get(), add);
+  }
+  std::sort(out.begin(), out.end(), [](const ElfFunction& a, const ElfFunction& b) {
+    return a.name != b.name ? a.name < b.name : a.ifunc < b.ifunc;
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const ElfFunction& a, const ElfFunction& b) { return a.name == b.name; }),
+            out.end());
+  return out;
+}
+
+Result<std::vector<UsdtProbeName>> elf_usdt_probes(const std::string& path) {
+  auto file = open_elf(path);
+  if (!file) return file.error();
+  constexpr uint32_t kStapsdtType = 3;
+  std::vector<UsdtProbeName> out;
+  for_each_note(file->elf.get(), [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
+    // The descriptor: three addresses (pc, base, semaphore), then "provider\0name\0args\0".
+    constexpr size_t kAddresses = 3 * 8;
+    if (nhdr.n_type != kStapsdtType || name != "stapsdt" || desc.size() <= kAddresses) return;
+    std::string_view text = desc.substr(kAddresses);
+    size_t end_provider = text.find('\0');
+    if (end_provider == std::string_view::npos) return;
+    size_t end_name = text.find('\0', end_provider + 1);
+    if (end_name == std::string_view::npos) return;
+    out.push_back({std::string(text.substr(0, end_provider)),
+                   std::string(text.substr(end_provider + 1, end_name - end_provider - 1))});
+  });
+  std::sort(out.begin(), out.end(), [](const UsdtProbeName& a, const UsdtProbeName& b) {
+    return std::tie(a.provider, a.name) < std::tie(b.provider, b.name);
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const UsdtProbeName& a, const UsdtProbeName& b) {
+                          return a.provider == b.provider && a.name == b.name;
+                        }),
+            out.end());
+  return out;
 }
 
 }  // namespace sonde::decode

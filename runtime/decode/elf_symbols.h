@@ -10,6 +10,25 @@
 
 namespace sonde::decode {
 
+// A function defined in an ELF file, by name (aliases each listed).
+struct ElfFunction {
+  std::string name;
+  bool ifunc = false;  // STT_GNU_IFUNC: a resolver that picks the implementation at load
+};
+
+// Every function defined in `path` (.symtab, .dynsym and the separate debug file),
+// sorted by name with duplicates removed: e.g. to check a uprobe's symbol.
+Result<std::vector<ElfFunction>> elf_functions(const std::string& path);
+
+// A USDT probe declared in a .note.stapsdt section.
+struct UsdtProbeName {
+  std::string provider;
+  std::string name;
+};
+
+// USDT probes of `path`, sorted, duplicates (one per call site) removed.
+Result<std::vector<UsdtProbeName>> elf_usdt_probes(const std::string& path);
+
 class ElfSymbols {
  public:
   // Reads the program headers and the function symbols of .symtab and .dynsym. When the

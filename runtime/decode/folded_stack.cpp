@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <cstring>
 #include <vector>
 
@@ -21,11 +22,15 @@ std::string fold_frames(std::span<const uint64_t> frames, const Symbolizer& symb
 }
 
 bool decode_stack(Bytes bytes, const std::string& map, const StackReader& reader,
-                  const Symbolizer& symbolize, std::string& out) {
+                  const Symbolizer& symbolize, std::string_view no_stack, std::string& out) {
   auto id = read_signed(bytes);
   if (!id || bytes.size() < 4) {
     out = hex_fallback(bytes);
     return false;
+  }
+  if (*id == -EFAULT) {
+    out = no_stack;
+    return true;
   }
   if (*id < 0) {
     out = fmt::format("[stack error: {}]", errno_name(*id));

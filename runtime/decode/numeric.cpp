@@ -10,7 +10,8 @@ bool decode_unsigned(Bytes bytes, std::string& out) {
     out = hex_fallback(bytes);
     return false;
   }
-  out = fmt::format("{}", *v);
+  fmt::format_int text(*v);
+  out.assign(text.data(), text.size());
   return true;
 }
 
@@ -20,7 +21,8 @@ bool decode_signed(Bytes bytes, std::string& out) {
     out = hex_fallback(bytes);
     return false;
   }
-  out = fmt::format("{}", *v);
+  fmt::format_int text(*v);
+  out.assign(text.data(), text.size());
   return true;
 }
 

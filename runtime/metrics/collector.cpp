@@ -6,7 +6,8 @@
 #include <cstring>
 #include <unordered_map>
 
-#include "runtime/metrics/buckets.h"
+#include "runtime/metrics/accumulator.h"
+#include "runtime/metrics/key_index.h"
 #include "stdlib/bpf/sonde/values.h"
 
 namespace sonde::metrics {
@@ -28,30 +29,87 @@ FamilyType family_type(spec::Aggregation a) {
   }
 }
 
-// One label set's values, summed over CPUs and over keys that decode alike.
-struct Accumulator {
-  std::vector<std::string> labels;
-  int64_t sum = 0;
-  uint64_t count = 0;
-  bool seen = false;
-  int64_t value = 0;
-  uint64_t ts = 0;
-  std::vector<uint64_t> buckets;
-};
+// Keys that vanished from a map (exited pids) stay known until there are this many
+// more of them than live keys; then the metric's series are rebuilt from scratch.
+constexpr size_t kStaleKeySlack = 4096;
 
 }  // namespace
 
 struct Collector::MetricState {
+  // A label set: its decoded values, computed once when a key first decodes to it, and
+  // its values, summed afresh at each scrape.
+  struct LabelSet {
+    std::vector<std::string> labels;
+    Accumulator values;
+    std::pair<uint32_t, uint32_t> range = empty_bucket_range();
+    uint64_t scrape = 0;  // the last scrape that found a key of this set
+  };
+
   const spec::Metric* metric = nullptr;
   std::unique_ptr<bpf::Map> map;
-  bpf::MapEntries entries;
+  // This scrape's keys and the last one's: a map that did not change returns its keys
+  // in the same order, so most keys are found by comparing them with the key at the
+  // same position last time (sequential memory) instead of probing `by_key`.
+  bpf::MapEntries entries, last_entries;
+  std::vector<uint32_t> order, last_order;  // set index of each position
   std::vector<uint8_t> slot_values;  // unkeyed: slot 0 of the per-CPU array
-  std::unordered_map<std::string, size_t> index;
-  std::vector<Accumulator> series;
-  // log2 histograms: the bucket range shown for a label set only grows, so bucket
-  // series do not come and go between scrapes.
-  std::unordered_map<std::string, std::pair<uint32_t, uint32_t>> ranges;
+  KeyIndex by_key;                   // raw map key -> index in `sets`
+  bool merges = false;  // some label's decoder can give two keys the same text
+  std::unordered_map<std::string, uint32_t> by_labels;  // merge key -> index in `sets`
+  std::vector<LabelSet> sets;
+  uint64_t scrape = 0;
+
+  uint32_t index_of(decode::Decoders& decoders, std::span<const uint8_t> key);
+  void forget();
 };
+
+namespace {
+
+std::string merge_key_of(const std::vector<std::string>& labels) {
+  std::string key;
+  for (const auto& l : labels) {
+    key += l;
+    key += '\x1f';
+  }
+  return key;
+}
+
+}  // namespace
+
+// Decodes a key seen for the first time. Keys that decode to the same labels (two
+// addresses in one function, "WS" and "W" requests) share one set; labels that are
+// plain integers never collide, so their keys skip that check (unless forget() kept
+// sets to find again).
+uint32_t Collector::MetricState::index_of(decode::Decoders& decoders, std::span<const uint8_t> key) {
+  if (uint32_t* known = by_key.find(key)) return *known;
+  std::vector<std::string> labels(metric->labels.size());
+  for (size_t i = 0; i < labels.size(); ++i) decoders.decode_to(metric->labels[i], key, labels[i]);
+  auto index = static_cast<uint32_t>(sets.size());
+  bool fresh = true;
+  if (merges || !by_labels.empty()) {
+    auto [it, inserted] = by_labels.try_emplace(merge_key_of(labels), index);
+    index = it->second;
+    fresh = inserted;
+  }
+  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, empty_bucket_range(), 0});
+  by_key.insert(key, index);
+  return index;
+}
+
+// Drops every key and label set, but histograms keep their shown bucket range by
+// label set: bucket series never disappear.
+void Collector::MetricState::forget() {
+  std::vector<LabelSet> kept;
+  by_labels.clear();
+  for (LabelSet& set : sets) {
+    if (set.range == empty_bucket_range()) continue;
+    by_labels.emplace(merge_key_of(set.labels), static_cast<uint32_t>(kept.size()));
+    kept.push_back(LabelSet{std::move(set.labels), {}, set.range, 0});
+  }
+  sets = std::move(kept);
+  by_key.clear();
+  last_entries.count = 0;
+}
 
 Collector::Collector(const spec::Program& program, const bpf::Object& object)
     : program_(program), object_(object) {}
@@ -73,6 +131,10 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
     auto map = object.map(metric.map);
     if (!map) return Error{fmt::format("metric {}: {}", metric.name, map.error().message), map.error().hint};
     state->map = std::make_unique<bpf::Map>(std::move(map.value()));
+    state->by_key = KeyIndex(state->map->info().key_size);
+    for (const auto& label : metric.labels) {
+      state->merges |= label.decoder != spec::Decoder::kUnsigned && label.decoder != spec::Decoder::kSigned;
+    }
     for (const auto& label : metric.labels) {
       if (!label.aux_map.empty() && !c->stacks_.count(label.aux_map)) {
         auto stacks = object.map(label.aux_map);
@@ -110,6 +172,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   family.buckets = m.buckets;
   family.source = m.source;
   family.capacity = m.keyed ? m.max_entries : 0;
+  family.label_names.reserve(m.labels.size());
   for (const auto& l : m.labels) family.label_names.push_back(l.name);
 
   if (drops_) {
@@ -119,135 +182,58 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     }
   }
 
-  state.index.clear();
-  state.series.clear();
-  const bool histogram = m.aggregation == spec::Aggregation::kHistogram;
-
-  auto accumulate = [&](Accumulator& acc, std::span<const uint8_t> v) {
-    switch (m.aggregation) {
-      case spec::Aggregation::kCount: acc.count += read_as<uint64_t>(v); break;
-      case spec::Aggregation::kSum: acc.sum += read_as<int64_t>(v); break;
-      case spec::Aggregation::kMin:
-      case spec::Aggregation::kMax: {
-        auto mm = read_as<sonde_minmax>(v);
-        if (!mm.seen) break;
-        bool better = !acc.seen || (m.aggregation == spec::Aggregation::kMin ? mm.value < acc.value : mm.value > acc.value);
-        if (better) acc.value = mm.value;
-        acc.seen = true;
-        break;
-      }
-      case spec::Aggregation::kAvg: {
-        auto a = read_as<sonde_avg>(v);
-        acc.sum += a.sum;
-        acc.count += a.count;
-        break;
-      }
-      case spec::Aggregation::kGauge: {
-        auto g = read_as<sonde_gauge>(v);
-        if (g.ts && g.ts >= acc.ts) {
-          acc.ts = g.ts;
-          acc.value = g.value;
-          acc.seen = true;
-        }
-        break;
-      }
-      case spec::Aggregation::kHistogram: {
-        auto head = read_as<sonde_hist_head>(v);
-        acc.count += head.count;
-        acc.sum += head.sum;
-        if (acc.buckets.size() < m.bucket_count) acc.buckets.resize(m.bucket_count);
-        for (uint32_t b = 0; b < m.bucket_count; ++b) acc.buckets[b] += read_as<uint64_t>(v, 16 + 8 * b);
-        break;
-      }
-    }
-  };
-
+  const uint64_t scrape = ++state.scrape;
   if (m.keyed) {
-    if (auto st = state.map->read_all(state.entries); !st) return st;
-    std::string merge_key;
-    std::vector<std::string> labels(m.labels.size());
-    for (size_t i = 0; i < state.entries.count; ++i) {
-      auto key = state.entries.key(i);
-      merge_key.clear();
-      for (size_t l = 0; l < m.labels.size(); ++l) {
-        const std::string& value = decoders_->decode(m.labels[l], key);
-        labels[l] = value;
-        merge_key += value;
-        merge_key += '\x1f';
+    std::swap(state.entries, state.last_entries);
+    std::swap(state.order, state.last_order);
+    if (auto st = state.map->read_all(state.entries); !st) {
+      state.entries.count = 0;  // no order to compare the next scrape with
+      return st;
+    }
+    const bpf::MapEntries& entries = state.entries;
+    const bpf::MapEntries& last = state.last_entries;
+    family.entries = entries.count;
+    if (state.by_key.size() > 2 * entries.count + kStaleKeySlack) {
+      state.forget();
+      decoders_->forget_volatile();  // the pids and comms of those keys, too
+    }
+    // Grown once to the map's size, not by doubling through a first scrape of 100k keys.
+    if (state.by_key.size() < entries.count) {
+      state.by_key.reserve(entries.count);
+      state.sets.reserve(entries.count);
+    }
+    state.order.resize(entries.count);
+    for (size_t i = 0; i < entries.count; ++i) {
+      const auto key = entries.key(i);
+      const bool same = i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
+      const uint32_t index = same ? state.last_order[i] : state.index_of(*decoders_, key);
+      state.order[i] = index;
+      MetricState::LabelSet& set = state.sets[index];
+      if (set.scrape != scrape) {
+        set.values.reset();
+        set.scrape = scrape;
       }
-      auto [it, inserted] = state.index.try_emplace(merge_key, state.series.size());
-      if (inserted) {
-        state.series.emplace_back();
-        state.series.back().labels = labels;
-      }
-      Accumulator& acc = state.series[it->second];
-      for (uint32_t cpu = 0; cpu < state.entries.cpus; ++cpu) accumulate(acc, state.entries.value(i, cpu));
+      for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu) set.values.add(m, entries.value(i, cpu));
     }
   } else {
     state.slot_values.resize(state.map->value_bytes());
     if (auto st = state.map->lookup_slot(0, state.slot_values); !st) return st;
-    state.series.emplace_back();
-    Accumulator& acc = state.series.back();
+    if (state.sets.empty()) state.sets.emplace_back();
+    MetricState::LabelSet& set = state.sets.front();
+    set.values.reset();
+    set.scrape = scrape;
     uint32_t stride = static_cast<uint32_t>(state.map->value_bytes() / state.map->cpus());
     for (uint32_t cpu = 0; cpu < state.map->cpus(); ++cpu) {
-      accumulate(acc, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size));
+      set.values.add(m, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size));
     }
   }
 
-  family.series.reserve(state.series.size());
-  for (auto& acc : state.series) {
+  family.series.reserve(state.sets.size());
+  for (MetricState::LabelSet& set : state.sets) {
+    if (set.scrape != scrape) continue;  // no key of this set is in the map now
     Series s;
-    s.label_values = std::move(acc.labels);
-    switch (m.aggregation) {
-      case spec::Aggregation::kCount: s.value = static_cast<double>(acc.count); break;
-      case spec::Aggregation::kSum: s.value = static_cast<double>(acc.sum); break;
-      case spec::Aggregation::kMin:
-      case spec::Aggregation::kMax:
-      case spec::Aggregation::kGauge:
-        if (!acc.seen) continue;  // no event yet: no value to show
-        s.value = static_cast<double>(acc.value);
-        break;
-      case spec::Aggregation::kAvg:
-        if (acc.count == 0) continue;
-        s.value = static_cast<double>(acc.sum) / static_cast<double>(acc.count);
-        s.count = acc.count;
-        s.sum = static_cast<double>(acc.sum);
-        break;
-      case spec::Aggregation::kHistogram: {
-        s.count = acc.count;
-        s.sum = static_cast<double>(acc.sum);
-        acc.buckets.resize(m.bucket_count);
-        uint32_t finite = std::min<uint32_t>(finite_slots(m), m.bucket_count);
-        uint32_t lo = 0, hi = finite ? finite - 1 : 0;
-        if (m.buckets == spec::BucketScheme::kLog2) {
-          // Shown: from one empty bucket below the lowest observation (a lower bound for
-          // quantile interpolation) to the highest, kept stable across scrapes.
-          uint32_t first = finite, last = 0;
-          for (uint32_t b = 0; b < finite; ++b) {
-            if (acc.buckets[b]) {
-              first = std::min(first, b);
-              last = b;
-            }
-          }
-          std::string key;
-          for (const auto& l : s.label_values) key += l + '\x1f';
-          auto& range = state.ranges.try_emplace(key, finite, 0).first->second;
-          if (first < finite) {
-            range.first = std::min(range.first, first == 0 ? 0 : first - 1);
-            range.second = std::max(range.second, last);
-          }
-          if (range.first > range.second) {
-            lo = 1;
-            hi = 0;  // nothing observed yet: no finite buckets
-          } else {
-            lo = range.first;
-            hi = range.second;
-          }
-        }
-        for (uint32_t b = lo; b <= hi && b < finite; ++b) s.buckets.push_back({bucket_le(m, b), acc.buckets[b]});
-        break;
-      }
-    }
+    if (!set.values.to_series(m, set.range, s)) continue;
+    s.label_values = set.labels;
     family.series.push_back(std::move(s));
   }
   return {};
@@ -284,7 +270,10 @@ Status Collector::clear(uint32_t statement) {
   for (auto& state : metrics_) {
     if (state->metric->statement != statement) continue;
     if (auto st = state->map->clear(); !st) return st;
-    state->ranges.clear();
+    state->sets.clear();
+    state->by_labels.clear();
+    state->by_key.clear();
+    state->last_entries.count = 0;
   }
   return {};
 }

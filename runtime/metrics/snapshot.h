@@ -40,6 +40,7 @@ struct Family {
   std::string source;  // statement text, for terminal headings
   uint64_t dropped = 0;  // updates lost because the map was full
   uint32_t capacity = 0;
+  uint64_t entries = 0;  // keys in the map when it was read (keyed metrics)
 };
 
 struct Snapshot {

@@ -37,11 +37,10 @@ void write_all(const std::string& text) {
   }
 }
 
-Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, const SnapshotHook& hook, metrics::Snapshot& out) {
+Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, metrics::Snapshot& out) {
   for (auto& s : sessions) {
     if (auto st = s->snapshot(out); !st) return st;
   }
-  if (hook) hook(out);
   return {};
 }
 
@@ -58,8 +57,10 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
   std::optional<exporter::MetricsServer> server;
   if (options.listen) {
     auto started = exporter::MetricsServer::start(*options.listen, [&](std::string& body) -> Status {
+      const auto began = Clock::now();
       metrics::Snapshot snapshot;
-      if (auto st = take_snapshot(sessions, hook, snapshot); !st) return st;
+      if (auto st = take_snapshot(sessions, snapshot); !st) return st;
+      if (hook) hook(snapshot, ScrapeInfo{Clock::now() - began});
       exporter::append_prometheus_text(snapshot, body);
       return {};
     });
@@ -85,7 +86,7 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
   auto print = [&](bool final) {
     if (options.format == Format::kNone) return;
     metrics::Snapshot snapshot;
-    if (auto st = take_snapshot(sessions, hook, snapshot); !st) {
+    if (auto st = take_snapshot(sessions, snapshot); !st) {
       fmt::print(stderr, "error: reading maps: {}\n", st.error().message);
       return;
     }

@@ -27,8 +27,14 @@ struct RunOptions {
   std::string ready_message;  // printed on stderr once serving (default: attached N probes)
 };
 
-// Extra families appended to every snapshot (self-metrics).
-using SnapshotHook = std::function<void(metrics::Snapshot&)>;
+// What a /metrics scrape has cost when the hook is called.
+struct ScrapeInfo {
+  std::chrono::nanoseconds reading{0};  // reading and decoding every session's maps
+};
+
+// Extra families appended to every /metrics scrape (self-metrics); the snapshot holds
+// the sessions' families of this scrape. Not shown in the terminal or JSON lines.
+using SnapshotHook = std::function<void(metrics::Snapshot&, const ScrapeInfo&)>;
 
 // Blocks SIGINT/SIGTERM/SIGHUP in the calling thread (and the threads it will create),
 // so that run() can wait for them. Call before starting any thread.

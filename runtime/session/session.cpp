@@ -100,4 +100,9 @@ Status Session::clear(uint32_t statement) {
   return collector_->clear(statement);
 }
 
+decode::DecodeStats Session::decode_stats() {
+  std::lock_guard lock(mutex_);
+  return collector_->decode_stats();
+}
+
 }  // namespace sonde::session

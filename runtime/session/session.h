@@ -42,6 +42,7 @@ class Session {
   Status snapshot(metrics::Snapshot& out);
   Result<std::vector<metrics::SpanCounters>> span_counters();
   Status clear(uint32_t statement);
+  decode::DecodeStats decode_stats();
   const bpf::Object& object() const { return *object_; }
 
  private:

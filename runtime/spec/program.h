@@ -89,7 +89,7 @@ struct Metric {
   int64_t linear_low = 0, linear_high = 0, linear_step = 0;
   uint32_t bucket_count = 0;  // slots in the value's bucket array
   Unit unit = Unit::kNone;
-  std::string map;  // map name in the object
+  std::string map;    // map name in the object
   bool keyed = true;  // false: a one-slot per-CPU array (key is u32 0)
   uint32_t key_size = 0;
   uint32_t value_size = 0;  // per CPU
@@ -103,8 +103,8 @@ struct Metric {
 
 // A span's start map: bounded (LRU), so ends that never come cannot leak memory.
 struct Span {
-  std::string name;       // "block rq"
-  std::string start_map;  // LRU hash of starts in flight
+  std::string name;          // "block rq"
+  std::string start_map;     // LRU hash of starts in flight
   uint32_t stats_index = 0;  // slot pair in the span stats map (inserts, completed)
   uint32_t max_entries = 0;
   uint32_t statement = 0;

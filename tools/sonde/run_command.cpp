@@ -7,7 +7,9 @@
 
 #include "compiler/driver/compiler.h"
 #include "runtime/session/runner.h"
+#include "runtime/session/self_metrics.h"
 #include "support/duration.h"
+#include "tools/sonde/capacity_flag.h"
 #include "tools/sonde/commands.h"
 #include "tools/sonde/sources.h"
 
@@ -28,7 +30,7 @@ void print_error(const Error& e) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity"},
-            {"--quiet", "--verbose"}, {{"-e", "--expr"}, {"-q", "--quiet"}, {"-v", "--verbose"}, {"-d", "--duration"}, {"-i", "--interval"}});
+            {"--quiet", "--verbose", "--no-cache"}, {{"-e", "--expr"}, {"-q", "--quiet"}, {"-v", "--verbose"}, {"-d", "--duration"}, {"-i", "--interval"}});
   if (!args.parse(argv)) {
     fmt::print(stderr, "sonde run: {}\n", args.error());
     return 2;
@@ -63,14 +65,8 @@ int run_command(const std::vector<std::string>& argv) {
     run.top = n;
   }
   driver::Options options;
-  if (auto c = args.value("--capacity")) {
-    uint64_t n = 0;
-    if (!parse_count(*c, n) || n > sema::kMaxCapacity) {
-      fmt::print(stderr, "sonde run: --capacity needs a number from 1 to {}\n", sema::kMaxCapacity);
-      return 2;
-    }
-    options.sema.default_capacity = static_cast<uint32_t>(n);
-  }
+  options.cache.enabled = !args.has("--no-cache");
+  if (!parse_capacity_flag(args, "run", options)) return 2;
   std::vector<Source> sources;
   if (!load_sources(args, "run", sources)) return 2;
 
@@ -94,7 +90,12 @@ int run_command(const std::vector<std::string>& argv) {
     }
     sessions.push_back(std::move(s.value()));
   }
-  return session::run(sessions, run);
+  // Self-metrics go to /metrics only; the kernel counts program runs while serving.
+  session::SelfMetrics self(sessions);
+  if (run.listen) {
+    if (auto st = self.enable_program_stats(); !st && session_options.verbose) print_error(st.error());
+  }
+  return session::run(sessions, run, self.hook());
 }
 
 }  // namespace sonde::cli

@@ -131,6 +131,13 @@ TEST_F(CounterTest, UsdtCountsAndReadsItsArgument) {
   for (int i = 1; i <= 100; ++i) usdt_site(i);
   EXPECT_EQ(count(SLOT_USDT), 100u);
   EXPECT_EQ(count(SLOT_USDT_ARG_SUM), 5050u);
+  // USDT links detach through the object's USDT state: the Object may go first.
+  object_.reset();
+  usdt_site(1);
+  EXPECT_EQ(count(SLOT_USDT), 101u);
+  links->clear();
+  usdt_site(1);
+  EXPECT_EQ(count(SLOT_USDT), 101u);
 }
 
 TEST_F(CounterTest, ProfileEventFiresOnEveryCpu) {

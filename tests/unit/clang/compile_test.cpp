@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <optional>
 #include <thread>
 
@@ -152,6 +155,44 @@ TEST(Compile, ConcurrentCompilesFromManyThreads) {
   }
   for (std::thread& thread : threads) thread.join();
   for (const std::vector<uint8_t>& object : objects) EXPECT_EQ(object, expected);
+}
+
+int zombie_children() {
+  int zombies = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    // pid (comm) state ppid ...: comm may hold spaces, so parse after its ')'.
+    std::istringstream rest(line.substr(line.rfind(')') + 1));
+    char state = 0;
+    int ppid = 0;
+    rest >> state >> ppid;
+    zombies += state == 'Z' && ppid == getpid();
+  }
+  return zombies;
+}
+
+// The child loads the plugin while the caller is still producing the C.
+TEST(PendingCompile, StartedEarlyCompilesLater) {
+  Result<PendingCompile> pending = PendingCompile::start();
+  ASSERT_TRUE(pending.ok()) << pending.error().message;
+  Result<CompileOutput> out = pending->finish(input_for(core_program(0)));
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->object, compile(input_for(core_program(0)))->object);
+  EXPECT_FALSE(pending->finish(input_for("int x;\n")).ok()) << "a second finish()";
+}
+
+// Unused (the compile cache had the object), the child exits and is reaped: no zombie
+// piles up in a process that compiles many times.
+TEST(PendingCompile, AbandonedChildrenLeaveNoZombies) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(PendingCompile::start().ok());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(compile(input_for("int x;\n")).ok());  // reaps what has exited
+    if (zombie_children() == 0) return;
+    usleep(50 * 1000);
+  }
+  ADD_FAILURE() << "zombie children remain";
 }
 
 TEST(Compile, SyntaxErrorIsRenderedLikeClang) {

@@ -82,5 +82,33 @@ TEST(Frame, GarbageIsRejected) {
   EXPECT_FALSE(decode_frame(bytes));
 }
 
+TEST(CompileInputCodec, RoundTrips) {
+  CompileInput input;
+  input.main_file = "/p/main.c";
+  input.files["/p/main.c"] = "int x;";
+  input.files["/p/include/a.h"] = std::string("with\0nul", 8);
+  input.files["/p/empty.h"] = "";
+  input.include_dirs = {"/p/include", "/q"};
+  input.defines = {"A", "B=2"};
+  std::optional<CompileInput> back = decode_input(encode_input(input));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->main_file, input.main_file);
+  EXPECT_EQ(back->files, input.files);
+  EXPECT_EQ(back->include_dirs, input.include_dirs);
+  EXPECT_EQ(back->defines, input.defines);
+}
+
+TEST(CompileInputCodec, TruncatedOrPaddedIsRejected) {
+  CompileInput input;
+  input.files["/main.c"] = "int x;";
+  input.defines = {"A"};
+  std::vector<uint8_t> bytes = encode_input(input);
+  for (size_t size = 0; size < bytes.size(); ++size) {
+    EXPECT_FALSE(decode_input(std::span(bytes).first(size))) << "truncated to " << size;
+  }
+  bytes.push_back(0);
+  EXPECT_FALSE(decode_input(bytes));
+}
+
 }  // namespace
 }  // namespace sonde::clang_bpf

@@ -1,9 +1,12 @@
 // CO-RE: reads the current task's tgid through a one-field task_struct, relocated at
 // load time against the kernel BTF or a relocation blob.
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+// clang-format on
 
 struct task_struct {
   int tgid;

@@ -1,9 +1,12 @@
 // CO-RE against a type the kernel does not have: only a relocation blob that defines it
 // lets this load, which proves the blob replaced the kernel BTF.
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_core_read.h>
+// clang-format on
 
 struct sonde_test_only {
   int first;

@@ -1,11 +1,14 @@
 // Counts the calls of the test process on every hook kind that works here, one slot
 // per kind. Only events of `target_tgid` count, so other engineers' load is ignored.
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <asm/ptrace.h>
 #include <stdbool.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/usdt.bpf.h>
+// clang-format on
 
 #include "slots.h"
 
@@ -23,9 +26,7 @@ static __always_inline void add(__u32 slot, __u64 amount) {
   if (value) __sync_fetch_and_add(value, amount);
 }
 
-static __always_inline int ours(void) {
-  return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
-}
+static __always_inline int ours(void) { return (bpf_get_current_pid_tgid() >> 32) == target_tgid; }
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
 int on_tracepoint(void* ctx) {

@@ -1,8 +1,11 @@
 // Maps of every kind the collector reads, and programs that fill the ones user space
 // cannot (stack traces, ring buffer records).
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+// clang-format on
 
 const volatile __u32 target_tgid = 0;
 

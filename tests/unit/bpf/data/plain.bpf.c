@@ -1,7 +1,10 @@
 // A classic tracepoint counter with no CO-RE relocation: libbpf needs no kernel BTF.
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+// clang-format on
 
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -1,8 +1,11 @@
 // Hooks this kernel refuses: kprobes (CONFIG_KPROBES off), fentry/fexit (blocked), and a
 // BTF tracepoint that does not exist.
+// Order matters: the libbpf headers need the kernel types first.
+// clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+// clang-format on
 
 SEC("kprobe/do_nanosleep")
 int on_kprobe(void* ctx) { return 0; }

@@ -1,0 +1,35 @@
+// The per-event workload: a tight loop of one syscall on one pinned CPU.
+//   getpid_loop ITERATIONS [CPU [SYSCALL_NR]]
+// Prints the mean cost of one call in ns. Calls the syscall directly, so no libc
+// caching can hide it.
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+int main(int argc, char **argv) {
+  long iterations = argc > 1 ? atol(argv[1]) : 1000000;
+  int cpu = argc > 2 ? atoi(argv[2]) : -1;
+  long nr = argc > 3 ? atol(argv[3]) : SYS_getpid;
+  if (cpu >= 0) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) != 0) perror("sched_setaffinity");
+  }
+  for (long i = 0; i < iterations / 10; i++) syscall(nr);  // warm up
+  double start = now_ns();
+  for (long i = 0; i < iterations; i++) syscall(nr);
+  double end = now_ns();
+  printf("%.1f\n", (end - start) / (double)iterations);
+  return 0;
+}

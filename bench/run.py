@@ -1,0 +1,468 @@
+#!/usr/bin/env python3
+"""sonde's benchmark suite, beside bpftrace and hand-written libbpf programs.
+
+One command, as root, after building sonde (scripts/build.sh):
+
+    bench/run.py                    # everything, ~15 min on 2 cores
+    bench/run.py --rounds 3 --only startup,overhead
+
+Sections (--only takes a comma-separated list):
+  startup   text -> attached (`sonde run -e`, its "attached" line) for the timer,
+            block-latency and run-queue one-liners, with a warm compile cache and with
+            --no-cache, beside bpftrace's equivalents (__BPFTRACE_NOTIFY_PROBES_ATTACHED);
+            and the resident memory of each while running.
+  agent     bundle -> attached and RSS of sonde-agent (bench/agent/bench.py).
+  overhead  ns added per getpid() on a loop pinned to one CPU, for a plain count, count
+            by pid, count by comm on every syscall and an enter/exit latency histogram:
+            sonde, bpftrace and hand-written libbpf (bench/libbpf/probes.bpf.c).
+  hooks     the same loop under hand-written programs on each hook (classic tracepoint,
+            raw tracepoint, BTF tracepoint), and what a getpid filter costs every other
+            syscall: the measurements behind sonde's choice of hook.
+  scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
+            histogram, filled through a tracepoint by bench/loadgen.c.
+
+Every figure is the median of interleaved rounds, with min and max: tools take turns
+within a round, so a burst of load on the machine hits all of them alike. The helpers
+(bench/*.c, bench/libbpf/*) are built here into BUILD/bench, not by the main build.
+"""
+import argparse
+import os
+import re
+import select
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+
+# (name, sonde program, bpftrace program)
+ONE_LINERS = [
+    ("timer", "on tracepoint:timer:timer_start count by ksym(func)",
+     "tracepoint:timer:timer_start { @[ksym(args->function)] = count(); }"),
+    ("block latency", "histogram log2 latency of block rq",
+     "tracepoint:block:block_rq_issue { @start[args->dev, args->sector] = nsecs; } "
+     "tracepoint:block:block_rq_complete /@start[args->dev, args->sector]/ { "
+     "@ns = hist(nsecs - @start[args->dev, args->sector]); delete(@start[args->dev, args->sector]); }"),
+    ("runq latency", "histogram log2 latency of sched runq",
+     "tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new { @start[args->pid] = nsecs; } "
+     "tracepoint:sched:sched_switch /@start[args->next_pid]/ { "
+     "@ns = hist(nsecs - @start[args->next_pid]); delete(@start[args->next_pid]); }"),
+]
+
+# (name, sonde program, bpftrace program, hand-written libbpf programs)
+WORKLOADS = [
+    ("count", "on tracepoint:syscalls:sys_enter_getpid count",
+     "tracepoint:syscalls:sys_enter_getpid { @ = count(); }", ["btf_count"]),
+    ("count by pid", "on tracepoint:syscalls:sys_enter_getpid count by pid",
+     "tracepoint:syscalls:sys_enter_getpid { @[pid] = count(); }", ["btf_pid"]),
+    ("count by comm, every syscall", "on tracepoint:raw_syscalls:sys_enter count by comm",
+     "tracepoint:raw_syscalls:sys_enter { @[comm] = count(); }", ["btf_comm"]),
+    ("latency histogram", "histogram log2 latency of syscall getpid",
+     "tracepoint:syscalls:sys_enter_getpid { @start[tid] = nsecs; } "
+     "tracepoint:syscalls:sys_exit_getpid /@start[tid]/ { @ns = hist(nsecs - @start[tid]); delete(@start[tid]); }",
+     ["btf_hist_enter", "btf_hist_exit"]),
+]
+
+# Hand-written variants: (row, programs). See bench/libbpf/probes.bpf.c.
+HOOKS = [
+    ("empty: tracepoint sys_enter_getpid", ["tp_empty"]),
+    ("empty: raw_tp sys_enter", ["rawtp_empty"]),
+    ("empty: tp_btf sys_enter", ["btf_empty"]),
+    ("count: tracepoint sys_enter_getpid", ["tp_count"]),
+    ("count: tracepoint raw_syscalls + id filter", ["tp_rawsys_count"]),
+    ("count: raw_tp sys_enter + id filter", ["rawtp_count"]),
+    ("count: tp_btf sys_enter + id filter", ["btf_count"]),
+    ("by pid: tracepoint sys_enter_getpid", ["tp_pid"]),
+    ("by pid: raw_tp + id filter", ["rawtp_pid"]),
+    ("by pid: tp_btf + id filter", ["btf_pid"]),
+    ("by comm: tracepoint raw_syscalls", ["tp_comm"]),
+    ("by comm: raw_tp sys_enter", ["rawtp_comm"]),
+    ("by comm: tp_btf sys_enter", ["btf_comm"]),
+    ("histogram: tracepoints enter/exit_getpid", ["tp_hist_enter", "tp_hist_exit"]),
+    ("histogram: tp_btf enter/exit + id filter", ["btf_hist_enter", "btf_hist_exit"]),
+    ("histogram: tp_btf, LRU start map", ["btf_lru_enter", "btf_lru_exit"]),
+]
+# What a probe on getpid costs a loop of another syscall (getppid).
+OTHER_SYSCALL_HOOKS = [
+    ("tracepoint sys_enter_getpid", ["tp_count"]),
+    ("raw_tp sys_enter + id filter", ["rawtp_count"]),
+    ("tp_btf sys_enter + id filter", ["btf_count"]),
+]
+SYS_GETPPID = 110
+
+SCRAPE_SIZES = [1000, 10000, 100000]
+# Counter: one series per key. Histogram: observations of 16 and 64 show the buckets
+# le=8 (one empty bucket below the lowest), 16, 32, 64, +Inf, _sum and _count.
+SCRAPE_COUNTER = ("on tracepoint:syscalls:sys_enter_lseek where whence == 7 count by offset as bench_counter",
+                  ["7"], 1)
+SCRAPE_HISTOGRAM = ("on tracepoint:syscalls:sys_enter_lseek where whence >= 16 histogram log2 whence by offset "
+                    "as bench_hist", ["16", "64"], 7)
+
+
+def log(text):
+    print(text, file=sys.stderr, flush=True)
+
+
+def stats(values):
+    """(median, min, max)."""
+    return statistics.median(values), min(values), max(values)
+
+
+def fmt_stats(values, digits=1):
+    if not values:
+        return "-"
+    med, lo, hi = stats(values)
+    return f"{med:.{digits}f} ({lo:.{digits}f}-{hi:.{digits}f})"
+
+
+def ratio(a, b):
+    return f"{statistics.median(a) / statistics.median(b):.2f}x" if a and b else "-"
+
+
+def table(header, rows):
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" for _ in header) + "|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(flush=True)
+
+
+# --- building the helpers --------------------------------------------------------------
+
+def build_helpers(out):
+    os.makedirs(out, exist_ok=True)
+    steps = [
+        ("probes.bpf.o", ["libbpf/probes.bpf.c"],
+         ["clang-16", "-target", "bpf", "-O2", "-g", "-D__TARGET_ARCH_x86",
+          "-I/usr/include/x86_64-linux-gnu", "-c", "{src}", "-o", "{out}"]),
+        ("loader", ["libbpf/loader.c"], ["cc", "-O2", "-o", "{out}", "{src}", "-lbpf"]),
+        ("getpid_loop", ["getpid_loop.c"], ["cc", "-O2", "-o", "{out}", "{src}"]),
+        ("loadgen", ["loadgen.c"], ["cc", "-O2", "-o", "{out}", "{src}"]),
+    ]
+    for target, sources, command in steps:
+        target_path = os.path.join(out, target)
+        source_paths = [os.path.join(BENCH, s) for s in sources]
+        if os.path.exists(target_path) and all(
+                os.path.getmtime(s) <= os.path.getmtime(target_path) for s in source_paths):
+            continue
+        argv = [a.replace("{src}", source_paths[0]).replace("{out}", target_path) for a in command]
+        subprocess.run(argv, check=True)
+
+
+# --- running tracers ---------------------------------------------------------------------
+
+def rss_kib(pid, field="VmRSS"):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Tracer:
+    """A tracing process started and timed to its ready line (on stderr)."""
+
+    def __init__(self, argv, ready, env=None):
+        self.argv = argv
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        start = time.perf_counter()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, env=full_env)
+        self.seen = self._read_until(ready, start + 60)
+        self.ready_ms = (time.perf_counter() - start) * 1000
+        if self.seen is None:
+            self.proc.kill()
+            self.proc.wait()
+            raise RuntimeError(f"{argv[0]} never printed '{ready}'")
+        # Keep draining stderr: a tracer blocked on a full pipe would stall the workload.
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _read_until(self, pattern, deadline):
+        fd = self.proc.stderr.fileno()
+        seen = ""
+        while not re.search(pattern, seen):
+            left = deadline - time.perf_counter()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            seen += chunk.decode(errors="replace")
+        return seen
+
+    def _drain(self):
+        try:
+            while os.read(self.proc.stderr.fileno(), 65536):
+                pass
+        except (OSError, ValueError):
+            pass
+
+    def rss_kib(self):
+        return rss_kib(self.proc.pid)
+
+    def stop(self):
+        # bpftrace 0.17 can miss a SIGINT sent right after it starts: send it again.
+        for _ in range(20):
+            if self.proc.poll() is not None:
+                break
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=1)
+            except subprocess.TimeoutExpired:
+                continue
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def cache_env(args):
+    """sonde's compile cache, kept apart from the user's."""
+    return {"SONDE_CACHE_DIR": os.path.join(args.helpers, "cache")}
+
+
+def sonde_run(args, program, extra=(), env=None):
+    return Tracer([args.sonde, "run", "-e", program, *extra], r"attached \d+ probe", env)
+
+
+def bpftrace_run(program):
+    return Tracer(["bpftrace", "-e", program], "__BPFTRACE_NOTIFY_PROBES_ATTACHED",
+                  {"__BPFTRACE_NOTIFY_PROBES_ATTACHED": "1"})
+
+
+def libbpf_run(args, programs):
+    return Tracer([os.path.join(args.helpers, "loader"), os.path.join(args.helpers, "probes.bpf.o"), *programs],
+                  r"attached \d+ programs")
+
+
+# --- startup -----------------------------------------------------------------------------
+
+def startup(args):
+    variants = [
+        ("sonde", lambda p: sonde_run(args, p[1], env=cache_env(args))),
+        ("sonde --no-cache", lambda p: sonde_run(args, p[1], ["--no-cache"])),
+        ("bpftrace", lambda p: bpftrace_run(p[2])),
+    ]
+    times = {}
+    rss = {}
+    for one_liner in ONE_LINERS:  # fill the cache and the page cache
+        for _, start in variants:
+            start(one_liner).stop()
+    for r in range(args.rounds):
+        log(f"startup: round {r + 1}/{args.rounds}")
+        for one_liner in ONE_LINERS:
+            for who, start in variants:
+                t = start(one_liner)
+                time.sleep(0.5)  # running, not starting: what it keeps
+                times.setdefault((one_liner[0], who), []).append(t.ready_ms)
+                rss.setdefault((one_liner[0], who), []).append(t.rss_kib() / 1024)
+                t.stop()
+
+    print(f"### text -> attached, ms (median of {args.rounds}, min-max)\n")
+    rows = []
+    for name, _, _ in ONE_LINERS:
+        bt = times[(name, "bpftrace")]
+        rows.append([name, fmt_stats(times[(name, "sonde")]), fmt_stats(times[(name, "sonde --no-cache")]),
+                     fmt_stats(bt), ratio(times[(name, "sonde")], bt), ratio(times[(name, "sonde --no-cache")], bt)])
+    table(["one-liner", "sonde (cached)", "sonde --no-cache", "bpftrace", "ratio cached", "ratio no-cache"], rows)
+
+    print("### resident memory while running, MB (0.5 s after attaching)\n")
+    rows = []
+    for name, _, _ in ONE_LINERS:
+        bt = rss[(name, "bpftrace")]
+        rows.append([name, fmt_stats(rss[(name, "sonde")]), fmt_stats(bt), ratio(rss[(name, "sonde")], bt)])
+    table(["one-liner", "sonde run", "bpftrace", "ratio"], rows)
+
+
+# --- agent -------------------------------------------------------------------------------
+
+def agent(args):
+    if not os.path.exists(os.path.join(args.build, "sonde-agent")):
+        print("### agent\n\nskipped: no sonde-agent in the build directory\n")
+        return
+    print(f"### bundle -> attached (bench/agent/bench.py --runs {args.rounds})\n")
+    print("```")
+    sys.stdout.flush()
+    subprocess.run([sys.executable, os.path.join(BENCH, "agent", "bench.py"), "--runs", str(args.rounds),
+                    "--build", args.build], check=True)
+    print("```\n", flush=True)
+
+
+# --- per-event overhead ------------------------------------------------------------------
+
+def loop_ns(args, nr=None):
+    """Median ns per call of `args.loop_runs` runs of the pinned syscall loop."""
+    argv = [os.path.join(args.helpers, "getpid_loop"), str(args.iterations), str(args.cpu)]
+    if nr is not None:
+        argv.append(str(nr))
+    runs = [float(subprocess.run(argv, check=True, capture_output=True, text=True).stdout)
+            for _ in range(args.loop_runs)]
+    return statistics.median(runs)
+
+
+def overhead_of(args, start, nr=None):
+    """ns added per call by the tracer `start()` starts, against a baseline run next to it."""
+    base = loop_ns(args, nr)
+    t = start()
+    time.sleep(0.2)
+    traced = loop_ns(args, nr)
+    rss = t.rss_kib() / 1024
+    t.stop()
+    return traced - base, base, rss
+
+
+def overhead(args):
+    tools = [
+        ("sonde", lambda w: (lambda: sonde_run(args, w[1], env=cache_env(args)))),
+        ("bpftrace", lambda w: (lambda: bpftrace_run(w[2]))),
+        ("libbpf", lambda w: (lambda: libbpf_run(args, w[3]))),
+    ]
+    added, bases, rss = {}, [], {}
+    for r in range(args.rounds):
+        log(f"overhead: round {r + 1}/{args.rounds}")
+        for w in WORKLOADS:
+            for who, make in tools:
+                ns, base, mb = overhead_of(args, make(w))
+                added.setdefault((w[0], who), []).append(ns)
+                rss.setdefault((w[0], who), []).append(mb)
+                bases.append(base)
+    print(f"### per-event overhead, ns added per getpid() (median of {args.rounds}, min-max; "
+          f"loop of {args.iterations} calls on CPU {args.cpu}, untraced {statistics.median(bases):.0f} ns)\n")
+    rows = []
+    for w in WORKLOADS:
+        s, b, l = (added[(w[0], who)] for who in ("sonde", "bpftrace", "libbpf"))
+        rows.append([w[0], fmt_stats(s), fmt_stats(b), fmt_stats(l), ratio(s, b), ratio(s, l)])
+    table(["workload", "sonde", "bpftrace", "hand-written libbpf", "sonde / bpftrace", "sonde / libbpf"], rows)
+    print("### resident memory while running the workloads, MB\n")
+    rows = [[w[0]] + [fmt_stats(rss[(w[0], who)]) for who in ("sonde", "bpftrace", "libbpf")]
+            + [ratio(rss[(w[0], "sonde")], rss[(w[0], "bpftrace")])] for w in WORKLOADS]
+    table(["workload", "sonde run", "bpftrace", "libbpf loader", "sonde / bpftrace"], rows)
+
+
+def hooks(args):
+    added, other = {}, {}
+    for r in range(args.rounds):
+        log(f"hooks: round {r + 1}/{args.rounds}")
+        for row, programs in HOOKS:
+            added.setdefault(row, []).append(overhead_of(args, lambda: libbpf_run(args, programs))[0])
+        for row, programs in OTHER_SYSCALL_HOOKS:
+            other.setdefault(row, []).append(
+                overhead_of(args, lambda: libbpf_run(args, programs), SYS_GETPPID)[0])
+        other.setdefault("sonde: on tracepoint:syscalls:sys_enter_getpid count", []).append(overhead_of(
+            args, lambda: sonde_run(args, WORKLOADS[0][1], env=cache_env(args)),
+            SYS_GETPPID)[0])
+    print(f"### hand-written programs by hook, ns added per getpid() (median of {args.rounds}, min-max)\n")
+    table(["program", "ns"], [[row, fmt_stats(added[row])] for row, _ in HOOKS])
+    print("### a probe on getpid, ns added per getppid() (the cost to every other syscall)\n")
+    table(["probe", "ns"], [[row, fmt_stats(v)] for row, v in other.items()])
+
+
+# --- scrape ------------------------------------------------------------------------------
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_ns(pid):
+    """Time the process's threads have spent on a CPU (scheduler accounting, in ns):
+    unlike wall time, it does not count waiting for a CPU other processes hold."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
+def scrape_once(url, pid):
+    """(wall ms, sonde's CPU ms, body) of one GET."""
+    cpu = cpu_ns(pid)
+    start = time.perf_counter()
+    body = urllib.request.urlopen(url, timeout=60).read()
+    wall = (time.perf_counter() - start) * 1000
+    return wall, (cpu_ns(pid) - cpu) / 1e6, body
+
+
+def scrape(args):
+    results = {}
+    for r in range(args.rounds):
+        log(f"scrape: round {r + 1}/{args.rounds}")
+        for kind, (program, whence, per_key) in (("counter", SCRAPE_COUNTER), ("histogram", SCRAPE_HISTOGRAM)):
+            for series in SCRAPE_SIZES:
+                keys = series // per_key
+                port = free_port()
+                t = sonde_run(args, program, ["--listen", f"127.0.0.1:{port}", "--capacity", str(keys + 1024)],
+                              env=cache_env(args))
+                subprocess.run([os.path.join(args.helpers, "loadgen"), str(keys), *whence], check=True)
+                url = f"http://127.0.0.1:{port}/metrics"
+                first, _, body = scrape_once(url, t.proc.pid)
+                name = program.split(" as ")[1]
+                shown = sum(1 for line in body.split(b"\n") if line.startswith(name.encode()))
+                warm = [scrape_once(url, t.proc.pid)[:2] for _ in range(args.scrapes)]
+                rss = t.rss_kib() / 1024
+                t.stop()
+                entry = results.setdefault((kind, series), {"first": [], "warm": [], "cpu": [], "rss": [], "shown": shown})
+                entry["first"].append(first)
+                entry["warm"].append(statistics.median(w[0] for w in warm))
+                entry["cpu"].append(statistics.median(w[1] for w in warm))
+                entry["rss"].append(rss)
+    print(f"### scrape: GET /metrics, ms (median of {args.rounds} rounds; warm = median of {args.scrapes} "
+          "scrapes after the first; CPU = on-CPU time of sonde's threads during a warm scrape)\n")
+    rows = []
+    for kind in ("counter", "histogram"):
+        previous = None
+        for series in SCRAPE_SIZES:
+            e = results[(kind, series)]
+            warm = statistics.median(e["warm"])
+            growth = f"{warm / previous:.1f}x" if previous else "-"
+            previous = warm
+            rows.append([kind, f"{series}", f"{e['shown']}", fmt_stats(e["first"]), fmt_stats(e["warm"]),
+                         fmt_stats(e["cpu"]), f"{warm * 1e6 / series:.0f}", growth, fmt_stats(e["rss"])])
+    table(["metric", "series", "sample lines", "first scrape", "warm scrape", "warm CPU", "ns per series",
+           "growth (10x series)", "RSS MB"], rows)
+
+
+# --- main --------------------------------------------------------------------------------
+
+SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "scrape": scrape}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build", default=os.path.join(ROOT, "build"), help="where sonde was built")
+    parser.add_argument("--only", default=",".join(SECTIONS), help="sections to run: " + ",".join(SECTIONS))
+    parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds per figure")
+    parser.add_argument("--iterations", type=int, default=500000, help="syscalls per loop run")
+    parser.add_argument("--loop-runs", type=int, default=3, help="loop runs per measurement (median)")
+    parser.add_argument("--scrapes", type=int, default=7, help="warm scrapes per round")
+    parser.add_argument("--cpu", type=int, default=os.cpu_count() - 1, help="CPU the syscall loop is pinned to")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench/run.py loads BPF programs: run it as root")
+    args.sonde = os.path.join(args.build, "sonde")
+    args.helpers = os.path.join(args.build, "bench")
+    build_helpers(args.helpers)
+    uname = os.uname()
+    print(f"## sonde benchmarks: kernel {uname.release}, {os.cpu_count()} CPUs, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}\n\ncommand: `bench/run.py {' '.join(sys.argv[1:])}`\n", flush=True)
+    for name in args.only.split(","):
+        if name not in SECTIONS:
+            sys.exit(f"unknown section '{name}'; sections: {', '.join(SECTIONS)}")
+        SECTIONS[name](args)
+
+
+if __name__ == "__main__":
+    main()

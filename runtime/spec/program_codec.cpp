@@ -1,0 +1,287 @@
+#include "runtime/spec/program_codec.h"
+
+#include <fmt/format.h>
+
+#include <concepts>
+#include <type_traits>
+
+namespace sonde::spec {
+namespace {
+
+// A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
+// or bundles would silently lose it.
+static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
+                  sizeof(Metric) == 248 && sizeof(Span) == 80 && sizeof(Program) == 240,
+              "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
+              "bump spec::kFormatVersion and update docs/bundle-format.md");
+
+// -Wswitch flags an enumerator added to program.h and not here.
+bool known(AttachKind k) {
+  switch (k) {
+    case AttachKind::kTracepoint:
+    case AttachKind::kRawTracepoint:
+    case AttachKind::kBtfTracepoint:
+    case AttachKind::kUprobe:
+    case AttachKind::kUretprobe:
+    case AttachKind::kUsdt:
+    case AttachKind::kPerfEvent:
+    case AttachKind::kKprobe:
+    case AttachKind::kKretprobe:
+    case AttachKind::kFentry:
+    case AttachKind::kFexit:
+      return true;
+  }
+  return false;
+}
+
+bool known(Decoder d) {
+  switch (d) {
+    case Decoder::kUnsigned:
+    case Decoder::kSigned:
+    case Decoder::kString:
+    case Decoder::kKsym:
+    case Decoder::kKstack:
+    case Decoder::kUsym:
+    case Decoder::kUstack:
+    case Decoder::kSyscall:
+    case Decoder::kErrno:
+    case Decoder::kInet:
+    case Decoder::kDisk:
+    case Decoder::kBlockOp:
+    case Decoder::kCgroup:
+    case Decoder::kEnum:
+    case Decoder::kBool:
+      return true;
+  }
+  return false;
+}
+
+bool known(Aggregation a) {
+  switch (a) {
+    case Aggregation::kCount:
+    case Aggregation::kSum:
+    case Aggregation::kMin:
+    case Aggregation::kMax:
+    case Aggregation::kAvg:
+    case Aggregation::kGauge:
+    case Aggregation::kHistogram:
+      return true;
+  }
+  return false;
+}
+
+bool known(BucketScheme b) {
+  switch (b) {
+    case BucketScheme::kNone:
+    case BucketScheme::kLog2:
+    case BucketScheme::kLinear:
+      return true;
+  }
+  return false;
+}
+
+bool known(Unit u) {
+  switch (u) {
+    case Unit::kNone:
+    case Unit::kNanoseconds:
+    case Unit::kBytes:
+      return true;
+  }
+  return false;
+}
+
+const char* what(AttachKind) { return "probe kind"; }
+const char* what(Decoder) { return "label decoder"; }
+const char* what(Aggregation) { return "aggregation"; }
+const char* what(BucketScheme) { return "bucket scheme"; }
+const char* what(Unit) { return "unit"; }
+
+// Each struct's fields, listed once for both directions, in the order of program.h
+// (docs/bundle-format.md). `T` is the struct or the const struct.
+template <typename T, typename S>
+concept Is = std::same_as<std::remove_const_t<T>, S>;
+
+template <typename V, Is<Probe> T>
+void fields(V& v, T& p) {
+  v(p.program);
+  v(p.kind);
+  v(p.target);
+  v(p.path);
+  v(p.provider);
+  v(p.perf_type);
+  v(p.perf_config);
+  v(p.sample_period);
+  v(p.sample_freq);
+  v(p.display);
+  v(p.origin);
+  v(p.statement);
+}
+
+template <typename V, Is<EnumName> T>
+void fields(V& v, T& e) {
+  v(e.value);
+  v(e.name);
+}
+
+template <typename V, Is<Label> T>
+void fields(V& v, T& l) {
+  v(l.name);
+  v(l.offset);
+  v(l.size);
+  v(l.decoder);
+  v(l.enum_names);
+  v(l.aux_map);
+  v(l.pid_offset);
+  v(l.binary);
+}
+
+template <typename V, Is<Metric> T>
+void fields(V& v, T& m) {
+  v(m.name);
+  v(m.help);
+  v(m.aggregation);
+  v(m.buckets);
+  v(m.linear_low);
+  v(m.linear_high);
+  v(m.linear_step);
+  v(m.bucket_count);
+  v(m.unit);
+  v(m.map);
+  v(m.keyed);
+  v(m.key_size);
+  v(m.value_size);
+  v(m.max_entries);
+  v(m.labels);
+  v(m.drop_index);
+  v(m.statement);
+  v(m.origin);
+  v(m.source);
+}
+
+template <typename V, Is<Span> T>
+void fields(V& v, T& s) {
+  v(s.name);
+  v(s.start_map);
+  v(s.stats_index);
+  v(s.max_entries);
+  v(s.statement);
+}
+
+// Everything but `object` (its own chunk) and `relocation_btf` (never stored).
+template <typename V, Is<Program> T>
+void fields(V& v, T& p) {
+  v(p.probes);
+  v(p.metrics);
+  v(p.spans);
+  v(p.drops_map);
+  v(p.span_stats_map);
+  v(p.source_names);
+  v(p.source);
+}
+
+struct FieldWriter {
+  ByteWriter& out;
+
+  void operator()(const std::string& s) { out.string(s); }
+  void operator()(bool b) { out.boolean(b); }
+  template <std::integral I>
+  void operator()(I i) {
+    out.integer(i);
+  }
+  template <typename E>
+  requires std::is_enum_v<E>
+  void operator()(E e) { out.u8(static_cast<uint8_t>(e)); }
+  template <typename T>
+  void operator()(const std::vector<T>& items) {
+    out.u32(static_cast<uint32_t>(items.size()));
+    for (const auto& item : items) (*this)(item);
+  }
+  template <typename T>
+  requires std::is_class_v<T>
+  void operator()(const T& item) { fields(*this, item); }
+};
+
+struct FieldReader {
+  ByteReader& in;
+  std::string& problem;
+
+  void operator()(std::string& s) { s = in.string(); }
+  void operator()(bool& b) { b = in.boolean(); }
+  template <std::integral I>
+  void operator()(I& i) {
+    i = in.integer<I>();
+  }
+  // Enumerations are one byte. A value this build does not know means the bundle came
+  // from another sonde (or is damaged).
+  template <typename E>
+  requires std::is_enum_v<E>
+  void operator()(E& e) {
+    uint8_t raw = in.u8();
+    e = static_cast<E>(raw);
+    if (!in.short_read() && !known(e) && problem.empty())
+      problem = fmt::format("unknown {} {}", what(e), raw);
+  }
+  // Every element takes at least one byte: a count larger than what is left is damage,
+  // caught before anything is allocated for it.
+  template <typename T>
+  void operator()(std::vector<T>& items) {
+    uint32_t n = in.count(1);
+    for (uint32_t i = 0; i < n && !in.short_read(); ++i) (*this)(items.emplace_back());
+  }
+  template <typename T>
+  requires std::is_class_v<T>
+  void operator()(T& item) { fields(*this, item); }
+};
+
+// What the runtime relies on beyond well-formed fields: metrics name their map, labels
+// lie inside their key.
+std::string check_metric(const Metric& m) {
+  if (m.name.empty()) return "a metric has no name";
+  if (m.map.empty()) return fmt::format("metric {} names no map", m.name);
+  for (const auto& l : m.labels) {
+    if (static_cast<uint64_t>(l.offset) + l.size > m.key_size) {
+      return fmt::format("metric {}: label {} lies outside the {}-byte key", m.name, l.name,
+                         m.key_size);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void encode_program_spec(const Program& program, ByteWriter& out) {
+  FieldWriter writer{out};
+  fields(writer, program);
+}
+
+bool decode_program_spec(ByteReader& in, Program& program, std::string& problem) {
+  FieldReader reader{in, problem};
+  fields(reader, program);
+
+  if (in.short_read()) {
+    problem = "the program specification ends early";
+    return false;
+  }
+  if (in.remaining() != 0) {
+    problem = fmt::format("{} unexpected bytes after the program specification", in.remaining());
+    return false;
+  }
+  if (in.bad_value()) {
+    problem = "a yes/no field holds neither 0 nor 1";
+    return false;
+  }
+  if (!problem.empty()) return false;
+  for (const auto& p : program.probes) {
+    if (p.program.empty()) {
+      problem = fmt::format("probe {} names no BPF program", p.display);
+      return false;
+    }
+  }
+  for (const auto& m : program.metrics) {
+    problem = check_metric(m);
+    if (!problem.empty()) return false;
+  }
+  return true;
+}
+
+}  // namespace sonde::spec

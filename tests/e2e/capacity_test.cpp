@@ -1,0 +1,87 @@
+// A full map never fails silently: with `capacity N` and N + k distinct keys, exactly k
+// updates are dropped, exported as sonde_map_updates_dropped_total, and the terminal
+// warns.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "tests/e2e/harness.h"
+
+namespace sonde::e2e {
+namespace {
+
+constexpr int kCapacity = 8;
+constexpr int kExtra = 5;
+// close() of descriptors nobody has: the tracepoint fires, nothing else happens, and no
+// other process on the machine closes these numbers.
+constexpr int kFirstFd = 1'000'000;
+const std::string kProgram =
+    "on tracepoint:syscalls:sys_enter_close where fd >= 1000000 && fd < 1000100 count by fd";
+const std::string kMetric = "sonde_sys_enter_close_total";
+
+void close_distinct_descriptors(int n) {
+  for (int i = 0; i < n; ++i) syscall(SYS_close, kFirstFd + i);
+}
+
+size_t series_of(const std::string& exposition, const std::string& name) {
+  size_t n = 0;
+  for (const auto& [key, value] : parse_exposition(exposition)) n += key.rfind(name + "{", 0) == 0;
+  return n;
+}
+
+void expect_exactly_k_dropped(const std::string& body) {
+  EXPECT_EQ(sample(body, "sonde_map_updates_dropped_total", "metric=\"" + kMetric + "\""), kExtra)
+      << body;
+  EXPECT_EQ(sample(body, "sonde_map_entries", "metric=\"" + kMetric + "\",map=\"sonde_m0\""),
+            kCapacity)
+      << body;
+  EXPECT_EQ(sample(body, "sonde_map_capacity", "metric=\"" + kMetric + "\",map=\"sonde_m0\""),
+            kCapacity)
+      << body;
+  EXPECT_EQ(series_of(body, kMetric), static_cast<size_t>(kCapacity)) << body;
+}
+
+TEST(Capacity, StatementCapacityDropsAreCountedExportedAndShown) {
+  int port = free_port();
+  Process sonde({sonde_binary(), "run", "-e", kProgram + " capacity " + std::to_string(kCapacity),
+                 "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
+  close_distinct_descriptors(kCapacity + kExtra);
+  auto body = http_get(port);
+  ASSERT_TRUE(body);
+  expect_exactly_k_dropped(*body);
+  sonde.signal(SIGINT);
+  Exit e = sonde.wait();
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("WARNING: " + std::to_string(kExtra) +
+                       " updates dropped: map full (capacity " + std::to_string(kCapacity) + ")"),
+            std::string::npos)
+      << e.out;
+}
+
+TEST(Capacity, BuildFlagBoundsTheAgentsMaps) {
+  char templ[] = "/tmp/sonde-capacity-XXXXXX";
+  ASSERT_NE(mkdtemp(templ), nullptr);
+  std::string dir = templ;
+  std::ofstream(dir + "/close.sonde") << kProgram << "\n";
+  Exit built = run_sonde({"build", dir + "/close.sonde", "-o", dir + "/close.bundle", "--capacity",
+                          std::to_string(kCapacity)});
+  ASSERT_EQ(built.code, 0) << built.err;
+  int port = free_port();
+  Process agent({build_dir() + "/sonde-agent", dir + "/close.bundle", "--listen",
+                 "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(agent.wait_for_stderr("attached")) << agent.err();
+  close_distinct_descriptors(kCapacity + kExtra);
+  auto body = http_get(port);
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait().code, 0);
+  shell("rm -rf '" + dir + "'");
+  ASSERT_TRUE(body);
+  expect_exactly_k_dropped(*body);
+}
+
+}  // namespace
+}  // namespace sonde::e2e

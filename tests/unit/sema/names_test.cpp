@@ -1,0 +1,149 @@
+// Names in expressions resolved per probe: fields shadow builtins, enum constants by
+// name, decoders only as labels and only on values they can decode, string bounds.
+#include <gtest/gtest.h>
+
+#include "tests/unit/sema/sema_fixture.h"
+
+namespace sonde::sema {
+namespace {
+
+struct Case {
+  const char* source;
+  const char* expected;  // rendered diagnostics; "{SELF}" is this binary
+};
+
+class ExpressionDiagnoses : public testing::TestWithParam<Case> {};
+
+TEST_P(ExpressionDiagnoses, Exactly) {
+  Checker checker;
+  EXPECT_EQ(checker.check(GetParam().source), with_self(GetParam().expected)) << GetParam().source;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Expressions, ExpressionDiagnoses,
+    testing::Values(
+        Case{"on tracepoint:sched:sched_switch count by ntop(prev_comm)",
+             "<input>:1:48: error: ntop() needs a 4-byte or 16-byte address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by ntop(prev_comm)\n                                               ^~~~~~~~~\n"},
+        Case{"on tracepoint:sched:sched_switch count by syscall(prev_comm)",
+             "<input>:1:51: error: syscall() needs a number or an address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by syscall(prev_comm)\n                                                  ^~~~~~~~~\n"},
+        Case{"on tracepoint:sched:sched_switch count by ksym(prev_comm)",
+             "<input>:1:48: error: ksym() needs a number or an address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by ksym(prev_comm)\n                                               ^~~~~~~~~\n"},
+        Case{"on tracepoint:sock:inet_sock_set_state count by ntop(sport)",
+             "<input>:1:54: error: ntop() needs a 4-byte or 16-byte address, not a 16-bit unsigned integer\non tracepoint:sock:inet_sock_set_state count by ntop(sport)\n                                                     ^~~~~\n"},
+        Case{"on tracepoint:syscalls:sys_enter_openat count by str(filename)",
+             "<input>:1:50: error: a string read through a pointer needs a bound to be a label\non tracepoint:syscalls:sys_enter_openat count by str(filename)\n                                                 ^~~~~~~~~~~~~\nhint: give the longest length to keep, e.g. str(filename, 64)\n"},
+        Case{"on tracepoint:syscalls:sys_enter_openat count by str(filename, 0)",
+             "<input>:1:64: error: the length of str() must be a constant from 1 to 256\non tracepoint:syscalls:sys_enter_openat count by str(filename, 0)\n                                                               ^\n"},
+        Case{"on tracepoint:sched:sched_switch count by str(prev_pid)",
+             "<input>:1:47: error: str() needs a character array or a pointer, not a 32-bit signed integer\non tracepoint:sched:sched_switch count by str(prev_pid)\n                                              ^~~~~~~~\nhint: an address is 8 bytes wide; this value cannot be one\n"},
+        Case{"on tracepoint:sched:sched_switch where ksym(prev_pid) == 1 count",
+             "<input>:1:40: error: ksym() turns kernel addresses into function names in user space; it can only be a label (in 'by')\non tracepoint:sched:sched_switch where ksym(prev_pid) == 1 count\n                                       ^~~~~~~~~~~~~~\n"},
+        Case{"on tracepoint:sched:sched_switch sum errno(prev_pid)",
+             "<input>:1:38: error: errno() turns error numbers into names in user space; it can only be a label (in 'by')\non tracepoint:sched:sched_switch sum errno(prev_pid)\n                                     ^~~~~~~~~~~~~~~\n"},
+        Case{"on tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHD count",
+             "<input>:1:58: error: unknown name 'TCP_ESTABLISHD'; did you mean 'TCP_ESTABLISHED'?\non tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHD count\n                                                         ^~~~~~~~~~~~~~\nhint: values of newstate: TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCP_NEW_SYN_RECV\n"},
+        Case{"on tracepoint:sock:inet_sock_set_state count by saddr",
+             "<input>:1:49: error: a 4-byte array cannot be a label as it is\non tracepoint:sock:inet_sock_set_state count by saddr\n                                                ^~~~~\nhint: for IP addresses use ntop(...); for text use str(...)\n"},
+        Case{"on uprobe:{SELF}:sonde_sema_probed sum retval",
+             "<input>:1:58: error: 'retval' is not known in uprobe:{SELF}:sonde_sema_probed\non uprobe:{SELF}:sonde_sema_probed sum retval\n                                                         ^~~~~~\nhint: return values are read at a function's return: uretprobe:, kretprobe:, fexit:\n"},
+        Case{"on tracepoint:sched:sched_switch count by arg0",
+             "<input>:1:43: error: 'arg0' is not known in tracepoint:sched:sched_switch\non tracepoint:sched:sched_switch count by arg0\n                                          ^~~~\nhint: argN reads the arguments of uprobe:, uretprobe:, usdt:, kprobe: and kretprobe: probes; tracepoints and raw tracepoints name their fields\n"},
+        Case{"on rawtracepoint:sched_switch count by prev.thread",
+             "<input>:1:40: error: a struct cannot be a label\non rawtracepoint:sched_switch count by prev.thread\n                                       ^~~~~~~~~~~\nhint: use one of its members, e.g. prev.pid\n"},
+        Case{"on rawtracepoint:sched_switch count by prev.nothing",
+             "<input>:1:40: error: no member 'nothing' in struct task_struct\non rawtracepoint:sched_switch count by prev.nothing\n                                       ^~~~~~~~~~~~\n"},
+        Case{"on tracepoint:sched:sched_switch count by prev_comm.x",
+             "<input>:1:43: error: cannot read member 'x': the value is a string (up to 16 bytes) with no known type\non tracepoint:sched:sched_switch count by prev_comm.x\n                                          ^~~~~~~~~~~\n"},
+        Case{"on tracepoint:sched:sched_switch count by frobnicate(prev_pid)",
+             "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch count by frobnicate(prev_pid)\n                                          ^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, cgroup, str, op\n"},
+        Case{"on tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" count",
+             "<input>:1:53: error: \"a name longer than sixteen\" is longer than the 16 bytes the other side can hold, so it never matches\non tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" count\n                                                    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"},
+        Case{"on tracepoint:oom:mark_victim count by comm, current.comm",
+             "<input>:1:46: error: two labels are named 'comm'\non tracepoint:oom:mark_victim count by comm, current.comm\n                                             ^~~~~~~~~~~~\nhint: name one of them with 'NAME = EXPR'\n"},
+        Case{"on tracepoint:oom:mark_victim count by current",
+             "<input>:1:40: error: 'current' needs a member\non tracepoint:oom:mark_victim count by current\n                                       ^~~~~~~\nhint: current.comm, current.pid, ... name the current task's builtins\n"}));
+
+// Programs that check, and what their names resolved to.
+TEST(Names, EveryProbeExampleOfTheLanguageChecks) {
+  for (const char* source : {
+           "on tracepoint:timer:timer_start count by ksym(function)",
+           "on tracepoint:raw_syscalls:sys_enter count by syscall(id), comm",
+           "on tracepoint:sched:sched_process_exec count by comm",
+           "on tracepoint:oom:mark_victim count by comm",
+           "on tracepoint:tcp:tcp_retransmit_skb count by ntop(daddr), dport",
+           "on tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHED count by comm",
+           "on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret by comm as read_bytes",
+           "on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes",
+           "on uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc histogram log2 arg0 by comm",
+           "on profile:hz:99 count by kstack",
+           "on rawtracepoint:sched_switch count by prev.comm, next_pid = next.pid",
+           "on usdt:{SELF}:sonde:tick sum arg0",
+           "on uretprobe:{SELF}:sonde_sema_probed histogram log2 retval by usym(arg0), ustack",
+           "on software:page-faults:100 count by comm, pid, tid, uid, cpu, cgroup",
+           "on hardware:cycles:100000 count",
+           "on kprobe:vfs_read sum count by ksym(arg0)",
+           "on kretprobe:vfs_read histogram log2 retval",
+           "on fentry:vfs_read count by str(file.f_path.dentry.d_name.name, 32)",
+           "on fexit:vfs_read histogram log2 retval",
+           "on tracepoint:syscalls:sys_exit_openat where ret < 0 count by errno(ret)",
+           "on tracepoint:sched:sched_process_exec count by filename, short = str(filename, 8)",
+           "on tracepoint:syscalls:sys_enter_openat count by str(filename, 64)",
+           "on tracepoint:sock:inet_sock_set_state count by ntop(saddr_v6), newstate",
+       }) {
+    Checker checker;
+    EXPECT_EQ(checker.check(source), "") << source;
+    EXPECT_EQ(checker.result().statements.size(), 1u) << source;
+  }
+}
+
+const ast::Expr& key(const Checker& checker, size_t i) { return *checker.result().statements.at(0).programs.at(0).keys.at(i); }
+
+TEST(Names, FieldsShadowBuiltinsAndCurrentReachesThem) {
+  Checker checker;
+  ASSERT_EQ(checker.check("on tracepoint:oom:mark_victim count by comm, parent = current.comm, pid"), "");
+  EXPECT_EQ(key(checker, 0).binding.kind, ast::BindingKind::kField);  // the victim
+  EXPECT_EQ(key(checker, 1).binding.kind, ast::BindingKind::kBuiltin);
+  EXPECT_EQ(key(checker, 1).binding.builtin, ast::Builtin::kComm);
+  EXPECT_EQ(key(checker, 2).binding.kind, ast::BindingKind::kField);
+  const auto& labels = checker.result().statements[0].labels;
+  EXPECT_EQ(labels.at(0).name, "comm");
+  EXPECT_EQ(labels.at(1).name, "parent");
+}
+
+TEST(Names, EnumConstantsTakeTheValueOfTheOtherSide) {
+  Checker checker;
+  ASSERT_EQ(checker.check("on tracepoint:sock:inet_sock_set_state where TCP_CLOSE != oldstate && "
+                          "newstate == TCP_ESTABLISHED count by newstate"),
+            "");
+  const ast::Expr& where = *checker.result().statements[0].programs[0].where;
+  const ast::Expr& close = *where.args[0]->args[0];
+  const ast::Expr& established = *where.args[1]->args[1];
+  EXPECT_EQ(close.binding.kind, ast::BindingKind::kConstant);
+  EXPECT_EQ(close.binding.constant, 7);
+  EXPECT_EQ(established.binding.kind, ast::BindingKind::kConstant);
+  EXPECT_EQ(established.binding.constant, 1);
+  // The label shows states by name.
+  const ast::Type& state = checker.result().statements[0].labels.at(0).type;
+  ASSERT_TRUE(state.symbols);
+  EXPECT_EQ(state.display, ast::Display::kSymbols);
+}
+
+TEST(Names, BtfEnumConstantsWithoutAContext) {
+  Checker checker;
+  ASSERT_EQ(checker.check("on rawtracepoint:sched_switch where prev_state == TASK_COMM_LEN count"), "");
+  const ast::Expr& where = *checker.result().statements[0].programs[0].where;
+  EXPECT_EQ(where.args[1]->binding.kind, ast::BindingKind::kConstant);
+  EXPECT_EQ(where.args[1]->binding.constant, 16);
+}
+
+TEST(Names, SyscallPointersAreUserMemory) {
+  Checker checker;
+  ASSERT_EQ(checker.check("on tracepoint:syscalls:sys_enter_openat count by str(filename, 32)"), "");
+  EXPECT_TRUE(key(checker, 0).type.user);
+  Checker exec;
+  ASSERT_EQ(exec.check("on rawtracepoint:sched_process_exec count by str(bprm.filename, 32)"), "");
+  EXPECT_FALSE(key(exec, 0).type.user);
+}
+
+}  // namespace
+}  // namespace sonde::sema

@@ -1,0 +1,266 @@
+// Bundles: what goes in comes out, and every way a file can be wrong says which.
+#include "runtime/spec/bundle.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <string>
+
+namespace sonde::spec {
+namespace {
+
+// Every field set, and to a value that differs from its default.
+Program full_program(const std::string& tag) {
+  Program p;
+  p.probes.push_back({.program = "sonde_s0_p0",
+                      .kind = AttachKind::kUsdt,
+                      .target = "probe" + tag,
+                      .path = "/usr/bin/app",
+                      .provider = "prov",
+                      .perf_type = 1,
+                      .perf_config = 0x1234'5678'9abcULL,
+                      .sample_period = 99,
+                      .sample_freq = 101,
+                      .display = "usdt:/usr/bin/app:prov:probe",
+                      .origin = tag + ".sonde:1:1",
+                      .statement = 7});
+  Label label{.name = "state",
+              .offset = 8,
+              .size = 8,
+              .decoder = Decoder::kEnum,
+              .enum_names = {{-3, "NEG"}, {1, "TCP_ESTABLISHED"}},
+              .aux_map = "sonde_sk0",
+              .pid_offset = 16,
+              .binary = "/usr/lib/libc.so.6"};
+  Metric m{
+      .name = "sonde_" + tag + "_seconds",
+      .help = "help text",
+      .aggregation = Aggregation::kHistogram,
+      .buckets = BucketScheme::kLinear,
+      .linear_low = -5,
+      .linear_high = 1'000'000'000'000LL,
+      .linear_step = 3,
+      .bucket_count = 66,
+      .unit = Unit::kNanoseconds,
+      .map = "sonde_m0",
+      .keyed = false,
+      .key_size = 24,
+      .value_size = 544,
+      .max_entries = 321,
+      .labels = {label, Label{.name = "comm", .offset = 0, .size = 8, .decoder = Decoder::kString}},
+      .drop_index = 2,
+      .statement = 7,
+      .origin = tag + ".sonde:1:1",
+      .source = "histogram log2 latency of block rq"};
+  p.metrics.push_back(m);
+  p.spans.push_back({.name = "block rq",
+                     .start_map = "sonde_st0",
+                     .stats_index = 3,
+                     .max_entries = 77,
+                     .statement = 7});
+  p.drops_map = "sonde_drops";
+  p.span_stats_map = "sonde_spans";
+  p.source_names = {tag + ".sonde", "extra.sonde"};
+  p.source = "histogram log2 latency of block rq\n";
+  p.object = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0xde, 0xad};
+  p.relocation_btf = {1, 2, 3};
+  return p;
+}
+
+Bundle full_bundle() {
+  return Bundle{.producer = "sonde 0.1.0",
+                .build_kernel = "6.18.0",
+                .programs = {full_program("a"), full_program("b")}};
+}
+
+std::string error_of(const std::vector<uint8_t>& bytes) {
+  auto b = decode_bundle(bytes);
+  return b ? std::string("(decoded)") : b.error().message;
+}
+
+void put_u32(std::vector<uint8_t>& bytes, size_t offset, uint32_t v) {
+  for (int i = 0; i < 4; ++i) bytes[offset + i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+TEST(Bundle, RoundTripKeepsEveryField) {
+  Bundle in = full_bundle();
+  auto out = decode_bundle(encode_bundle(in));
+  ASSERT_TRUE(out) << out.error().message;
+  EXPECT_EQ(out->producer, "sonde 0.1.0");
+  EXPECT_EQ(out->build_kernel, "6.18.0");
+  ASSERT_EQ(out->programs.size(), 2u);
+  const Program& p = out->programs[1];
+  ASSERT_EQ(p.probes.size(), 1u);
+  EXPECT_EQ(p.probes[0].kind, AttachKind::kUsdt);
+  EXPECT_EQ(p.probes[0].target, "probeb");
+  EXPECT_EQ(p.probes[0].provider, "prov");
+  EXPECT_EQ(p.probes[0].perf_config, 0x1234'5678'9abcULL);
+  EXPECT_EQ(p.probes[0].sample_freq, 101u);
+  EXPECT_EQ(p.probes[0].origin, "b.sonde:1:1");
+  ASSERT_EQ(p.metrics.size(), 1u);
+  const Metric& m = p.metrics[0];
+  EXPECT_EQ(m.name, "sonde_b_seconds");
+  EXPECT_EQ(m.buckets, BucketScheme::kLinear);
+  EXPECT_EQ(m.linear_low, -5);
+  EXPECT_EQ(m.linear_high, 1'000'000'000'000LL);
+  EXPECT_FALSE(m.keyed);
+  EXPECT_EQ(m.max_entries, 321u);
+  ASSERT_EQ(m.labels.size(), 2u);
+  EXPECT_EQ(m.labels[0].decoder, Decoder::kEnum);
+  ASSERT_EQ(m.labels[0].enum_names.size(), 2u);
+  EXPECT_EQ(m.labels[0].enum_names[0].value, -3);
+  EXPECT_EQ(m.labels[0].enum_names[1].name, "TCP_ESTABLISHED");
+  EXPECT_EQ(m.labels[0].pid_offset, 16);
+  EXPECT_EQ(m.labels[0].binary, "/usr/lib/libc.so.6");
+  EXPECT_EQ(m.labels[1].decoder, Decoder::kString);
+  EXPECT_EQ(m.source, "histogram log2 latency of block rq");
+  ASSERT_EQ(p.spans.size(), 1u);
+  EXPECT_EQ(p.spans[0].max_entries, 77u);
+  EXPECT_EQ(p.span_stats_map, "sonde_spans");
+  EXPECT_EQ(p.source_names, (std::vector<std::string>{"b.sonde", "extra.sonde"}));
+  EXPECT_EQ(p.object, in.programs[1].object);
+  // Everything survives: the same bundle encodes to the same bytes.
+  EXPECT_EQ(encode_bundle(*out), encode_bundle(in));
+}
+
+TEST(Bundle, LeavesOutTheBuildHostsRelocationBtf) {
+  auto out = decode_bundle(encode_bundle(full_bundle()));
+  ASSERT_TRUE(out);
+  EXPECT_TRUE(out->programs[0].relocation_btf.empty());
+}
+
+TEST(Bundle, EncodingIsDeterministic) {
+  EXPECT_EQ(encode_bundle(full_bundle()), encode_bundle(full_bundle()));
+}
+
+TEST(Bundle, Crc32MatchesTheStandardCheckValue) {
+  const std::string check = "123456789";
+  EXPECT_EQ(crc32({reinterpret_cast<const uint8_t*>(check.data()), check.size()}), 0xCBF43926u);
+}
+
+TEST(Bundle, EmptyFileIsNotABundle) {
+  EXPECT_NE(error_of({}).find("empty file"), std::string::npos);
+}
+
+TEST(Bundle, OtherFilesAreNotBundles) {
+  std::vector<uint8_t> elf = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0};
+  elf.resize(4096);
+  EXPECT_NE(error_of(elf).find("not a sonde bundle"), std::string::npos) << error_of(elf);
+}
+
+TEST(Bundle, EveryTruncationSaysTruncated) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    std::string e = error_of({bytes.begin(), bytes.begin() + static_cast<long>(n)});
+    ASSERT_NE(e.find("truncated bundle"), std::string::npos) << "at " << n << " bytes: " << e;
+  }
+}
+
+TEST(Bundle, EveryFlippedByteIsCaught) {
+  const std::vector<uint8_t> good = encode_bundle(full_bundle());
+  for (size_t i = 0; i < good.size(); ++i) {
+    std::vector<uint8_t> bad = good;
+    bad[i] ^= 0x40;
+    std::string e = error_of(bad);
+    ASSERT_NE(e, "(decoded)") << "byte " << i;
+    if (i < 8) {
+      EXPECT_NE(e.find("not a sonde bundle"), std::string::npos) << e;
+    } else if (i < 12) {
+      EXPECT_NE(e.find("format version"), std::string::npos) << e;
+    } else if (i >= 16 && i < 24) {  // the size: the file is then too short or too long
+      EXPECT_TRUE(e.find("truncated") != std::string::npos ||
+                  e.find("corrupted") != std::string::npos)
+          << e;
+    } else {
+      EXPECT_NE(e.find("checksum mismatch"), std::string::npos) << "byte " << i << ": " << e;
+    }
+  }
+}
+
+TEST(Bundle, WrongVersionNamesBothVersions) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  put_u32(bytes, 8, kBundleFormatVersion + 1);
+  auto newer = decode_bundle(bytes);
+  ASSERT_FALSE(newer);
+  EXPECT_EQ(newer.error().message, "bundle format version 2, but this sonde reads version 1");
+  EXPECT_NE(newer.error().hint.find("newer sonde"), std::string::npos);
+  put_u32(bytes, 8, 0);
+  auto older = decode_bundle(bytes);
+  ASSERT_FALSE(older);
+  EXPECT_NE(older.error().hint.find("older sonde"), std::string::npos);
+}
+
+TEST(Bundle, BytesAfterTheEndAreCorruption) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  bytes.push_back(0);
+  EXPECT_EQ(error_of(bytes), "corrupted bundle: 1 unexpected byte after its end");
+}
+
+// Checksummed but wrong inside: what a buggy or foreign writer would produce.
+TEST(Bundle, UnknownEnumeratorIsMalformed) {
+  Bundle b = full_bundle();
+  b.programs[0].metrics[0].aggregation = static_cast<Aggregation>(42);
+  EXPECT_EQ(error_of(encode_bundle(b)), "malformed bundle: program 0: unknown aggregation 42");
+  b = full_bundle();
+  b.programs[1].probes[0].kind = static_cast<AttachKind>(200);
+  EXPECT_EQ(error_of(encode_bundle(b)), "malformed bundle: program 1: unknown probe kind 200");
+}
+
+TEST(Bundle, LabelOutsideItsKeyIsMalformed) {
+  Bundle b = full_bundle();
+  b.programs[0].metrics[0].labels[0].offset = 20;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: label state lies outside the "
+            "24-byte key");
+}
+
+TEST(Bundle, ObjectMustBeElf) {
+  Bundle b = full_bundle();
+  b.programs[1].object = {1, 2, 3, 4, 5};
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 1: its BPF object is not an ELF file");
+}
+
+TEST(Bundle, NoProgramsIsMalformed) {
+  Bundle b = full_bundle();
+  b.programs.clear();
+  EXPECT_EQ(error_of(encode_bundle(b)), "malformed bundle: no programs");
+}
+
+class BundleFile : public testing::Test {
+ protected:
+  void TearDown() override { unlink(path_.c_str()); }
+  std::string path_ = "/tmp/sonde-bundle-test-" + std::to_string(getpid()) + ".bundle";
+};
+
+TEST_F(BundleFile, WriteThenRead) {
+  ASSERT_TRUE(write_bundle(path_, full_bundle()));
+  auto b = read_bundle(path_);
+  ASSERT_TRUE(b) << b.error().message;
+  EXPECT_EQ(b->programs.size(), 2u);
+  EXPECT_NE(access((path_ + ".tmp." + std::to_string(getpid())).c_str(), F_OK), 0)
+      << "temporary file left";
+}
+
+TEST_F(BundleFile, ErrorsNameThePath) {
+  std::ofstream(path_) << "hello";
+  auto b = read_bundle(path_);
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.error().message, path_ + ": not a sonde bundle (a bundle starts with \"SONDEBDL\")");
+  auto missing = read_bundle(path_ + ".missing");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message,
+            "cannot read " + path_ + ".missing: No such file or directory");
+}
+
+TEST_F(BundleFile, UnwritablePathIsAnError) {
+  auto st = write_bundle("/nonexistent-dir/x.bundle", full_bundle());
+  ASSERT_FALSE(st);
+  EXPECT_EQ(st.error().message,
+            "cannot write /nonexistent-dir/x.bundle: No such file or directory");
+}
+
+}  // namespace
+}  // namespace sonde::spec

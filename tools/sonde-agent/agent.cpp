@@ -1,0 +1,96 @@
+#include "tools/sonde-agent/agent.h"
+
+#include <fmt/format.h>
+
+#include "runtime/btf/relocation_btf.h"
+
+namespace sonde::agent {
+
+void print_error(const Error& e, const char* severity) {
+  fmt::print(stderr, "{}: {}\n", severity, e.message);
+  if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", e.hint);
+}
+
+bool read_bundles(const std::vector<std::string>& paths, std::vector<LoadedBundle>& out) {
+  for (const auto& path : paths) {
+    auto bundle = spec::read_bundle(path);
+    if (!bundle) {
+      print_error(bundle.error());
+      return false;
+    }
+    out.push_back({path, std::move(bundle.value())});
+  }
+  return true;
+}
+
+void add_relocation_btf(std::vector<LoadedBundle>& bundles, bool verbose) {
+  auto data = btf::read_kernel_btf();
+  if (!data) return;  // libbpf will say what is wrong when it looks itself
+  auto kernel = btf::RawBtf::parse(*data);
+  if (!kernel) return;
+  for (auto& b : bundles) {
+    for (auto& program : b.bundle.programs) {
+      // libbpf reads the kernel's BTF for these anyway, to find their attach points.
+      bool full = false;
+      for (const auto& p : program.probes) {
+        full |= p.kind == spec::AttachKind::kBtfTracepoint || p.kind == spec::AttachKind::kFentry ||
+                p.kind == spec::AttachKind::kFexit;
+      }
+      if (full) continue;
+      auto subset = btf::relocation_btf(program.object, *kernel);
+      if (subset) {
+        program.relocation_btf = std::move(subset.value());
+      } else if (verbose) {
+        fmt::print(stderr, "note: {}: libbpf relocates against the whole kernel BTF: {}\n", b.path,
+                   subset.error().message);
+      }
+    }
+  }
+}
+
+bool start(std::vector<LoadedBundle>& bundles, const session::Options& options, Started& out) {
+  for (auto& b : bundles) {
+    for (auto& program : b.bundle.programs) {
+      out.probes += program.probes.size();
+      std::vector<spec::Probe> probes = program.probes;
+      auto s = session::Session::start(std::move(program), options);
+      if (!s) {
+        print_error(s.error(), options.strict ? "error" : "warning");
+        if (options.strict) return false;
+        out.not_started.insert(out.not_started.end(), probes.begin(), probes.end());
+        continue;
+      }
+      for (const auto& f : (*s)->failures()) print_error(f.error, "warning");
+      out.attached += (*s)->attached_probes();
+      out.sessions.push_back(std::move(s.value()));
+    }
+  }
+  if (out.attached == 0) {
+    print_error({"no probe could be attached", "the warnings above say why for each probe"});
+    return false;
+  }
+  return true;
+}
+
+std::string describe(const std::vector<LoadedBundle>& bundles) {
+  std::string out;
+  for (const auto& b : bundles) {
+    out += fmt::format("{}: format version {}, checksum {:08x}, built by {} on Linux {}\n", b.path,
+                       spec::kBundleFormatVersion, b.bundle.checksum, b.bundle.producer,
+                       b.bundle.build_kernel);
+    for (const auto& p : b.bundle.programs) {
+      std::string names;
+      for (const auto& n : p.source_names) names += (names.empty() ? "" : ", ") + n;
+      out += fmt::format("  program from {} ({} bytes of BPF)\n", names, p.object.size());
+      for (const auto& probe : p.probes)
+        out += fmt::format("    probe  {}  ({})\n", probe.display, probe.origin);
+      for (const auto& m : p.metrics) {
+        std::string capacity = m.keyed ? fmt::format(", capacity {}", m.max_entries) : "";
+        out += fmt::format("    metric {}{}  <- {}\n", m.name, capacity, m.source);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace sonde::agent

@@ -1,0 +1,14 @@
+// --capacity N, shared by `sonde run` and `sonde build`: keys per map when a statement
+// gives no `capacity` clause.
+#pragma once
+
+#include "compiler/driver/compiler.h"
+#include "tools/sonde/args.h"
+
+namespace sonde::cli {
+
+// Sets options.sema.default_capacity when the flag is given; prints the error and
+// returns false when its value is not a number from 1 to sema::kMaxCapacity.
+bool parse_capacity_flag(const Args& args, const char* command, driver::Options& options);
+
+}  // namespace sonde::cli
