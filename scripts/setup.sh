@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev lld-16
+  clang-16 libclang-16-dev libclang-cpp16-dev llvm-16-dev lld-16 libclang-rt-16-dev
   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool
   antlr4 default-jre-headless libantlr4-runtime-dev
   libfmt-dev libgtest-dev googletest libgmock-dev libbenchmark-dev

@@ -1,13 +1,49 @@
 #!/usr/bin/env bash
 # Builds sonde and passes the whole test suite: unit tests, and end-to-end tests that
 # load and attach real BPF programs (root is required for those; never skipped quietly).
+# Then the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
+# (build-asan/), and a bounded run of the fuzzers (scripts/fuzz.sh, build-fuzz/).
+#
+#   SONDE_SANITIZERS=0      skip the sanitizer build and its tests
+#   SONDE_FUZZ_SECONDS=N    seconds per fuzz target (default 120; 0 skips fuzzing)
+# Arguments go to ctest (e.g. -R Capacity), for both test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh
-./scripts/build.sh
+sanitizers=${SONDE_SANITIZERS:-1}
+fuzz_seconds=${SONDE_FUZZ_SECONDS:-120}
+
+timings=()
+stage() {
+  local name=$1 start=$SECONDS
+  shift
+  echo "test.sh: $name" >&2
+  "$@"
+  timings+=("$(printf '%-28s %4d s' "$name" $((SECONDS - start)))")
+}
+report() {
+  echo "test.sh: stage times" >&2
+  for t in "${timings[@]}"; do echo "  $t" >&2; done
+}
+
+stage "setup" ./scripts/setup.sh
+stage "build" ./scripts/build.sh
+if [[ $sanitizers != 0 ]]; then
+  stage "build (sanitizers)" env SONDE_BUILD_DIR=build-asan SONDE_CMAKE_ARGS=-DSONDE_SANITIZE=ON ./scripts/build.sh
+fi
 if [[ $(id -u) -ne 0 ]]; then
   echo "test.sh: the end-to-end tests load BPF programs and need root; re-running under sudo" >&2
   exec sudo -E "$0" "$@"
 fi
+trap report EXIT
 # Unit tests in parallel, kernel tests one at a time (they are marked RUN_SERIAL).
-ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600 "$@"
+stage "tests" ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600 "$@"
+if [[ $sanitizers != 0 ]]; then
+  # Any report fails the test that triggered it: UBSan aborts (-fno-sanitize-recover),
+  # ASan and LeakSanitizer exit non-zero.
+  stage "tests (sanitizers)" env ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+    UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$(nproc)" --timeout 900 "$@"
+fi
+if [[ $fuzz_seconds != 0 ]]; then
+  stage "fuzzing" env SONDE_FUZZ_SECONDS="$fuzz_seconds" ./scripts/fuzz.sh
+fi

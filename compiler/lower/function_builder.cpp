@@ -38,18 +38,30 @@ FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeE
 
 std::string FunctionBuilder::section() const {
   switch (probe_.kind) {
-    case ProbeKind::kTracepoint: return fmt::format("tracepoint/{}/{}", probe_.category, probe_.name);
-    case ProbeKind::kRawTracepoint: return fmt::format("raw_tp/{}", probe_.name);
-    case ProbeKind::kUprobe: return "uprobe";
-    case ProbeKind::kUretprobe: return "uretprobe";
-    case ProbeKind::kUsdt: return "usdt";
+    case ProbeKind::kTracepoint:
+      return fmt::format("tracepoint/{}/{}", probe_.category, probe_.name);
+    // raw_tp, not tp_btf: both cost the same per event here, but tp_btf makes libbpf
+    // load the kernel BTF (see docs/probes.md for the figures).
+    case ProbeKind::kRawTracepoint:
+      return fmt::format("raw_tp/{}", probe_.name);
+    case ProbeKind::kUprobe:
+      return "uprobe";
+    case ProbeKind::kUretprobe:
+      return "uretprobe";
+    case ProbeKind::kUsdt:
+      return "usdt";
     case ProbeKind::kProfile:
     case ProbeKind::kSoftware:
-    case ProbeKind::kHardware: return "perf_event";
-    case ProbeKind::kKprobe: return fmt::format("kprobe/{}", probe_.name);
-    case ProbeKind::kKretprobe: return fmt::format("kretprobe/{}", probe_.name);
-    case ProbeKind::kFentry: return fmt::format("fentry/{}", probe_.name);
-    case ProbeKind::kFexit: return fmt::format("fexit/{}", probe_.name);
+    case ProbeKind::kHardware:
+      return "perf_event";
+    case ProbeKind::kKprobe:
+      return fmt::format("kprobe/{}", probe_.name);
+    case ProbeKind::kKretprobe:
+      return fmt::format("kretprobe/{}", probe_.name);
+    case ProbeKind::kFentry:
+      return fmt::format("fentry/{}", probe_.name);
+    case ProbeKind::kFexit:
+      return fmt::format("fexit/{}", probe_.name);
   }
   return "";
 }
@@ -59,22 +71,30 @@ std::string FunctionBuilder::context_parameter() {
     case ProbeKind::kTracepoint:
       if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
       return "void *ctx";
-    case ProbeKind::kRawTracepoint: return "struct bpf_raw_tracepoint_args *ctx";
+    case ProbeKind::kRawTracepoint:
+      return "struct bpf_raw_tracepoint_args *ctx";
     case ProbeKind::kProfile:
     case ProbeKind::kSoftware:
-    case ProbeKind::kHardware: return "struct bpf_perf_event_data *ctx";
+    case ProbeKind::kHardware:
+      return "struct bpf_perf_event_data *ctx";
     case ProbeKind::kFentry:
-    case ProbeKind::kFexit: return "__u64 *ctx";
-    default: return "struct pt_regs *ctx";
+    case ProbeKind::kFexit:
+      return "__u64 *ctx";
+    default:
+      return "struct pt_regs *ctx";
   }
 }
 
 std::string FunctionBuilder::int_type(uint32_t size, bool is_signed) const {
   switch (size) {
-    case 1: return is_signed ? "__s8" : "__u8";
-    case 2: return is_signed ? "__s16" : "__u16";
-    case 4: return is_signed ? "__s32" : "__u32";
-    default: return is_signed ? "__s64" : "__u64";
+    case 1:
+      return is_signed ? "__s8" : "__u8";
+    case 2:
+      return is_signed ? "__s16" : "__u16";
+    case 4:
+      return is_signed ? "__s32" : "__u32";
+    default:
+      return is_signed ? "__s64" : "__u64";
   }
 }
 
@@ -99,20 +119,28 @@ std::string FunctionBuilder::offset_access(uint32_t offset, uint32_t size, bool 
 std::string FunctionBuilder::value(const Expr& e) {
   const std::string cast = e.type.is_signed ? "(__s64)" : "(__u64)";
   switch (e.kind) {
-    case ExprKind::kNumber: return fmt::format("{}{}ULL", cast, e.number);
-    case ExprKind::kString: return "0";  // never a number; sema rejects
+    case ExprKind::kNumber:
+      return fmt::format("{}{}ULL", cast, e.number);
+    case ExprKind::kString:
+      return "0";  // never a number; sema rejects
     case ExprKind::kName:
       switch (e.binding.kind) {
-        case BindingKind::kField: return field_value(e);
-        case BindingKind::kBuiltin: return builtin_value(e);
-        case BindingKind::kConstant: return fmt::format("(__s64){}LL", e.binding.constant);
-        case BindingKind::kStartLabel: return fmt::format("{}{}.l{}", cast, start_value_, e.binding.index);
-        default: return "0";
+        case BindingKind::kField:
+          return field_value(e);
+        case BindingKind::kBuiltin:
+          return builtin_value(e);
+        case BindingKind::kConstant:
+          return fmt::format("(__s64){}LL", e.binding.constant);
+        case BindingKind::kStartLabel:
+          return fmt::format("{}{}.l{}", cast, start_value_, e.binding.index);
+        default:
+          return "0";
       }
     case ExprKind::kMember: {
       if (e.binding.kind == BindingKind::kBuiltin) return builtin_value(e);
       std::string t = temp();
-      std::string type = e.type.kind == TypeKind::kPointer ? "__u64" : int_type(e.type.size, e.type.is_signed);
+      std::string type =
+          e.type.kind == TypeKind::kPointer ? "__u64" : int_type(e.type.size, e.type.is_signed);
       line(fmt::format("{} {} = 0;", type, t));
       line(fmt::format("bpf_core_read(&{}, sizeof({}), {});", t, t, member_address(e)));
       return fmt::format("{}{}", cast, t);
@@ -122,13 +150,15 @@ std::string FunctionBuilder::value(const Expr& e) {
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
       fill_string(array, t, array.type.size);
-      return fmt::format("{}(({} *){})[{}]", cast, int_type(e.type.size, e.type.is_signed), t, e.args[1]->number);
+      return fmt::format("{}(({} *){})[{}]", cast, int_type(e.type.size, e.type.is_signed), t,
+                         e.args[1]->number);
     }
     case ExprKind::kUnary: {
       std::string operand = value(*e.args[0]);
       return fmt::format("{}({}({}))", cast, c_operator(e.op), operand);
     }
-    case ExprKind::kBinary: return binary_value(e);
+    case ExprKind::kBinary:
+      return binary_value(e);
     case ExprKind::kCall:
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
       if (e.text == "op") {
@@ -162,7 +192,8 @@ std::string FunctionBuilder::binary_value(const Expr& e) {
   bool is_signed = lhs.type.is_signed || rhs.type.is_signed;
   std::string cast = is_signed ? "(__s64)" : "(__u64)";
   std::string out = fmt::format("({}({}) {} {}({}))", cast, a, c_operator(e.op), cast, b);
-  return e.type.kind == TypeKind::kBool ? "(__u64)" + out : (e.type.is_signed ? "(__s64)" : "(__u64)") + out;
+  return e.type.kind == TypeKind::kBool ? "(__u64)" + out
+                                        : (e.type.is_signed ? "(__s64)" : "(__u64)") + out;
 }
 
 std::string FunctionBuilder::string_operand(const Expr& e) {
@@ -179,16 +210,20 @@ std::string FunctionBuilder::field_value(const Expr& e) {
   for (size_t i = 0; i < probe_.args.size(); ++i) {
     if (probe_.args[i].name != name) continue;
     switch (probe_.kind) {
-      case ProbeKind::kRawTracepoint: return fmt::format("{}ctx->args[{}]", cast, i);
+      case ProbeKind::kRawTracepoint:
+        return fmt::format("{}ctx->args[{}]", cast, i);
       case ProbeKind::kFentry:
-      case ProbeKind::kFexit: return fmt::format("{}ctx[{}]", cast, i);
-      default: return fmt::format("{}{}", cast, register_arg(static_cast<uint32_t>(i)));
+      case ProbeKind::kFexit:
+        return fmt::format("{}ctx[{}]", cast, i);
+      default:
+        return fmt::format("{}{}", cast, register_arg(static_cast<uint32_t>(i)));
     }
   }
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
   if (probe_.record_struct && types_) {
-    return fmt::format("{}{}({})", cast, e.type.kind == TypeKind::kPointer ? "(__u64)" : "", record_access(name));
+    return fmt::format("{}{}({})", cast, e.type.kind == TypeKind::kPointer ? "(__u64)" : "",
+                       record_access(name));
   }
   return fmt::format("{}{}", cast, offset_access(f->offset, size > 8 ? 8 : size, f->is_signed));
 }
@@ -211,18 +246,29 @@ std::string FunctionBuilder::member_address(const Expr& e) {
 
 std::string FunctionBuilder::builtin_value(const Expr& e) {
   switch (e.binding.builtin) {
-    case Builtin::kPid: return "(__u64)(bpf_get_current_pid_tgid() >> 32)";
-    case Builtin::kTid: return "(__u64)(__u32)bpf_get_current_pid_tgid()";
-    case Builtin::kCpu: return "(__u64)bpf_get_smp_processor_id()";
-    case Builtin::kUid: return "(__u64)(__u32)bpf_get_current_uid_gid()";
-    case Builtin::kGid: return "(__u64)(bpf_get_current_uid_gid() >> 32)";
-    case Builtin::kCgroup: return "(__u64)bpf_get_current_cgroup_id()";
-    case Builtin::kNsecs: return "(__u64)bpf_ktime_get_ns()";
-    case Builtin::kKstack: return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, 0)", stack_map_);
-    case Builtin::kUstack: return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, BPF_F_USER_STACK)", stack_map_);
-    case Builtin::kLatency: return fmt::format("(__u64){}", latency_);
+    case Builtin::kPid:
+      return "(__u64)(bpf_get_current_pid_tgid() >> 32)";
+    case Builtin::kTid:
+      return "(__u64)(__u32)bpf_get_current_pid_tgid()";
+    case Builtin::kCpu:
+      return "(__u64)bpf_get_smp_processor_id()";
+    case Builtin::kUid:
+      return "(__u64)(__u32)bpf_get_current_uid_gid()";
+    case Builtin::kGid:
+      return "(__u64)(bpf_get_current_uid_gid() >> 32)";
+    case Builtin::kCgroup:
+      return "(__u64)bpf_get_current_cgroup_id()";
+    case Builtin::kNsecs:
+      return "(__u64)bpf_ktime_get_ns()";
+    case Builtin::kKstack:
+      return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, 0)", stack_map_);
+    case Builtin::kUstack:
+      return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, BPF_F_USER_STACK)", stack_map_);
+    case Builtin::kLatency:
+      return fmt::format("(__u64){}", latency_);
     case Builtin::kRetval:
-      if (probe_.kind == ProbeKind::kFexit) return fmt::format("(__s64)ctx[{}]", probe_.args.size());
+      if (probe_.kind == ProbeKind::kFexit)
+        return fmt::format("(__s64)ctx[{}]", probe_.args.size());
       return "(__s64)ctx->ax";
     case Builtin::kArg:
       if (probe_.kind == ProbeKind::kUsdt) {
@@ -235,7 +281,8 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
         return fmt::format("(__u64)ctx[{}]", e.binding.index);
       }
       return fmt::format("(__u64){}", register_arg(e.binding.index));
-    case Builtin::kComm: return "0";  // a string: see fill_string
+    case Builtin::kComm:
+      return "0";  // a string: see fill_string
   }
   return "0";
 }
@@ -246,13 +293,14 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
                      std::min<size_t>(size, e.text.size() + 1)));
     return;
   }
-  if ((e.kind == ExprKind::kName || e.kind == ExprKind::kMember) && e.binding.kind == BindingKind::kBuiltin &&
-      e.binding.builtin == Builtin::kComm) {
+  if ((e.kind == ExprKind::kName || e.kind == ExprKind::kMember) &&
+      e.binding.kind == BindingKind::kBuiltin && e.binding.builtin == Builtin::kComm) {
     line(fmt::format("bpf_get_current_comm({}, {});", dst, std::min<uint32_t>(size, 16)));
     return;
   }
   if (e.kind == ExprKind::kName && e.binding.kind == BindingKind::kStartLabel) {
-    line(fmt::format("__builtin_memcpy({}, {}.l{}, {});", dst, start_value_, e.binding.index, size));
+    line(
+        fmt::format("__builtin_memcpy({}, {}.l{}, {});", dst, start_value_, e.binding.index, size));
     return;
   }
   if (e.kind == ExprKind::kMember) {
@@ -267,7 +315,8 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
       if (n < size) line(fmt::format("{}[{}] = 0;", dst, n - 1));
       return;
     }
-    line(fmt::format("{}({}, {}, (const void *)(long)({}));", read_user_or_kernel_str(e.type.user), dst, n, value(arg)));
+    line(fmt::format("{}({}, {}, (const void *)(long)({}));", read_user_or_kernel_str(e.type.user),
+                     dst, n, value(arg)));
     return;
   }
   if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kDecoder) {
@@ -275,18 +324,22 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     return;
   }
   if (e.kind == ExprKind::kName && e.binding.kind == BindingKind::kField) {
-    const kernel::TracepointField* f = probe_.format ? probe_.format->field(e.binding.field) : nullptr;
+    const kernel::TracepointField* f =
+        probe_.format ? probe_.format->field(e.binding.field) : nullptr;
     if (!f) return;
     bool core = probe_.record_struct && types_;
     if (f->kind == kernel::FieldKind::kDataLoc) {
       std::string loc = temp();
-      std::string access = core ? record_access("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
+      std::string access =
+          core ? record_access("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
       line(fmt::format("__u32 {} = {};", loc, access));
-      line(fmt::format("bpf_probe_read_kernel_str({}, {}, (char *)ctx + ({} & 0xffff));", dst, size, loc));
+      line(fmt::format("bpf_probe_read_kernel_str({}, {}, (char *)ctx + ({} & 0xffff));", dst, size,
+                       loc));
       return;
     }
     uint32_t n = std::min(size, f->size);
-    std::string address = core ? "&" + record_access(f->name) : fmt::format("(char *)ctx + {}", f->offset);
+    std::string address =
+        core ? "&" + record_access(f->name) : fmt::format("(char *)ctx + {}", f->offset);
     if (f->kind == kernel::FieldKind::kCharArray) {
       line(fmt::format("bpf_probe_read_kernel_str({}, {}, {});", dst, n, address));
     } else {

@@ -40,65 +40,98 @@ Slot make_slot(const std::string& field, const Type& t, uint32_t offset) {
   } else {
     s.size = 8;
     s.slot_size = 8;
-    s.decl = fmt::format("{} {};", t.is_signed || t.kind == TypeKind::kStack ? "__s64" : "__u64", field);
+    s.decl =
+        fmt::format("{} {};", t.is_signed || t.kind == TypeKind::kStack ? "__s64" : "__u64", field);
   }
   return s;
 }
 
 spec::Decoder decoder_of(const Type& t) {
   switch (t.display) {
-    case Display::kNumber: return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
-    case Display::kString: return spec::Decoder::kString;
-    case Display::kSymbols: return spec::Decoder::kEnum;
-    case Display::kBool: return spec::Decoder::kBool;
-    case Display::kKsym: return spec::Decoder::kKsym;
-    case Display::kUsym: return spec::Decoder::kUsym;
-    case Display::kKstack: return spec::Decoder::kKstack;
-    case Display::kUstack: return spec::Decoder::kUstack;
-    case Display::kSyscall: return spec::Decoder::kSyscall;
-    case Display::kErrno: return spec::Decoder::kErrno;
-    case Display::kInet: return spec::Decoder::kInet;
-    case Display::kDisk: return spec::Decoder::kDisk;
-    case Display::kBlockOp: return spec::Decoder::kBlockOp;
-    case Display::kCgroup: return spec::Decoder::kCgroup;
+    case Display::kNumber:
+      return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
+    case Display::kString:
+      return spec::Decoder::kString;
+    case Display::kSymbols:
+      return spec::Decoder::kEnum;
+    case Display::kBool:
+      return spec::Decoder::kBool;
+    case Display::kKsym:
+      return spec::Decoder::kKsym;
+    case Display::kUsym:
+      return spec::Decoder::kUsym;
+    case Display::kKstack:
+      return spec::Decoder::kKstack;
+    case Display::kUstack:
+      return spec::Decoder::kUstack;
+    case Display::kSyscall:
+      return spec::Decoder::kSyscall;
+    case Display::kErrno:
+      return spec::Decoder::kErrno;
+    case Display::kInet:
+      return spec::Decoder::kInet;
+    case Display::kDisk:
+      return spec::Decoder::kDisk;
+    case Display::kBlockOp:
+      return spec::Decoder::kBlockOp;
+    case Display::kCgroup:
+      return spec::Decoder::kCgroup;
   }
   return spec::Decoder::kUnsigned;
 }
 
 spec::Aggregation aggregation_of(AggregationKind k) {
   switch (k) {
-    case AggregationKind::kCount: return spec::Aggregation::kCount;
-    case AggregationKind::kSum: return spec::Aggregation::kSum;
-    case AggregationKind::kMin: return spec::Aggregation::kMin;
-    case AggregationKind::kMax: return spec::Aggregation::kMax;
-    case AggregationKind::kAvg: return spec::Aggregation::kAvg;
-    case AggregationKind::kGauge: return spec::Aggregation::kGauge;
-    case AggregationKind::kHistogram: return spec::Aggregation::kHistogram;
+    case AggregationKind::kCount:
+      return spec::Aggregation::kCount;
+    case AggregationKind::kSum:
+      return spec::Aggregation::kSum;
+    case AggregationKind::kMin:
+      return spec::Aggregation::kMin;
+    case AggregationKind::kMax:
+      return spec::Aggregation::kMax;
+    case AggregationKind::kAvg:
+      return spec::Aggregation::kAvg;
+    case AggregationKind::kGauge:
+      return spec::Aggregation::kGauge;
+    case AggregationKind::kHistogram:
+      return spec::Aggregation::kHistogram;
   }
   return spec::Aggregation::kCount;
 }
 
 spec::AttachKind attach_of(sema::ProbeKind k) {
   switch (k) {
-    case sema::ProbeKind::kTracepoint: return spec::AttachKind::kTracepoint;
-    case sema::ProbeKind::kRawTracepoint: return spec::AttachKind::kRawTracepoint;
-    case sema::ProbeKind::kUprobe: return spec::AttachKind::kUprobe;
-    case sema::ProbeKind::kUretprobe: return spec::AttachKind::kUretprobe;
-    case sema::ProbeKind::kUsdt: return spec::AttachKind::kUsdt;
+    case sema::ProbeKind::kTracepoint:
+      return spec::AttachKind::kTracepoint;
+    case sema::ProbeKind::kRawTracepoint:
+      return spec::AttachKind::kRawTracepoint;
+    case sema::ProbeKind::kUprobe:
+      return spec::AttachKind::kUprobe;
+    case sema::ProbeKind::kUretprobe:
+      return spec::AttachKind::kUretprobe;
+    case sema::ProbeKind::kUsdt:
+      return spec::AttachKind::kUsdt;
     case sema::ProbeKind::kProfile:
     case sema::ProbeKind::kSoftware:
-    case sema::ProbeKind::kHardware: return spec::AttachKind::kPerfEvent;
-    case sema::ProbeKind::kKprobe: return spec::AttachKind::kKprobe;
-    case sema::ProbeKind::kKretprobe: return spec::AttachKind::kKretprobe;
-    case sema::ProbeKind::kFentry: return spec::AttachKind::kFentry;
-    case sema::ProbeKind::kFexit: return spec::AttachKind::kFexit;
+    case sema::ProbeKind::kHardware:
+      return spec::AttachKind::kPerfEvent;
+    case sema::ProbeKind::kKprobe:
+      return spec::AttachKind::kKprobe;
+    case sema::ProbeKind::kKretprobe:
+      return spec::AttachKind::kKretprobe;
+    case sema::ProbeKind::kFentry:
+      return spec::AttachKind::kFentry;
+    case sema::ProbeKind::kFexit:
+      return spec::AttachKind::kFexit;
   }
   return spec::AttachKind::kTracepoint;
 }
 
 class ProgramLowering {
  public:
-  ProgramLowering(const sema::CheckedProgram& checked, sema::KernelInfo& kernel, const Options& options)
+  ProgramLowering(const sema::CheckedProgram& checked, sema::KernelInfo& kernel,
+                  const Options& options)
       : checked_(checked), kernel_(kernel), options_(options) {}
 
   Result<Output> run() {
@@ -144,7 +177,8 @@ class ProgramLowering {
   }
 
  private:
-  std::string statement(const CheckedStatement& s, uint32_t metric_slot, uint32_t span_slot, spec::Program& program) {
+  std::string statement(const CheckedStatement& s, uint32_t metric_slot, uint32_t span_slot,
+                        spec::Program& program) {
     std::string c = fmt::format("// {}: {}\n", s.origin, s.source);
     const uint32_t n = s.index;
     const std::string map = fmt::format("sonde_m{}", n);
@@ -175,18 +209,34 @@ class ProgramLowering {
     std::string value_type;
     uint32_t value_size = 8;
     switch (s.aggregation) {
-      case AggregationKind::kCount: value_type = "__u64"; break;
-      case AggregationKind::kSum: value_type = "__s64"; break;
+      case AggregationKind::kCount:
+        value_type = "__u64";
+        break;
+      case AggregationKind::kSum:
+        value_type = "__s64";
+        break;
       case AggregationKind::kMin:
-      case AggregationKind::kMax: value_type = "struct sonde_minmax"; value_size = 16; break;
-      case AggregationKind::kAvg: value_type = "struct sonde_avg"; value_size = 16; break;
-      case AggregationKind::kGauge: value_type = "struct sonde_gauge"; value_size = 16; break;
+      case AggregationKind::kMax:
+        value_type = "struct sonde_minmax";
+        value_size = 16;
+        break;
+      case AggregationKind::kAvg:
+        value_type = "struct sonde_avg";
+        value_size = 16;
+        break;
+      case AggregationKind::kGauge:
+        value_type = "struct sonde_gauge";
+        value_size = 16;
+        break;
       case AggregationKind::kHistogram:
-        bucket_count = s.scheme == ast::Scheme::kLinear ? static_cast<uint32_t>(sonde_linear_slots(s.low, s.high, s.step))
-                                                        : SONDE_LOG2_SLOTS;
+        bucket_count = s.scheme == ast::Scheme::kLinear
+                           ? static_cast<uint32_t>(sonde_linear_slots(s.low, s.high, s.step))
+                           : SONDE_LOG2_SLOTS;
         value_type = fmt::format("struct sonde_v{}", n);
         value_size = 16 + 8 * bucket_count;
-        c += fmt::format("struct sonde_v{} {{\n  struct sonde_hist_head head;\n  __u64 buckets[{}];\n}};\n", n, bucket_count);
+        c += fmt::format(
+            "struct sonde_v{} {{\n  struct sonde_hist_head head;\n  __u64 buckets[{}];\n}};\n", n,
+            bucket_count);
         break;
     }
     if (keyed) {
@@ -198,7 +248,8 @@ class ProgramLowering {
           "struct {{\n  __uint(type, BPF_MAP_TYPE_PERCPU_HASH);\n  __uint(max_entries, {});\n"
           "  __type(key, struct sonde_k{});\n  __type(value, {});\n}} {} SEC(\".maps\");\n",
           s.capacity, n, value_type, map);
-      c += fmt::format("static const {} sonde_z{} = {};\n", value_type, n, value_type.starts_with("struct") ? "{}" : "0");
+      c += fmt::format("static const {} sonde_z{} = {};\n", value_type, n,
+                       value_type.starts_with("struct") ? "{}" : "0");
     } else {
       c += fmt::format(
           "struct {{\n  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);\n  __uint(max_entries, 1);\n"
@@ -208,7 +259,8 @@ class ProgramLowering {
     if (needs_stacks) {
       c += fmt::format(
           "struct {{\n  __uint(type, BPF_MAP_TYPE_STACK_TRACE);\n  __uint(max_entries, {});\n"
-          "  __uint(key_size, sizeof(__u32));\n  __uint(value_size, 127 * sizeof(__u64));\n}} {} SEC(\".maps\");\n",
+          "  __uint(key_size, sizeof(__u32));\n  __uint(value_size, 127 * sizeof(__u64));\n}} {} "
+          "SEC(\".maps\");\n",
           s.capacity, stacks);
     }
 
@@ -231,7 +283,8 @@ class ProgramLowering {
       c += "};\n";
       c += fmt::format(
           "struct {{\n  __uint(type, BPF_MAP_TYPE_LRU_HASH);\n  __uint(max_entries, {});\n"
-          "  __type(key, struct sonde_sk{}_key);\n  __type(value, struct sonde_st{}_value);\n}} {} SEC(\".maps\");\n",
+          "  __type(key, struct sonde_sk{}_key);\n  __type(value, struct sonde_st{}_value);\n}} {} "
+          "SEC(\".maps\");\n",
           options_.span_capacity, n, n, starts);
       spec::Span span;
       span.name = s.span_name;
@@ -245,8 +298,11 @@ class ProgramLowering {
     // Programs.
     uint32_t role_index[3] = {0, 0, 0};
     for (const auto& prog : s.programs) {
-      const char* role = prog.role == ProgramRole::kMetric ? "p" : prog.role == ProgramRole::kSpanStart ? "a" : "b";
-      std::string fn = fmt::format("sonde_s{}_{}{}", n, role, role_index[static_cast<int>(prog.role)]++);
+      const char* role = prog.role == ProgramRole::kMetric      ? "p"
+                         : prog.role == ProgramRole::kSpanStart ? "a"
+                                                                : "b";
+      std::string fn =
+          fmt::format("sonde_s{}_{}{}", n, role, role_index[static_cast<int>(prog.role)]++);
       FunctionBuilder f(prog.probe, types_.get(), stacks);
       std::string param = f.context_parameter();
       if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
@@ -266,7 +322,9 @@ class ProgramLowering {
       probe.origin = s.origin;
       probe.statement = n;
       switch (prog.probe.kind) {
-        case sema::ProbeKind::kTracepoint: probe.target = prog.probe.category + ":" + prog.probe.name; break;
+        case sema::ProbeKind::kTracepoint:
+          probe.target = prog.probe.category + ":" + prog.probe.name;
+          break;
         case sema::ProbeKind::kUprobe:
         case sema::ProbeKind::kUretprobe:
           probe.path = prog.probe.path;
@@ -277,7 +335,9 @@ class ProgramLowering {
           probe.provider = prog.probe.provider;
           probe.target = prog.probe.name;
           break;
-        default: probe.target = prog.probe.name; break;
+        default:
+          probe.target = prog.probe.name;
+          break;
       }
       probe.perf_type = prog.probe.perf_type;
       probe.perf_config = prog.probe.perf_config;
@@ -293,8 +353,8 @@ class ProgramLowering {
     m.help = s.help;
     m.aggregation = aggregation_of(s.aggregation);
     m.buckets = s.aggregation != AggregationKind::kHistogram ? spec::BucketScheme::kNone
-                : s.scheme == ast::Scheme::kLinear         ? spec::BucketScheme::kLinear
-                                                           : spec::BucketScheme::kLog2;
+                : s.scheme == ast::Scheme::kLinear           ? spec::BucketScheme::kLinear
+                                                             : spec::BucketScheme::kLog2;
     m.linear_low = s.low;
     m.linear_high = s.high;
     m.linear_step = s.step;
@@ -316,9 +376,11 @@ class ProgramLowering {
       label.size = slots[i].size;
       label.decoder = decoder_of(s.labels[i].type);
       if (s.labels[i].type.symbols) {
-        for (const auto& sym : *s.labels[i].type.symbols) label.enum_names.push_back({sym.value, sym.name});
+        for (const auto& sym : *s.labels[i].type.symbols)
+          label.enum_names.push_back({sym.value, sym.name});
       }
-      if (label.decoder == spec::Decoder::kKstack || label.decoder == spec::Decoder::kUstack) label.aux_map = stacks;
+      if (label.decoder == spec::Decoder::kKstack || label.decoder == spec::Decoder::kUstack)
+        label.aux_map = stacks;
       if (label.decoder == spec::Decoder::kUsym || label.decoder == spec::Decoder::kUstack) {
         label.pid_offset = pid_offset;
         for (const auto& prog : s.programs) {
@@ -331,7 +393,8 @@ class ProgramLowering {
     return c;
   }
 
-  void store_slot(FunctionBuilder& f, const Slot& slot, const ast::Expr& e, const std::string& object) {
+  void store_slot(FunctionBuilder& f, const Slot& slot, const ast::Expr& e,
+                  const std::string& object) {
     std::string dst = fmt::format("{}.{}", object, slot.field);
     if (slot.text) {
       f.fill_string(e, dst, slot.size);
@@ -340,26 +403,31 @@ class ProgramLowering {
     }
   }
 
-  void span_start(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog, const std::vector<Slot>& key_slots,
-                  const std::vector<Slot>& start_slots, uint32_t span_slot) {
+  void span_start(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                  const std::vector<Slot>& key_slots, const std::vector<Slot>& start_slots,
+                  uint32_t span_slot) {
     const uint32_t n = s.index;
     f.line(fmt::format("struct sonde_sk{}_key key;", n));
     f.line("__builtin_memset(&key, 0, sizeof(key));");
-    for (size_t i = 0; i < key_slots.size(); ++i) store_slot(f, key_slots[i], *prog.span_keys[i], "key");
+    for (size_t i = 0; i < key_slots.size(); ++i)
+      store_slot(f, key_slots[i], *prog.span_keys[i], "key");
     f.line(fmt::format("struct sonde_st{}_value start;", n));
     f.line("__builtin_memset(&start, 0, sizeof(start));");
     f.line("start.ts = bpf_ktime_get_ns();");
-    for (size_t i = 0; i < start_slots.size(); ++i) store_slot(f, start_slots[i], *prog.start_labels[i], "start");
+    for (size_t i = 0; i < start_slots.size(); ++i)
+      store_slot(f, start_slots[i], *prog.start_labels[i], "start");
     f.line(fmt::format("sonde_span_start(&sonde_st{}, &key, &start, {});", n, span_slot));
   }
 
-  void span_end(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog, const std::vector<Slot>& key_slots,
-                uint32_t span_slot) {
+  void span_end(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                const std::vector<Slot>& key_slots, uint32_t span_slot) {
     const uint32_t n = s.index;
     f.line(fmt::format("struct sonde_sk{}_key skey;", n));
     f.line("__builtin_memset(&skey, 0, sizeof(skey));");
-    for (size_t i = 0; i < key_slots.size(); ++i) store_slot(f, key_slots[i], *prog.span_keys[i], "skey");
-    f.line(fmt::format("struct sonde_st{}_value *found = bpf_map_lookup_elem(&sonde_st{}, &skey);", n, n));
+    for (size_t i = 0; i < key_slots.size(); ++i)
+      store_slot(f, key_slots[i], *prog.span_keys[i], "skey");
+    f.line(fmt::format("struct sonde_st{}_value *found = bpf_map_lookup_elem(&sonde_st{}, &skey);",
+                       n, n));
     f.line("if (!found) return 0;");
     f.line("__u64 latency = bpf_ktime_get_ns() - found->ts;");
     f.line(fmt::format("struct sonde_st{}_value start = *found;", n));
@@ -369,13 +437,15 @@ class ProgramLowering {
     if (prog.filter) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.filter)));
   }
 
-  void record(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog, const std::vector<Slot>& slots,
-              bool needs_pid, bool keyed, const std::string& map, uint32_t drop_slot, const std::string& value_type,
-              uint32_t bucket_count) {
+  void record(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+              const std::vector<Slot>& slots, bool needs_pid, bool keyed, const std::string& map,
+              uint32_t drop_slot, const std::string& value_type, uint32_t bucket_count) {
     const uint32_t n = s.index;
     std::string x;
-    if (prog.role == ProgramRole::kSpanEnd) x = "(__s64)latency";
-    else if (prog.value) x = f.value(*prog.value);
+    if (prog.role == ProgramRole::kSpanEnd)
+      x = "(__s64)latency";
+    else if (prog.value)
+      x = f.value(*prog.value);
     if (!x.empty()) {
       f.line(fmt::format("__s64 x = (__s64)({});", x));
     }
@@ -387,24 +457,40 @@ class ProgramLowering {
           store_slot(f, slots[i], *prog.keys[i], "key");
         } else {
           int from = prog.key_from_start[i];
-          if (slots[i].text) f.line(fmt::format("__builtin_memcpy(key.{}, start.l{}, sizeof(key.{}));", slots[i].field, from, slots[i].field));
-          else f.line(fmt::format("key.{} = start.l{};", slots[i].field, from));
+          if (slots[i].text)
+            f.line(fmt::format("__builtin_memcpy(key.{}, start.l{}, sizeof(key.{}));",
+                               slots[i].field, from, slots[i].field));
+          else
+            f.line(fmt::format("key.{} = start.l{};", slots[i].field, from));
         }
       }
       if (needs_pid) f.line("key.pid = bpf_get_current_pid_tgid() >> 32;");
-      f.line(fmt::format("{} *v = sonde_lookup_or_init(&{}, &key, &sonde_z{}, {});", value_type, map, n, drop_slot));
+      f.line(fmt::format("{} *v = sonde_lookup_or_init(&{}, &key, &sonde_z{}, {});", value_type,
+                         map, n, drop_slot));
     } else {
       f.line("__u32 zero = 0;");
       f.line(fmt::format("{} *v = bpf_map_lookup_elem(&{}, &zero);", value_type, map));
     }
     f.line("if (!v) return 0;");
     switch (s.aggregation) {
-      case AggregationKind::kCount: f.line("sonde_count(v);"); break;
-      case AggregationKind::kSum: f.line("sonde_sum(v, x);"); break;
-      case AggregationKind::kMin: f.line("sonde_min(v, x);"); break;
-      case AggregationKind::kMax: f.line("sonde_max(v, x);"); break;
-      case AggregationKind::kAvg: f.line("sonde_avg(v, x);"); break;
-      case AggregationKind::kGauge: f.line("sonde_gauge(v, x);"); break;
+      case AggregationKind::kCount:
+        f.line("sonde_count(v);");
+        break;
+      case AggregationKind::kSum:
+        f.line("sonde_sum(v, x);");
+        break;
+      case AggregationKind::kMin:
+        f.line("sonde_min(v, x);");
+        break;
+      case AggregationKind::kMax:
+        f.line("sonde_max(v, x);");
+        break;
+      case AggregationKind::kAvg:
+        f.line("sonde_avg(v, x);");
+        break;
+      case AggregationKind::kGauge:
+        f.line("sonde_gauge(v, x);");
+        break;
       case AggregationKind::kHistogram: {
         std::string slot;
         if (s.scheme == ast::Scheme::kLinear) {
@@ -427,7 +513,8 @@ class ProgramLowering {
 
 }  // namespace
 
-Result<Output> lower(const sema::CheckedProgram& checked, sema::KernelInfo& kernel, const Options& options) {
+Result<Output> lower(const sema::CheckedProgram& checked, sema::KernelInfo& kernel,
+                     const Options& options) {
   return ProgramLowering(checked, kernel, options).run();
 }
 

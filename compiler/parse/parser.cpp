@@ -5,6 +5,7 @@
 
 #include "SondeLexer.h"
 #include "SondeParser.h"
+#include "compiler/parse/nesting.h"
 #include "compiler/parse/syntax_errors.h"
 
 namespace sonde::parse {
@@ -223,6 +224,13 @@ class Builder {
   ExprPtr expr(SondeParser::ExprContext* ctx) {
     auto e = std::make_unique<Expr>();
     e->range = range(ctx);
+    // A chain of binary operators is a loop to ANTLR but a deep tree to everything after.
+    Depth depth(depth_);
+    if (depth_ > kMaxExpressionDepth) {
+      if (!too_deep_) nesting_error(e->range, diags_);
+      too_deep_ = true;
+      return e;
+    }
     if (auto* p = dynamic_cast<SondeParser::PrimaryExprContext*>(ctx)) return primary(p->primary());
     if (auto* m = dynamic_cast<SondeParser::MemberExprContext*>(ctx)) {
       e->kind = ExprKind::kMember;
@@ -321,9 +329,17 @@ class Builder {
     return out;
   }
 
+  struct Depth {
+    explicit Depth(size_t& d) : depth(++d) {}
+    ~Depth() { --depth; }
+    size_t& depth;
+  };
+
   uint32_t file_;
   const OffsetMap& offsets_;
   Diagnostics& diags_;
+  size_t depth_ = 0;
+  bool too_deep_ = false;  // said once
 };
 
 }  // namespace
@@ -344,6 +360,8 @@ Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
   size_t errors_before = diags.error_count();
   SondeParser::ProgramContext* tree = nullptr;
   try {
+    tokens.fill();
+    if (!check_nesting(tokens.getTokens(), [&](antlr4::Token* t) { return builder.range(t, t); }, diags)) return {};
     // Two stages, as ANTLR advises: SLL prediction, giving up at the first error,
     // parses valid input in a fraction of the time (every run parses the whole
     // stdlib); only input it cannot parse goes through full LL, which also reports

@@ -40,8 +40,8 @@ constexpr DecoderInfo kDecoders[] = {
 };
 
 const std::vector<std::string>& function_names() {
-  static const std::vector<std::string> names = {"ksym", "usym", "syscall", "errno", "ntop",
-                                                 "disk", "cgroup", "str", "op"};
+  static const std::vector<std::string> names = {"ksym", "usym",   "syscall", "errno", "ntop",
+                                                 "disk", "cgroup", "str",     "op"};
   return names;
 }
 
@@ -50,9 +50,14 @@ bool is_comparison(Op op) {
          op == Op::kNe;
 }
 
-bool is_uprobe_like(ProbeKind k) {
-  return k == ProbeKind::kUprobe || k == ProbeKind::kUretprobe || k == ProbeKind::kUsdt ||
-         k == ProbeKind::kKprobe || k == ProbeKind::kKretprobe;
+// Probes whose arguments are read from registers (or USDT argument specs) as argN. At a
+// function's return those registers hold whatever the function left there.
+bool has_arg_builtins(ProbeKind k) {
+  return k == ProbeKind::kUprobe || k == ProbeKind::kUsdt || k == ProbeKind::kKprobe;
+}
+
+bool is_return_probe(ProbeKind k) {
+  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe;
 }
 
 bool has_retval(ProbeKind k) {
@@ -73,7 +78,9 @@ Type decoded(Display display, const Type& inner) {
 ExprChecker::ExprChecker(KernelInfo& kernel, ast::Diagnostics& diags, const Scope& scope)
     : kernel_(kernel), diags_(diags), scope_(scope) {}
 
-std::string ExprChecker::probe_display() const { return scope_.probe ? scope_.probe->display : "this probe"; }
+std::string ExprChecker::probe_display() const {
+  return scope_.probe ? scope_.probe->display : "this probe";
+}
 
 std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
   std::vector<std::string> names;
@@ -87,35 +94,42 @@ std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
 }
 
 std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
-  std::vector<std::string> names = {"pid", "tid", "comm", "cpu", "uid", "gid", "cgroup", "nsecs", "kstack", "ustack"};
+  std::vector<std::string> names = {"pid", "tid",    "comm",  "cpu",    "uid",
+                                    "gid", "cgroup", "nsecs", "kstack", "ustack"};
   if (has_retval(probe.kind)) names.push_back("retval");
-  if (is_uprobe_like(probe.kind)) {
+  if (has_arg_builtins(probe.kind)) {
     for (int i = 0; i < 6; ++i) names.push_back(fmt::format("arg{}", i));
   }
   return names;
 }
 
 bool ExprChecker::check(Expr& e, Use use) {
+  nodes_ = 0;
   if (!visit(e, use, true)) return false;
   const Type& t = e.type;
   switch (use) {
     case Use::kPredicate:
       if (!t.is_numeric()) {
-        diags_.error(e.range, fmt::format("a condition must be a number or a comparison, not a {}", describe(t)),
-                     t.kind == TypeKind::kString ? "compare strings with ==, e.g. comm == \"nginx\"" : "");
+        diags_.error(
+            e.range,
+            fmt::format("a condition must be a number or a comparison, not a {}", describe(t)),
+            t.kind == TypeKind::kString ? "compare strings with ==, e.g. comm == \"nginx\"" : "");
         return false;
       }
       return true;
     case Use::kValue:
       if (!t.is_numeric()) {
-        diags_.error(e.range, fmt::format("cannot aggregate a {}; a value must be a number", describe(t)),
-                     t.kind == TypeKind::kString ? "to count per string, use it as a key: count by ..." : "");
+        diags_.error(
+            e.range, fmt::format("cannot aggregate a {}; a value must be a number", describe(t)),
+            t.kind == TypeKind::kString ? "to count per string, use it as a key: count by ..."
+                                        : "");
         return false;
       }
       return true;
     case Use::kKey:
       if (t.kind == TypeKind::kRecord) {
-        diags_.error(e.range, "a struct cannot be a label", "use one of its members, e.g. prev.pid");
+        diags_.error(e.range, "a struct cannot be a label",
+                     "use one of its members, e.g. prev.pid");
         return false;
       }
       if (t.kind == TypeKind::kBytes) {
@@ -126,7 +140,8 @@ bool ExprChecker::check(Expr& e, Use use) {
       return true;
     case Use::kSpanKey:
       if (!t.is_numeric() && t.kind != TypeKind::kString) {
-        diags_.error(e.range, fmt::format("a span key must be a number or a string, not a {}", describe(t)));
+        diags_.error(e.range,
+                     fmt::format("a span key must be a number or a string, not a {}", describe(t)));
         return false;
       }
       return true;
@@ -135,23 +150,51 @@ bool ExprChecker::check(Expr& e, Use use) {
 }
 
 bool ExprChecker::visit(Expr& e, Use use, bool top) {
+  // Aliases and span labels expand in place: bound how large (aliases using aliases
+  // several times multiply) and how deep (lowering's C nests ~2 brackets per level,
+  // Clang takes 256) an expression grows.
+  struct Level {
+    explicit Level(int& d) : depth(++d) {}
+    ~Level() { --depth; }
+    int& depth;
+  } level(depth_);
+  if (++nodes_ > kMaxExpandedNodes || depth_ > kMaxExpandedDepth) {
+    if (!expansion_reported_) {
+      diags_.error(e.range,
+                   nodes_ > kMaxExpandedNodes
+                       ? fmt::format("this expression grows past {} operations once its aliases are expanded",
+                                     kMaxExpandedNodes)
+                       : fmt::format("this expression nests more than {} levels deep once its aliases are expanded",
+                                     kMaxExpandedDepth),
+                   "simplify it, or the aliases it uses");
+    }
+    expansion_reported_ = true;
+    return false;
+  }
   switch (e.kind) {
     case ExprKind::kNumber:
       e.type = Type::integer(8, e.number <= static_cast<uint64_t>(INT64_MAX));
       return true;
     case ExprKind::kString:
       if (use == Use::kKey && top) {
-        diags_.error(e.range, "a string literal cannot be a label", "labels come from the event: fields, builtins, ...");
+        diags_.error(e.range, "a string literal cannot be a label",
+                     "labels come from the event: fields, builtins, ...");
         return false;
       }
       e.type = Type::string(static_cast<uint32_t>(e.text.size() + 1));
       return true;
-    case ExprKind::kName: return name(e, use);
-    case ExprKind::kCall: return call(e, use, top);
-    case ExprKind::kMember: return member(e);
-    case ExprKind::kIndex: return index(e);
-    case ExprKind::kUnary: return unary(e);
-    case ExprKind::kBinary: return binary(e);
+    case ExprKind::kName:
+      return name(e, use);
+    case ExprKind::kCall:
+      return call(e, use, top);
+    case ExprKind::kMember:
+      return member(e);
+    case ExprKind::kIndex:
+      return index(e);
+    case ExprKind::kUnary:
+      return unary(e);
+    case ExprKind::kBinary:
+      return binary(e);
   }
   return false;
 }
@@ -178,7 +221,8 @@ bool ExprChecker::name(Expr& e, Use use) {
   // 2. Fields of the probe shadow builtins.
   if (scope_.probe) {
     bool is_field = false;
-    if (scope_.probe->format) is_field = scope_.probe->format->field(n) && !scope_.probe->format->field(n)->common;
+    if (scope_.probe->format)
+      is_field = scope_.probe->format->field(n) && !scope_.probe->format->field(n)->common;
     for (const auto& a : scope_.probe->args) is_field |= a.name == n;
     if (is_field) return field(e, n);
   }
@@ -207,17 +251,24 @@ bool ExprChecker::name(Expr& e, Use use) {
   const auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
   if (std::find(builtins.begin(), builtins.end(), n) != builtins.end()) return builtin(e, n, false);
   if (n == "current") {
-    diags_.error(e.range, "'current' needs a member", "current.comm, current.pid, ... name the current task's builtins");
+    diags_.error(e.range, "'current' needs a member",
+                 "current.comm, current.pid, ... name the current task's builtins");
     return false;
   }
   // 5. Enum constants.
   if (constant(e, nullptr)) return true;
   if (n == "retval" || (n.size() == 4 && n.starts_with("arg") && n[3] >= '0' && n[3] <= '5')) {
     bool ret = n == "retval";
-    diags_.error(e.range, fmt::format("'{}' is not known in {}", n, probe_display()),
-                 ret ? "return values are read at a function's return: uretprobe:, kretprobe:, fexit:"
-                     : "argN reads the arguments of uprobe:, uretprobe:, usdt:, kprobe: and kretprobe: probes; "
-                       "tracepoints and raw tracepoints name their fields");
+    std::string hint =
+        ret ? "return values are read at a function's return: uretprobe:, kretprobe:, fexit:"
+        : scope_.probe && is_return_probe(scope_.probe->kind)
+            ? "at a function's return its argument registers hold other values; read arguments in "
+              "uprobe: or "
+              "kprobe: (fexit: keeps them)"
+            : "argN reads the arguments of uprobe:, usdt: and kprobe: probes; tracepoints and raw "
+              "tracepoints "
+              "name their fields";
+    diags_.error(e.range, fmt::format("'{}' is not known in {}", n, probe_display()), hint);
     return false;
   }
   unknown_name(e);
@@ -235,7 +286,8 @@ void ExprChecker::unknown_name(Expr& e) {
   candidates.insert(candidates.end(), builtins.begin(), builtins.end());
   if (scope_.latency) candidates.push_back("latency");
   std::string suggestion = closest_match(e.text, candidates);
-  std::string did_you_mean = suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion);
+  std::string did_you_mean =
+      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion);
 
   std::string hint;
   if (!fields.empty()) {
@@ -244,7 +296,9 @@ void ExprChecker::unknown_name(Expr& e) {
     hint = fmt::format("{} has no fields; builtins: {}", probe_display(), join(builtins, ", "));
   }
   if (scope_.probe && (scope_.probe->format || !scope_.probe->args.empty())) {
-    diags_.error(e.range, fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), did_you_mean), hint);
+    diags_.error(e.range,
+                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), did_you_mean),
+                 hint);
   } else {
     diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, did_you_mean), hint);
   }
@@ -252,15 +306,19 @@ void ExprChecker::unknown_name(Expr& e) {
 
 std::string ExprChecker::derive_text(const Expr& e) const {
   switch (e.kind) {
-    case ExprKind::kName: return e.text;
-    case ExprKind::kNumber: return fmt::format("{}", e.number);
-    case ExprKind::kMember: return fmt::format("{}.{}", derive_text(*e.args[0]), e.text);
+    case ExprKind::kName:
+      return e.text;
+    case ExprKind::kNumber:
+      return fmt::format("{}", e.number);
+    case ExprKind::kMember:
+      return fmt::format("{}.{}", derive_text(*e.args[0]), e.text);
     case ExprKind::kCall: {
       std::vector<std::string> args;
       for (const auto& a : e.args) args.push_back(derive_text(*a));
       return fmt::format("{}({})", e.text, join(args, ", "));
     }
-    default: return "the value";
+    default:
+      return "the value";
   }
 }
 
@@ -273,10 +331,11 @@ void ExprChecker::unknown_constant(Expr& e, const Expr& other) {
   for (const auto& s : *other.type.symbols) names.push_back(s.name);
   std::string suggestion = closest_match(e.text, names);
   if (names.size() > 16) names.resize(16), names.push_back("...");
-  diags_.error(e.range,
-               fmt::format("unknown name '{}'{}", e.text,
-                           suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-               fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
+  diags_.error(
+      e.range,
+      fmt::format("unknown name '{}'{}", e.text,
+                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+      fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
 }
 
 bool ExprChecker::constant(Expr& e, const Type* context) {
@@ -308,7 +367,8 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
     if (a.name == field_name) {
       e.type = a.type;
       if (e.type.kind == TypeKind::kNone) {
-        diags_.error(e.range, fmt::format("argument '{}' of {} has a type sonde cannot read", field_name, p.display));
+        diags_.error(e.range, fmt::format("argument '{}' of {} has a type sonde cannot read",
+                                          field_name, p.display));
         return false;
       }
       return true;
@@ -351,7 +411,9 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
       e.type = Type::string(kDefaultDataLocBound);
       break;
     case kernel::FieldKind::kDataLocArray:
-      diags_.error(e.range, fmt::format("field '{}' is a dynamic array, which sonde cannot read yet", field_name));
+      diags_.error(
+          e.range,
+          fmt::format("field '{}' is a dynamic array, which sonde cannot read yet", field_name));
       return false;
   }
   return true;
@@ -361,8 +423,11 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
   e.binding.kind = BindingKind::kBuiltin;
   Type& t = e.type;
   if (n == "pid" || n == "tid" || n == "cpu" || n == "uid" || n == "gid") {
-    e.binding.builtin = n == "pid" ? Builtin::kPid : n == "tid" ? Builtin::kTid : n == "cpu" ? Builtin::kCpu
-                        : n == "uid" ? Builtin::kUid : Builtin::kGid;
+    e.binding.builtin = n == "pid"   ? Builtin::kPid
+                        : n == "tid" ? Builtin::kTid
+                        : n == "cpu" ? Builtin::kCpu
+                        : n == "uid" ? Builtin::kUid
+                                     : Builtin::kGid;
     t = Type::integer(4, false);
   } else if (n == "comm") {
     e.binding.builtin = Builtin::kComm;
@@ -388,7 +453,8 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     t = Type::integer(8, false);
   } else {
     diags_.error(e.range, fmt::format("unknown builtin '{}'", n),
-                 "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, current.cgroup");
+                 "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, "
+                 "current.cgroup");
     return false;
   }
   return true;
@@ -419,13 +485,18 @@ bool ExprChecker::member(Expr& e) {
   if (ot.kind == TypeKind::kPointer) record = ot.btf;
   auto btf = kernel_.btf();
   if (record == 0 || !btf) {
-    diags_.error(e.range, fmt::format("cannot read member '{}': the value is a {} with no known type", e.text, describe(ot)),
-                 ot.kind == TypeKind::kPointer ? "tracepoint pointers are often untyped (void *); rawtracepoint:NAME gives typed arguments" : "");
+    diags_.error(e.range,
+                 fmt::format("cannot read member '{}': the value is a {} with no known type",
+                             e.text, describe(ot)),
+                 ot.kind == TypeKind::kPointer ? "tracepoint pointers are often untyped (void *); "
+                                                 "rawtracepoint:NAME gives typed arguments"
+                                               : "");
     return false;
   }
   kernel::Type rt = (*btf)->type(record);
   if (rt.kind != kernel::TypeKind::kStruct && rt.kind != kernel::TypeKind::kUnion) {
-    diags_.error(e.range, fmt::format("cannot read member '{}' of {}", e.text, (*btf)->type_name(record)));
+    diags_.error(e.range,
+                 fmt::format("cannot read member '{}' of {}", e.text, (*btf)->type_name(record)));
     return false;
   }
   auto m = (*btf)->find_member(record, e.text);
@@ -433,19 +504,22 @@ bool ExprChecker::member(Expr& e) {
     std::vector<std::string> names;
     for (const auto& mm : (*btf)->members(record)) names.emplace_back(mm.name);
     std::string suggestion = closest_match(e.text, names);
-    diags_.error(e.range,
-                 fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
-                             suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+    diags_.error(
+        e.range,
+        fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
+                    suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
     return false;
   }
   if (m->bitfield_size) {
-    diags_.error(e.range, fmt::format("member '{}' is a bitfield, which sonde cannot read yet", e.text));
+    diags_.error(e.range,
+                 fmt::format("member '{}' is a bitfield, which sonde cannot read yet", e.text));
     return false;
   }
   e.binding.kind = BindingKind::kMember;
   e.type = type_from_btf(**btf, m->type);
   if (e.type.kind == TypeKind::kNone) {
-    diags_.error(e.range, fmt::format("member '{}' has a type sonde cannot read ({})", e.text, (*btf)->type_name(m->type)));
+    diags_.error(e.range, fmt::format("member '{}' has a type sonde cannot read ({})", e.text,
+                                      (*btf)->type_name(m->type)));
     return false;
   }
   return true;
@@ -472,11 +546,13 @@ bool ExprChecker::index(Expr& e) {
     }
   } else if (at.kind == TypeKind::kBytes && scope_.probe && scope_.probe->format &&
              e.args[0]->binding.kind == BindingKind::kField) {
-    if (const auto* f = scope_.probe->format->field(e.args[0]->binding.field)) element = f->element_size ? f->element_size : 1;
+    if (const auto* f = scope_.probe->format->field(e.args[0]->binding.field))
+      element = f->element_size ? f->element_size : 1;
   }
   uint64_t count = at.size / element;
   if (idx.number >= count) {
-    diags_.error(idx.range, fmt::format("index {} is out of bounds (the array has {} elements)", idx.number, count));
+    diags_.error(idx.range, fmt::format("index {} is out of bounds (the array has {} elements)",
+                                        idx.number, count));
     return false;
   }
   e.type = Type::integer(element, at.kind == TypeKind::kString);
@@ -487,7 +563,8 @@ bool ExprChecker::unary(Expr& e) {
   if (!visit(*e.args[0], Use::kValue, false)) return false;
   const Type& t = e.args[0]->type;
   if (!t.is_numeric()) {
-    diags_.error(e.range, fmt::format("operator '{}' needs a number, not a {}", ast::op_spelling(e.op), describe(t)));
+    diags_.error(e.range, fmt::format("operator '{}' needs a number, not a {}",
+                                      ast::op_spelling(e.op), describe(t)));
     return false;
   }
   e.type = e.op == Op::kNot ? Type::boolean() : Type::integer(8, e.op == Op::kNeg || t.is_signed);
@@ -502,9 +579,13 @@ bool ExprChecker::binary(Expr& e) {
     if (x.kind != ExprKind::kName || !scope_.probe) return false;
     auto fields = field_names(*scope_.probe);
     auto builtins = builtin_names(*scope_.probe);
-    if (std::count(fields.begin(), fields.end(), x.text) || std::count(builtins.begin(), builtins.end(), x.text)) return false;
-    for (const auto* a : scope_.aliases) if (a->name == x.text) return false;
-    for (const auto& l : scope_.span_labels) if (l.name == x.text) return false;
+    if (std::count(fields.begin(), fields.end(), x.text) ||
+        std::count(builtins.begin(), builtins.end(), x.text))
+      return false;
+    for (const auto* a : scope_.aliases)
+      if (a->name == x.text) return false;
+    for (const auto& l : scope_.span_labels)
+      if (l.name == x.text) return false;
     return !(x.text == "latency" && scope_.latency);
   };
   if (is_comparison(e.op) && is_bare_constant(lhs) && !is_bare_constant(rhs)) {
@@ -536,21 +617,25 @@ bool ExprChecker::binary(Expr& e) {
   bool strings = lt.kind == TypeKind::kString || rt.kind == TypeKind::kString;
   if (strings) {
     if (lt.kind != TypeKind::kString || rt.kind != TypeKind::kString) {
-      diags_.error(e.range, fmt::format("cannot compare a {} with a {}", describe(lt), describe(rt)),
+      diags_.error(e.range,
+                   fmt::format("cannot compare a {} with a {}", describe(lt), describe(rt)),
                    "compare strings with strings: comm == \"nginx\"");
       return false;
     }
     if (e.op != Op::kEq && e.op != Op::kNe) {
-      diags_.error(e.range, fmt::format("strings can only be compared with == and !=, not '{}'", ast::op_spelling(e.op)));
+      diags_.error(e.range, fmt::format("strings can only be compared with == and !=, not '{}'",
+                                        ast::op_spelling(e.op)));
       return false;
     }
     const Expr& literal = lhs.kind == ExprKind::kString ? lhs : rhs;
     const Expr& other = lhs.kind == ExprKind::kString ? rhs : lhs;
     if (literal.kind == ExprKind::kString && other.kind != ExprKind::kString &&
         literal.text.size() + 1 > other.type.size) {
-      diags_.error(literal.range,
-                   fmt::format("\"{}\" is longer than the {} bytes the other side can hold, so it never matches",
-                               literal.text, other.type.size));
+      diags_.error(
+          literal.range,
+          fmt::format(
+              "\"{}\" is longer than the {} bytes the other side can hold, so it never matches",
+              literal.text, other.type.size));
       return false;
     }
     e.type = Type::boolean();
@@ -558,7 +643,8 @@ bool ExprChecker::binary(Expr& e) {
   }
   if (!lt.is_numeric() || !rt.is_numeric()) {
     const Expr& bad = lt.is_numeric() ? rhs : lhs;
-    diags_.error(bad.range, fmt::format("operator '{}' needs numbers, not a {}", ast::op_spelling(e.op), describe(bad.type)));
+    diags_.error(bad.range, fmt::format("operator '{}' needs numbers, not a {}",
+                                        ast::op_spelling(e.op), describe(bad.type)));
     return false;
   }
   if (e.op == Op::kAnd || e.op == Op::kOr || is_comparison(e.op)) {
@@ -577,8 +663,10 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
   const std::string& fn = e.text;
   auto arity = [&](size_t min, size_t max) {
     if (e.args.size() < min || e.args.size() > max) {
-      std::string expected = min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max);
-      diags_.error(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected, max == 1 ? "" : "s", e.args.size()));
+      std::string expected =
+          min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max);
+      diags_.error(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected,
+                                        max == 1 ? "" : "s", e.args.size()));
       return false;
     }
     return true;
@@ -587,8 +675,10 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     if (fn != d.name) continue;
     if (!arity(1, 1)) return false;
     if (use != Use::kKey || !top) {
-      diags_.error(e.range, fmt::format("{}() {} in user space; it can only be a label (in 'by')", fn, d.what),
-                   use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39" : "");
+      diags_.error(
+          e.range,
+          fmt::format("{}() {} in user space; it can only be a label (in 'by')", fn, d.what),
+          use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39" : "");
       return false;
     }
     Expr& arg = *e.args[0];
@@ -600,7 +690,8 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
            (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
     }
     if (!ok) {
-      std::string wants = d.display == Display::kInet ? "a 4-byte or 16-byte address" : "a number or an address";
+      std::string wants =
+          d.display == Display::kInet ? "a 4-byte or 16-byte address" : "a number or an address";
       diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", fn, wants, describe(at)));
       return false;
     }
@@ -616,29 +707,36 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     if (e.args.size() == 2) {
       Expr& n = *e.args[1];
       if (n.kind != ExprKind::kNumber || n.number == 0 || n.number > kMaxStringBound) {
-        diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}", kMaxStringBound));
+        diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}",
+                                          kMaxStringBound));
         return false;
       }
       bound = static_cast<uint32_t>(n.number);
     }
     if (arg.type.kind == TypeKind::kString) {
       e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
-    } else if (arg.type.kind == TypeKind::kPointer || (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
+    } else if (arg.type.kind == TypeKind::kPointer ||
+               (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
       if (!bound) {
         if (use == Use::kKey) {
-          diags_.error(e.range, "a string read through a pointer needs a bound to be a label",
-                       fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
+          diags_.error(
+              e.range, "a string read through a pointer needs a bound to be a label",
+              fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
           return false;
         }
         bound = kDefaultDataLocBound;
       }
       e.type = Type::string(bound);
-      e.type.user = arg.type.user || (scope_.probe && (scope_.probe->kind == ProbeKind::kUprobe ||
-                                                        scope_.probe->kind == ProbeKind::kUretprobe ||
-                                                        scope_.probe->kind == ProbeKind::kUsdt));
+      e.type.user =
+          arg.type.user || (scope_.probe && (scope_.probe->kind == ProbeKind::kUprobe ||
+                                             scope_.probe->kind == ProbeKind::kUretprobe ||
+                                             scope_.probe->kind == ProbeKind::kUsdt));
     } else {
-      diags_.error(arg.range, fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
-                   arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one" : "");
+      diags_.error(
+          arg.range,
+          fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
+          arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one"
+                                          : "");
       return false;
     }
     e.binding.kind = BindingKind::kFunction;
@@ -649,7 +747,9 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     Expr& arg = *e.args[0];
     if (!visit(arg, Use::kValue, false)) return false;
     if (arg.type.kind != TypeKind::kString) {
-      diags_.error(arg.range, fmt::format("op() reads a block request's rwbs flags (a string), not a {}", describe(arg.type)));
+      diags_.error(arg.range,
+                   fmt::format("op() reads a block request's rwbs flags (a string), not a {}",
+                               describe(arg.type)));
       return false;
     }
     e.binding.kind = BindingKind::kFunction;
@@ -658,9 +758,11 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     return true;
   }
   std::string suggestion = closest_match(fn, function_names());
-  diags_.error(e.range,
-               fmt::format("unknown function '{}'{}", fn, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-               fmt::format("functions: {}", join(function_names(), ", ")));
+  diags_.error(
+      e.range,
+      fmt::format("unknown function '{}'{}", fn,
+                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+      fmt::format("functions: {}", join(function_names(), ", ")));
   return false;
 }
 

@@ -69,6 +69,11 @@ class ExprChecker {
   ast::Diagnostics& diags_;
   const Scope& scope_;
   int alias_depth_ = 0;
+  static constexpr size_t kMaxExpandedNodes = 4096;
+  static constexpr int kMaxExpandedDepth = 100;
+  size_t nodes_ = 0;  // visited in this check()
+  int depth_ = 0;
+  bool expansion_reported_ = false;
 };
 
 }  // namespace sonde::sema

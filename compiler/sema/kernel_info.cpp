@@ -11,8 +11,9 @@ Result<std::shared_ptr<const kernel::Btf>> KernelInfo::btf() {
   if (btf_error_) return *btf_error_;
   auto opened = kernel::Btf::open(btf_path_);
   if (!opened) {
-    btf_error_ = Error{fmt::format("cannot read kernel BTF from {}: {}", btf_path_, opened.error().message),
-                       "sonde needs a kernel built with CONFIG_DEBUG_INFO_BTF=y"};
+    btf_error_ =
+        Error{fmt::format("cannot read kernel BTF from {}: {}", btf_path_, opened.error().message),
+              "sonde needs a kernel built with CONFIG_DEBUG_INFO_BTF=y"};
     return *btf_error_;
   }
   btf_ = std::move(opened.value());
@@ -52,7 +53,8 @@ namespace {
 
 // A cached result, read on first use.
 template <typename T, typename Read>
-Result<const T*> cached(std::map<std::string, Result<T>>& cache, const std::string& key, Read read) {
+Result<const T*> cached(std::map<std::string, Result<T>>& cache, const std::string& key,
+                        Read read) {
   auto it = cache.find(key);
   if (it == cache.end()) it = cache.emplace(key, read(key)).first;
   if (!it->second) return it->second.error();

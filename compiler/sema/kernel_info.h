@@ -24,7 +24,7 @@ class KernelInfo {
   Result<std::shared_ptr<const kernel::Btf>> btf();
   // Cached per tracepoint; the error explains what is missing.
   Result<std::shared_ptr<const kernel::TracepointFormat>> tracepoint(const std::string& category,
-                                                                    const std::string& name);
+                                                                     const std::string& name);
   Result<const std::vector<kernel::TracepointName>*> tracepoints();
   // Functions defined in a user binary (sorted by name), and its USDT probes (sorted).
   Result<const std::vector<decode::ElfFunction>*> functions(const std::string& path);

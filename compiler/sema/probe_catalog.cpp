@@ -22,15 +22,18 @@ bool matches(const std::string& pattern, const std::string& name) {
 
 std::string value_names(const std::vector<kernel::SymbolicValue>& symbols) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < symbols.size() && i < kMaxNamesShown; ++i) names.push_back(symbols[i].name);
+  for (size_t i = 0; i < symbols.size() && i < kMaxNamesShown; ++i)
+    names.push_back(symbols[i].name);
   if (symbols.size() > kMaxNamesShown) names.push_back("...");
   return fmt::format("values: {}", join(names, ", "));
 }
 
-std::vector<CatalogField> btf_params(const kernel::Btf& btf, const std::vector<kernel::Param>& params) {
+std::vector<CatalogField> btf_params(const kernel::Btf& btf,
+                                     const std::vector<kernel::Param>& params) {
   std::vector<CatalogField> out;
   for (size_t i = 0; i < params.size(); ++i) {
-    std::string name = params[i].name.empty() ? fmt::format("arg{}", i) : std::string(params[i].name);
+    std::string name =
+        params[i].name.empty() ? fmt::format("arg{}", i) : std::string(params[i].name);
     out.push_back({name, btf.type_name(params[i].type), ""});
   }
   return out;
@@ -38,8 +41,8 @@ std::vector<CatalogField> btf_params(const kernel::Btf& btf, const std::vector<k
 
 class Lister {
  public:
-  Lister(const std::string& pattern, bool details, KernelInfo& kernel, const Definitions& definitions,
-         const ast::SourceManager& sources)
+  Lister(const std::string& pattern, bool details, KernelInfo& kernel,
+         const Definitions& definitions, const ast::SourceManager& sources)
       : details_(details), kernel_(kernel), defs_(definitions), sources_(sources) {
     std::string canonical = canonical_probe_text(pattern);
     bool word = !has_wildcard(canonical) && canonical.find(':') == std::string::npos;
@@ -56,9 +59,10 @@ class Lister {
     }();
     if (!kind_.empty() && std::find(kinds.begin(), kinds.end(), kind_) == kinds.end()) {
       std::string suggestion = closest_match(kind_, kinds);
-      return Error{fmt::format("unknown probe kind '{}'{}", kind_,
-                               suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-                   fmt::format("kinds: {}", join(kinds, ", "))};
+      return Error{
+          fmt::format("unknown probe kind '{}'{}", kind_,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("kinds: {}", join(kinds, ", "))};
     }
     if (want("tracepoint", true)) {
       if (Status s = tracepoints(); !s) return s.error();
@@ -67,7 +71,10 @@ class Lister {
     if (want("software", true)) perf_events("software", software_events());
     if (want("hardware", false)) perf_events("hardware", hardware_events());
     if (want("profile", true)) {
-      add({"profile:hz:N", "every CPU, N times a second (or every N s, ms, us: profile:ms:N)", {}, {}});
+      add({"profile:hz:N",
+           "every CPU, N times a second (or every N s, ms, us: profile:ms:N)",
+           {},
+           {}});
     }
     for (const char* k : {"kprobe", "kretprobe", "fentry", "fexit"}) {
       if (kind_ == k) kernel_functions();
@@ -84,7 +91,9 @@ class Lister {
   }
 
  private:
-  bool want(const char* kind, bool by_default) const { return kind_.empty() ? by_default : kind_ == kind; }
+  bool want(const char* kind, bool by_default) const {
+    return kind_.empty() ? by_default : kind_ == kind;
+  }
 
   void add(CatalogEntry entry) {
     if (matches(pattern_, entry.name)) out_.push_back(std::move(entry));
@@ -94,17 +103,20 @@ class Lister {
     std::vector<CatalogField> out;
     for (const auto* alias : defs_.aliases()) {
       if (!matches(canonical_probe_text(alias->probe.text), probe)) continue;
-      out.push_back({alias->name, "", fmt::format("alias for {}", sources_.text(alias->expr->range))});
+      out.push_back(
+          {alias->name, "", fmt::format("alias for {}", sources_.text(alias->expr->range))});
     }
     return out;
   }
 
-  std::vector<CatalogField> tracepoint_fields(const std::string& category, const std::string& name) {
+  std::vector<CatalogField> tracepoint_fields(const std::string& category,
+                                              const std::string& name) {
     std::vector<CatalogField> out;
     auto format = kernel_.tracepoint(category, name);
     if (!format) return {{"?", "", format.error().message}};
     for (const auto& f : (*format)->fields) {
-      if (!f.common) out.push_back({f.name, f.c_type, f.symbols.empty() ? "" : value_names(f.symbols)});
+      if (!f.common)
+        out.push_back({f.name, f.c_type, f.symbols.empty() ? "" : value_names(f.symbols)});
     }
     auto aliases = aliases_of(fmt::format("tracepoint:{}:{}", category, name));
     out.insert(out.end(), aliases.begin(), aliases.end());
@@ -127,13 +139,15 @@ class Lister {
     auto btf = kernel_.btf();
     if (!btf) return;
     std::vector<std::string> names;
-    for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) names.emplace_back(n.substr(10));
+    for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_"))
+      names.emplace_back(n.substr(10));
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {
       CatalogEntry e{"rawtracepoint:" + name, "", {}, {}};
       if (!matches(pattern_, e.name)) continue;
       if (details_) {
-        if (auto params = kernel::btf_tracepoint_params(**btf, name)) e.fields = btf_params(**btf, *params);
+        if (auto params = kernel::btf_tracepoint_params(**btf, name))
+          e.fields = btf_params(**btf, *params);
       }
       out_.push_back(std::move(e));
     }
@@ -141,10 +155,11 @@ class Lister {
 
   void perf_events(const char* kind, std::span<const PerfEventName> table) {
     for (const auto& ev : table) {
-      std::string summary = ev.default_period == 1
-                                ? fmt::format("every event; {}:{}:N samples every Nth", kind, ev.name)
-                                : fmt::format("every {}th event; {}:{}:N samples every Nth", ev.default_period, kind,
-                                              ev.name);
+      std::string summary =
+          ev.default_period == 1
+              ? fmt::format("every event; {}:{}:N samples every Nth", kind, ev.name)
+              : fmt::format("every {}th event; {}:{}:N samples every Nth", ev.default_period, kind,
+                            ev.name);
       if (ev.alias) summary += fmt::format("; also {}:{}", kind, ev.alias);
       add({fmt::format("{}:{}", kind, ev.name), summary, {}, {}});
     }
@@ -153,14 +168,16 @@ class Lister {
   void kernel_functions() {
     auto btf = kernel_.btf();
     if (!btf) return;
-    std::vector<std::string_view> names = (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "");
+    std::vector<std::string_view> names =
+        (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "");
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     for (auto name : names) {
       CatalogEntry e{fmt::format("{}:{}", kind_, name), "", {}, {}};
       if (!matches(pattern_, e.name)) continue;
       if (details_) {
-        if (auto func = (*btf)->find(name, kernel::TypeKind::kFunction)) e.fields = btf_params(**btf, (*btf)->params(*func));
+        if (auto func = (*btf)->find(name, kernel::TypeKind::kFunction))
+          e.fields = btf_params(**btf, (*btf)->params(*func));
       }
       out_.push_back(std::move(e));
     }
@@ -173,7 +190,8 @@ class Lister {
                    fmt::format("e.g. sonde list '{}'", form)};
     }
     std::string path = find_user_binary(std::string(parts_[1]));
-    item_pattern_ = parts_.size() > 2 ? pattern_.substr(pattern_.find(':', kind_.size() + 1) + 1) : "*";
+    item_pattern_ =
+        parts_.size() > 2 ? pattern_.substr(pattern_.find(':', kind_.size() + 1) + 1) : "*";
     return path;
   }
 
@@ -184,7 +202,10 @@ class Lister {
     if (!functions) return functions.error();
     for (const auto& f : **functions) {
       if (!matches(item_pattern_, f.name)) continue;
-      out_.push_back({fmt::format("{}:{}:{}", kind_, *path, f.name), f.ifunc ? "(an indirect function)" : "", {}, {}});
+      std::string note = f.ifunc       ? "(an indirect function: cannot be probed by name)"
+                         : f.ambiguous ? "(several versions: cannot be probed by name)"
+                                       : "";
+      out_.push_back({fmt::format("{}:{}:{}", kind_, *path, f.name), note, {}, {}});
     }
     return {};
   }
@@ -243,8 +264,9 @@ class Lister {
 
 }  // namespace
 
-Result<std::vector<CatalogEntry>> list_probes(const std::string& pattern, bool details, KernelInfo& kernel,
-                                              const Definitions& definitions, const ast::SourceManager& sources) {
+Result<std::vector<CatalogEntry>> list_probes(const std::string& pattern, bool details,
+                                              KernelInfo& kernel, const Definitions& definitions,
+                                              const ast::SourceManager& sources) {
   return Lister(pattern, details, kernel, definitions, sources).run();
 }
 

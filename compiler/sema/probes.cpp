@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <map>
 
 #include "compiler/kernel/tracepoint_btf.h"
@@ -20,18 +21,32 @@ using ast::SourceRange;
 
 const std::map<std::string, std::string>& kind_aliases() {
   static const std::map<std::string, std::string> aliases = {
-      {"tracepoint", "tracepoint"}, {"tp", "tracepoint"}, {"t", "tracepoint"},
-      {"rawtracepoint", "rawtracepoint"}, {"rawtp", "rawtracepoint"}, {"rt", "rawtracepoint"},
-      {"uprobe", "uprobe"}, {"u", "uprobe"},
-      {"uretprobe", "uretprobe"}, {"ur", "uretprobe"},
-      {"usdt", "usdt"}, {"U", "usdt"},
-      {"profile", "profile"}, {"p", "profile"},
-      {"software", "software"}, {"s", "software"},
-      {"hardware", "hardware"}, {"h", "hardware"},
-      {"kprobe", "kprobe"}, {"k", "kprobe"},
-      {"kretprobe", "kretprobe"}, {"kr", "kretprobe"},
-      {"fentry", "fentry"}, {"f", "fentry"},
-      {"fexit", "fexit"}, {"fr", "fexit"},
+      {"tracepoint", "tracepoint"},
+      {"tp", "tracepoint"},
+      {"t", "tracepoint"},
+      {"rawtracepoint", "rawtracepoint"},
+      {"rawtp", "rawtracepoint"},
+      {"rt", "rawtracepoint"},
+      {"uprobe", "uprobe"},
+      {"u", "uprobe"},
+      {"uretprobe", "uretprobe"},
+      {"ur", "uretprobe"},
+      {"usdt", "usdt"},
+      {"U", "usdt"},
+      {"profile", "profile"},
+      {"p", "profile"},
+      {"software", "software"},
+      {"s", "software"},
+      {"hardware", "hardware"},
+      {"h", "hardware"},
+      {"kprobe", "kprobe"},
+      {"k", "kprobe"},
+      {"kretprobe", "kretprobe"},
+      {"kr", "kretprobe"},
+      {"fentry", "fentry"},
+      {"f", "fentry"},
+      {"fexit", "fexit"},
+      {"fr", "fexit"},
   };
   return aliases;
 }
@@ -92,14 +107,18 @@ class Resolver {
   }
 
   bool expect_parts(size_t n, const char* form) {
-    if (parts_.size() != n || std::any_of(parts_.begin(), parts_.end(), [](auto p) { return p.empty(); })) {
-      error(ref_.range, fmt::format("malformed probe '{}'", ref_.text), fmt::format("write it as {}", form));
+    if (parts_.size() != n ||
+        std::any_of(parts_.begin(), parts_.end(), [](auto p) { return p.empty(); })) {
+      error(ref_.range, fmt::format("malformed probe '{}'", ref_.text),
+            fmt::format("write it as {}", form));
       return false;
     }
     return true;
   }
 
-  static bool has_wildcard(std::string_view s) { return s.find_first_of("*?[") != std::string_view::npos; }
+  static bool has_wildcard(std::string_view s) {
+    return s.find_first_of("*?[") != std::string_view::npos;
+  }
 
   // What names the metric of a pattern: its literal words ("sys_enter_*" -> "sys_enter"),
   // or `fallback` when it has none.
@@ -114,6 +133,31 @@ class Resolver {
     return words;
   }
 
+  // The candidates `pattern` matches: at most kMaxWildcardProbes, else an error at `at`.
+  // `what` names one candidate in "no ... matches" ("function of '/bin/bash'"), `plural`
+  // counts them ("functions"); `listing` says where to find names, `narrow` how to ask
+  // for fewer.
+  std::vector<std::string> expand(const std::string& pattern,
+                                  const std::vector<std::string>& candidates, SourceRange at,
+                                  const std::string& what, const char* plural,
+                                  const std::string& listing,
+                                  const std::string& narrow = "narrow the pattern") {
+    std::vector<std::string> out;
+    for (const auto& c : candidates) {
+      if (fnmatch(pattern.c_str(), c.c_str(), 0) == 0) out.push_back(c);
+    }
+    if (out.empty()) {
+      error(at, fmt::format("no {} matches '{}'", what, pattern), listing);
+    } else if (out.size() > kMaxWildcardProbes) {
+      error(at,
+            fmt::format("'{}' matches {} {}; at most {} can be attached by one statement",
+                        ref_.text, out.size(), plural, kMaxWildcardProbes),
+            narrow);
+      out.clear();
+    }
+    return out;
+  }
+
   std::vector<ResolvedProbe> tracepoint() {
     if (!expect_parts(3, "tracepoint:CATEGORY:NAME")) return {};
     std::string category(parts_[1]), name(parts_[2]);
@@ -125,25 +169,21 @@ class Resolver {
         error(ref_.range, list.error().message, list.error().hint);
         return {};
       }
-      for (const auto& tp : **list) {
-        if (fnmatch(category.c_str(), tp.category.c_str(), 0) == 0 &&
-            fnmatch(name.c_str(), tp.name.c_str(), 0) == 0) {
-          matches.emplace_back(tp.category, tp.name);
-        }
+      std::vector<std::string> names;
+      for (const auto& tp : **list) names.push_back(tp.category + ":" + tp.name);
+      std::string listing =
+          fmt::format("`sonde list 'tracepoint:{}:*'` shows the tracepoints of this kernel",
+                      has_wildcard(category) ? "*" : category);
+      std::string narrow = category == "syscalls"
+                               ? "narrow the pattern, or for all syscalls use "
+                                 "tracepoint:raw_syscalls:sys_enter with syscall(id)"
+                               : "narrow the pattern";
+      for (const auto& m : expand(category + ":" + name, names, ref_.range, "tracepoint",
+                                  "tracepoints", listing, narrow)) {
+        size_t colon = m.find(':');
+        matches.emplace_back(m.substr(0, colon), m.substr(colon + 1));
       }
-      if (matches.empty()) {
-        error(ref_.range, fmt::format("no tracepoint matches '{}:{}'", category, name),
-              fmt::format("`sonde list 'tracepoint:{}:*'` shows the tracepoints of this kernel",
-                          has_wildcard(category) ? "*" : category));
-        return {};
-      }
-      if (matches.size() > kMaxWildcardProbes) {
-        error(ref_.range,
-              fmt::format("'{}' matches {} tracepoints; at most {} can be attached by one statement",
-                          ref_.text, matches.size(), kMaxWildcardProbes),
-              "narrow the pattern, or for all syscalls use tracepoint:raw_syscalls:sys_enter with syscall(id)");
-        return {};
-      }
+      if (matches.empty()) return {};
     } else {
       matches.emplace_back(category, name);
     }
@@ -162,7 +202,8 @@ class Resolver {
       p.display = fmt::format("tracepoint:{}:{}", cat, nm);
       p.format = format.value();
       if (auto btf = kernel_.btf()) {
-        if (auto record = kernel::tracepoint_record_struct(**btf, *p.format)) p.record_struct = *record;
+        if (auto record = kernel::tracepoint_record_struct(**btf, *p.format))
+          p.record_struct = *record;
       }
       out.push_back(std::move(p));
     }
@@ -172,7 +213,8 @@ class Resolver {
   void unknown_tracepoint(const std::string& category, const std::string& name) {
     auto list = kernel_.tracepoints();
     if (!list) {
-      error(ref_.range, fmt::format("cannot read tracepoint {}:{}: {}", category, name, list.error().message),
+      error(ref_.range,
+            fmt::format("cannot read tracepoint {}:{}: {}", category, name, list.error().message),
             list.error().hint);
       return;
     }
@@ -191,21 +233,24 @@ class Resolver {
     }
     std::string suggestion = closest_match(name, names);
     std::string hint;
-    if (names.size() <= 12) hint = fmt::format("tracepoints in '{}': {}", category, join(names, ", "));
-    else hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'", category, names.size(), category);
+    if (names.size() <= 12)
+      hint = fmt::format("tracepoints in '{}': {}", category, join(names, ", "));
+    else
+      hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'",
+                         category, names.size(), category);
     error(part_range(2),
           fmt::format("unknown tracepoint '{}:{}'{}", category, name,
                       suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
           hint);
   }
 
-  // BTF-typed arguments of a function prototype, skipping `skip` leading params.
-  std::vector<ProbeArg> proto_args(const kernel::Btf& btf, uint32_t proto, size_t skip) {
+  // Arguments named and typed by BTF parameters (unnamed ones are arg0, arg1, ...).
+  static std::vector<ProbeArg> typed_args(const kernel::Btf& btf,
+                                          const std::vector<kernel::Param>& params) {
     std::vector<ProbeArg> args;
-    auto params = btf.params(proto);
-    for (size_t i = skip; i < params.size(); ++i) {
+    for (size_t i = 0; i < params.size(); ++i) {
       ProbeArg a;
-      a.name = params[i].name.empty() ? fmt::format("arg{}", i - skip) : std::string(params[i].name);
+      a.name = params[i].name.empty() ? fmt::format("arg{}", i) : std::string(params[i].name);
       a.btf_type = params[i].type;
       a.type = type_from_btf(btf, params[i].type);
       args.push_back(std::move(a));
@@ -221,32 +266,47 @@ class Resolver {
       return {};
     }
     std::string name(parts_[1]);
-    auto params = kernel::btf_tracepoint_params(**btf, name);
-    if (!params) {
-      std::vector<std::string> names;
+    std::vector<std::string> names;
+    if (has_wildcard(name)) {
+      std::vector<std::string> all;
       for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
-        names.emplace_back(n.substr(10));
+        all.emplace_back(n.substr(10));
       }
-      std::string suggestion = closest_match(name, names);
-      error(part_range(1),
-            fmt::format("unknown raw tracepoint '{}'{}", name,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-            "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, ...)");
-      return {};
+      std::sort(all.begin(), all.end());
+      names = expand(name, all, part_range(1), "raw tracepoint", "raw tracepoints",
+                     "`sonde list 'rawtracepoint:*'` lists them");
+    } else {
+      names.push_back(name);
     }
-    ResolvedProbe p = base();
-    p.kind = ProbeKind::kRawTracepoint;
-    p.name = name;
-    p.short_name = name;
-    p.display = "rawtracepoint:" + name;
-    for (size_t i = 0; i < params->size(); ++i) {
-      ProbeArg a;
-      a.name = (*params)[i].name.empty() ? fmt::format("arg{}", i) : std::string((*params)[i].name);
-      a.btf_type = (*params)[i].type;
-      a.type = type_from_btf(**btf, (*params)[i].type);
-      p.args.push_back(std::move(a));
+    std::vector<ResolvedProbe> out;
+    for (const auto& n : names) {
+      auto params = kernel::btf_tracepoint_params(**btf, n);
+      if (!params) {
+        unknown_raw_tracepoint(**btf, n);
+        return {};
+      }
+      ResolvedProbe p = base();
+      p.kind = ProbeKind::kRawTracepoint;
+      p.name = n;
+      p.short_name = has_wildcard(name) ? pattern_short_name(name, "rawtracepoint") : n;
+      p.display = "rawtracepoint:" + n;
+      p.args = typed_args(**btf, *params);
+      out.push_back(std::move(p));
     }
-    return {std::move(p)};
+    return out;
+  }
+
+  void unknown_raw_tracepoint(const kernel::Btf& btf, const std::string& name) {
+    std::vector<std::string> names;
+    for (auto n : btf.names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
+      names.emplace_back(n.substr(10));
+    }
+    std::string suggestion = closest_match(name, names);
+    error(part_range(1),
+          fmt::format("unknown raw tracepoint '{}'{}", name,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, "
+          "...)");
   }
 
   // The binary of a uprobe or USDT probe: a regular file. Reports an error otherwise.
@@ -256,7 +316,8 @@ class Resolver {
     std::string written(parts_[1]);
     bool exists = stat(path.c_str(), &st) == 0;
     error(part_range(1),
-          exists ? fmt::format("'{}' is not a regular file", written) : fmt::format("no such binary '{}'", written),
+          exists ? fmt::format("'{}' is not a regular file", written)
+                 : fmt::format("no such binary '{}'", written),
           fmt::format("give the path of an executable or shared library, e.g. {}", example));
     return false;
   }
@@ -271,7 +332,8 @@ class Resolver {
   std::vector<std::string> uprobe_symbols(const std::string& path, const std::string& symbol) {
     auto functions = kernel_.functions(path);
     if (!functions) {
-      error(part_range(1), fmt::format("cannot read the functions of '{}': {}", path, functions.error().message),
+      error(part_range(1),
+            fmt::format("cannot read the functions of '{}': {}", path, functions.error().message),
             "uprobes attach to ELF executables and shared libraries");
       return {};
     }
@@ -279,30 +341,32 @@ class Resolver {
     std::string listing = fmt::format("`sonde list 'uprobe:{}:*'` lists its functions", path);
     if (all.empty()) {
       error(part_range(1), fmt::format("'{}' has no function symbols", path),
-            "it is stripped; install its debug symbols (the -dbgsym package) or probe a USDT probe instead");
+            "it is stripped; install its debug symbols (the -dbgsym package) or probe a USDT probe "
+            "instead");
       return {};
     }
-    std::vector<std::string> out;
     if (has_wildcard(symbol)) {
-      // Indirect functions cannot be attached by name (see below): a pattern skips them.
+      // Indirect and ambiguous functions cannot be attached by name (see below): a
+      // pattern skips them.
+      std::vector<std::string> names;
       for (const auto& f : all) {
-        if (!f.ifunc && fnmatch(symbol.c_str(), f.name.c_str(), 0) == 0) out.push_back(f.name);
+        if (!f.ifunc && !f.ambiguous) names.push_back(f.name);
       }
-      if (out.empty()) {
-        error(part_range(2), fmt::format("no function of '{}' matches '{}'", path, symbol), listing);
-      } else if (out.size() > kMaxWildcardProbes) {
-        error(part_range(2),
-              fmt::format("'{}' matches {} functions of '{}'; at most {} can be attached by one statement", symbol,
-                          out.size(), path, kMaxWildcardProbes),
-              "narrow the pattern");
-        out.clear();
-      }
-      return out;
+      return expand(symbol, names, part_range(2), fmt::format("function of '{}'", path),
+                    "functions", listing);
     }
-    // "malloc@GLIBC_2.2.5" names one version of malloc; the symbol table has "malloc".
-    std::string base = symbol.substr(0, symbol.find('@'));
-    auto it = std::lower_bound(all.begin(), all.end(), base,
-                               [](const decode::ElfFunction& f, const std::string& n) { return f.name < n; });
+    if (symbol.find('@') != std::string::npos) {
+      std::string base = symbol.substr(0, symbol.find('@'));
+      error(part_range(2),
+            fmt::format("'{}' names a version of '{}'; functions are probed by name only", symbol,
+                        base),
+            fmt::format("write {}:{}:{}", parts_[0], parts_[1], base));
+      return {};
+    }
+    const std::string& base = symbol;
+    auto it = std::lower_bound(
+        all.begin(), all.end(), base,
+        [](const decode::ElfFunction& f, const std::string& n) { return f.name < n; });
     if (it == all.end() || it->name != base) {
       std::vector<std::string> names;
       names.reserve(all.size());
@@ -314,21 +378,32 @@ class Resolver {
             listing);
       return {};
     }
+    if (it->ambiguous) {
+      error(part_range(2),
+            fmt::format("'{}' names several functions in '{}' (versions of it), so the name does "
+                        "not say which "
+                        "to probe",
+                        base, path),
+            "probe a function that calls it");
+      return {};
+    }
     if (it->ifunc) {
       // libbpf 1.1 looks up only STT_FUNC symbols; the code that runs is whichever
       // implementation the resolver picked when the library was loaded.
       std::vector<std::string> implementations;
       for (const auto& f : all) {
-        if (!f.ifunc && f.name != base && f.name.find(base) != std::string::npos && f.name.starts_with("__")) {
+        if (!f.ifunc && f.name != base && f.name.find(base) != std::string::npos &&
+            f.name.starts_with("__")) {
           implementations.push_back(f.name);
         }
       }
       error(part_range(2),
-            fmt::format("'{}' in '{}' is an indirect function (IFUNC): the code that runs is an implementation "
+            fmt::format("'{}' in '{}' is an indirect function (IFUNC): the code that runs is an "
+                        "implementation "
                         "chosen at load time, which sonde cannot attach to by this name",
                         base, path),
             implementations.empty()
-                ? "install the library's debug symbols to probe an implementation by name, or probe a caller"
+                ? "probe a function that calls it"
                 : fmt::format("probe an implementation instead: {}", join(implementations, ", ")));
       return {};
     }
@@ -348,7 +423,7 @@ class Resolver {
       p.kind = ret ? ProbeKind::kUretprobe : ProbeKind::kUprobe;
       p.path = path;
       p.symbol = sym;
-      p.short_name = has_wildcard(symbol) ? pattern_short_name(symbol, "uprobe") : sym.substr(0, sym.find('@'));
+      p.short_name = has_wildcard(symbol) ? pattern_short_name(symbol, "uprobe") : sym;
       if (has_wildcard(symbol)) p.display = fmt::format("{}:{}:{}", kind, parts_[1], sym);
       out.push_back(std::move(p));
     }
@@ -357,37 +432,54 @@ class Resolver {
 
   std::vector<ResolvedProbe> usdt() {
     if (!expect_parts(4, "usdt:PATH:PROVIDER:NAME")) return {};
-    ResolvedProbe p = base();
-    p.kind = ProbeKind::kUsdt;
-    p.path = find_user_binary(std::string(parts_[1]));
-    p.provider = std::string(parts_[2]);
-    p.name = std::string(parts_[3]);
-    p.short_name = p.name;
-    if (!user_binary(p.path, "usdt:/usr/bin/python3:python:function__entry")) return {};
-    auto probes = kernel_.usdt_probes(p.path);
+    std::string path = find_user_binary(std::string(parts_[1]));
+    if (!user_binary(path, "usdt:/usr/bin/python3:python:function__entry")) return {};
+    auto probes = kernel_.usdt_probes(path);
     if (!probes) {
-      error(part_range(1), fmt::format("cannot read the USDT probes of '{}': {}", p.path, probes.error().message),
+      error(part_range(1),
+            fmt::format("cannot read the USDT probes of '{}': {}", path, probes.error().message),
             "USDT probes are declared in ELF executables and shared libraries");
       return {};
     }
     std::vector<std::string> names;
-    for (const auto& u : **probes) {
-      if (u.provider == p.provider && u.name == p.name) return {std::move(p)};
-      names.push_back(u.provider + ":" + u.name);
-    }
+    for (const auto& u : **probes) names.push_back(u.provider + ":" + u.name);
     if (names.empty()) {
-      error(part_range(1), fmt::format("'{}' has no USDT probes", p.path),
-            "USDT probes are compiled in with <sys/sdt.h>; `readelf -n` shows them as stapsdt notes");
+      error(
+          part_range(1), fmt::format("'{}' has no USDT probes", path),
+          "USDT probes are compiled in with <sys/sdt.h>; `readelf -n` shows them as stapsdt notes");
       return {};
     }
-    std::string written = p.provider + ":" + p.name;
-    std::string suggestion = closest_match(written, names);
-    error(parts_range(2, 3),
-          fmt::format("'{}' has no USDT probe '{}'{}", p.path, written,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-          names.size() <= 12 ? fmt::format("its USDT probes: {}", join(names, ", "))
-                             : fmt::format("`sonde list 'usdt:{}:*'` lists its {} USDT probes", p.path, names.size()));
-    return {};
+    std::string written = fmt::format("{}:{}", parts_[2], parts_[3]);
+    std::string listing =
+        names.size() <= 12
+            ? fmt::format("its USDT probes: {}", join(names, ", "))
+            : fmt::format("`sonde list 'usdt:{}:*'` lists its {} USDT probes", path, names.size());
+    std::vector<std::string> matches;
+    if (has_wildcard(written)) {
+      matches = expand(written, names, parts_range(2, 3), "USDT probe", "USDT probes", listing);
+    } else if (std::find(names.begin(), names.end(), written) != names.end()) {
+      matches.push_back(written);
+    } else {
+      std::string suggestion = closest_match(written, names);
+      error(parts_range(2, 3),
+            fmt::format("'{}' has no USDT probe '{}'{}", path, written,
+                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            listing);
+    }
+    std::vector<ResolvedProbe> out;
+    for (const auto& m : matches) {
+      size_t colon = m.find(':');
+      ResolvedProbe p = base();
+      p.kind = ProbeKind::kUsdt;
+      p.path = path;
+      p.provider = m.substr(0, colon);
+      p.name = m.substr(colon + 1);
+      p.short_name =
+          has_wildcard(written) ? pattern_short_name(std::string(parts_[3]), p.provider) : p.name;
+      if (has_wildcard(written)) p.display = fmt::format("usdt:{}:{}", parts_[1], m);
+      out.push_back(std::move(p));
+    }
+    return out;
   }
 
   bool positive_number(size_t index, uint64_t& out) {
@@ -413,12 +505,17 @@ class Resolver {
     p.short_name = "profile";
     p.perf_type = PERF_TYPE_SOFTWARE;
     p.perf_config = PERF_COUNT_SW_CPU_CLOCK;
-    if (unit == "hz") p.sample_freq = n;
-    else if (unit == "s") p.sample_period = n * 1000000000ULL;
-    else if (unit == "ms") p.sample_period = n * 1000000ULL;
-    else if (unit == "us") p.sample_period = n * 1000ULL;
+    if (unit == "hz")
+      p.sample_freq = n;
+    else if (unit == "s")
+      p.sample_period = n * 1000000000ULL;
+    else if (unit == "ms")
+      p.sample_period = n * 1000000ULL;
+    else if (unit == "us")
+      p.sample_period = n * 1000ULL;
     else {
-      error(part_range(1), fmt::format("unknown profile unit '{}'", unit), "use hz, s, ms or us: profile:hz:99");
+      error(part_range(1), fmt::format("unknown profile unit '{}'", unit),
+            "use hz, s, ms or us: profile:hz:99");
       return {};
     }
     return {std::move(p)};
@@ -447,11 +544,13 @@ class Resolver {
       }
       return all;
     };
-    if (hardware) search(hardware_events());
-    else search(software_events());
+    if (hardware)
+      search(hardware_events());
+    else
+      search(software_events());
     if (!found) {
-      std::string suggestion =
-          closest_match(event, hardware ? with_aliases(hardware_events()) : with_aliases(software_events()));
+      std::string suggestion = closest_match(
+          event, hardware ? with_aliases(hardware_events()) : with_aliases(software_events()));
       error(part_range(1),
             fmt::format("unknown {} event '{}'{}", kind, event,
                         suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
@@ -478,30 +577,52 @@ class Resolver {
       return {};
     }
     std::string name(parts_[1]);
-    auto func = (*btf)->find(name, kernel::TypeKind::kFunction);
-    if (!func) {
-      std::vector<std::string> names;
-      for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
-      std::string suggestion = closest_match(name, names);
-      error(part_range(1),
-            fmt::format("unknown kernel function '{}'{}", name,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-            fmt::format("kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
-                        "lists them",
-                        kind));
-      return {};
+    std::vector<std::string> names;
+    if (has_wildcard(name)) {
+      std::vector<std::string> all;
+      for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "")) all.emplace_back(n);
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      names = expand(name, all, part_range(1), "kernel function", "kernel functions",
+                     fmt::format("`sonde list '{}:PATTERN'` lists them", kind));
+    } else {
+      names.push_back(name);
     }
-    ResolvedProbe p = base();
-    p.kind = kind == "kprobe"      ? ProbeKind::kKprobe
-             : kind == "kretprobe" ? ProbeKind::kKretprobe
-             : kind == "fentry"    ? ProbeKind::kFentry
-                                   : ProbeKind::kFexit;
-    p.name = name;
-    p.short_name = name;
-    p.display = fmt::format("{}:{}", kind, name);
-    uint32_t proto = (*btf)->resolve((*btf)->type(*func).ref);
-    p.args = proto_args(**btf, proto, 0);
-    return {std::move(p)};
+    std::vector<ResolvedProbe> out;
+    for (const auto& n : names) {
+      auto func = (*btf)->find(n, kernel::TypeKind::kFunction);
+      if (!func) {
+        unknown_kernel_function(**btf, kind, n);
+        return {};
+      }
+      ResolvedProbe p = base();
+      p.kind = kind == "kprobe"      ? ProbeKind::kKprobe
+               : kind == "kretprobe" ? ProbeKind::kKretprobe
+               : kind == "fentry"    ? ProbeKind::kFentry
+                                     : ProbeKind::kFexit;
+      p.name = n;
+      p.short_name = has_wildcard(name) ? pattern_short_name(name, kind) : n;
+      p.display = fmt::format("{}:{}", kind, n);
+      // A kretprobe sees registers at the return, where the arguments are gone; fexit's
+      // context keeps them.
+      if (p.kind != ProbeKind::kKretprobe) p.args = typed_args(**btf, (*btf)->params(*func));
+      out.push_back(std::move(p));
+    }
+    return out;
+  }
+
+  void unknown_kernel_function(const kernel::Btf& btf, const std::string& kind,
+                               const std::string& name) {
+    std::vector<std::string> names;
+    for (auto n : btf.names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
+    std::string suggestion = closest_match(name, names);
+    error(part_range(1),
+          fmt::format("unknown kernel function '{}'{}", name,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format(
+              "kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
+              "lists them",
+              kind));
   }
 
   const ast::ProbeRef& ref_;
@@ -536,11 +657,19 @@ constexpr PerfEventName kHardwareTable[] = {
 };
 
 std::string find_user_binary(const std::string& path) {
-  if (path.find('/') != std::string::npos) return path;
+  // Absolute, so that the program means the same file wherever it is loaded from.
+  std::error_code ignored;
+  if (path.find('/') != std::string::npos)
+    return std::filesystem::absolute(path, ignored).lexically_normal().string();
   std::vector<std::string_view> dirs;
   const char* env = getenv("PATH");
   if (path.find(".so") != std::string::npos) {
-    dirs = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+    dirs = {"/lib/x86_64-linux-gnu",
+            "/usr/lib/x86_64-linux-gnu",
+            "/lib64",
+            "/usr/lib64",
+            "/lib",
+            "/usr/lib",
             "/usr/local/lib"};
   } else {
     dirs = split(env ? env : "/usr/sbin:/usr/bin:/sbin:/bin", ':');
@@ -564,9 +693,9 @@ std::string canonical_probe_text(const std::string& text) {
 }
 
 const std::vector<std::string>& probe_kinds() {
-  static const std::vector<std::string> kinds = {"tracepoint", "rawtracepoint", "uprobe",   "uretprobe",
-                                                 "usdt",       "profile",       "software", "hardware",
-                                                 "kprobe",     "kretprobe",     "fentry",   "fexit"};
+  static const std::vector<std::string> kinds = {
+      "tracepoint", "rawtracepoint", "uprobe", "uretprobe", "usdt",   "profile",
+      "software",   "hardware",      "kprobe", "kretprobe", "fentry", "fexit"};
   return kinds;
 }
 

@@ -23,9 +23,9 @@ std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& k
 // The probe text with its kind spelled in full ("t:timer:x" -> "tracepoint:timer:x").
 std::string canonical_probe_text(const std::string& text);
 
-// The path of a uprobe's or USDT probe's binary: a bare name is looked up as a shell
-// finds a command, or, for a library ("libc.so.6"), in the dynamic linker's
-// directories. Returned unchanged when not found.
+// The absolute path of a uprobe's or USDT probe's binary: a bare name is looked up as a
+// shell finds a command, or, for a library ("libc.so.6"), in the dynamic linker's
+// directories (returned unchanged when not found there).
 std::string find_user_binary(const std::string& path);
 
 // Perf events by name ("software:page-faults", "hardware:cycles").

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "runtime/bpf/errno_text.h"
+#include "runtime/bpf/privileges.h"
 #include "support/text.h"
 
 namespace sonde::bpf {
@@ -65,8 +66,8 @@ Error probe_error(const spec::Probe& probe, std::string what, std::string hint) 
 // Messages shared by every kind, for errors that are not about the hook itself.
 Error generic_attach_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
   if (err == -EPERM || err == -EACCES) {
-    return probe_error(probe, "not permitted to attach BPF programs",
-                       "run as root, or with CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN");
+    Error e = permission_error("attach BPF programs");
+    return probe_error(probe, e.message, e.hint);
   }
   std::string detail = warnings.last();
   std::string what = fmt::format("cannot attach: {}", errno_text(err));
@@ -173,8 +174,8 @@ Error perf_event_error(const spec::Probe& probe, int err) {
                        "the limit is kernel.perf_event_max_sample_rate");
   }
   if (err == -EACCES || err == -EPERM) {
-    return probe_error(probe, "not permitted to open perf events",
-                       "run as root or with CAP_PERFMON (see kernel.perf_event_paranoid)");
+    Error e = permission_error("open perf events");
+    return probe_error(probe, e.message, e.hint);
   }
   if (err == -EMFILE) {
     return probe_error(probe, "too many open files for one perf event per CPU", "raise ulimit -n");

@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "runtime/bpf/errno_text.h"
+#include "runtime/bpf/privileges.h"
 #include "runtime/bpf/verifier_log.h"
 
 namespace sonde::bpf {
@@ -77,9 +78,9 @@ Error describe_load_failure(const LoadFailure& f) {
     if (!diagnosis.source_line.empty()) message += fmt::format(" (at: {})", diagnosis.source_line);
     return Error{std::move(message), with_hint(diagnosis.hint)};
   }
-  if (f.err == -EPERM) {
-    return Error{fmt::format("{}: not permitted to load BPF programs", f.who),
-                 "run as root, or with CAP_BPF and CAP_PERFMON"};
+  if (f.err == -EPERM || f.err == -EACCES) {
+    Error e = permission_error("load BPF programs");
+    return Error{fmt::format("{}: {}", f.who, e.message), e.hint};
   }
   std::string detail = f.libbpf_warnings.empty() ? std::string() : f.libbpf_warnings.back();
   std::string message =

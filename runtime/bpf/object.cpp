@@ -14,6 +14,7 @@
 #include "runtime/bpf/errno_text.h"
 #include "runtime/bpf/libbpf_log.h"
 #include "runtime/bpf/load_error.h"
+#include "runtime/bpf/privileges.h"
 #include "support/text.h"
 
 namespace sonde::bpf {
@@ -59,6 +60,11 @@ std::string who(std::string_view program, std::span<const spec::Probe> probes) {
 // Why a load failed when no single program did: the first warning that says something
 // more than "failed to load object".
 Error object_failure(std::string_view name, int err, const std::vector<std::string>& lines) {
+  // libbpf's own first complaint then is about RLIMIT_MEMLOCK, which is not the cause.
+  if (err == -EPERM || err == -EACCES) {
+    Error e = permission_error("load BPF programs");
+    return Error{fmt::format("cannot load BPF object '{}': {}", name, e.message), e.hint};
+  }
   for (const std::string& line : lines) {
     if (line.find("target BTF") != std::string::npos) {
       return Error{fmt::format("cannot load BPF object '{}': the relocation BTF is invalid ({})",

@@ -218,21 +218,35 @@ const char* ElfSymbols::lookup(uint64_t vaddr) const {
 Result<std::vector<ElfFunction>> elf_functions(const std::string& path) {
   auto file = open_elf(path);
   if (!file) return file.error();
-  std::vector<ElfFunction> out;
-  auto add = [&](const char* name, const GElf_Sym& sym) {
-    out.push_back({name, GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC});
+  struct Entry {
+    std::string name;
+    uint64_t addr;
+    bool ifunc;
+    bool weak;
   };
-  bool has_symtab = for_each_function(file->elf.get(), add);
-  std::string debug = has_symtab ? std::string() : debug_file_path(build_id_of(file->elf.get()));
-  if (!debug.empty()) {
-    if (auto debug_file = open_elf(debug)) for_each_function(debug_file->elf.get(), add);
-  }
-  std::sort(out.begin(), out.end(), [](const ElfFunction& a, const ElfFunction& b) {
-    return a.name != b.name ? a.name < b.name : a.ifunc < b.ifunc;
+  std::vector<Entry> entries;
+  auto add = [&](const char* name, const GElf_Sym& sym) {
+    entries.push_back({name, sym.st_value, GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC,
+                       GELF_ST_BIND(sym.st_info) == STB_WEAK});
+  };
+  for_each_function(file->elf.get(), add);
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    return std::tie(a.name, a.addr) < std::tie(b.name, b.addr);
   });
-  out.erase(std::unique(out.begin(), out.end(),
-                        [](const ElfFunction& a, const ElfFunction& b) { return a.name == b.name; }),
-            out.end());
+  std::vector<ElfFunction> out;
+  uint64_t strong_addr = 0;  // of the last non-weak definition of out.back()
+  for (const Entry& e : entries) {
+    if (out.empty() || out.back().name != e.name) {
+      out.push_back({e.name, e.ifunc, false});
+      strong_addr = e.weak ? 0 : e.addr;
+      continue;
+    }
+    ElfFunction& f = out.back();
+    f.ifunc = f.ifunc || e.ifunc;
+    if (e.weak) continue;
+    if (strong_addr != 0 && strong_addr != e.addr) f.ambiguous = true;
+    strong_addr = e.addr;
+  }
   return out;
 }
 
@@ -241,18 +255,19 @@ Result<std::vector<UsdtProbeName>> elf_usdt_probes(const std::string& path) {
   if (!file) return file.error();
   constexpr uint32_t kStapsdtType = 3;
   std::vector<UsdtProbeName> out;
-  for_each_note(file->elf.get(), [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
-    // The descriptor: three addresses (pc, base, semaphore), then "provider\0name\0args\0".
-    constexpr size_t kAddresses = 3 * 8;
-    if (nhdr.n_type != kStapsdtType || name != "stapsdt" || desc.size() <= kAddresses) return;
-    std::string_view text = desc.substr(kAddresses);
-    size_t end_provider = text.find('\0');
-    if (end_provider == std::string_view::npos) return;
-    size_t end_name = text.find('\0', end_provider + 1);
-    if (end_name == std::string_view::npos) return;
-    out.push_back({std::string(text.substr(0, end_provider)),
-                   std::string(text.substr(end_provider + 1, end_name - end_provider - 1))});
-  });
+  for_each_note(
+      file->elf.get(), [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
+        // The descriptor: three addresses (pc, base, semaphore), then "provider\0name\0args\0".
+        constexpr size_t kAddresses = 3 * 8;
+        if (nhdr.n_type != kStapsdtType || name != "stapsdt" || desc.size() <= kAddresses) return;
+        std::string_view text = desc.substr(kAddresses);
+        size_t end_provider = text.find('\0');
+        if (end_provider == std::string_view::npos) return;
+        size_t end_name = text.find('\0', end_provider + 1);
+        if (end_name == std::string_view::npos) return;
+        out.push_back({std::string(text.substr(0, end_provider)),
+                       std::string(text.substr(end_provider + 1, end_name - end_provider - 1))});
+      });
   std::sort(out.begin(), out.end(), [](const UsdtProbeName& a, const UsdtProbeName& b) {
     return std::tie(a.provider, a.name) < std::tie(b.provider, b.name);
   });

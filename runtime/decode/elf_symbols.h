@@ -13,11 +13,16 @@ namespace sonde::decode {
 // A function defined in an ELF file, by name (aliases each listed).
 struct ElfFunction {
   std::string name;
-  bool ifunc = false;  // STT_GNU_IFUNC: a resolver that picks the implementation at load
+  // STT_GNU_IFUNC (in any version): a resolver that picks the implementation at load.
+  bool ifunc = false;
+  // Defined at several addresses by non-weak symbols (versions such as realpath@GLIBC_2.2.5
+  // and realpath@@GLIBC_2.3): the name alone does not say which.
+  bool ambiguous = false;
 };
 
-// Every function defined in `path` (.symtab, .dynsym and the separate debug file),
-// sorted by name with duplicates removed: e.g. to check a uprobe's symbol.
+// Every function defined in `path` itself (.symtab and .dynsym, not a separate debug
+// file: uprobes are attached by names the file holds), sorted by name, one entry per
+// name: e.g. to check a uprobe's symbol.
 Result<std::vector<ElfFunction>> elf_functions(const std::string& path);
 
 // A USDT probe declared in a .note.stapsdt section.

@@ -228,6 +228,11 @@ void append_terminal_text(const metrics::Snapshot& snapshot, const TerminalOptio
       if (family.capacity > 0) out += fmt::format(" (capacity {})", family.capacity);
       out += "; raise it with `capacity N`\n";
     }
+    if (family.span_evicted > 0) {
+      out += fmt::format("WARNING: {} span starts evicted: more than {} in flight at once; their "
+                         "ends were not measured\n",
+                         family.span_evicted, family.span_capacity);
+    }
     const std::vector<std::string> names = export_label_names(family);
     if (family.series.empty()) {
       out += "  (no events yet)\n";

@@ -243,24 +243,37 @@ Result<std::vector<SpanCounters>> Collector::spans() {
   std::vector<SpanCounters> out;
   if (!span_stats_) return out;
   std::vector<uint8_t> buf(span_stats_->value_bytes());
-  for (const auto& span : program_.spans) {
+  auto read_stat = [&](const spec::Span& span, uint32_t which) -> Result<uint64_t> {
+    if (auto st = span_stats_->lookup_slot(span.stats_index * SONDE_SPAN_STAT_SLOTS + which, buf); !st) return st.error();
+    uint64_t total = 0;
+    for (uint32_t cpu = 0; cpu < span_stats_->cpus(); ++cpu) total += read_as<uint64_t>(buf, cpu * 8);
+    return total;
+  };
+  evicted_floor_.resize(program_.spans.size());
+  for (size_t i = 0; i < program_.spans.size(); ++i) {
+    const spec::Span& span = program_.spans[i];
     SpanCounters c;
     c.span = span.name;
     c.statement = span.statement;
     c.capacity = span.max_entries;
-    for (uint32_t which = 0; which < SONDE_SPAN_STAT_SLOTS; ++which) {
-      if (auto st = span_stats_->lookup_slot(span.stats_index * SONDE_SPAN_STAT_SLOTS + which, buf); !st) return st.error();
-      uint64_t total = 0;
-      for (uint32_t cpu = 0; cpu < span_stats_->cpus(); ++cpu) total += read_as<uint64_t>(buf, cpu * 8);
-      (which == SONDE_SPAN_STARTS ? c.starts : c.completed) = total;
-    }
-    auto starts = object_.map(span.start_map);
+    // Starts, then in flight, then completed: events between the reads can then only
+    // make `evicted` smaller than it was when in-flight was read, never larger (a start
+    // read late would count as evicted; a completion read late would count twice).
+    auto starts = read_stat(span, SONDE_SPAN_STARTS);
     if (!starts) return starts.error();
+    c.starts = *starts;
+    auto start_map = object_.map(span.start_map);
+    if (!start_map) return start_map.error();
     bpf::MapEntries entries;
-    if (auto st = starts->read_all(entries); !st) return st.error();
+    if (auto st = start_map->read_all(entries); !st) return st.error();
     c.in_flight = entries.count;
+    auto completed = read_stat(span, SONDE_SPAN_COMPLETED);
+    if (!completed) return completed.error();
+    c.completed = *completed;
     uint64_t accounted = c.completed + c.in_flight;
-    c.evicted = c.starts > accounted ? c.starts - accounted : 0;
+    // An underestimate of a counter: it must still never go backwards between scrapes.
+    c.evicted = std::max(evicted_floor_[i], c.starts > accounted ? c.starts - accounted : 0);
+    evicted_floor_[i] = c.evicted;
     out.push_back(c);
   }
   return out;

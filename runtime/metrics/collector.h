@@ -54,6 +54,7 @@ class Collector {
   std::unique_ptr<bpf::Map> drops_;
   std::unique_ptr<bpf::Map> span_stats_;
   std::map<std::string, bpf::Map> stacks_;
+  std::vector<uint64_t> evicted_floor_;  // per span: the most evictions reported yet
 };
 
 }  // namespace sonde::metrics

@@ -41,6 +41,10 @@ struct Family {
   uint64_t dropped = 0;  // updates lost because the map was full
   uint32_t capacity = 0;
   uint64_t entries = 0;  // keys in the map when it was read (keyed metrics)
+  // Span metrics, when filled in (terminal output): starts the full start map pushed
+  // out before their end came, and how many starts it holds.
+  uint64_t span_evicted = 0;
+  uint32_t span_capacity = 0;
 };
 
 struct Snapshot {

@@ -44,6 +44,26 @@ Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, metrics::S
   return {};
 }
 
+// Span starts lost to a full start map, for the terminal's warning (/metrics has them
+// as sonde_span_starts_evicted_total). Read after the values, so never fewer than
+// those values missed.
+void add_span_evictions(std::vector<std::unique_ptr<Session>>& sessions, metrics::Snapshot& snapshot) {
+  for (auto& s : sessions) {
+    auto spans = s->span_counters();
+    if (!spans) continue;
+    for (const auto& c : *spans) {
+      for (const auto& m : s->program().metrics) {
+        if (m.statement != c.statement) continue;
+        for (auto& f : snapshot.families) {
+          if (f.name != m.name) continue;
+          f.span_evicted += c.evicted;
+          f.span_capacity = c.capacity;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void block_stop_signals() {
@@ -90,6 +110,7 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
       fmt::print(stderr, "error: reading maps: {}\n", st.error().message);
       return;
     }
+    add_span_evictions(sessions, snapshot);
     std::string out;
     if (options.format == Format::kJson) {
       exporter::append_json_lines(snapshot, static_cast<double>(time(nullptr)), out);

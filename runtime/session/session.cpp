@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "runtime/bpf/privileges.h"
+
 namespace sonde::session {
 namespace {
 
@@ -24,6 +26,7 @@ const spec::Probe* probe_of_program(const spec::Program& program, const std::str
 }  // namespace
 
 Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Options& options) {
+  if (auto st = bpf::check_privileges(); !st) return st.error();
   std::unique_ptr<Session> s(new Session(std::move(program)));
   const spec::Program& p = s->program_;
   bpf::LoadOptions load;

@@ -83,5 +83,37 @@ TEST(Capacity, BuildFlagBoundsTheAgentsMaps) {
   expect_exactly_k_dropped(*body);
 }
 
+// A span's start map holds 10240 starts; 30000 starts whose end never comes push out
+// all but what it holds. Every one pushed out is counted, exported and shown.
+TEST(Capacity, SpanStartsBeyondTheStartMapAreEvictedCountedAndShown) {
+  constexpr int kStarts = 30000;
+  constexpr int kSpanFd = 2'000'000;
+  const std::string program =
+      "span leak {\n"
+      "  start tracepoint:syscalls:sys_enter_close where fd >= 2000000 && fd < 2100000 key fd\n"
+      "  end tracepoint:syscalls:sys_enter_close where fd == 1 && fd == 2 key fd\n"
+      "}\n"
+      "histogram log2 latency of leak as leak_latency\n";
+  int port = free_port();
+  Process sonde({sonde_binary(), "run", "-e", program, "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
+  for (int i = 0; i < kStarts; ++i) syscall(SYS_close, kSpanFd + i);
+  auto body = http_get(port);
+  ASSERT_TRUE(body);
+  auto evicted = sample(*body, "sonde_span_starts_evicted_total", "span=\"leak\",metric=\"leak_latency_seconds\"");
+  auto in_flight = sample(*body, "sonde_map_entries", "metric=\"leak_latency_seconds\",map=\"sonde_st0\"");
+  ASSERT_TRUE(evicted && in_flight) << *body;
+  EXPECT_GT(*evicted, 0) << *body;
+  EXPECT_LE(*in_flight, 10240) << *body;
+  EXPECT_EQ(*evicted + *in_flight, kStarts) << *body;
+  sonde.signal(SIGINT);
+  Exit e = sonde.wait();
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("WARNING: " + std::to_string(static_cast<uint64_t>(*evicted)) +
+                       " span starts evicted: more than 10240 in flight"),
+            std::string::npos)
+      << e.out;
+}
+
 }  // namespace
 }  // namespace sonde::e2e

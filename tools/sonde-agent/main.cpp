@@ -5,11 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/bpf/privileges.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
 #include "support/duration.h"
 #include "tools/sonde-agent/agent.h"
+#include "tools/sonde-agent/privileges.h"
 #include "tools/sonde/args.h"
 
 namespace {
@@ -25,6 +27,8 @@ Loads bundles built by `sonde build`, attaches their probes and serves /metrics.
   --interval 10s        how often to print (with --format)
   --duration 1h         stop after this long (default: until SIGINT or SIGTERM)
   --no-program-stats    leave kernel.bpf_stats_enabled alone (run counts stay 0)
+  --drop-capabilities   once attached, give up every capability reading the maps and
+                        decoding labels does not need (it says which it keeps)
   --verbose             failed loads show the verifier's whole log
   --quiet               no "attached" line
 
@@ -70,7 +74,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   cli::Args args({"--listen", "--format", "--interval", "--duration"},
-                 {"--strict", "--check", "--no-program-stats", "--verbose", "--quiet"},
+                 {"--strict", "--check", "--no-program-stats", "--drop-capabilities", "--verbose",
+                  "--quiet"},
                  {{"-l", "--listen"},
                   {"-d", "--duration"},
                   {"-i", "--interval"},
@@ -109,8 +114,14 @@ int main(int argc, char** argv) {
 
   // Before any thread exists (the HTTP server's), so that only the run loop takes them.
   session::block_stop_signals();
+  if (auto st = bpf::check_privileges(); !st) {
+    agent::print_error(st.error());
+    return 1;
+  }
   session::Options options{.strict = args.has("--strict"), .verbose = args.has("--verbose")};
   agent::add_relocation_btf(bundles, options.verbose);
+  // Before start(), which hands each program over to its session.
+  const auto keep = agent::capabilities_to_keep(bundles, *run.listen);
   agent::Started started;
   if (!agent::start(bundles, options, started)) return 1;
   if (started.attached < started.probes) {
@@ -120,6 +131,14 @@ int main(int argc, char** argv) {
   session::SelfMetrics self(started.sessions, started.not_started);
   if (!args.has("--no-program-stats")) {
     if (auto st = self.enable_program_stats(); !st) agent::print_error(st.error(), "warning");
+  }
+  if (args.has("--drop-capabilities")) {
+    auto dropped = agent::drop_capabilities(keep);
+    if (!dropped) {
+      agent::print_error(dropped.error());
+      return 1;
+    }
+    fmt::print(stderr, "{}\n", *dropped);
   }
   auto info = bundle_info(bundles);
   return session::run(started.sessions, run,

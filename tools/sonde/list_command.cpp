@@ -19,7 +19,8 @@ int list_command(const std::vector<std::string>& argv) {
   bool verbose = args.has("--verbose");
   driver::Compiler compiler;
   compiler.load_stdlib();
-  auto entries = sema::list_probes(pattern, verbose, compiler.kernel(), compiler.definitions(), compiler.sources());
+  auto entries = sema::list_probes(pattern, verbose, compiler.kernel(), compiler.definitions(),
+                                   compiler.sources());
   if (!entries) {
     fmt::print(stderr, "sonde list: {}\n", entries.error().message);
     if (!entries.error().hint.empty()) fmt::print(stderr, "hint: {}\n", entries.error().hint);

@@ -22,7 +22,8 @@ class Catalog : public testing::Test {
   void SetUp() override { ASSERT_EQ(checker_.check(kDefinitions), ""); }
 
   std::vector<CatalogEntry> list(const std::string& pattern, bool details = false) {
-    auto entries = list_probes(pattern, details, shared_kernel(), checker_.definitions(), checker_.sources());
+    auto entries =
+        list_probes(pattern, details, shared_kernel(), checker_.definitions(), checker_.sources());
     EXPECT_TRUE(entries.ok()) << (entries.ok() ? "" : entries.error().message);
     return entries.ok() ? std::move(*entries) : std::vector<CatalogEntry>{};
   }
@@ -38,7 +39,8 @@ class Catalog : public testing::Test {
 
 TEST_F(Catalog, AWordMatchesAnywhereAcrossKinds) {
   auto found = names("sched_switch");
-  EXPECT_THAT(found, testing::ElementsAre("tracepoint:sched:sched_switch", "rawtracepoint:sched_switch"));
+  EXPECT_THAT(found,
+              testing::ElementsAre("tracepoint:sched:sched_switch", "rawtracepoint:sched_switch"));
   auto sched = names("sched");
   EXPECT_THAT(sched, testing::Contains("span:sched runq"));
   EXPECT_THAT(sched, testing::Contains("tracepoint:sched:sched_wakeup"));
@@ -87,13 +89,15 @@ TEST_F(Catalog, SpansShowTheirDefinitionAndEventsTheirProbe) {
 TEST_F(Catalog, UserFunctionsAndUsdtProbesOfABinary) {
   EXPECT_THAT(names(with_self("uprobe:{SELF}:sonde_sema_*")),
               testing::ElementsAre(with_self("uprobe:{SELF}:sonde_sema_probed")));
-  EXPECT_THAT(names(with_self("usdt:{SELF}")), testing::ElementsAre(with_self("usdt:{SELF}:sonde:tick")));
+  EXPECT_THAT(names(with_self("usdt:{SELF}")),
+              testing::ElementsAre(with_self("usdt:{SELF}:sonde:tick")));
 }
 
 TEST_F(Catalog, KernelFunctionsAndHardwareOnlyWhenAskedFor) {
   auto all = names("");
   for (const auto& n : all) {
-    EXPECT_FALSE(n.starts_with("kprobe:") || n.starts_with("hardware:") || n.starts_with("uprobe:")) << n;
+    EXPECT_FALSE(n.starts_with("kprobe:") || n.starts_with("hardware:") || n.starts_with("uprobe:"))
+        << n;
   }
   EXPECT_THAT(all, testing::Contains("profile:hz:N"));
   EXPECT_THAT(all, testing::Contains("software:page-faults"));
@@ -102,10 +106,12 @@ TEST_F(Catalog, KernelFunctionsAndHardwareOnlyWhenAskedFor) {
 }
 
 TEST_F(Catalog, MistakesAreErrors) {
-  auto unknown = list_probes("kprob:*", false, shared_kernel(), checker_.definitions(), checker_.sources());
+  auto unknown =
+      list_probes("kprob:*", false, shared_kernel(), checker_.definitions(), checker_.sources());
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().message, "unknown probe kind 'kprob'; did you mean 'kprobe'?");
-  auto no_binary = list_probes("uprobe:*", false, shared_kernel(), checker_.definitions(), checker_.sources());
+  auto no_binary =
+      list_probes("uprobe:*", false, shared_kernel(), checker_.definitions(), checker_.sources());
   ASSERT_FALSE(no_binary.ok());
   EXPECT_EQ(no_binary.error().message, "listing uprobe probes needs the path of a binary");
 }

@@ -23,45 +23,100 @@ INSTANTIATE_TEST_SUITE_P(
     Expressions, ExpressionDiagnoses,
     testing::Values(
         Case{"on tracepoint:sched:sched_switch count by ntop(prev_comm)",
-             "<input>:1:48: error: ntop() needs a 4-byte or 16-byte address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by ntop(prev_comm)\n                                               ^~~~~~~~~\n"},
+             "<input>:1:48: error: ntop() needs a 4-byte or 16-byte address, not a string (up to "
+             "16 bytes)\non tracepoint:sched:sched_switch count by ntop(prev_comm)\n               "
+             "                                ^~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch count by syscall(prev_comm)",
-             "<input>:1:51: error: syscall() needs a number or an address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by syscall(prev_comm)\n                                                  ^~~~~~~~~\n"},
+             "<input>:1:51: error: syscall() needs a number or an address, not a string (up to 16 "
+             "bytes)\non tracepoint:sched:sched_switch count by syscall(prev_comm)\n               "
+             "                                   ^~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch count by ksym(prev_comm)",
-             "<input>:1:48: error: ksym() needs a number or an address, not a string (up to 16 bytes)\non tracepoint:sched:sched_switch count by ksym(prev_comm)\n                                               ^~~~~~~~~\n"},
+             "<input>:1:48: error: ksym() needs a number or an address, not a string (up to 16 "
+             "bytes)\non tracepoint:sched:sched_switch count by ksym(prev_comm)\n                  "
+             "                             ^~~~~~~~~\n"},
         Case{"on tracepoint:sock:inet_sock_set_state count by ntop(sport)",
-             "<input>:1:54: error: ntop() needs a 4-byte or 16-byte address, not a 16-bit unsigned integer\non tracepoint:sock:inet_sock_set_state count by ntop(sport)\n                                                     ^~~~~\n"},
+             "<input>:1:54: error: ntop() needs a 4-byte or 16-byte address, not a 16-bit unsigned "
+             "integer\non tracepoint:sock:inet_sock_set_state count by ntop(sport)\n               "
+             "                                      ^~~~~\n"},
         Case{"on tracepoint:syscalls:sys_enter_openat count by str(filename)",
-             "<input>:1:50: error: a string read through a pointer needs a bound to be a label\non tracepoint:syscalls:sys_enter_openat count by str(filename)\n                                                 ^~~~~~~~~~~~~\nhint: give the longest length to keep, e.g. str(filename, 64)\n"},
+             "<input>:1:50: error: a string read through a pointer needs a bound to be a label\non "
+             "tracepoint:syscalls:sys_enter_openat count by str(filename)\n                        "
+             "                         ^~~~~~~~~~~~~\nhint: give the longest length to keep, e.g. "
+             "str(filename, 64)\n"},
         Case{"on tracepoint:syscalls:sys_enter_openat count by str(filename, 0)",
-             "<input>:1:64: error: the length of str() must be a constant from 1 to 256\non tracepoint:syscalls:sys_enter_openat count by str(filename, 0)\n                                                               ^\n"},
+             "<input>:1:64: error: the length of str() must be a constant from 1 to 256\non "
+             "tracepoint:syscalls:sys_enter_openat count by str(filename, 0)\n                     "
+             "                                          ^\n"},
         Case{"on tracepoint:sched:sched_switch count by str(prev_pid)",
-             "<input>:1:47: error: str() needs a character array or a pointer, not a 32-bit signed integer\non tracepoint:sched:sched_switch count by str(prev_pid)\n                                              ^~~~~~~~\nhint: an address is 8 bytes wide; this value cannot be one\n"},
+             "<input>:1:47: error: str() needs a character array or a pointer, not a 32-bit signed "
+             "integer\non tracepoint:sched:sched_switch count by str(prev_pid)\n                   "
+             "                           ^~~~~~~~\nhint: an address is 8 bytes wide; this value "
+             "cannot be one\n"},
         Case{"on tracepoint:sched:sched_switch where ksym(prev_pid) == 1 count",
-             "<input>:1:40: error: ksym() turns kernel addresses into function names in user space; it can only be a label (in 'by')\non tracepoint:sched:sched_switch where ksym(prev_pid) == 1 count\n                                       ^~~~~~~~~~~~~~\n"},
+             "<input>:1:40: error: ksym() turns kernel addresses into function names in user "
+             "space; it can only be a label (in 'by')\non tracepoint:sched:sched_switch where "
+             "ksym(prev_pid) == 1 count\n                                       ^~~~~~~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch sum errno(prev_pid)",
-             "<input>:1:38: error: errno() turns error numbers into names in user space; it can only be a label (in 'by')\non tracepoint:sched:sched_switch sum errno(prev_pid)\n                                     ^~~~~~~~~~~~~~~\n"},
+             "<input>:1:38: error: errno() turns error numbers into names in user space; it can "
+             "only be a label (in 'by')\non tracepoint:sched:sched_switch sum errno(prev_pid)\n    "
+             "                                 ^~~~~~~~~~~~~~~\n"},
         Case{"on tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHD count",
-             "<input>:1:58: error: unknown name 'TCP_ESTABLISHD'; did you mean 'TCP_ESTABLISHED'?\non tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHD count\n                                                         ^~~~~~~~~~~~~~\nhint: values of newstate: TCP_ESTABLISHED, TCP_SYN_SENT, TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE, TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCP_NEW_SYN_RECV\n"},
+             "<input>:1:58: error: unknown name 'TCP_ESTABLISHD'; did you mean "
+             "'TCP_ESTABLISHED'?\non tracepoint:sock:inet_sock_set_state where newstate == "
+             "TCP_ESTABLISHD count\n                                                         "
+             "^~~~~~~~~~~~~~\nhint: values of newstate: TCP_ESTABLISHED, TCP_SYN_SENT, "
+             "TCP_SYN_RECV, TCP_FIN_WAIT1, TCP_FIN_WAIT2, TCP_TIME_WAIT, TCP_CLOSE, "
+             "TCP_CLOSE_WAIT, TCP_LAST_ACK, TCP_LISTEN, TCP_CLOSING, TCP_NEW_SYN_RECV\n"},
         Case{"on tracepoint:sock:inet_sock_set_state count by saddr",
-             "<input>:1:49: error: a 4-byte array cannot be a label as it is\non tracepoint:sock:inet_sock_set_state count by saddr\n                                                ^~~~~\nhint: for IP addresses use ntop(...); for text use str(...)\n"},
+             "<input>:1:49: error: a 4-byte array cannot be a label as it is\non "
+             "tracepoint:sock:inet_sock_set_state count by saddr\n                                 "
+             "               ^~~~~\nhint: for IP addresses use ntop(...); for text use str(...)\n"},
         Case{"on uprobe:{SELF}:sonde_sema_probed sum retval",
-             "<input>:1:58: error: 'retval' is not known in uprobe:{SELF}:sonde_sema_probed\non uprobe:{SELF}:sonde_sema_probed sum retval\n                                                         ^~~~~~\nhint: return values are read at a function's return: uretprobe:, kretprobe:, fexit:\n"},
+             "<input>:1:58: error: 'retval' is not known in uprobe:{SELF}:sonde_sema_probed\non "
+             "uprobe:{SELF}:sonde_sema_probed sum retval\n                                         "
+             "                ^~~~~~\nhint: return values are read at a function's return: "
+             "uretprobe:, kretprobe:, fexit:\n"},
+        Case{"on uretprobe:{SELF}:sonde_sema_probed sum arg0",
+             "<input>:1:61: error: 'arg0' is not known in uretprobe:{SELF}:sonde_sema_probed\non "
+             "uretprobe:{SELF}:sonde_sema_probed sum arg0\n                                        "
+             "                    ^~~~\nhint: at a function's return its argument registers hold "
+             "other values; read arguments in uprobe: or kprobe: (fexit: keeps them)\n"},
         Case{"on tracepoint:sched:sched_switch count by arg0",
-             "<input>:1:43: error: 'arg0' is not known in tracepoint:sched:sched_switch\non tracepoint:sched:sched_switch count by arg0\n                                          ^~~~\nhint: argN reads the arguments of uprobe:, uretprobe:, usdt:, kprobe: and kretprobe: probes; tracepoints and raw tracepoints name their fields\n"},
+             "<input>:1:43: error: 'arg0' is not known in tracepoint:sched:sched_switch\non "
+             "tracepoint:sched:sched_switch count by arg0\n                                        "
+             "  ^~~~\nhint: argN reads the arguments of uprobe:, usdt: and kprobe: probes; "
+             "tracepoints and raw tracepoints name their fields\n"},
         Case{"on rawtracepoint:sched_switch count by prev.thread",
-             "<input>:1:40: error: a struct cannot be a label\non rawtracepoint:sched_switch count by prev.thread\n                                       ^~~~~~~~~~~\nhint: use one of its members, e.g. prev.pid\n"},
+             "<input>:1:40: error: a struct cannot be a label\non rawtracepoint:sched_switch count "
+             "by prev.thread\n                                       ^~~~~~~~~~~\nhint: use one of "
+             "its members, e.g. prev.pid\n"},
         Case{"on rawtracepoint:sched_switch count by prev.nothing",
-             "<input>:1:40: error: no member 'nothing' in struct task_struct\non rawtracepoint:sched_switch count by prev.nothing\n                                       ^~~~~~~~~~~~\n"},
+             "<input>:1:40: error: no member 'nothing' in struct task_struct\non "
+             "rawtracepoint:sched_switch count by prev.nothing\n                                   "
+             "    ^~~~~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch count by prev_comm.x",
-             "<input>:1:43: error: cannot read member 'x': the value is a string (up to 16 bytes) with no known type\non tracepoint:sched:sched_switch count by prev_comm.x\n                                          ^~~~~~~~~~~\n"},
+             "<input>:1:43: error: cannot read member 'x': the value is a string (up to 16 bytes) "
+             "with no known type\non tracepoint:sched:sched_switch count by prev_comm.x\n          "
+             "                                ^~~~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch count by frobnicate(prev_pid)",
-             "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch count by frobnicate(prev_pid)\n                                          ^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, cgroup, str, op\n"},
-        Case{"on tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" count",
-             "<input>:1:53: error: \"a name longer than sixteen\" is longer than the 16 bytes the other side can hold, so it never matches\non tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" count\n                                                    ^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"},
+             "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch "
+             "count by frobnicate(prev_pid)\n                                          "
+             "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
+             "cgroup, str, op\n"},
+        Case{"on tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" "
+             "count",
+             "<input>:1:53: error: \"a name longer than sixteen\" is longer than the 16 bytes the "
+             "other side can hold, so it never matches\non tracepoint:sched:sched_switch where "
+             "prev_comm == \"a name longer than sixteen\" count\n                                  "
+             "                  ^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"},
         Case{"on tracepoint:oom:mark_victim count by comm, current.comm",
-             "<input>:1:46: error: two labels are named 'comm'\non tracepoint:oom:mark_victim count by comm, current.comm\n                                             ^~~~~~~~~~~~\nhint: name one of them with 'NAME = EXPR'\n"},
+             "<input>:1:46: error: two labels are named 'comm'\non tracepoint:oom:mark_victim "
+             "count by comm, current.comm\n                                             "
+             "^~~~~~~~~~~~\nhint: name one of them with 'NAME = EXPR'\n"},
         Case{"on tracepoint:oom:mark_victim count by current",
-             "<input>:1:40: error: 'current' needs a member\non tracepoint:oom:mark_victim count by current\n                                       ^~~~~~~\nhint: current.comm, current.pid, ... name the current task's builtins\n"}));
+             "<input>:1:40: error: 'current' needs a member\non tracepoint:oom:mark_victim count "
+             "by current\n                                       ^~~~~~~\nhint: current.comm, "
+             "current.pid, ... name the current task's builtins\n"}));
 
 // Programs that check, and what their names resolved to.
 TEST(Names, EveryProbeExampleOfTheLanguageChecks) {
@@ -78,7 +133,7 @@ TEST(Names, EveryProbeExampleOfTheLanguageChecks) {
            "on profile:hz:99 count by kstack",
            "on rawtracepoint:sched_switch count by prev.comm, next_pid = next.pid",
            "on usdt:{SELF}:sonde:tick sum arg0",
-           "on uretprobe:{SELF}:sonde_sema_probed histogram log2 retval by usym(arg0), ustack",
+           "on uretprobe:{SELF}:sonde_sema_probed histogram log2 retval by ustack",
            "on software:page-faults:100 count by comm, pid, tid, uid, cpu, cgroup",
            "on hardware:cycles:100000 count",
            "on kprobe:vfs_read sum count by ksym(arg0)",
@@ -96,11 +151,14 @@ TEST(Names, EveryProbeExampleOfTheLanguageChecks) {
   }
 }
 
-const ast::Expr& key(const Checker& checker, size_t i) { return *checker.result().statements.at(0).programs.at(0).keys.at(i); }
+const ast::Expr& key(const Checker& checker, size_t i) {
+  return *checker.result().statements.at(0).programs.at(0).keys.at(i);
+}
 
 TEST(Names, FieldsShadowBuiltinsAndCurrentReachesThem) {
   Checker checker;
-  ASSERT_EQ(checker.check("on tracepoint:oom:mark_victim count by comm, parent = current.comm, pid"), "");
+  ASSERT_EQ(
+      checker.check("on tracepoint:oom:mark_victim count by comm, parent = current.comm, pid"), "");
   EXPECT_EQ(key(checker, 0).binding.kind, ast::BindingKind::kField);  // the victim
   EXPECT_EQ(key(checker, 1).binding.kind, ast::BindingKind::kBuiltin);
   EXPECT_EQ(key(checker, 1).binding.builtin, ast::Builtin::kComm);
@@ -130,7 +188,8 @@ TEST(Names, EnumConstantsTakeTheValueOfTheOtherSide) {
 
 TEST(Names, BtfEnumConstantsWithoutAContext) {
   Checker checker;
-  ASSERT_EQ(checker.check("on rawtracepoint:sched_switch where prev_state == TASK_COMM_LEN count"), "");
+  ASSERT_EQ(checker.check("on rawtracepoint:sched_switch where prev_state == TASK_COMM_LEN count"),
+            "");
   const ast::Expr& where = *checker.result().statements[0].programs[0].where;
   EXPECT_EQ(where.args[1]->binding.kind, ast::BindingKind::kConstant);
   EXPECT_EQ(where.args[1]->binding.constant, 16);
@@ -138,7 +197,8 @@ TEST(Names, BtfEnumConstantsWithoutAContext) {
 
 TEST(Names, SyscallPointersAreUserMemory) {
   Checker checker;
-  ASSERT_EQ(checker.check("on tracepoint:syscalls:sys_enter_openat count by str(filename, 32)"), "");
+  ASSERT_EQ(checker.check("on tracepoint:syscalls:sys_enter_openat count by str(filename, 32)"),
+            "");
   EXPECT_TRUE(key(checker, 0).type.user);
   Checker exec;
   ASSERT_EQ(exec.check("on rawtracepoint:sched_process_exec count by str(bprm.filename, 32)"), "");

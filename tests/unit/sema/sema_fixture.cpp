@@ -22,7 +22,8 @@ std::string self_path() {
     if (n <= 0) return std::string("/proc/self/exe");
     std::string target(buf, static_cast<size_t>(n));
     std::string temp = fmt::format("{}.{}", link, getpid());
-    if (symlink(target.c_str(), temp.c_str()) != 0 || rename(temp.c_str(), link.c_str()) != 0) return target;
+    if (symlink(target.c_str(), temp.c_str()) != 0 || rename(temp.c_str(), link.c_str()) != 0)
+      return target;
     return link;
   }();
   return path;
@@ -45,7 +46,8 @@ std::string Checker::check(const std::string& source) {
   uint32_t file = sources_.add("<input>", text);
   program_ = std::make_unique<ast::Program>(parse::parse(sources_, file, diags_));
   if (!diags_.has_errors()) definitions_.add(*program_, sources_, diags_);
-  if (!diags_.has_errors()) result_ = sema::check(*program_, definitions_, shared_kernel(), sources_, diags_, {});
+  if (!diags_.has_errors())
+    result_ = sema::check(*program_, definitions_, shared_kernel(), sources_, diags_, {});
   return diags_.render(sources_);
 }
 

@@ -9,6 +9,7 @@
 
 #include "compiler/clang/compile.h"
 #include "compiler/driver/compiler.h"
+#include "runtime/bpf/privileges.h"
 #include "runtime/export/metrics_server.h"
 #include "runtime/export/prometheus_text.h"
 #include "tools/sonde/repl/registry.h"
@@ -48,6 +49,11 @@ int run(const Options& given) {
   if (auto st = clang_bpf::preload(); !st) {
     print_error(st.error());
     fmt::print(stderr, "statements will not compile; commands still work\n");
+  }
+  // Said once up front; each statement that tries to attach says it again.
+  if (auto st = bpf::check_privileges(); !st) {
+    print_error(st.error());
+    fmt::print(stderr, "statements can be checked but not attached\n");
   }
   driver::Compiler compiler;
   compiler.set_keep_definitions(true);
