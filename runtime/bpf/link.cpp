@@ -2,6 +2,8 @@
 
 #include <bpf/libbpf.h>
 
+#include <algorithm>
+#include <thread>
 #include <utility>
 
 namespace sonde::bpf {
@@ -45,6 +47,25 @@ void Links::add(Links&& other) {
 }
 
 void Links::clear() {
+  // Each kernel link waits for an RCU grace period when it goes (~50 ms here), so a
+  // wildcard's hundreds of links detach in parallel. Composite links without an fd of
+  // their own (USDT) share libbpf state with their object and go one at a time.
+  constexpr size_t kParallelFrom = 8;
+  constexpr size_t kThreads = 32;
+  std::vector<Link*> independent;
+  for (Link& link : links_) {
+    if (link.fd() >= 0) independent.push_back(&link);
+  }
+  if (independent.size() >= kParallelFrom) {
+    size_t threads = std::min(kThreads, independent.size());
+    std::vector<std::thread> workers;
+    for (size_t t = 0; t < threads; ++t) {
+      workers.emplace_back([&, t] {
+        for (size_t i = t; i < independent.size(); i += threads) independent[i]->destroy();
+      });
+    }
+    for (auto& w : workers) w.join();
+  }
   while (!links_.empty()) links_.pop_back();
 }
 

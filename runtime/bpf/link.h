@@ -22,6 +22,7 @@ class Link {
   int fd() const;
 
  private:
+  friend class Links;  // detaches many links in parallel
   void destroy();
   bpf_link* link_ = nullptr;
   std::shared_ptr<bpf_object> owner_;  // USDT links use the object's USDT state to detach
