@@ -18,7 +18,7 @@ static double now_ns(clockid_t clock) {
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   long iterations = argc > 1 ? atol(argv[1]) : 1000000;
   int cpu = argc > 2 ? atoi(argv[2]) : -1;
   long nr = argc > 3 ? atol(argv[3]) : SYS_getpid;

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s KEYS WHENCE...\n", argv[0]);
     return 2;

@@ -13,7 +13,7 @@
 
 #define MAX_LINKS 16
 
-static int wanted(const char *name, int argc, char **argv) {
+static int wanted(const char* name, int argc, char** argv) {
   for (int i = 2; i < argc; i++) {
     if (strcmp(name, argv[i]) == 0) return 1;
   }
@@ -21,17 +21,17 @@ static int wanted(const char *name, int argc, char **argv) {
 }
 
 // Sum of every CPU's u64 at `offset` of every value of map `name`.
-static unsigned long long map_total(struct bpf_object *obj, const char *name, size_t offset) {
-  struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+static unsigned long long map_total(struct bpf_object* obj, const char* name, size_t offset) {
+  struct bpf_map* map = bpf_object__find_map_by_name(obj, name);
   if (!map) return 0;
   int fd = bpf_map__fd(map);
   int cpus = libbpf_num_possible_cpus();
   size_t key_size = bpf_map__key_size(map);
   size_t stride = (bpf_map__value_size(map) + 7) / 8 * 8;
-  unsigned char *values = calloc(cpus, stride);
+  unsigned char* values = calloc(cpus, stride);
   unsigned char key[64] = {0}, next[64];
   unsigned long long total = 0;
-  void *prev = NULL;
+  void* prev = NULL;
   while (values && key_size <= sizeof key && bpf_map_get_next_key(fd, prev, next) == 0) {
     memcpy(key, next, key_size);
     prev = key;
@@ -46,7 +46,7 @@ static unsigned long long map_total(struct bpf_object *obj, const char *name, si
   return total;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s OBJECT PROGRAM...\n", argv[0]);
     return 2;
@@ -57,12 +57,12 @@ int main(int argc, char **argv) {
   sigaddset(&stop, SIGTERM);
   sigprocmask(SIG_BLOCK, &stop, NULL);
 
-  struct bpf_object *obj = bpf_object__open_file(argv[1], NULL);
+  struct bpf_object* obj = bpf_object__open_file(argv[1], NULL);
   if (!obj) {
     fprintf(stderr, "open %s: %s\n", argv[1], strerror(errno));
     return 1;
   }
-  struct bpf_program *prog;
+  struct bpf_program* prog;
   int selected = 0;
   bpf_object__for_each_program(prog, obj) {
     int on = wanted(bpf_program__name(prog), argc, argv);
@@ -77,7 +77,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, "load: %s\n", strerror(errno));
     return 1;
   }
-  struct bpf_link *links[MAX_LINKS];
+  struct bpf_link* links[MAX_LINKS];
   int n = 0;
   bpf_object__for_each_program(prog, obj) {
     if (!bpf_program__autoload(prog)) continue;

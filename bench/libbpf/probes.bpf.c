@@ -10,10 +10,10 @@
 //   bodies: empty, count (per-CPU array), pid (per-CPU hash keyed by pid),
 //           comm (per-CPU hash keyed by comm, every syscall), hist (enter/exit latency,
 //           log2 histogram).
-#include <linux/bpf.h>
-#include <linux/types.h>
 #include <asm/unistd_64.h>
 #include <bpf/bpf_helpers.h>
+#include <linux/bpf.h>
+#include <linux/types.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -87,12 +87,12 @@ struct sys_enter_raw_ctx {
 
 static __always_inline void count_one(void) {
   __u32 zero = 0;
-  __u64 *v = bpf_map_lookup_elem(&counter, &zero);
+  __u64* v = bpf_map_lookup_elem(&counter, &zero);
   if (v) *v += 1;
 }
 
-static __always_inline void count_key(void *map, const void *key) {
-  __u64 *v = bpf_map_lookup_elem(map, key);
+static __always_inline void count_key(void* map, const void* key) {
+  __u64* v = bpf_map_lookup_elem(map, key);
   if (v) {
     *v += 1;
     return;
@@ -112,7 +112,7 @@ static __always_inline void count_comm(void) {
   count_key(&by_comm, &key);
 }
 
-static __always_inline void start(void *map) {
+static __always_inline void start(void* map) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
   __u64 now = bpf_ktime_get_ns();
   bpf_map_update_elem(map, &tid, &now, BPF_ANY);
@@ -129,14 +129,14 @@ static __always_inline unsigned log2_up(__u64 v) {
   return b;
 }
 
-static __always_inline void finish(void *map) {
+static __always_inline void finish(void* map) {
   __u32 tid = (__u32)bpf_get_current_pid_tgid();
-  __u64 *ts = bpf_map_lookup_elem(map, &tid);
+  __u64* ts = bpf_map_lookup_elem(map, &tid);
   if (!ts) return;
   __u64 delta = bpf_ktime_get_ns() - *ts;
   bpf_map_delete_elem(map, &tid);
   __u32 zero = 0;
-  struct hist *h = bpf_map_lookup_elem(&latency, &zero);
+  struct hist* h = bpf_map_lookup_elem(&latency, &zero);
   if (!h) return;
   h->count++;
   h->sum += delta;
@@ -146,118 +146,118 @@ static __always_inline void finish(void *map) {
 
 // --- classic tracepoints ----------------------------------------------------------
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int tp_empty(void *ctx) { return 0; }
+int tp_empty(void* ctx) { return 0; }
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int tp_count(void *ctx) {
+int tp_count(void* ctx) {
   count_one();
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int tp_pid(void *ctx) {
+int tp_pid(void* ctx) {
   count_pid();
   return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
-int tp_comm(void *ctx) {
+int tp_comm(void* ctx) {
   count_comm();
   return 0;
 }
 
 SEC("tracepoint/raw_syscalls/sys_enter")
-int tp_rawsys_count(struct sys_enter_raw_ctx *ctx) {
+int tp_rawsys_count(struct sys_enter_raw_ctx* ctx) {
   if (ctx->id != __NR_getpid) return 0;
   count_one();
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int tp_hist_enter(void *ctx) {
+int tp_hist_enter(void* ctx) {
   start(&starts);
   return 0;
 }
 
 SEC("tracepoint/syscalls/sys_exit_getpid")
-int tp_hist_exit(void *ctx) {
+int tp_hist_exit(void* ctx) {
   finish(&starts);
   return 0;
 }
 
 // --- raw tracepoints: args[0] = regs, args[1] = syscall id ---------------------------
 SEC("raw_tracepoint/sys_enter")
-int rawtp_empty(struct bpf_raw_tracepoint_args *ctx) { return 0; }
+int rawtp_empty(struct bpf_raw_tracepoint_args* ctx) { return 0; }
 
 SEC("raw_tracepoint/sys_enter")
-int rawtp_count(struct bpf_raw_tracepoint_args *ctx) {
+int rawtp_count(struct bpf_raw_tracepoint_args* ctx) {
   if (ctx->args[1] != __NR_getpid) return 0;
   count_one();
   return 0;
 }
 
 SEC("raw_tracepoint/sys_enter")
-int rawtp_pid(struct bpf_raw_tracepoint_args *ctx) {
+int rawtp_pid(struct bpf_raw_tracepoint_args* ctx) {
   if (ctx->args[1] != __NR_getpid) return 0;
   count_pid();
   return 0;
 }
 
 SEC("raw_tracepoint/sys_enter")
-int rawtp_comm(struct bpf_raw_tracepoint_args *ctx) {
+int rawtp_comm(struct bpf_raw_tracepoint_args* ctx) {
   count_comm();
   return 0;
 }
 
 // --- BTF tracepoints: ctx[0] = regs, ctx[1] = syscall id (enter) or return (exit) ----
 SEC("tp_btf/sys_enter")
-int btf_empty(__u64 *ctx) { return 0; }
+int btf_empty(__u64* ctx) { return 0; }
 
 SEC("tp_btf/sys_enter")
-int btf_count(__u64 *ctx) {
+int btf_count(__u64* ctx) {
   if (ctx[1] != __NR_getpid) return 0;
   count_one();
   return 0;
 }
 
 SEC("tp_btf/sys_enter")
-int btf_pid(__u64 *ctx) {
+int btf_pid(__u64* ctx) {
   if (ctx[1] != __NR_getpid) return 0;
   count_pid();
   return 0;
 }
 
 SEC("tp_btf/sys_enter")
-int btf_comm(__u64 *ctx) {
+int btf_comm(__u64* ctx) {
   count_comm();
   return 0;
 }
 
 SEC("tp_btf/sys_enter")
-int btf_hist_enter(__u64 *ctx) {
+int btf_hist_enter(__u64* ctx) {
   if (ctx[1] != __NR_getpid) return 0;
   start(&starts);
   return 0;
 }
 
 SEC("tp_btf/sys_exit")
-int btf_hist_exit(__u64 *ctx) {
-  struct pt_regs *regs = (struct pt_regs *)ctx[0];
+int btf_hist_exit(__u64* ctx) {
+  struct pt_regs* regs = (struct pt_regs*)ctx[0];
   if (regs->orig_ax != __NR_getpid) return 0;
   finish(&starts);
   return 0;
 }
 
 SEC("tp_btf/sys_enter")
-int btf_lru_enter(__u64 *ctx) {
+int btf_lru_enter(__u64* ctx) {
   if (ctx[1] != __NR_getpid) return 0;
   start(&lru_starts);
   return 0;
 }
 
 SEC("tp_btf/sys_exit")
-int btf_lru_exit(__u64 *ctx) {
-  struct pt_regs *regs = (struct pt_regs *)ctx[0];
+int btf_lru_exit(__u64* ctx) {
+  struct pt_regs* regs = (struct pt_regs*)ctx[0];
   if (regs->orig_ax != __NR_getpid) return 0;
   finish(&lru_starts);
   return 0;

@@ -215,8 +215,9 @@ Result<PendingCompile> PendingCompile::start() {
   }
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0) {
-    return Error{fmt::format("cannot connect to the BPF C compiler: socketpair: {}", std::strerror(errno)),
-                 ""};
+    return Error{
+        fmt::format("cannot connect to the BPF C compiler: socketpair: {}", std::strerror(errno)),
+        ""};
   }
   pid_t pid = ::fork();
   if (pid < 0) {
@@ -257,7 +258,8 @@ void PendingCompile::abandon() {
 Result<CompileOutput> PendingCompile::finish(const CompileInput& input) {
   if (pid_ <= 0) return Error{"this compile was already finished", std::string(kReport)};
   if (!input.files.contains(input.main_file)) {
-    return Error{fmt::format("compile input has no file {}", input.main_file), std::string(kReport)};
+    return Error{fmt::format("compile input has no file {}", input.main_file),
+                 std::string(kReport)};
   }
   // A child that died early closes its end: the write fails (no SIGPIPE) and what is
   // read then says why.
@@ -284,7 +286,8 @@ Result<CompileOutput> PendingCompile::finish(const CompileInput& input) {
 
 Result<CompileOutput> compile(const CompileInput& input) {
   if (!input.files.contains(input.main_file)) {
-    return Error{fmt::format("compile input has no file {}", input.main_file), std::string(kReport)};
+    return Error{fmt::format("compile input has no file {}", input.main_file),
+                 std::string(kReport)};
   }
   Result<PendingCompile> pending = PendingCompile::start();
   if (!pending) return pending.error();

@@ -1,6 +1,6 @@
 // C source -> BPF ELF object, in memory, with the embedded Clang/LLVM 16.
 //
-// Each compile runs in a forked child that sends the object back over a pipe: LLVM's
+// Each compile runs in a forked child that sends the object back over a socket: LLVM's
 // BPF backend reads freed memory on a second CO-RE compile in one process (see
 // shared/TOOLCHAIN.md), and a child also contains LLVM's fatal errors and crashes, so
 // a long-lived process (the REPL) survives any compile.

@@ -23,12 +23,15 @@ bool read_at(int fd, void* out, size_t size, off_t offset) {
 // few hundred bytes: the headers and the notes, not the 70 MB around them.
 std::string build_id(int fd) {
   Elf64_Ehdr header;
-  if (!read_at(fd, &header, sizeof header, 0) || std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_phentsize != sizeof(Elf64_Phdr)) {
+  if (!read_at(fd, &header, sizeof header, 0) ||
+      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 || header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_phentsize != sizeof(Elf64_Phdr)) {
     return {};
   }
   std::vector<Elf64_Phdr> segments(header.e_phnum);
-  if (!read_at(fd, segments.data(), segments.size() * sizeof(Elf64_Phdr), static_cast<off_t>(header.e_phoff))) return {};
+  if (!read_at(fd, segments.data(), segments.size() * sizeof(Elf64_Phdr),
+               static_cast<off_t>(header.e_phoff)))
+    return {};
   for (const auto& segment : segments) {
     if (segment.p_type != PT_NOTE || segment.p_filesz > 64 * 1024) continue;
     std::vector<uint8_t> notes(segment.p_filesz);
@@ -41,9 +44,11 @@ std::string build_id(int fd) {
       size_t desc_at = name_at + ((note.n_namesz + 3) & ~3u);
       size_t end = desc_at + ((note.n_descsz + 3) & ~3u);
       if (end > notes.size()) break;
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 && std::memcmp(notes.data() + name_at, "GNU", 4) == 0) {
+      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == 4 &&
+          std::memcmp(notes.data() + name_at, "GNU", 4) == 0) {
         std::string hex;
-        for (uint32_t i = 0; i < note.n_descsz; ++i) hex += fmt::format("{:02x}", notes[desc_at + i]);
+        for (uint32_t i = 0; i < note.n_descsz; ++i)
+          hex += fmt::format("{:02x}", notes[desc_at + i]);
         return hex;
       }
       at = end;
@@ -67,8 +72,8 @@ Result<std::string> compiler_identity() {
   ::close(fd);
   if (!id.empty()) return fmt::format("build-id {} abi {}", id, SONDE_CC_ABI_VERSION);
   // No build id (a linker that adds none): the file itself, as stat sees it.
-  return fmt::format("file {} size {} mtime {}.{} inode {} abi {}", *path, st.st_size, st.st_mtim.tv_sec,
-                     st.st_mtim.tv_nsec, st.st_ino, SONDE_CC_ABI_VERSION);
+  return fmt::format("file {} size {} mtime {}.{} inode {} abi {}", *path, st.st_size,
+                     st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ino, SONDE_CC_ABI_VERSION);
 }
 
 }  // namespace sonde::clang_bpf

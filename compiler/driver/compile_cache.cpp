@@ -130,7 +130,8 @@ bool CompileCache::ready() {
   if (dir.empty() || !private_directory(dir)) return false;
   auto compiler = clang_bpf::compiler_identity();
   if (!compiler) return false;  // no plugin: the compile itself will say so
-  identity_ = fmt::format("sonde compile cache 1\ncompiler {}\nkernel {}\n", *compiler, kernel_identity());
+  identity_ =
+      fmt::format("sonde compile cache 1\ncompiler {}\nkernel {}\n", *compiler, kernel_identity());
   dir_ = std::move(dir);
   return true;
 }
@@ -154,7 +155,8 @@ std::string CompileCache::key_material(const clang_bpf::CompileInput& input) {
 }
 
 std::string CompileCache::entry_path(const std::string& material) const {
-  return fmt::format("{}/{:016x}{:016x}{}", dir_, hash64(material, 1), hash64(material, 2), kEntrySuffix);
+  return fmt::format("{}/{:016x}{:016x}{}", dir_, hash64(material, 1), hash64(material, 2),
+                     kEntrySuffix);
 }
 
 std::string CompileCache::seen_path(std::string_view name, std::string_view text) const {
@@ -183,9 +185,11 @@ std::optional<std::vector<uint8_t>> CompileCache::find(const clang_bpf::CompileI
   EntryHeader header{};
   std::string stored;
   std::vector<uint8_t> object;
-  bool valid = ::fstat(fd, &st) == 0 && read_all(fd, reinterpret_cast<char*>(&header), sizeof header) &&
+  bool valid = ::fstat(fd, &st) == 0 &&
+               read_all(fd, reinterpret_cast<char*>(&header), sizeof header) &&
                std::memcmp(header.magic, kMagic, sizeof kMagic) == 0 &&
-               static_cast<uint64_t>(st.st_size) == sizeof header + header.material_size + header.object_size;
+               static_cast<uint64_t>(st.st_size) ==
+                   sizeof header + header.material_size + header.object_size;
   if (valid) {
     stored.resize(header.material_size);
     object.resize(header.object_size);
@@ -240,11 +244,13 @@ void CompileCache::prune() const {
   const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
   while (const dirent* e = ::readdir(d)) {
     std::string_view name = e->d_name;
-    bool entry = (name.ends_with(kEntrySuffix) || name.ends_with(kSeenSuffix)) && !name.starts_with(".");
+    bool entry =
+        (name.ends_with(kEntrySuffix) || name.ends_with(kSeenSuffix)) && !name.starts_with(".");
     bool temp = name.starts_with(kTempPrefix);
     if (!entry && !temp) continue;
     struct stat st {};
-    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) continue;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      continue;
     int64_t mtime_ns = st.st_mtim.tv_sec * 1'000'000'000ll + st.st_mtim.tv_nsec;
     if (temp) {
       // Left by a process that died mid-write.
@@ -258,7 +264,8 @@ void CompileCache::prune() const {
   ::closedir(d);
   if (total <= options_.max_bytes) return;
   // Down to three quarters, so that pruning is not paid again at the next store.
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
   for (const auto& e : entries) {
     if (total <= options_.max_bytes / 4 * 3) break;
     if (::unlink(e.path.c_str()) == 0) total -= e.bytes;

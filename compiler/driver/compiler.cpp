@@ -46,7 +46,8 @@ void Compiler::load_stdlib() {
   }
 }
 
-bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Definitions& defs, int depth) {
+bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Definitions& defs,
+                         int depth) {
   for (const auto& statement : program.statements) {
     const auto* use = std::get_if<ast::UseStmt>(&statement);
     if (!use) continue;
@@ -70,7 +71,8 @@ bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Defin
     if (diags_.has_errors()) return false;
     for (const auto& s : parsed->statements) {
       if (std::holds_alternative<ast::MetricStmt>(s)) {
-        diags_.error(ast::statement_range(s), "a used file may only hold definitions (span, event, alias, use)",
+        diags_.error(ast::statement_range(s),
+                     "a used file may only hold definitions (span, event, alias, use)",
                      "put statements in the program itself, or run this file directly");
         return false;
       }
@@ -101,7 +103,8 @@ class Compiler::BtfWarmUp {
   std::thread thread_;
 };
 
-bool Compiler::front_end(const std::string& name, const std::string& text, sema::CheckedProgram& checked) {
+bool Compiler::front_end(const std::string& name, const std::string& text,
+                         sema::CheckedProgram& checked) {
   diags_.clear();
   std::optional<BtfWarmUp> warm_up;
   if (!btf_warmed_) {
@@ -115,10 +118,12 @@ bool Compiler::front_end(const std::string& name, const std::string& text, sema:
   if (diags_.has_errors()) return false;
 
   bool has_metric = false;
-  for (const auto& s : program->statements) has_metric |= std::holds_alternative<ast::MetricStmt>(s);
+  for (const auto& s : program->statements)
+    has_metric |= std::holds_alternative<ast::MetricStmt>(s);
   if (program->statements.empty()) {
-    diags_.error_global("the program is empty",
-                        "write a statement, e.g. on tracepoint:sched:sched_process_exec count by comm");
+    diags_.error_global(
+        "the program is empty",
+        "write a statement, e.g. on tracepoint:sched:sched_process_exec count by comm");
     return false;
   }
 
@@ -187,7 +192,8 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   input.files[input.main_file] = out.c_source;
   input.include_dirs.push_back(kIncludeRoot);
   for (const auto& f : stdlib::embedded_files()) {
-    if (f.path.starts_with("bpf/")) input.files[fmt::format("{}/{}", kIncludeRoot, f.path.substr(4))] = std::string(f.text);
+    if (f.path.starts_with("bpf/"))
+      input.files[fmt::format("{}/{}", kIncludeRoot, f.path.substr(4))] = std::string(f.text);
   }
   for (const auto& f : stdlib::libbpf::embedded_files()) {
     input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
@@ -200,7 +206,8 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   }
   auto object = early ? early->finish(input) : clang_bpf::compile(input);
   if (!object) {
-    diags_.error_global(fmt::format("the generated C did not compile; this is a bug in sonde:\n{}", object.error().message),
+    diags_.error_global(fmt::format("the generated C did not compile; this is a bug in sonde:\n{}",
+                                    object.error().message),
                         "run `sonde emit-c` to see the generated C and report it");
     return out;
   }

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "compiler/ast/diagnostics.h"
-#include "compiler/driver/compile_cache.h"
 #include "compiler/ast/source.h"
+#include "compiler/driver/compile_cache.h"
 #include "compiler/sema/checked.h"
 #include "compiler/sema/definitions.h"
 #include "compiler/sema/kernel_info.h"
@@ -45,7 +45,9 @@ class Compiler {
   bool emit_c(const std::string& name, const std::string& text, std::string& c_source);
   // Everything, including the BPF object. System failures (the C compiler crashed, no
   // BTF) are reported as diagnostics too, without a location.
-  Compilation compile(const std::string& name, const std::string& text) { return run(name, text, true); }
+  Compilation compile(const std::string& name, const std::string& text) {
+    return run(name, text, true);
+  }
 
   // Diagnostics of the last call, rendered clang-style.
   std::string render(bool color = false) const;

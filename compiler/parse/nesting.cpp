@@ -9,7 +9,8 @@ namespace sonde::parse {
 using sonde_grammar::SondeLexer;
 
 void nesting_error(ast::SourceRange at, ast::Diagnostics& diags) {
-  diags.error(at, fmt::format("this expression nests more than {} levels deep", kMaxExpressionDepth),
+  diags.error(at,
+              fmt::format("this expression nests more than {} levels deep", kMaxExpressionDepth),
               "simplify it, or split it across statements");
 }
 
@@ -37,7 +38,8 @@ bool check_nesting(const std::vector<antlr4::Token*>& tokens, const TokenRange& 
         break;
     }
     const size_t type = t->getType();
-    const bool is_prefix = type == SondeLexer::NOT || type == SondeLexer::MINUS || type == SondeLexer::TILDE;
+    const bool is_prefix =
+        type == SondeLexer::NOT || type == SondeLexer::MINUS || type == SondeLexer::TILDE;
     prefix = is_prefix ? prefix + 1 : 0;
     if (brackets + prefix > kMaxExpressionDepth) {
       nesting_error(range_of(t), diags);

@@ -233,6 +233,11 @@ void append_terminal_text(const metrics::Snapshot& snapshot, const TerminalOptio
                          "ends were not measured\n",
                          family.span_evicted, family.span_capacity);
     }
+    if (family.missed > 0) {
+      out += fmt::format("WARNING: {} events missed: the kernel skipped this probe while another "
+                         "BPF program ran on the same CPU\n",
+                         family.missed);
+    }
     const std::vector<std::string> names = export_label_names(family);
     if (family.series.empty()) {
       out += "  (no events yet)\n";

@@ -29,13 +29,18 @@ void Accumulator::reset() {
 
 void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v) {
   switch (m.aggregation) {
-    case spec::Aggregation::kCount: count_ += read_as<uint64_t>(v); break;
-    case spec::Aggregation::kSum: sum_ += read_as<int64_t>(v); break;
+    case spec::Aggregation::kCount:
+      count_ += read_as<uint64_t>(v);
+      break;
+    case spec::Aggregation::kSum:
+      sum_ += read_as<int64_t>(v);
+      break;
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax: {
       auto mm = read_as<sonde_minmax>(v);
       if (!mm.seen) break;
-      bool better = !seen_ || (m.aggregation == spec::Aggregation::kMin ? mm.value < value_ : mm.value > value_);
+      bool better = !seen_ || (m.aggregation == spec::Aggregation::kMin ? mm.value < value_
+                                                                        : mm.value > value_);
       if (better) value_ = mm.value;
       seen_ = true;
       break;
@@ -67,10 +72,15 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v) {
   }
 }
 
-bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>& range, Series& s) const {
+bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>& range,
+                            Series& s) const {
   switch (m.aggregation) {
-    case spec::Aggregation::kCount: s.value = static_cast<double>(count_); return true;
-    case spec::Aggregation::kSum: s.value = static_cast<double>(sum_); return true;
+    case spec::Aggregation::kCount:
+      s.value = static_cast<double>(count_);
+      return true;
+    case spec::Aggregation::kSum:
+      s.value = static_cast<double>(sum_);
+      return true;
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax:
     case spec::Aggregation::kGauge:
@@ -83,11 +93,13 @@ bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>
       s.count = count_;
       s.sum = static_cast<double>(sum_);
       return true;
-    case spec::Aggregation::kHistogram: break;
+    case spec::Aggregation::kHistogram:
+      break;
   }
   s.count = count_;
   s.sum = static_cast<double>(sum_);
-  const uint32_t finite = std::min<uint32_t>(finite_slots(m), std::min<uint32_t>(m.bucket_count, buckets_.size()));
+  const uint32_t finite =
+      std::min<uint32_t>(finite_slots(m), std::min<uint32_t>(m.bucket_count, buckets_.size()));
   uint32_t lo = 0, hi = finite ? finite - 1 : 0;
   if (m.buckets == spec::BucketScheme::kLog2) {
     // Shown: from one empty bucket below the lowest observation (a lower bound for
@@ -109,7 +121,8 @@ bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>
   }
   if (finite == 0) return true;
   s.buckets.reserve(hi - lo + 1);
-  for (uint32_t b = lo; b <= hi && b < finite; ++b) s.buckets.push_back({bucket_le(m, b), buckets_[b]});
+  for (uint32_t b = lo; b <= hi && b < finite; ++b)
+    s.buckets.push_back({bucket_le(m, b), buckets_[b]});
   return true;
 }
 

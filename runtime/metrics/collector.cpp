@@ -13,19 +13,26 @@
 namespace sonde::metrics {
 namespace {
 
-template <typename T>
-T read_as(std::span<const uint8_t> bytes, size_t offset = 0) {
-  T v{};
-  if (offset + sizeof(T) <= bytes.size()) std::memcpy(&v, bytes.data() + offset, sizeof(T));
-  return v;
+// The sum of a per-CPU u64 slot's values (one 8-byte value per CPU).
+uint64_t sum_over_cpus(std::span<const uint8_t> values, uint32_t cpus) {
+  uint64_t total = 0;
+  for (uint32_t cpu = 0; cpu < cpus && (cpu + 1) * 8 <= values.size(); ++cpu) {
+    uint64_t v;
+    std::memcpy(&v, values.data() + cpu * 8, 8);
+    total += v;
+  }
+  return total;
 }
 
 FamilyType family_type(spec::Aggregation a) {
   switch (a) {
     case spec::Aggregation::kCount:
-    case spec::Aggregation::kSum: return FamilyType::kCounter;
-    case spec::Aggregation::kHistogram: return FamilyType::kHistogram;
-    default: return FamilyType::kGauge;
+    case spec::Aggregation::kSum:
+      return FamilyType::kCounter;
+    case spec::Aggregation::kHistogram:
+      return FamilyType::kHistogram;
+    default:
+      return FamilyType::kGauge;
   }
 }
 
@@ -52,10 +59,12 @@ struct Collector::MetricState {
   // same position last time (sequential memory) instead of probing `by_key`.
   bpf::MapEntries entries, last_entries;
   std::vector<uint32_t> order, last_order;  // set index of each position
-  std::vector<uint8_t> slot_values;  // unkeyed: slot 0 of the per-CPU array
-  KeyIndex by_key;                   // raw map key -> index in `sets`
-  bool merges = false;  // some label's decoder can give two keys the same text
-  std::unordered_map<std::string, uint32_t> by_labels;  // merge key -> index in `sets`
+  std::vector<uint8_t> slot_values;         // unkeyed: slot 0 of the per-CPU array
+  KeyIndex by_key;                          // raw map key -> index in `sets`
+  // Whether some label's decoder can give two keys the same text; then `by_labels`
+  // (merge key -> index in `sets`) finds the set they share.
+  bool merges = false;
+  std::unordered_map<std::string, uint32_t> by_labels;
   std::vector<LabelSet> sets;
   uint64_t scrape = 0;
 
@@ -80,7 +89,8 @@ std::string merge_key_of(const std::vector<std::string>& labels) {
 // addresses in one function, "WS" and "W" requests) share one set; labels that are
 // plain integers never collide, so their keys skip that check (unless forget() kept
 // sets to find again).
-uint32_t Collector::MetricState::index_of(decode::Decoders& decoders, std::span<const uint8_t> key) {
+uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
+                                          std::span<const uint8_t> key) {
   if (uint32_t* known = by_key.find(key)) return *known;
   std::vector<std::string> labels(metric->labels.size());
   for (size_t i = 0; i < labels.size(); ++i) decoders.decode_to(metric->labels[i], key, labels[i]);
@@ -116,7 +126,8 @@ Collector::Collector(const spec::Program& program, const bpf::Object& object)
 
 Collector::~Collector() = default;
 
-Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& program, const bpf::Object& object) {
+Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& program,
+                                                     const bpf::Object& object) {
   std::unique_ptr<Collector> c(new Collector(program, object));
   c->decoders_ = std::make_unique<decode::Decoders>(
       [raw = c.get()](const std::string& map, uint32_t id, std::vector<uint64_t>& frames) {
@@ -129,11 +140,14 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
     auto state = std::make_unique<MetricState>();
     state->metric = &metric;
     auto map = object.map(metric.map);
-    if (!map) return Error{fmt::format("metric {}: {}", metric.name, map.error().message), map.error().hint};
+    if (!map)
+      return Error{fmt::format("metric {}: {}", metric.name, map.error().message),
+                   map.error().hint};
     state->map = std::make_unique<bpf::Map>(std::move(map.value()));
     state->by_key = KeyIndex(state->map->info().key_size);
     for (const auto& label : metric.labels) {
-      state->merges |= label.decoder != spec::Decoder::kUnsigned && label.decoder != spec::Decoder::kSigned;
+      state->merges |=
+          label.decoder != spec::Decoder::kUnsigned && label.decoder != spec::Decoder::kSigned;
     }
     for (const auto& label : metric.labels) {
       if (!label.aux_map.empty() && !c->stacks_.count(label.aux_map)) {
@@ -145,10 +159,12 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
     c->metrics_.push_back(std::move(state));
   }
   if (!program.drops_map.empty()) {
-    if (auto drops = object.map(program.drops_map)) c->drops_ = std::make_unique<bpf::Map>(std::move(drops.value()));
+    if (auto drops = object.map(program.drops_map))
+      c->drops_ = std::make_unique<bpf::Map>(std::move(drops.value()));
   }
   if (!program.span_stats_map.empty() && !program.spans.empty()) {
-    if (auto spans = object.map(program.span_stats_map)) c->span_stats_ = std::make_unique<bpf::Map>(std::move(spans.value()));
+    if (auto spans = object.map(program.span_stats_map))
+      c->span_stats_ = std::make_unique<bpf::Map>(std::move(spans.value()));
   }
   return c;
 }
@@ -177,9 +193,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
 
   if (drops_) {
     std::vector<uint8_t> buf(drops_->value_bytes());
-    if (drops_->lookup_slot(m.drop_index, buf)) {
-      for (uint32_t cpu = 0; cpu < drops_->cpus(); ++cpu) family.dropped += read_as<uint64_t>(buf, cpu * 8);
-    }
+    if (drops_->lookup_slot(m.drop_index, buf)) family.dropped = sum_over_cpus(buf, drops_->cpus());
   }
 
   const uint64_t scrape = ++state.scrape;
@@ -205,7 +219,8 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     state.order.resize(entries.count);
     for (size_t i = 0; i < entries.count; ++i) {
       const auto key = entries.key(i);
-      const bool same = i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
+      const bool same =
+          i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
       const uint32_t index = same ? state.last_order[i] : state.index_of(*decoders_, key);
       state.order[i] = index;
       MetricState::LabelSet& set = state.sets[index];
@@ -224,7 +239,8 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     set.scrape = scrape;
     uint32_t stride = static_cast<uint32_t>(state.map->value_bytes() / state.map->cpus());
     for (uint32_t cpu = 0; cpu < state.map->cpus(); ++cpu) {
-      set.values.add(m, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size));
+      set.values.add(
+          m, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size));
     }
   }
 
@@ -244,10 +260,10 @@ Result<std::vector<SpanCounters>> Collector::spans() {
   if (!span_stats_) return out;
   std::vector<uint8_t> buf(span_stats_->value_bytes());
   auto read_stat = [&](const spec::Span& span, uint32_t which) -> Result<uint64_t> {
-    if (auto st = span_stats_->lookup_slot(span.stats_index * SONDE_SPAN_STAT_SLOTS + which, buf); !st) return st.error();
-    uint64_t total = 0;
-    for (uint32_t cpu = 0; cpu < span_stats_->cpus(); ++cpu) total += read_as<uint64_t>(buf, cpu * 8);
-    return total;
+    if (auto st = span_stats_->lookup_slot(span.stats_index * SONDE_SPAN_STAT_SLOTS + which, buf);
+        !st)
+      return st.error();
+    return sum_over_cpus(buf, span_stats_->cpus());
   };
   evicted_floor_.resize(program_.spans.size());
   for (size_t i = 0; i < program_.spans.size(); ++i) {

@@ -29,7 +29,8 @@ KeyIndex::Slot& KeyIndex::probe(std::span<const uint8_t> key, uint64_t h) {
   for (size_t i = h & mask;; i = (i + 1) & mask) {
     Slot& s = table_[i];
     if (s.entry == 0) return s;
-    if (s.tag == tag && std::memcmp(keys_.data() + size_t{s.entry - 1} * key_size_, key.data(), key_size_) == 0) {
+    if (s.tag == tag &&
+        std::memcmp(keys_.data() + size_t{s.entry - 1} * key_size_, key.data(), key_size_) == 0) {
       return s;
     }
   }

@@ -45,6 +45,9 @@ struct Family {
   // out before their end came, and how many starts it holds.
   uint64_t span_evicted = 0;
   uint32_t span_capacity = 0;
+  // Events the kernel did not run the statement's programs for, because a BPF program
+  // was already running on that CPU (when filled in: terminal output).
+  uint64_t missed = 0;
 };
 
 struct Snapshot {

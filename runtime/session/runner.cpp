@@ -44,22 +44,35 @@ Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, metrics::S
   return {};
 }
 
-// Span starts lost to a full start map, for the terminal's warning (/metrics has them
-// as sonde_span_starts_evicted_total). Read after the values, so never fewer than
-// those values missed.
-void add_span_evictions(std::vector<std::unique_ptr<Session>>& sessions, metrics::Snapshot& snapshot) {
+// The family of a session's statement in `snapshot`, if any.
+metrics::Family* family_of(Session& s, uint32_t statement, metrics::Snapshot& snapshot) {
+  for (const auto& m : s.program().metrics) {
+    if (m.statement != statement) continue;
+    for (auto& f : snapshot.families) {
+      if (f.name == m.name) return &f;
+    }
+  }
+  return nullptr;
+}
+
+// What each statement lost beyond full maps, for the terminal's warnings (/metrics has
+// them as sonde_span_starts_evicted_total and sonde_program_misses_total): span starts
+// pushed out of a full start map, and events the kernel skipped the program for. Read
+// after the values, so never fewer than those values missed.
+void add_losses(std::vector<std::unique_ptr<Session>>& sessions, metrics::Snapshot& snapshot) {
   for (auto& s : sessions) {
-    auto spans = s->span_counters();
-    if (!spans) continue;
-    for (const auto& c : *spans) {
-      for (const auto& m : s->program().metrics) {
-        if (m.statement != c.statement) continue;
-        for (auto& f : snapshot.families) {
-          if (f.name != m.name) continue;
-          f.span_evicted += c.evicted;
-          f.span_capacity = c.capacity;
+    if (auto spans = s->span_counters()) {
+      for (const auto& c : *spans) {
+        if (auto* f = family_of(*s, c.statement, snapshot)) {
+          f->span_evicted += c.evicted;
+          f->span_capacity = c.capacity;
         }
       }
+    }
+    for (const auto& probe : s->program().probes) {
+      auto stats = s->object().stats(probe.program);
+      auto* f = family_of(*s, probe.statement, snapshot);
+      if (stats && f) f->missed += stats->recursion_misses;
     }
   }
 }
@@ -110,7 +123,7 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
       fmt::print(stderr, "error: reading maps: {}\n", st.error().message);
       return;
     }
-    add_span_evictions(sessions, snapshot);
+    add_losses(sessions, snapshot);
     std::string out;
     if (options.format == Format::kJson) {
       exporter::append_json_lines(snapshot, static_cast<double>(time(nullptr)), out);

@@ -92,6 +92,10 @@ void SelfMetrics::append_programs(metrics::Snapshot& out) {
                           "Seconds the kernel spent running the probe's BPF program (counted "
                           "while kernel.bpf_stats_enabled is on)",
                           FamilyType::kCounter, {"program", "probe", "statement"});
+  Family misses = family("sonde_program_misses_total",
+                         "Events the kernel did not run the probe's BPF program for, because a BPF "
+                         "program was already running on that CPU: they are not counted",
+                         FamilyType::kCounter, {"program", "probe", "statement"});
   // One series per probe as written; a probe with several programs is attached when
   // all of them are.
   std::map<std::pair<std::string, std::string>, bool> attached;
@@ -110,6 +114,7 @@ void SelfMetrics::append_programs(metrics::Snapshot& out) {
       if (!st) continue;
       std::vector<std::string> labels = {probe.program, probe.display, probe.origin};
       add(runs, labels, static_cast<double>(st->run_count));
+      add(misses, labels, static_cast<double>(st->recursion_misses));
       add(seconds, std::move(labels), static_cast<double>(st->run_time_ns) / 1e9);
     }
   }
@@ -122,6 +127,7 @@ void SelfMetrics::append_programs(metrics::Snapshot& out) {
   for (const auto& [key, value] : attached) add(up, {key.first, key.second}, value ? 1 : 0);
   move_nonempty(std::move(runs), out);
   move_nonempty(std::move(seconds), out);
+  move_nonempty(std::move(misses), out);
   move_nonempty(std::move(up), out);
 }
 

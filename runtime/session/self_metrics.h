@@ -1,6 +1,7 @@
 // sonde's metrics about itself, appended to every /metrics scrape of `sonde run` and
 // `sonde-agent` (the names are documented in the README):
-//   sonde_program_runs_total, sonde_program_run_seconds_total   {program, probe, statement}
+//   sonde_program_runs_total, sonde_program_run_seconds_total,
+//   sonde_program_misses_total                                   {program, probe, statement}
 //   sonde_probe_attached                                         {probe, statement}
 //   sonde_map_entries, sonde_map_capacity                        {metric, map}
 //   sonde_map_updates_dropped_total                              {metric}

@@ -42,7 +42,8 @@ std::vector<std::string> fds_of(pid_t pid) {
 uint32_t field(const std::string& text, const char* name) {
   size_t at = text.find(std::string(name) + ":");
   if (at == std::string::npos) return 0;
-  return static_cast<uint32_t>(std::strtoul(text.c_str() + at + std::strlen(name) + 1, nullptr, 10));
+  return static_cast<uint32_t>(
+      std::strtoul(text.c_str() + at + std::strlen(name) + 1, nullptr, 10));
 }
 
 void add_fdinfo(pid_t pid, const std::string& fd, BpfIds& out) {
@@ -130,7 +131,8 @@ BpfIds orphans_now(const BpfIds& since) {
     if (!program_info(id, info)) continue;
     if (held.programs.count(id)) {
       held.maps.insert(info.maps.begin(), info.maps.end());
-    } else if (id > (since.programs.empty() ? 0 : *since.programs.rbegin()) && sonde_named(info.name)) {
+    } else if (id > (since.programs.empty() ? 0 : *since.programs.rbegin()) &&
+               sonde_named(info.name)) {
       out.programs.insert(id);
     }
   }
@@ -165,7 +167,8 @@ BpfIds bpf_objects_of(pid_t pid) {
 
 BpfIds still_in_kernel(const BpfIds& ids) {
   BpfIds out;
-  auto keep = [](const std::set<uint32_t>& wanted, const std::set<uint32_t>& all, std::set<uint32_t>& into) {
+  auto keep = [](const std::set<uint32_t>& wanted, const std::set<uint32_t>& all,
+                 std::set<uint32_t>& into) {
     for (uint32_t id : wanted) {
       if (all.count(id)) into.insert(id);
     }
@@ -217,7 +220,8 @@ BpfStatsState bpf_stats_state() {
     for (const auto& fd : fds_of(pid)) {
       char target[64] = {};
       std::string path = "/proc/" + std::to_string(pid) + "/fd/" + fd;
-      if (readlink(path.c_str(), target, sizeof target - 1) > 0 && std::strcmp(target, "anon_inode:bpf-stats") == 0) {
+      if (readlink(path.c_str(), target, sizeof target - 1) > 0 &&
+          std::strcmp(target, "anon_inode:bpf-stats") == 0) {
         out.holders.insert(pid);
       }
     }

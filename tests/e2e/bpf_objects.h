@@ -25,7 +25,8 @@ BpfIds bpf_objects_of(pid_t pid);
 BpfIds still_in_kernel(const BpfIds& ids);
 // Waits (up to `timeout`) for the kernel to free `ids` (it frees them asynchronously
 // after the last descriptor closes); returns those still there.
-BpfIds wait_until_freed(const BpfIds& ids, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+BpfIds wait_until_freed(const BpfIds& ids,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // The highest ids in use now: objects created later have higher ones (ids are never
 // reused soon).
@@ -34,7 +35,8 @@ BpfIds highest_ids();
 // that no live process holds, directly or through a program or link it holds: what a
 // sonde process would have left in the kernel. Objects of a process that is exiting
 // are freed within moments, so this waits up to `timeout` for them to go.
-BpfIds orphaned_sonde_objects(const BpfIds& since, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+BpfIds orphaned_sonde_objects(const BpfIds& since,
+                              std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // kernel.bpf_stats_enabled, and whether any live process holds a BPF_ENABLE_STATS
 // descriptor (which keeps it on while it lives).

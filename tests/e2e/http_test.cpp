@@ -76,7 +76,8 @@ std::string exchange(int port, const std::string& request) {
 
 // civetweb echoes the request's version in its status line ("HTTP/9.9 505 ...").
 int status_of(const std::string& response) {
-  return response.rfind("HTTP/", 0) == 0 && response.size() > 12 ? std::atoi(response.c_str() + 9) : 0;
+  return response.rfind("HTTP/", 0) == 0 && response.size() > 12 ? std::atoi(response.c_str() + 9)
+                                                                 : 0;
 }
 
 struct Response {
@@ -87,7 +88,8 @@ struct Response {
 
 Response scrape(int port) {
   Response r;
-  std::string raw = exchange(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+  std::string raw =
+      exchange(port, "GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
   r.status = status_of(raw);
   size_t end = raw.find("\r\n\r\n");
   if (end == std::string::npos) return r;
@@ -148,7 +150,8 @@ std::map<std::string, double> monotonic_samples(const std::string& body) {
     std::string name = key.substr(0, key.find('{'));
     for (const char* suffix : {"_bucket", "_count", "_sum"}) {
       std::string s(suffix);
-      if (name.size() > s.size() && name.ends_with(s) && type_of[name.substr(0, name.size() - s.size())] == "histogram") {
+      if (name.size() > s.size() && name.ends_with(s) &&
+          type_of[name.substr(0, name.size() - s.size())] == "histogram") {
         name.resize(name.size() - s.size());
       }
     }
@@ -176,7 +179,8 @@ class Endpoint : public testing::Test {
         sonde_binary(), "run", "-e", kProgram, "--listen", std::to_string(port_), "--quiet"});
     // --quiet: no "attached" line; serving is what is waited for.
     auto deadline = Clock::now() + 60s;
-    while (Clock::now() < deadline && scrape(port_).status != 200) std::this_thread::sleep_for(100ms);
+    while (Clock::now() < deadline && scrape(port_).status != 200)
+      std::this_thread::sleep_for(100ms);
     ASSERT_EQ(scrape(port_).status, 200) << sonde_->err();
   }
   void TearDown() override {
@@ -225,21 +229,33 @@ TEST_F(Endpoint, RefusesWhatIsNotAScrape) {
       {"put", "PUT /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", {405}},
       {"delete", "DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", {405}},
       {"options", "OPTIONS /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {405}},
-      {"trace", "TRACE /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {405, 400}},  // civetweb refuses TRACE itself
+      {"trace",
+       "TRACE /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+       {405, 400}},  // civetweb refuses TRACE itself
       {"connect", "CONNECT example.com:443 HTTP/1.1\r\nHost: x\r\n\r\n", {404, 405, 400}},
       {"other path", "GET /etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404}},
       {"traversal", "GET /../../../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400}},
-      {"encoded traversal", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400}},
+      {"encoded traversal",
+       "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n",
+       {404, 400}},
       // civetweb hangs up on absolute-form requests (only proxies are sent those).
-      {"absolute uri", "GET http://evil.example/metrics/x HTTP/1.1\r\nHost: x\r\n\r\n", {404, 400, 0}},
+      {"absolute uri",
+       "GET http://evil.example/metrics/x HTTP/1.1\r\nHost: x\r\n\r\n",
+       {404, 400, 0}},
       {"binary junk", std::string("\x00\x01\x02\xff\xfe garbage\r\n\r\n", 17), {400, 0}},
       {"no version", "GET /metrics\r\n\r\n", {400, 505, 0}},
       {"bad version", "GET /metrics HTTP/9.9\r\nHost: x\r\n\r\n", {400, 505}},
       {"long uri", "GET /" + big + " HTTP/1.1\r\nHost: x\r\n\r\n", {400, 413, 414, 431, 0}},
-      {"long header", "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n", {400, 413, 431, 0}},
+      {"long header",
+       "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + big + "\r\n\r\n",
+       {400, 413, 431, 0}},
       {"many headers", many_headers, {400, 431, 0}},
-      {"lying length", "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n", {200, 400, 413, 0}},
-      {"chunked junk", "POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", {405, 400, 0}},
+      {"lying length",
+       "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000\r\n\r\n",
+       {200, 400, 413, 0}},
+      {"chunked junk",
+       "POST /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+       {405, 400, 0}},
       {"only newlines", std::string(5000, '\n'), {400, 0}},
   };
   for (const Case& c : cases) {
@@ -321,7 +337,8 @@ TEST_F(Endpoint, FiftyScrapersForThirtySecondsSeeValidGrowingCounters) {
         }
         if (n % kPromtoolEvery == id % kPromtoolEvery) {
           ++promtool_checks;
-          if (std::string why = promtool_errors(r.body, std::to_string(id)); !why.empty()) fail("promtool: " + why);
+          if (std::string why = promtool_errors(r.body, std::to_string(id)); !why.empty())
+            fail("promtool: " + why);
         }
         for (const auto& [key, value] : monotonic_samples(r.body)) {
           auto it = last.find(key);
@@ -334,7 +351,8 @@ TEST_F(Endpoint, FiftyScrapersForThirtySecondsSeeValidGrowingCounters) {
     });
   }
   for (auto& t : scrapers) t.join();
-  std::cerr << "scrapes: " << scrapes << " (" << scrapes / 30 << "/s), promtool checks: " << promtool_checks << "\n";
+  std::cerr << "scrapes: " << scrapes << " (" << scrapes / 30
+            << "/s), promtool checks: " << promtool_checks << "\n";
   EXPECT_GE(scrapes, static_cast<uint64_t>(kScrapers));
   EXPECT_GT(promtool_checks, 0u);
   for (const auto& f : failures) ADD_FAILURE() << f;

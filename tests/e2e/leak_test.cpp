@@ -49,7 +49,8 @@ BpfIds held_until_exit(pid_t pid) {
 
 std::string case_name(const testing::TestParamInfo<Case>& info) {
   static const char* ways[] = {"Duration", "Sigint", "Sigterm", "Sigkill", "FailedAttach"};
-  return std::string(info.param.tool == Tool::kRun ? "Run" : "Agent") + ways[static_cast<int>(info.param.way)];
+  return std::string(info.param.tool == Tool::kRun ? "Run" : "Agent") +
+         ways[static_cast<int>(info.param.way)];
 }
 
 class EndsWithoutLeaks : public testing::TestWithParam<Case> {
@@ -62,7 +63,8 @@ class EndsWithoutLeaks : public testing::TestWithParam<Case> {
     std::ofstream(dir_ + "/failing.sonde") << kProgram << kFailingProbe;
     if (GetParam().tool == Tool::kAgent) {
       for (const char* name : {"ok", "failing"}) {
-        Exit e = run_sonde({"build", dir_ + "/" + name + ".sonde", "-o", dir_ + "/" + name + ".bundle"});
+        Exit e =
+            run_sonde({"build", dir_ + "/" + name + ".sonde", "-o", dir_ + "/" + name + ".bundle"});
         ASSERT_EQ(e.code, 0) << e.err;
       }
     }
@@ -75,7 +77,8 @@ class EndsWithoutLeaks : public testing::TestWithParam<Case> {
     const bool failing = way == Way::kFailedAttach;
     std::vector<std::string> a;
     if (GetParam().tool == Tool::kRun) {
-      a = {sonde_binary(), "run", dir_ + (failing ? "/failing.sonde" : "/ok.sonde"), "--listen", "127.0.0.1:0"};
+      a = {sonde_binary(), "run", dir_ + (failing ? "/failing.sonde" : "/ok.sonde"), "--listen",
+           "127.0.0.1:0"};
     } else {
       // Not strict, the agent runs what attached: it ends half attached in every way but
       // the last, where --strict makes it give up after the first probes attached.
@@ -100,18 +103,29 @@ class EndsWithoutLeaks : public testing::TestWithParam<Case> {
     } else {
       ASSERT_TRUE(p.wait_for_stderr("attached", 60s)) << p.err();
       held = bpf_objects_of(p.pid());
-      EXPECT_FALSE(held.programs.empty() || held.maps.empty() || held.links.empty()) << held.to_string();
+      EXPECT_FALSE(held.programs.empty() || held.maps.empty() || held.links.empty())
+          << held.to_string();
     }
     switch (way) {
-      case Way::kDuration: break;
-      case Way::kSigint: p.signal(SIGINT); break;
-      case Way::kSigterm: p.signal(SIGTERM); break;
-      case Way::kSigkill: p.signal(SIGKILL); break;
-      case Way::kFailedAttach: break;
+      case Way::kDuration:
+        break;
+      case Way::kSigint:
+        p.signal(SIGINT);
+        break;
+      case Way::kSigterm:
+        p.signal(SIGTERM);
+        break;
+      case Way::kSigkill:
+        p.signal(SIGKILL);
+        break;
+      case Way::kFailedAttach:
+        break;
     }
     Exit e = p.wait(60s);
     if (way == Way::kSigkill) {
-      EXPECT_TRUE(e.signal == SIGKILL || (early_kill && e.code == 0)) << e.code << " " << e.signal << "\n" << e.err;
+      EXPECT_TRUE(e.signal == SIGKILL || (early_kill && e.code == 0))
+          << e.code << " " << e.signal << "\n"
+          << e.err;
     } else if (way == Way::kFailedAttach) {
       EXPECT_EQ(e.code, 1) << e.err;
       EXPECT_NE(e.err.find("kprobe:vfs_read"), std::string::npos) << e.err;
@@ -123,7 +137,8 @@ class EndsWithoutLeaks : public testing::TestWithParam<Case> {
     EXPECT_TRUE(left.empty()) << "left in the kernel: " << left.to_string();
     BpfStatsState stats = bpf_stats_state();
     EXPECT_TRUE(stats.sysctl == stats_before_ || !stats.holders.empty())
-        << "kernel.bpf_stats_enabled is " << stats.sysctl << ", was " << stats_before_ << ", and nobody holds it";
+        << "kernel.bpf_stats_enabled is " << stats.sysctl << ", was " << stats_before_
+        << ", and nobody holds it";
     EXPECT_EQ(stats.holders.count(p.pid()), 0u);
   }
 
@@ -140,11 +155,11 @@ TEST_P(EndsWithoutLeaks, FiveTimes) {
 
 INSTANTIATE_TEST_SUITE_P(
     Ways, EndsWithoutLeaks,
-    testing::Values(Case{Tool::kRun, Way::kDuration}, Case{Tool::kRun, Way::kSigint}, Case{Tool::kRun, Way::kSigterm},
-                    Case{Tool::kRun, Way::kSigkill}, Case{Tool::kRun, Way::kFailedAttach},
-                    Case{Tool::kAgent, Way::kDuration}, Case{Tool::kAgent, Way::kSigint},
-                    Case{Tool::kAgent, Way::kSigterm}, Case{Tool::kAgent, Way::kSigkill},
-                    Case{Tool::kAgent, Way::kFailedAttach}),
+    testing::Values(Case{Tool::kRun, Way::kDuration}, Case{Tool::kRun, Way::kSigint},
+                    Case{Tool::kRun, Way::kSigterm}, Case{Tool::kRun, Way::kSigkill},
+                    Case{Tool::kRun, Way::kFailedAttach}, Case{Tool::kAgent, Way::kDuration},
+                    Case{Tool::kAgent, Way::kSigint}, Case{Tool::kAgent, Way::kSigterm},
+                    Case{Tool::kAgent, Way::kSigkill}, Case{Tool::kAgent, Way::kFailedAttach}),
     case_name);
 
 }  // namespace

@@ -20,7 +20,8 @@ TEST(Load, CountsEveryEventOfMillionsPerSecond) {
   const int threads = std::max(2, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   GetpidWorkload workload(kCalls, threads);
   int port = free_port();
-  Process sonde({sonde_binary(), "run", "-e", "on rawtracepoint:sys_enter where id == 39 count by pid as getpid", "--listen",
+  Process sonde({sonde_binary(), "run", "-e",
+                 "on rawtracepoint:sys_enter where id == 39 count by pid as getpid", "--listen",
                  "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
 
@@ -29,8 +30,8 @@ TEST(Load, CountsEveryEventOfMillionsPerSecond) {
   workload.wait();
   const std::chrono::duration<double> took = std::chrono::steady_clock::now() - began;
   const double rate = static_cast<double>(kCalls) / took.count();
-  std::cerr << kCalls << " getpid calls on " << threads << " threads in " << took.count() << " s: " << rate / 1e6
-            << "M events/s\n";
+  std::cerr << kCalls << " getpid calls on " << threads << " threads in " << took.count()
+            << " s: " << rate / 1e6 << "M events/s\n";
   RecordProperty("events_per_second", std::to_string(static_cast<uint64_t>(rate)));
 
   auto body = http_get(port);

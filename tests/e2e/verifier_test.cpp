@@ -23,7 +23,8 @@ class VerifierRejection : public testing::Test {
     ASSERT_NE(mkdtemp(templ), nullptr);
     dir_ = templ;
     source_ = dir_ + "/getpid.sonde";
-    std::ofstream(source_) << "# counts getpid calls\non tracepoint:syscalls:sys_enter_getpid count by pid\n";
+    std::ofstream(source_)
+        << "# counts getpid calls\non tracepoint:syscalls:sys_enter_getpid count by pid\n";
     bundle_ = dir_ + "/getpid.bundle";
     Exit built = run_sonde({"build", source_, "-o", bundle_});
     ASSERT_EQ(built.code, 0) << built.err;
@@ -44,7 +45,8 @@ class VerifierRejection : public testing::Test {
   void TearDown() override { shell("rm -rf '" + dir_ + "'"); }
 
   Exit agent(const std::vector<std::string>& extra) {
-    std::vector<std::string> argv = {build_dir() + "/sonde-agent", bundle_, "--listen", "127.0.0.1:0", "--strict"};
+    std::vector<std::string> argv = {build_dir() + "/sonde-agent", bundle_, "--listen",
+                                     "127.0.0.1:0", "--strict"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     Process p(argv);
     return p.wait(60s);
@@ -57,12 +59,15 @@ TEST_F(VerifierRejection, SaysWhichStatementWhyAndWhatToDoInAFewLines) {
   Exit e = agent({});
   EXPECT_EQ(e.code, 1) << e.err;
   // The statement (file:line:column), the probe, the decisive message and its C line.
-  EXPECT_NE(e.err.find(source_ + ":2:1: tracepoint:syscalls:sys_enter_getpid: rejected by the BPF verifier: "
-                                 "invalid access to map value"),
+  EXPECT_NE(e.err.find(source_ +
+                       ":2:1: tracepoint:syscalls:sys_enter_getpid: rejected by the BPF verifier: "
+                       "invalid access to map value"),
             std::string::npos)
       << e.err;
-  EXPECT_NE(e.err.find("(at: counts[bpf_get_prandom_u32() & 15] += 1;"), std::string::npos) << e.err;
-  EXPECT_NE(e.err.find("hint: a map value is accessed outside its bounds"), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("(at: counts[bpf_get_prandom_u32() & 15] += 1;"), std::string::npos)
+      << e.err;
+  EXPECT_NE(e.err.find("hint: a map value is accessed outside its bounds"), std::string::npos)
+      << e.err;
   EXPECT_NE(e.err.find("--verbose shows the full verifier log"), std::string::npos) << e.err;
   // Not the log itself: no instruction trace, no summary.
   EXPECT_EQ(e.err.find("processed "), std::string::npos) << e.err;
@@ -82,8 +87,9 @@ TEST_F(VerifierRejection, NonStrictAgentNamesItAndAttachesNothing) {
   Process p({build_dir() + "/sonde-agent", bundle_, "--listen", "127.0.0.1:0"});
   Exit e = p.wait(60s);
   EXPECT_EQ(e.code, 1) << e.err;
-  EXPECT_NE(e.err.find("warning: " + source_ + ":2:1: tracepoint:syscalls:sys_enter_getpid: rejected by the BPF "
-                                               "verifier"),
+  EXPECT_NE(e.err.find("warning: " + source_ +
+                       ":2:1: tracepoint:syscalls:sys_enter_getpid: rejected by the BPF "
+                       "verifier"),
             std::string::npos)
       << e.err;
   EXPECT_NE(e.err.find("no probe could be attached"), std::string::npos) << e.err;

@@ -49,7 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static Base base;
   ast::SourceManager sources;
   for (const auto& [name, text] : base.files) sources.add(name, text);
-  const uint32_t file = sources.add("<input>", std::string(reinterpret_cast<const char*>(data), size));
+  const uint32_t file =
+      sources.add("<input>", std::string(reinterpret_cast<const char*>(data), size));
 
   ast::Diagnostics diags;
   ast::Program program = parse::parse(sources, file, diags);
@@ -57,7 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sema::Definitions definitions = base.definitions;
     definitions.add(program, sources, diags);
     if (!diags.has_errors()) {
-      sema::CheckedProgram checked = sema::check(program, definitions, base.kernel, sources, diags, {});
+      sema::CheckedProgram checked =
+          sema::check(program, definitions, base.kernel, sources, diags, {});
       if (!diags.has_errors() && !checked.statements.empty()) {
         auto lowered = lower::lower(checked, base.kernel, {});
         (void)lowered;

@@ -91,7 +91,8 @@ TEST_F(CompileCacheTest, StaysUnderItsBoundDroppingTheLeastRecentlyUsed) {
     cache.store(input("int v" + std::to_string(i) + ";"), big);
     if (i == 0) {
       // Entry 0 keeps being used: the bound drops the others first.
-      for (const auto& e : entries()) fs::last_write_time(e, fs::file_time_type::clock::now() + std::chrono::hours(1));
+      for (const auto& e : entries())
+        fs::last_write_time(e, fs::file_time_type::clock::now() + std::chrono::hours(1));
     }
   }
   uint64_t total = 0;

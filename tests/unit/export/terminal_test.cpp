@@ -53,6 +53,23 @@ TEST(Terminal, DroppedUpdatesWarnAndBytesAreHumanized) {
             "\n");
 }
 
+TEST(Terminal, EvictedSpanStartsAndMissedEventsWarn) {
+  metrics::Family family = counter("leak_total", {}, {value_series({}, 3)});
+  family.source = "count latency of leak";
+  family.span_evicted = 19760;
+  family.span_capacity = 10240;
+  family.missed = 7;
+  EXPECT_EQ(render(family),
+            "leak_total: count latency of leak\n"
+            "WARNING: 19760 span starts evicted: more than 10240 in flight at once; their ends "
+            "were not measured\n"
+            "WARNING: 7 events missed: the kernel skipped this probe while another BPF program "
+            "ran on the same CPU\n"
+            "  value\n"
+            "      3\n"
+            "\n");
+}
+
 TEST(Terminal, EmptyFamily) {
   metrics::Family family = counter("oom_kills_total", {"comm"}, {});
   family.source = "on tracepoint:oom:mark_victim count by comm";

@@ -25,7 +25,7 @@ TEST(KeyIndex, FindsWhatWasInsertedThroughGrowth) {
     ASSERT_NE(v, nullptr) << i;
     EXPECT_EQ(*v, i);
   }
-  EXPECT_EQ(index.find(key_of(5, 5)), nullptr);  // first word known, second not
+  EXPECT_EQ(index.find(key_of(5, 5)), nullptr);             // first word known, second not
   EXPECT_EQ(index.find(std::vector<uint8_t>(8)), nullptr);  // wrong size
 }
 

@@ -112,5 +112,38 @@ INSTANTIATE_TEST_SUITE_P(
                                            "hint: without 'on PROBE', a statement measures a span: histogram log2 "
                                            "latency of block rq\n"}));
 
+// Nesting is bounded before anything recurses over it: 50,000 levels used to crash
+// sonde on its stack, 150 chained operators its C compile.
+std::string repeat(const std::string& s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+TEST(Nesting, SixtyFourLevelsParse) {
+  const std::string parens = "on tracepoint:a:b where " + repeat("(", 63) + "x" + repeat(")", 63) + " count";
+  EXPECT_EQ(run(parens).find("error"), std::string::npos) << run(parens);
+  std::string chain = "on tracepoint:a:b sum x" + repeat(" + x", 63);
+  EXPECT_EQ(run(chain).find("error"), std::string::npos) << run(chain);
+}
+
+TEST(Nesting, DeeperIsAnErrorAtTheFirstLevelTooMany) {
+  const char* kMessage = "error: this expression nests more than 64 levels deep";
+  for (const std::string& source :
+       {"on tracepoint:a:b where " + repeat("(", 50000) + "x" + repeat(")", 50000) + " count",
+        "on tracepoint:a:b where " + repeat("!", 50000) + "x count",
+        "on tracepoint:a:b where " + repeat("-(", 25000) + "x" + repeat(")", 25000) + " count",
+        "on tracepoint:a:b count by " + repeat("f(", 50000) + "x" + repeat(")", 50000),
+        "on tracepoint:a:b count by x" + repeat("[x", 50000) + repeat("]", 50000),
+        "on tracepoint:a:b sum x" + repeat(" + x", 50000), "on tracepoint:a:b sum x" + repeat(".y", 50000),
+        "span s { start tracepoint:a:b key " + repeat("(", 100) + "x" + repeat(")", 100) + " }"}) {
+    std::string out = run(source);
+    EXPECT_NE(out.find(kMessage), std::string::npos) << out.substr(0, 300);
+    EXPECT_EQ(out.find("error", out.find(kMessage) + 1), std::string::npos) << "said more than once";
+  }
+  EXPECT_EQ(run("on tracepoint:a:b where " + repeat("(", 65) + "x" + repeat(")", 65) + " count").substr(0, 33),
+            "<input>:1:89: error: this express");
+}
+
 }  // namespace
 }  // namespace sonde::parse
