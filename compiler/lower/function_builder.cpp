@@ -39,6 +39,7 @@ FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeE
 std::string FunctionBuilder::section() const {
   switch (probe_.kind) {
     case ProbeKind::kTracepoint:
+      if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
       return fmt::format("tracepoint/{}/{}", probe_.category, probe_.name);
     // raw_tp, not tp_btf: both cost the same per event here, but tp_btf makes libbpf
     // load the kernel BTF (see docs/probes.md for the figures).
@@ -69,6 +70,7 @@ std::string FunctionBuilder::section() const {
 std::string FunctionBuilder::context_parameter() {
   switch (probe_.kind) {
     case ProbeKind::kTracepoint:
+      if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
       if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
       return "void *ctx";
     case ProbeKind::kRawTracepoint:
@@ -147,6 +149,9 @@ std::string FunctionBuilder::value(const Expr& e) {
     }
     case ExprKind::kIndex: {
       const Expr& array = *e.args[0];
+      if (probe_.raw_syscall && array.binding.kind == BindingKind::kField) {
+        return fmt::format("{}{}", cast, syscall_register(static_cast<uint32_t>(e.args[1]->number)));
+      }
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
       fill_string(array, t, array.type.size);
@@ -219,6 +224,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
         return fmt::format("{}{}", cast, register_arg(static_cast<uint32_t>(i)));
     }
   }
+  if (probe_.raw_syscall) return fmt::format("{}{}", cast, raw_syscall_field(name));
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
   if (probe_.record_struct && types_) {
@@ -226,6 +232,26 @@ std::string FunctionBuilder::field_value(const Expr& e) {
                        record_access(name));
   }
   return fmt::format("{}{}", cast, offset_access(f->offset, size > 8 ? 8 : size, f->is_signed));
+}
+
+// raw_syscalls as raw tracepoints: ctx->args[0] is the task's pt_regs and ctx->args[1]
+// the syscall number (sys_enter) or return value (sys_exit).
+std::string FunctionBuilder::raw_syscall_field(const std::string& name) {
+  if (name == "ret" || (name == "id" && probe_.name == "sys_enter")) return "(__s64)ctx->args[1]";
+  if (name == "id") return saved_register("orig_ax");
+  return "0";  // sema offers no other field here
+}
+
+std::string FunctionBuilder::saved_register(const char* reg) {
+  std::string t = temp();
+  line(fmt::format("__u64 {} = 0;", t));
+  line(fmt::format("bpf_probe_read_kernel(&{}, sizeof({}), &((struct pt_regs *)ctx->args[0])->{});", t, t, reg));
+  return t;
+}
+
+std::string FunctionBuilder::syscall_register(uint32_t index) {
+  static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
+  return saved_register(kSyscallArgs[index < 6 ? index : 0]);
 }
 
 std::string FunctionBuilder::typed_pointer(const Expr& object) {

@@ -37,6 +37,9 @@ class FunctionBuilder {
 
  private:
   std::string field_value(const ast::Expr& e);
+  std::string raw_syscall_field(const std::string& name);
+  std::string saved_register(const char* reg);
+  std::string syscall_register(uint32_t index);
   std::string member_address(const ast::Expr& e);  // typed pointer to a member
   std::string typed_pointer(const ast::Expr& object);
   std::string builtin_value(const ast::Expr& e);

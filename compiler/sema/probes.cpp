@@ -205,6 +205,7 @@ class Resolver {
         if (auto record = kernel::tracepoint_record_struct(**btf, *p.format))
           p.record_struct = *record;
       }
+      p.raw_syscall = cat == "raw_syscalls" && (nm == "sys_enter" || nm == "sys_exit");
       out.push_back(std::move(p));
     }
     return out;
