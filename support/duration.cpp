@@ -1,8 +1,8 @@
 #include "support/duration.h"
 
+#include <fmt/format.h>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace sonde {
 
@@ -24,13 +24,20 @@ Result<std::chrono::nanoseconds> parse_duration(std::string_view text) {
   if (ec != std::errc() || end != number.data() + number.size()) return bad();
 
   double scale = 0;
-  if (unit.empty() || unit == "s") scale = 1e9;
-  else if (unit == "ms") scale = 1e6;
-  else if (unit == "us") scale = 1e3;
-  else if (unit == "ns") scale = 1;
-  else if (unit == "m") scale = 60e9;
-  else if (unit == "h") scale = 3600e9;
-  else return bad();
+  if (unit.empty() || unit == "s")
+    scale = 1e9;
+  else if (unit == "ms")
+    scale = 1e6;
+  else if (unit == "us")
+    scale = 1e3;
+  else if (unit == "ns")
+    scale = 1;
+  else if (unit == "m")
+    scale = 60e9;
+  else if (unit == "h")
+    scale = 3600e9;
+  else
+    return bad();
   double ns = value * scale;
   if (!std::isfinite(ns) || ns > 1e18) return bad();
   return std::chrono::nanoseconds(static_cast<int64_t>(ns));

@@ -17,7 +17,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T v) : v_(std::move(v)) {}  // NOLINT: implicit by design
+  Result(T v) : v_(std::move(v)) {}      // NOLINT: implicit by design
   Result(Error e) : v_(std::move(e)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }

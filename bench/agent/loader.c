@@ -10,20 +10,20 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static int quiet(enum libbpf_print_level level, const char *format, va_list args) {
+static int quiet(enum libbpf_print_level level, const char* format, va_list args) {
   (void)level;
   (void)format;
   (void)args;
   return 0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s OBJECT.bpf.o\n", argv[0]);
     return 2;
   }
   if (!getenv("LOADER_DEBUG")) libbpf_set_print(quiet);
-  struct bpf_object *object = bpf_object__open_file(argv[1], NULL);
+  struct bpf_object* object = bpf_object__open_file(argv[1], NULL);
   if (!object) {
     perror("open");
     return 1;
@@ -32,7 +32,7 @@ int main(int argc, char **argv) {
     perror("load");
     return 1;
   }
-  struct bpf_program *program;
+  struct bpf_program* program;
   int attached = 0;
   bpf_object__for_each_program(program, object) {
     if (!bpf_program__attach(program)) {

@@ -17,9 +17,27 @@ namespace sonde::ast {
 enum class ExprKind : uint8_t { kNumber, kString, kName, kCall, kMember, kIndex, kUnary, kBinary };
 
 enum class Op : uint8_t {
-  kAdd, kSub, kMul, kDiv, kMod, kShl, kShr, kBitAnd, kBitOr, kBitXor,
-  kLt, kLe, kGt, kGe, kEq, kNe, kAnd, kOr,
-  kNot, kNeg, kBitNot,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kShl,
+  kShr,
+  kBitAnd,
+  kBitOr,
+  kBitXor,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kEq,
+  kNe,
+  kAnd,
+  kOr,
+  kNot,
+  kNeg,
+  kBitNot,
 };
 const char* op_spelling(Op op);
 
@@ -30,19 +48,29 @@ using ExprPtr = std::unique_ptr<Expr>;
 // are substituted in place by sema, so lowering never sees them.
 enum class BindingKind : uint8_t {
   kUnresolved,
-  kField,      // a field of the probe: `field` names it
-  kBuiltin,    // pid, tid, comm, ...: `builtin`
-  kConstant,   // an enum constant: `constant`
-  kStartLabel, // span end: a label stored when the span started (`index`)
-  kDecoder,    // a call to a user-space decoder (ksym, syscall, ...): key only
-  kFunction,   // a call computed in BPF (str, op, ...)
-  kMember,     // member of a BTF struct (through a pointer or by value)
+  kField,       // a field of the probe: `field` names it
+  kBuiltin,     // pid, tid, comm, ...: `builtin`
+  kConstant,    // an enum constant: `constant`
+  kStartLabel,  // span end: a label stored when the span started (`index`)
+  kDecoder,     // a call to a user-space decoder (ksym, syscall, ...): key only
+  kFunction,    // a call computed in BPF (str, op, ...)
+  kMember,      // member of a BTF struct (through a pointer or by value)
 };
 
 enum class Builtin : uint8_t {
-  kPid, kTid, kComm, kCpu, kUid, kGid, kCgroup, kNsecs, kKstack, kUstack,
-  kRetval, kArg,  // uprobes: retval, arg0..arg5 (`index`)
-  kLatency,       // span statements: the measured latency (ns)
+  kPid,
+  kTid,
+  kComm,
+  kCpu,
+  kUid,
+  kGid,
+  kCgroup,
+  kNsecs,
+  kKstack,
+  kUstack,
+  kRetval,
+  kArg,      // uprobes: retval, arg0..arg5 (`index`)
+  kLatency,  // span statements: the measured latency (ns)
 };
 
 struct Binding {
@@ -56,9 +84,9 @@ struct Binding {
 struct Expr {
   ExprKind kind = ExprKind::kNumber;
   SourceRange range;
-  uint64_t number = 0;  // kNumber, two's complement
-  std::string text;     // kString: the value; kName/kCall/kMember: the name
-  Op op = Op::kAdd;     // kUnary/kBinary
+  uint64_t number = 0;        // kNumber, two's complement
+  std::string text;           // kString: the value; kName/kCall/kMember: the name
+  Op op = Op::kAdd;           // kUnary/kBinary
   std::vector<ExprPtr> args;  // operands, call arguments, member object, index pair
   // Filled by sema.
   Type type;
@@ -94,8 +122,8 @@ struct KeyItem {
 
 struct MetricStmt {
   bool is_span = false;
-  ProbeRef probe;                  // !is_span
-  std::vector<std::string> span;   // is_span: the span's words ("block", "rq")
+  ProbeRef probe;                 // !is_span
+  std::vector<std::string> span;  // is_span: the span's words ("block", "rq")
   SourceRange span_range;
   ExprPtr where;
   Aggregation aggregation;

@@ -1,7 +1,7 @@
 #include "compiler/ast/diagnostics.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace sonde::ast {
 
@@ -39,7 +39,9 @@ std::string render_diagnostic(const Diagnostic& d, const SourceManager& sources,
   const char* on = "";
   const char* off = "";
   if (color) {
-    on = d.severity == Severity::kError ? "\033[1;31m" : d.severity == Severity::kWarning ? "\033[1;35m" : "\033[1;36m";
+    on = d.severity == Severity::kError     ? "\033[1;31m"
+         : d.severity == Severity::kWarning ? "\033[1;35m"
+                                            : "\033[1;36m";
     off = "\033[0m";
   }
   std::string out;

@@ -7,13 +7,20 @@ namespace {
 
 const char* aggregation_name(AggregationKind k) {
   switch (k) {
-    case AggregationKind::kCount: return "count";
-    case AggregationKind::kSum: return "sum";
-    case AggregationKind::kMin: return "min";
-    case AggregationKind::kMax: return "max";
-    case AggregationKind::kAvg: return "avg";
-    case AggregationKind::kGauge: return "gauge";
-    case AggregationKind::kHistogram: return "histogram";
+    case AggregationKind::kCount:
+      return "count";
+    case AggregationKind::kSum:
+      return "sum";
+    case AggregationKind::kMin:
+      return "min";
+    case AggregationKind::kMax:
+      return "max";
+    case AggregationKind::kAvg:
+      return "avg";
+    case AggregationKind::kGauge:
+      return "gauge";
+    case AggregationKind::kHistogram:
+      return "histogram";
   }
   return "?";
 }
@@ -40,17 +47,23 @@ std::string print_probe(const ProbeRef& p) { return p.is_event_name ? "event " +
 
 std::string print(const Expr& e) {
   switch (e.kind) {
-    case ExprKind::kNumber: return fmt::format("{}", static_cast<int64_t>(e.number));
-    case ExprKind::kString: return fmt::format("\"{}\"", e.text);
-    case ExprKind::kName: return e.text;
+    case ExprKind::kNumber:
+      return fmt::format("{}", static_cast<int64_t>(e.number));
+    case ExprKind::kString:
+      return fmt::format("\"{}\"", e.text);
+    case ExprKind::kName:
+      return e.text;
     case ExprKind::kCall: {
       std::string out = "(" + e.text;
       for (const auto& a : e.args) out += " " + print(*a);
       return out + ")";
     }
-    case ExprKind::kMember: return fmt::format("(. {} {})", print(*e.args[0]), e.text);
-    case ExprKind::kIndex: return fmt::format("([] {} {})", print(*e.args[0]), print(*e.args[1]));
-    case ExprKind::kUnary: return fmt::format("({} {})", op_spelling(e.op), print(*e.args[0]));
+    case ExprKind::kMember:
+      return fmt::format("(. {} {})", print(*e.args[0]), e.text);
+    case ExprKind::kIndex:
+      return fmt::format("([] {} {})", print(*e.args[0]), print(*e.args[1]));
+    case ExprKind::kUnary:
+      return fmt::format("({} {})", op_spelling(e.op), print(*e.args[0]));
     case ExprKind::kBinary:
       return fmt::format("({} {} {})", op_spelling(e.op), print(*e.args[0]), print(*e.args[1]));
   }
@@ -72,7 +85,8 @@ std::string print(const Statement& s) {
     }
     std::string operator()(const SpanDef& d) const {
       std::string name;
-      for (const auto& w : d.words) name += (name.empty() ? "" : " ") + (w.is_param ? "$" + w.text : w.text);
+      for (const auto& w : d.words)
+        name += (name.empty() ? "" : " ") + (w.is_param ? "$" + w.text : w.text);
       std::string out = fmt::format("(span \"{}\"", name);
       auto endpoint = [](const char* what, const SpanEndpoint& e) {
         std::string o = fmt::format(" ({} {}", what, print_probe(e.probe));

@@ -1,7 +1,7 @@
 #include "compiler/ast/source.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace sonde::ast {
 

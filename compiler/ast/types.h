@@ -19,8 +19,16 @@ enum class Display : uint8_t {
   kString,   // text
   kSymbols,  // name from `symbols` (enums, __print_symbolic)
   kBool,
-  kKsym, kUsym, kKstack, kUstack,
-  kSyscall, kErrno, kInet, kDisk, kBlockOp, kCgroup,
+  kKsym,
+  kUsym,
+  kKstack,
+  kUstack,
+  kSyscall,
+  kErrno,
+  kInet,
+  kDisk,
+  kBlockOp,
+  kCgroup,
 };
 
 enum class TypeKind : uint8_t {
@@ -39,8 +47,8 @@ struct Type {
   TypeKind kind = TypeKind::kNone;
   uint32_t size = 0;
   bool is_signed = false;
-  uint32_t btf = 0;    // BTF type id of the value (or pointee), 0 when unknown
-  bool user = false;   // pointer into user memory (uprobe args)
+  uint32_t btf = 0;   // BTF type id of the value (or pointee), 0 when unknown
+  bool user = false;  // pointer into user memory (uprobe args)
   Display display = Display::kNumber;
   bool buffer = false;  // kDecoded: the value is a byte buffer (u8 addr[16]), not a number
   // Names of values (tracepoint __print_symbolic tables, BTF enums), shown as labels.

@@ -150,7 +150,8 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kIndex: {
       const Expr& array = *e.args[0];
       if (probe_.raw_syscall && array.binding.kind == BindingKind::kField) {
-        return fmt::format("{}{}", cast, syscall_register(static_cast<uint32_t>(e.args[1]->number)));
+        return fmt::format("{}{}", cast,
+                           syscall_register(static_cast<uint32_t>(e.args[1]->number)));
       }
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
@@ -245,7 +246,8 @@ std::string FunctionBuilder::raw_syscall_field(const std::string& name) {
 std::string FunctionBuilder::saved_register(const char* reg) {
   std::string t = temp();
   line(fmt::format("__u64 {} = 0;", t));
-  line(fmt::format("bpf_probe_read_kernel(&{}, sizeof({}), &((struct pt_regs *)ctx->args[0])->{});", t, t, reg));
+  line(fmt::format("bpf_probe_read_kernel(&{}, sizeof({}), &((struct pt_regs *)ctx->args[0])->{});",
+                   t, t, reg));
   return t;
 }
 

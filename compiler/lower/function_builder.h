@@ -13,7 +13,8 @@ namespace sonde::lower {
 
 class FunctionBuilder {
  public:
-  FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeEmitter* types, std::string stack_map);
+  FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeEmitter* types,
+                  std::string stack_map);
 
   // The program's section and context parameter ("struct pt_regs *ctx").
   std::string section() const;
@@ -44,7 +45,7 @@ class FunctionBuilder {
   std::string typed_pointer(const ast::Expr& object);
   std::string builtin_value(const ast::Expr& e);
   std::string binary_value(const ast::Expr& e);
-  std::string string_operand(const ast::Expr& e);  // a buffer or a literal
+  std::string string_operand(const ast::Expr& e);        // a buffer or a literal
   std::string record_access(const std::string& member);  // ctx->member with CO-RE
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
   std::string int_type(uint32_t size, bool is_signed) const;

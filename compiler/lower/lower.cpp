@@ -317,13 +317,15 @@ class ProgramLowering {
 
       spec::Probe probe;
       probe.program = fn;
-      probe.kind = prog.probe.raw_syscall ? spec::AttachKind::kRawTracepoint : attach_of(prog.probe.kind);
+      probe.kind =
+          prog.probe.raw_syscall ? spec::AttachKind::kRawTracepoint : attach_of(prog.probe.kind);
       probe.display = prog.probe.display;
       probe.origin = s.origin;
       probe.statement = n;
       switch (prog.probe.kind) {
         case sema::ProbeKind::kTracepoint:
-          probe.target = prog.probe.raw_syscall ? prog.probe.name : prog.probe.category + ":" + prog.probe.name;
+          probe.target = prog.probe.raw_syscall ? prog.probe.name
+                                                : prog.probe.category + ":" + prog.probe.name;
           break;
         case sema::ProbeKind::kUprobe:
         case sema::ProbeKind::kUretprobe:

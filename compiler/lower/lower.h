@@ -24,6 +24,7 @@ struct Output {
   spec::Program program;  // everything but the object: filled after compiling
 };
 
-Result<Output> lower(const sema::CheckedProgram& checked, sema::KernelInfo& kernel, const Options& options);
+Result<Output> lower(const sema::CheckedProgram& checked, sema::KernelInfo& kernel,
+                     const Options& options);
 
 }  // namespace sonde::lower

@@ -44,11 +44,16 @@ bool parse_number(std::string_view text, uint64_t& value, std::string& error) {
     for (i = 2; i < text.size(); ++i) {
       char c = text[i];
       int digit;
-      if (c >= '0' && c <= '9') digit = c - '0';
-      else if (c >= 'a' && c <= 'f') digit = c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F') digit = c - 'A' + 10;
-      else if (c == '_') continue;
-      else break;
+      if (c >= '0' && c <= '9')
+        digit = c - '0';
+      else if (c >= 'a' && c <= 'f')
+        digit = c - 'a' + 10;
+      else if (c >= 'A' && c <= 'F')
+        digit = c - 'A' + 10;
+      else if (c == '_')
+        continue;
+      else
+        break;
       if (v >> 60) return overflow();
       v = v * 16 + static_cast<uint64_t>(digit);
       any = true;

@@ -52,7 +52,9 @@ class Builder {
     }
     return r;
   }
-  SourceRange range(antlr4::ParserRuleContext* ctx) const { return range(ctx->getStart(), ctx->getStop()); }
+  SourceRange range(antlr4::ParserRuleContext* ctx) const {
+    return range(ctx->getStart(), ctx->getStop());
+  }
   SourceRange range(antlr4::tree::TerminalNode* node) const {
     return range(node->getSymbol(), node->getSymbol());
   }
@@ -96,8 +98,10 @@ class Builder {
   SpanDef span(SondeParser::SpanDefContext* ctx) {
     SpanDef def;
     for (auto* w : ctx->spanWord()) {
-      if (w->PARAM()) def.words.push_back({w->getText().substr(1), true});
-      else def.words.push_back({w->getText(), false});
+      if (w->PARAM())
+        def.words.push_back({w->getText().substr(1), true});
+      else
+        def.words.push_back({w->getText(), false});
     }
     def.name_range = range(ctx->spanWord().front()->getStart(), ctx->spanWord().back()->getStop());
     for (auto* item : ctx->spanItem()) {
@@ -107,7 +111,8 @@ class Builder {
         if (ep->cond) endpoint.where = expr(ep->cond);
         for (auto* k : ep->keys) endpoint.keys.push_back(expr(k));
         endpoint.range = range(ep);
-        (ep->kind->getType() == SondeParser::START ? def.starts : def.ends).push_back(std::move(endpoint));
+        (ep->kind->getType() == SondeParser::START ? def.starts : def.ends)
+            .push_back(std::move(endpoint));
       } else if (auto* labels = dynamic_cast<SondeParser::SpanLabelsContext*>(item)) {
         for (auto* k : labels->keyItem()) def.labels.push_back(key(k));
       }
@@ -172,12 +177,24 @@ class Builder {
       return a;
     }
     switch (ctx->op->getType()) {
-      case SondeParser::COUNT: a.kind = AggregationKind::kCount; break;
-      case SondeParser::SUM: a.kind = AggregationKind::kSum; break;
-      case SondeParser::MIN: a.kind = AggregationKind::kMin; break;
-      case SondeParser::MAX: a.kind = AggregationKind::kMax; break;
-      case SondeParser::AVG: a.kind = AggregationKind::kAvg; break;
-      default: a.kind = AggregationKind::kGauge; break;
+      case SondeParser::COUNT:
+        a.kind = AggregationKind::kCount;
+        break;
+      case SondeParser::SUM:
+        a.kind = AggregationKind::kSum;
+        break;
+      case SondeParser::MIN:
+        a.kind = AggregationKind::kMin;
+        break;
+      case SondeParser::MAX:
+        a.kind = AggregationKind::kMax;
+        break;
+      case SondeParser::AVG:
+        a.kind = AggregationKind::kAvg;
+        break;
+      default:
+        a.kind = AggregationKind::kGauge;
+        break;
     }
     return a;
   }
@@ -262,24 +279,42 @@ class Builder {
 
   static Op binary_op(size_t type) {
     switch (type) {
-      case SondeParser::PLUS: return Op::kAdd;
-      case SondeParser::MINUS: return Op::kSub;
-      case SondeParser::STAR: return Op::kMul;
-      case SondeParser::SLASH: return Op::kDiv;
-      case SondeParser::PERCENT: return Op::kMod;
-      case SondeParser::SHL: return Op::kShl;
-      case SondeParser::SHR: return Op::kShr;
-      case SondeParser::AMP: return Op::kBitAnd;
-      case SondeParser::PIPE: return Op::kBitOr;
-      case SondeParser::CARET: return Op::kBitXor;
-      case SondeParser::LT: return Op::kLt;
-      case SondeParser::LE: return Op::kLe;
-      case SondeParser::GT: return Op::kGt;
-      case SondeParser::GE: return Op::kGe;
-      case SondeParser::EQ: return Op::kEq;
-      case SondeParser::NE: return Op::kNe;
-      case SondeParser::AND: return Op::kAnd;
-      default: return Op::kOr;
+      case SondeParser::PLUS:
+        return Op::kAdd;
+      case SondeParser::MINUS:
+        return Op::kSub;
+      case SondeParser::STAR:
+        return Op::kMul;
+      case SondeParser::SLASH:
+        return Op::kDiv;
+      case SondeParser::PERCENT:
+        return Op::kMod;
+      case SondeParser::SHL:
+        return Op::kShl;
+      case SondeParser::SHR:
+        return Op::kShr;
+      case SondeParser::AMP:
+        return Op::kBitAnd;
+      case SondeParser::PIPE:
+        return Op::kBitOr;
+      case SondeParser::CARET:
+        return Op::kBitXor;
+      case SondeParser::LT:
+        return Op::kLt;
+      case SondeParser::LE:
+        return Op::kLe;
+      case SondeParser::GT:
+        return Op::kGt;
+      case SondeParser::GE:
+        return Op::kGe;
+      case SondeParser::EQ:
+        return Op::kEq;
+      case SondeParser::NE:
+        return Op::kNe;
+      case SondeParser::AND:
+        return Op::kAnd;
+      default:
+        return Op::kOr;
     }
   }
 
@@ -316,11 +351,21 @@ class Builder {
       }
       char c = raw[++i];
       switch (c) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        case '\\': out += '\\'; break;
-        case '"': out += '"'; break;
-        case '0': out += '\0'; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '"':
+          out += '"';
+          break;
+        case '0':
+          out += '\0';
+          break;
         default:
           diags_.error(range(node), fmt::format("unknown escape sequence '\\{}' in string", c),
                        "strings support \\n, \\t, \\\\, \\\" and \\0");
@@ -361,7 +406,9 @@ Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
   SondeParser::ProgramContext* tree = nullptr;
   try {
     tokens.fill();
-    if (!check_nesting(tokens.getTokens(), [&](antlr4::Token* t) { return builder.range(t, t); }, diags)) return {};
+    if (!check_nesting(
+            tokens.getTokens(), [&](antlr4::Token* t) { return builder.range(t, t); }, diags))
+      return {};
     // Two stages, as ANTLR advises: SLL prediction, giving up at the first error,
     // parses valid input in a fraction of the time (every run parses the whole
     // stdlib); only input it cannot parse goes through full LL, which also reports

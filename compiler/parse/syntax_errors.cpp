@@ -15,14 +15,22 @@ using sonde_grammar::SondeParser;
 
 std::string token_description(const antlr4::dfa::Vocabulary& vocabulary, size_t type) {
   switch (type) {
-    case SondeLexer::PROBE_SPEC: return "a probe";
-    case SondeLexer::NUMBER: return "a number";
-    case SondeLexer::STRING: return "a string";
-    case SondeLexer::IDENT: return "a name";
-    case SondeLexer::PARAM: return "a $parameter";
-    case SondeLexer::NEWLINE: return "end of line";
-    case antlr4::Token::EOF: return "end of input";
-    default: break;
+    case SondeLexer::PROBE_SPEC:
+      return "a probe";
+    case SondeLexer::NUMBER:
+      return "a number";
+    case SondeLexer::STRING:
+      return "a string";
+    case SondeLexer::IDENT:
+      return "a name";
+    case SondeLexer::PARAM:
+      return "a $parameter";
+    case SondeLexer::NEWLINE:
+      return "end of line";
+    case antlr4::Token::EOF:
+      return "end of input";
+    default:
+      break;
   }
   std::string literal = vocabulary.getLiteralName(type);
   return literal.empty() ? vocabulary.getSymbolicName(type) : literal;
@@ -58,15 +66,17 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
   if (offending && offending->getType() == SondeLexer::ERROR_CHAR) {
     std::string hint;
     if (offending->getText() == "'") hint = "strings are written in double quotes: \"nginx\"";
-    if (offending->getText() == "@") hint = "sonde has no @maps: write an aggregation, e.g. 'on PROBE count by comm'";
+    if (offending->getText() == "@")
+      hint = "sonde has no @maps: write an aggregation, e.g. 'on PROBE count by comm'";
     if (offending->getText() == "$") hint = "$parameters are only used in span definitions";
     diags_.error(range, fmt::format("unexpected character {}", what), hint);
     return;
   }
   auto has = [&](size_t t) { return expected.count(t) > 0; };
   if (has(SondeParser::ON) && has(SondeParser::SPAN)) {
-    std::string hint = "a statement is 'on PROBE [where ...] AGGREGATION [by ...]', "
-                       "'AGGREGATION latency of SPAN', or a definition (span, event, alias, use)";
+    std::string hint =
+        "a statement is 'on PROBE [where ...] AGGREGATION [by ...]', "
+        "'AGGREGATION latency of SPAN', or a definition (span, event, alias, use)";
     if (offending->getType() == SondeLexer::PROBE_SPEC) {
       hint = fmt::format("probes follow 'on': on {} count", offending->getText());
     }
@@ -90,8 +100,9 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     return;
   }
   if (has(SondeParser::LATENCY) && expected.size() <= 3) {
-    diags_.error(range, fmt::format("expected 'latency of SPAN', found {}", what),
-                 "without 'on PROBE', a statement measures a span: histogram log2 latency of block rq");
+    diags_.error(
+        range, fmt::format("expected 'latency of SPAN', found {}", what),
+        "without 'on PROBE', a statement measures a span: histogram log2 latency of block rq");
     return;
   }
   std::vector<std::string> names;

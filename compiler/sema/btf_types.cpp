@@ -17,7 +17,8 @@ ast::Type type_from_btf(const kernel::Btf& btf, uint32_t id) {
     case kernel::TypeKind::kEnum: {
       out = ast::Type::integer(t.size, t.is_signed);
       auto symbols = std::make_shared<std::vector<ast::SymbolName>>();
-      for (const auto& v : btf.enum_values(resolved)) symbols->push_back({v.value, std::string(v.name)});
+      for (const auto& v : btf.enum_values(resolved))
+        symbols->push_back({v.value, std::string(v.name)});
       out.symbols = std::move(symbols);
       out.display = ast::Display::kSymbols;
       break;
@@ -30,7 +31,8 @@ ast::Type type_from_btf(const kernel::Btf& btf, uint32_t id) {
     case kernel::TypeKind::kArray: {
       kernel::Type elem = btf.type(btf.resolve(t.ref));
       // `char name[N]` is text; `u8 addr[16]` (unsigned char) is bytes.
-      if (elem.kind == kernel::TypeKind::kInt && elem.size == 1 && (elem.is_char || elem.name == "char")) {
+      if (elem.kind == kernel::TypeKind::kInt && elem.size == 1 &&
+          (elem.is_char || elem.name == "char")) {
         out = ast::Type::string(t.nelems);
       } else {
         out.kind = ast::TypeKind::kBytes;

@@ -64,9 +64,9 @@ enum class ProgramRole : uint8_t { kMetric, kSpanStart, kSpanEnd };
 struct ProbeProgram {
   ResolvedProbe probe;
   ProgramRole role = ProgramRole::kMetric;
-  ast::ExprPtr where;  // may be null; for span endpoints, the endpoint's own condition
+  ast::ExprPtr where;   // may be null; for span endpoints, the endpoint's own condition
   ast::ExprPtr filter;  // kSpanEnd: the statement's condition, evaluated after pairing
-  ast::ExprPtr value;  // kMetric: the aggregation's operand (null for count)
+  ast::ExprPtr value;   // kMetric: the aggregation's operand (null for count)
   // kMetric and kSpanEnd: one expression per metric label, or null when the label
   // comes from the span's start (then `key_from_start[i]` is the start label index).
   std::vector<ast::ExprPtr> keys;

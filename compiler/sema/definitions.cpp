@@ -20,15 +20,17 @@ void Definitions::add(const ast::Program& program, const ast::SourceManager& sou
       std::string name = span_name(*span_def);
       for (const auto* existing : spans_) {
         if (span_name(*existing) == name) {
-          diags.error(span_def->name_range, fmt::format("span '{}' is already defined", name),
-                      fmt::format("the first definition is at {}", sources.location(existing->name_range)));
+          diags.error(
+              span_def->name_range, fmt::format("span '{}' is already defined", name),
+              fmt::format("the first definition is at {}", sources.location(existing->name_range)));
         }
       }
       spans_.push_back(span_def);
     } else if (const auto* event_def = std::get_if<ast::EventDef>(&statement)) {
       if (const auto* existing = event(event_def->name)) {
-        diags.error(event_def->name_range, fmt::format("event '{}' is already defined", event_def->name),
-                    fmt::format("the first definition is at {}", sources.location(existing->name_range)));
+        diags.error(
+            event_def->name_range, fmt::format("event '{}' is already defined", event_def->name),
+            fmt::format("the first definition is at {}", sources.location(existing->name_range)));
       }
       events_.push_back(event_def);
     } else if (const auto* alias_def = std::get_if<ast::AliasDef>(&statement)) {
@@ -44,8 +46,9 @@ const ast::EventDef* Definitions::event(const std::string& name) const {
   return nullptr;
 }
 
-const ast::SpanDef* Definitions::span(const std::vector<std::string>& words,
-                                      std::vector<std::pair<std::string, std::string>>& params) const {
+const ast::SpanDef* Definitions::span(
+    const std::vector<std::string>& words,
+    std::vector<std::pair<std::string, std::string>>& params) const {
   // Exact words win over parameterised definitions (a user's `span syscall read`
   // overrides stdlib's `span syscall $name`).
   const ast::SpanDef* best = nullptr;
@@ -55,8 +58,10 @@ const ast::SpanDef* Definitions::span(const std::vector<std::string>& words,
     std::vector<std::pair<std::string, std::string>> bound;
     bool match = true;
     for (size_t i = 0; i < words.size() && match; ++i) {
-      if (def->words[i].is_param) bound.emplace_back(def->words[i].text, words[i]);
-      else match = def->words[i].text == words[i];
+      if (def->words[i].is_param)
+        bound.emplace_back(def->words[i].text, words[i]);
+      else
+        match = def->words[i].text == words[i];
     }
     if (match && bound.size() < best_params) {
       best = def;

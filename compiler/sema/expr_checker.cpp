@@ -160,13 +160,16 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
   } level(depth_);
   if (++nodes_ > kMaxExpandedNodes || depth_ > kMaxExpandedDepth) {
     if (!expansion_reported_) {
-      diags_.error(e.range,
-                   nodes_ > kMaxExpandedNodes
-                       ? fmt::format("this expression grows past {} operations once its aliases are expanded",
-                                     kMaxExpandedNodes)
-                       : fmt::format("this expression nests more than {} levels deep once its aliases are expanded",
-                                     kMaxExpandedDepth),
-                   "simplify it, or the aliases it uses");
+      diags_.error(
+          e.range,
+          nodes_ > kMaxExpandedNodes
+              ? fmt::format(
+                    "this expression grows past {} operations once its aliases are expanded",
+                    kMaxExpandedNodes)
+              : fmt::format(
+                    "this expression nests more than {} levels deep once its aliases are expanded",
+                    kMaxExpandedDepth),
+          "simplify it, or the aliases it uses");
     }
     expansion_reported_ = true;
     return false;

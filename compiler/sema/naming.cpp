@@ -28,7 +28,8 @@ std::string derive_label_name(const ast::Expr& e, const ast::SourceManager& sour
       return derive_label_name(*e.args[0], sources) + "_" + e.text;
     case ast::ExprKind::kCall:
       // Representations keep the name of what they show; concepts name themselves.
-      if ((e.text == "ksym" || e.text == "usym" || e.text == "ntop" || e.text == "str") && !e.args.empty()) {
+      if ((e.text == "ksym" || e.text == "usym" || e.text == "ntop" || e.text == "str") &&
+          !e.args.empty()) {
         return derive_label_name(*e.args[0], sources);
       }
       return e.text;
@@ -48,13 +49,20 @@ bool valid_label_name(const std::string& name) {
 
 const char* aggregation_name(ast::AggregationKind kind) {
   switch (kind) {
-    case ast::AggregationKind::kCount: return "count";
-    case ast::AggregationKind::kSum: return "sum";
-    case ast::AggregationKind::kMin: return "min";
-    case ast::AggregationKind::kMax: return "max";
-    case ast::AggregationKind::kAvg: return "avg";
-    case ast::AggregationKind::kGauge: return "gauge";
-    case ast::AggregationKind::kHistogram: return "histogram";
+    case ast::AggregationKind::kCount:
+      return "count";
+    case ast::AggregationKind::kSum:
+      return "sum";
+    case ast::AggregationKind::kMin:
+      return "min";
+    case ast::AggregationKind::kMax:
+      return "max";
+    case ast::AggregationKind::kAvg:
+      return "avg";
+    case ast::AggregationKind::kGauge:
+      return "gauge";
+    case ast::AggregationKind::kHistogram:
+      return "histogram";
   }
   return "?";
 }

@@ -48,7 +48,8 @@ bool unify(Type& into, const Type& t) {
   if (into.kind == TypeKind::kDecoded || t.kind == TypeKind::kDecoded) {
     if (into.display != t.display) return false;
   }
-  if (into.kind == TypeKind::kStack || t.kind == TypeKind::kStack) return into.kind == t.kind && into.display == t.display;
+  if (into.kind == TypeKind::kStack || t.kind == TypeKind::kStack)
+    return into.kind == t.kind && into.display == t.display;
   into.size = std::max(into.size, t.size);
   into.is_signed = into.is_signed || t.is_signed;
   if (!into.symbols) into.symbols = t.symbols;
@@ -86,7 +87,8 @@ class StatementChecker {
     if (!stmt.is_span) {
       if (a.kind == AggregationKind::kCount && stmt.value) {
         diags_.error(stmt.value->range, "count takes no value",
-                     "count counts events; to add up a value use 'sum VALUE', to count per value use 'count by VALUE'");
+                     "count counts events; to add up a value use 'sum VALUE', to count per value "
+                     "use 'count by VALUE'");
         return false;
       }
       if (a.kind != AggregationKind::kCount && !stmt.value) {
@@ -97,17 +99,23 @@ class StatementChecker {
     }
     if (a.scheme == ast::Scheme::kLinear) {
       if (a.step <= 0) {
-        diags_.error(a.scheme_range, fmt::format("the step of linear() must be positive, not {}", a.step));
+        diags_.error(a.scheme_range,
+                     fmt::format("the step of linear() must be positive, not {}", a.step));
         return false;
       }
       if (a.high <= a.low) {
-        diags_.error(a.scheme_range, fmt::format("linear({}, {}, {}) has no buckets: the upper bound must be above the lower", a.low, a.high, a.step));
+        diags_.error(
+            a.scheme_range,
+            fmt::format(
+                "linear({}, {}, {}) has no buckets: the upper bound must be above the lower", a.low,
+                a.high, a.step));
         return false;
       }
       uint64_t slots = sonde_linear_slots(a.low, a.high, a.step);
       if (slots > kMaxLinearBuckets) {
         diags_.error(a.scheme_range,
-                     fmt::format("linear({}, {}, {}) makes {} buckets; at most {} are allowed", a.low, a.high, a.step, slots, kMaxLinearBuckets),
+                     fmt::format("linear({}, {}, {}) makes {} buckets; at most {} are allowed",
+                                 a.low, a.high, a.step, slots, kMaxLinearBuckets),
                      "use a larger step, or histogram log2");
         return false;
       }
@@ -123,7 +131,8 @@ class StatementChecker {
       return false;
     }
     if (stmt.keys.empty()) {
-      diags_.warning(stmt.capacity_range, "capacity has no effect on a statement without 'by' keys");
+      diags_.warning(stmt.capacity_range,
+                     "capacity has no effect on a statement without 'by' keys");
     }
     out.capacity = static_cast<uint32_t>(*stmt.capacity);
     return true;
@@ -147,9 +156,12 @@ class StatementChecker {
       std::vector<std::string> names;
       for (const auto* e : defs_.events()) names.push_back(e->name);
       std::string suggestion = closest_match(ref.text, names);
-      diags_.error(ref.range,
-                   fmt::format("unknown event '{}'{}", ref.text, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-                   fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}", join(names, ", ")));
+      diags_.error(
+          ref.range,
+          fmt::format("unknown event '{}'{}", ref.text,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}",
+                      join(names, ", ")));
       return {};
     }
     if (event->probe.is_event_name) {
@@ -193,11 +205,13 @@ class StatementChecker {
 
   // ---- spans ----
 
-  static std::string substitute(const std::string& text, const std::vector<std::pair<std::string, std::string>>& params) {
+  static std::string substitute(const std::string& text,
+                                const std::vector<std::pair<std::string, std::string>>& params) {
     std::string out = text;
     for (const auto& [name, value] : params) {
       std::string token = "$" + name;
-      for (size_t at = out.find(token); at != std::string::npos; at = out.find(token, at + value.size())) {
+      for (size_t at = out.find(token); at != std::string::npos;
+           at = out.find(token, at + value.size())) {
         out.replace(at, token.size(), value);
       }
     }
@@ -212,9 +226,11 @@ class StatementChecker {
       std::vector<std::string> names;
       for (const auto* s : defs_.spans()) names.push_back(Definitions::span_name(*s));
       std::string suggestion = closest_match(written, names);
-      diags_.error(stmt.span_range,
-                   fmt::format("unknown span '{}'{}", written, suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-                   fmt::format("spans: {}", join(names, ", ")));
+      diags_.error(
+          stmt.span_range,
+          fmt::format("unknown span '{}'{}", written,
+                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("spans: {}", join(names, ", ")));
       return false;
     }
     out.is_span = true;
@@ -222,14 +238,16 @@ class StatementChecker {
     out.unit = spec::Unit::kNanoseconds;
     if (def->starts.empty() || def->ends.empty()) {
       diags_.error(def->name_range,
-                   fmt::format("span '{}' has no {} probe", Definitions::span_name(*def), def->starts.empty() ? "start" : "end"),
+                   fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
+                               def->starts.empty() ? "start" : "end"),
                    "a span needs at least one 'start PROBE key ...' and one 'end PROBE key ...'");
       return false;
     }
 
     // Resolve and check both ends.
     std::vector<ProbeProgram> starts, ends;
-    auto endpoints = [&](const std::vector<ast::SpanEndpoint>& list, ProgramRole role, std::vector<ProbeProgram>& into) {
+    auto endpoints = [&](const std::vector<ast::SpanEndpoint>& list, ProgramRole role,
+                         std::vector<ProbeProgram>& into) {
       for (const auto& ep : list) {
         ast::ProbeRef ref = ep.probe;
         ref.text = substitute(ref.text, params);
@@ -277,18 +295,22 @@ class StatementChecker {
     for (const auto* group : {&starts, &ends}) {
       for (const auto& prog : *group) {
         if (prog.span_keys.size() != nkeys) {
-          diags_.error(prog.probe.ref.range,
-                       fmt::format("span '{}': this probe has {} key{} but the first start has {}", Definitions::span_name(*def),
-                                   prog.span_keys.size(), prog.span_keys.size() == 1 ? "" : "s", nkeys),
-                       "the start and the end of a span are paired by keys of the same number and types");
+          diags_.error(
+              prog.probe.ref.range,
+              fmt::format("span '{}': this probe has {} key{} but the first start has {}",
+                          Definitions::span_name(*def), prog.span_keys.size(),
+                          prog.span_keys.size() == 1 ? "" : "s", nkeys),
+              "the start and the end of a span are paired by keys of the same number and types");
           return false;
         }
         for (size_t i = 0; i < nkeys; ++i) {
           if (!unify(out.span_key_types[i], prog.span_keys[i]->type)) {
-            diags_.error(prog.span_keys[i]->range,
-                         fmt::format("span '{}': key {} is a {} here but a {} at the start", Definitions::span_name(*def), i + 1,
-                                     describe(prog.span_keys[i]->type), describe(out.span_key_types[i])),
-                         "the start and the end of a span are paired by keys of the same types");
+            diags_.error(
+                prog.span_keys[i]->range,
+                fmt::format("span '{}': key {} is a {} here but a {} at the start",
+                            Definitions::span_name(*def), i + 1, describe(prog.span_keys[i]->type),
+                            describe(out.span_key_types[i])),
+                "the start and the end of a span are paired by keys of the same types");
             return false;
           }
         }
@@ -298,7 +320,8 @@ class StatementChecker {
     // Labels: evaluated at the end when every end probe can, else stored at the start.
     std::vector<SpanLabelScope> label_scopes;
     for (const auto& label : def->labels) {
-      std::string label_name = label.label.empty() ? derive_label_name(*label.expr, sources_) : label.label;
+      std::string label_name =
+          label.label.empty() ? derive_label_name(*label.expr, sources_) : label.label;
       SpanLabelScope ls;
       ls.name = label_name;
       if (evaluates_everywhere(*label.expr, ends, Use::kKey)) {
@@ -314,7 +337,9 @@ class StatementChecker {
           ExprChecker checker(kernel_, diags_, scope);
           if (!checker.check(*prog.start_labels.back(), Use::kKey)) return false;
           if (!unify(unified, prog.start_labels.back()->type)) {
-            diags_.error(label.range, fmt::format("label '{}' has different types at different starts", label_name));
+            diags_.error(
+                label.range,
+                fmt::format("label '{}' has different types at different starts", label_name));
             return false;
           }
         }
@@ -328,8 +353,11 @@ class StatementChecker {
         ExprChecker checker(kernel_, diags_, scope);
         auto copy = label.expr->clone();
         checker.check(*copy, Use::kKey);
-        diags_.note(label.range, fmt::format("label '{}' can be computed neither at every end nor at every start of span '{}'",
-                                             label_name, Definitions::span_name(*def)));
+        diags_.note(
+            label.range,
+            fmt::format(
+                "label '{}' can be computed neither at every end nor at every start of span '{}'",
+                label_name, Definitions::span_name(*def)));
         return false;
       }
       label_scopes.push_back(std::move(ls));
@@ -381,7 +409,8 @@ class StatementChecker {
 
   bool labels(const ast::MetricStmt& stmt, CheckedStatement& out) {
     if (stmt.keys.size() > kMaxLabels) {
-      diags_.error(stmt.keys[kMaxLabels].range, fmt::format("at most {} labels per statement", kMaxLabels));
+      diags_.error(stmt.keys[kMaxLabels].range,
+                   fmt::format("at most {} labels per statement", kMaxLabels));
       return false;
     }
     std::set<std::string> seen;
@@ -392,23 +421,28 @@ class StatementChecker {
       label.range = key.label.empty() ? key.expr->range : key.label_range;
       if (!valid_label_name(label.name)) {
         diags_.error(label.range, fmt::format("'{}' is not a valid label name", label.name),
-                     "label names are letters, digits and underscores, not starting with a digit or '__'; name it with 'NAME = EXPR'");
+                     "label names are letters, digits and underscores, not starting with a digit "
+                     "or '__'; name it with 'NAME = EXPR'");
         return false;
       }
       if (label.name == "le" && out.aggregation == AggregationKind::kHistogram) {
-        diags_.error(label.range, "the label name 'le' is reserved for histogram buckets", "name it with 'NAME = EXPR'");
+        diags_.error(label.range, "the label name 'le' is reserved for histogram buckets",
+                     "name it with 'NAME = EXPR'");
         return false;
       }
       if (!seen.insert(label.name).second) {
-        diags_.error(label.range, fmt::format("two labels are named '{}'", label.name), "name one of them with 'NAME = EXPR'");
+        diags_.error(label.range, fmt::format("two labels are named '{}'", label.name),
+                     "name one of them with 'NAME = EXPR'");
         return false;
       }
       for (const auto& prog : out.programs) {
         if (prog.role == ProgramRole::kSpanStart) continue;
-        const Type& t = prog.keys[i] ? prog.keys[i]->type : out.start_label_types[prog.key_from_start[i]];
+        const Type& t =
+            prog.keys[i] ? prog.keys[i]->type : out.start_label_types[prog.key_from_start[i]];
         if (!unify(label.type, t)) {
-          diags_.error(key.range, fmt::format("label '{}' has different types on different probes ({} and {})", label.name,
-                                              describe(label.type), describe(t)));
+          diags_.error(key.range,
+                       fmt::format("label '{}' has different types on different probes ({} and {})",
+                                   label.name, describe(label.type), describe(t)));
           return false;
         }
       }
@@ -430,9 +464,11 @@ class StatementChecker {
     bool user_named = !stmt.name.empty();
     std::string name = user_named ? stmt.name : "sonde_" + base;
     if (!user_named && !value_name.empty()) name += "_" + value_name;
-    if (out.unit == spec::Unit::kNone && (name.find("bytes") != std::string::npos)) out.unit = spec::Unit::kBytes;
+    if (out.unit == spec::Unit::kNone && (name.find("bytes") != std::string::npos))
+      out.unit = spec::Unit::kBytes;
     auto ends_with = [](const std::string& s, const std::string& suffix) {
-      return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+      return s.size() >= suffix.size() &&
+             s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
     auto add_suffix = [&](const std::string& suffix) {
       if (!ends_with(name, suffix)) name += suffix;
@@ -463,15 +499,24 @@ class StatementChecker {
   }
 
   static std::string describe_statement(const CheckedStatement& s) {
-    std::string what = s.is_span ? fmt::format("latency of {}", s.span_name) : s.programs.front().probe.display;
+    std::string what =
+        s.is_span ? fmt::format("latency of {}", s.span_name) : s.programs.front().probe.display;
     switch (s.aggregation) {
-      case AggregationKind::kCount: return s.is_span ? fmt::format("Completed {}", s.span_name) : fmt::format("Events of {}", what);
-      case AggregationKind::kSum: return fmt::format("Sum over {}", what);
-      case AggregationKind::kMin: return fmt::format("Minimum over {}", what);
-      case AggregationKind::kMax: return fmt::format("Maximum over {}", what);
-      case AggregationKind::kAvg: return fmt::format("Average over {}", what);
-      case AggregationKind::kGauge: return fmt::format("Last value of {}", what);
-      case AggregationKind::kHistogram: return fmt::format("Histogram of {}", what);
+      case AggregationKind::kCount:
+        return s.is_span ? fmt::format("Completed {}", s.span_name)
+                         : fmt::format("Events of {}", what);
+      case AggregationKind::kSum:
+        return fmt::format("Sum over {}", what);
+      case AggregationKind::kMin:
+        return fmt::format("Minimum over {}", what);
+      case AggregationKind::kMax:
+        return fmt::format("Maximum over {}", what);
+      case AggregationKind::kAvg:
+        return fmt::format("Average over {}", what);
+      case AggregationKind::kGauge:
+        return fmt::format("Last value of {}", what);
+      case AggregationKind::kHistogram:
+        return fmt::format("Histogram of {}", what);
     }
     return what;
   }
@@ -485,8 +530,9 @@ class StatementChecker {
 
 }  // namespace
 
-CheckedProgram check(const ast::Program& program, const Definitions& definitions, KernelInfo& kernel,
-                     const ast::SourceManager& sources, ast::Diagnostics& diags, const Options& options) {
+CheckedProgram check(const ast::Program& program, const Definitions& definitions,
+                     KernelInfo& kernel, const ast::SourceManager& sources, ast::Diagnostics& diags,
+                     const Options& options) {
   CheckedProgram out;
   std::map<std::string, std::string> names;  // metric name -> origin
   uint32_t index = options.first_statement;
@@ -499,7 +545,8 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
     if (!checker.check(*stmt, checked)) continue;
     if (auto it = names.find(checked.metric_name); it != names.end()) {
       diags.error(stmt->name.empty() ? stmt->range : stmt->name_range,
-                  fmt::format("metric '{}' is already produced by the statement at {}", checked.metric_name, it->second),
+                  fmt::format("metric '{}' is already produced by the statement at {}",
+                              checked.metric_name, it->second),
                   "give this statement its own name with 'as NAME'");
       continue;
     }

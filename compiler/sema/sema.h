@@ -18,8 +18,9 @@ struct Options {
   uint32_t first_statement = 0;       // index of the first metric statement (the REPL numbers on)
 };
 
-CheckedProgram check(const ast::Program& program, const Definitions& definitions, KernelInfo& kernel,
-                     const ast::SourceManager& sources, ast::Diagnostics& diags, const Options& options);
+CheckedProgram check(const ast::Program& program, const Definitions& definitions,
+                     KernelInfo& kernel, const ast::SourceManager& sources, ast::Diagnostics& diags,
+                     const Options& options);
 
 // Limits, shared with the messages that mention them.
 inline constexpr uint32_t kMaxCapacity = 10'000'000;

@@ -83,7 +83,8 @@ Status Map::read_batch(MapEntries& out, bool& unsupported) const {
   uint8_t* in = out.cursor.data();
   uint8_t* next = out.cursor.data() + token;
   uint32_t chunk = std::clamp<uint32_t>(info_.max_entries, 1, kBatchChunk);
-  chunk = std::clamp<uint32_t>(static_cast<uint32_t>(kBatchValueBytes / std::max<size_t>(entry_bytes, 1)), 1, chunk);
+  chunk = std::clamp<uint32_t>(
+      static_cast<uint32_t>(kBatchValueBytes / std::max<size_t>(entry_bytes, 1)), 1, chunk);
   DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
   bool first = true;
   while (true) {

@@ -284,7 +284,8 @@ void Decoders::decode_to(const spec::Label& label, std::span<const uint8_t> key,
     return;
   }
   Bytes value = key.subspan(label.offset, label.size);
-  bool ok = label.decoder == Decoder::kUnsigned ? decode_unsigned(value, out) : decode_signed(value, out);
+  bool ok =
+      label.decoder == Decoder::kUnsigned ? decode_unsigned(value, out) : decode_signed(value, out);
   if (!ok) ++impl_->stats.errors;
 }
 

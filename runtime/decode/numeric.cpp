@@ -4,8 +4,13 @@
 
 namespace sonde::decode {
 
-bool decode_unsigned(Bytes bytes, std::string& out) {
-  auto v = read_unsigned(bytes);
+namespace {
+
+// An integer of the field's width in decimal, or its bytes in hex when the width is not
+// one an integer has.
+template <typename Read>
+bool decode_integer(Bytes bytes, std::string& out, Read read) {
+  auto v = read(bytes);
   if (!v) {
     out = hex_fallback(bytes);
     return false;
@@ -15,15 +20,14 @@ bool decode_unsigned(Bytes bytes, std::string& out) {
   return true;
 }
 
+}  // namespace
+
+bool decode_unsigned(Bytes bytes, std::string& out) {
+  return decode_integer(bytes, out, [](Bytes b) { return read_unsigned(b); });
+}
+
 bool decode_signed(Bytes bytes, std::string& out) {
-  auto v = read_signed(bytes);
-  if (!v) {
-    out = hex_fallback(bytes);
-    return false;
-  }
-  fmt::format_int text(*v);
-  out.assign(text.data(), text.size());
-  return true;
+  return decode_integer(bytes, out, [](Bytes b) { return read_signed(b); });
 }
 
 bool decode_bool(Bytes bytes, std::string& out) {

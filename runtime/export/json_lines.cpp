@@ -1,7 +1,6 @@
 #include "runtime/export/json_lines.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <vector>
 
@@ -18,21 +17,12 @@ using metrics::Family;
 using metrics::FamilyType;
 using metrics::Series;
 
-// Bytes that need a closer look inside a JSON string: escapes and non-ASCII.
-constexpr std::array<bool, 256> kNotPlain = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c >= 0x7F || c == '\\' || c == '"';
-  return table;
-}();
-
 // A control byte becomes \u00XX: six bytes for one, plus the quotes.
 constexpr size_t quoted_size(std::string_view text) { return 6 * text.size() + 2; }
 
 void write_string(LineWriter& out, std::string_view text) {
   out.write('"');
-  bool plain = true;
-  for (char c : text) plain &= !kNotPlain[static_cast<unsigned char>(c)];
-  if (plain) {
+  if (is_plain_quotable(text)) {
     out.write(text);
     out.write('"');
     return;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include <civetweb.h>
-#include <malloc.h>
 #include <fmt/format.h>
+#include <malloc.h>
 
 #include "runtime/export/listen_socket.h"
 #include "runtime/export/prometheus_text.h"

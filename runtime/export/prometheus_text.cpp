@@ -1,7 +1,6 @@
 #include "runtime/export/prometheus_text.h"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <unordered_set>
 #include <vector>
@@ -19,14 +18,6 @@ using metrics::Family;
 using metrics::FamilyType;
 using metrics::Series;
 
-// Bytes that send a label value or HELP text down the careful path: the escaped ones
-// and everything outside printable ASCII (which must be checked for valid UTF-8).
-constexpr std::array<bool, 256> kNotPlain = [] {
-  std::array<bool, 256> table{};
-  for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c >= 0x7F || c == '\\' || c == '"';
-  return table;
-}();
-
 // Escaping turns one byte into at most three (an invalid byte becomes U+FFFD).
 constexpr size_t escaped_size(std::string_view text) { return 3 * text.size(); }
 
@@ -34,9 +25,7 @@ constexpr size_t escaped_size(std::string_view text) { return 3 * text.size(); }
 // (`quote` false: backslash and newline only); invalid UTF-8 becomes U+FFFD, which
 // Prometheus requires.
 void write_escaped(LineWriter& out, std::string_view text, bool quote) {
-  bool plain = true;
-  for (char c : text) plain &= !kNotPlain[static_cast<unsigned char>(c)];
-  if (plain) {
+  if (is_plain_quotable(text)) {
     out.write(text);
     return;
   }

@@ -229,14 +229,16 @@ void append_terminal_text(const metrics::Snapshot& snapshot, const TerminalOptio
       out += "; raise it with `capacity N`\n";
     }
     if (family.span_evicted > 0) {
-      out += fmt::format("WARNING: {} span starts evicted: more than {} in flight at once; their "
-                         "ends were not measured\n",
-                         family.span_evicted, family.span_capacity);
+      out += fmt::format(
+          "WARNING: {} span starts evicted: more than {} in flight at once; their "
+          "ends were not measured\n",
+          family.span_evicted, family.span_capacity);
     }
     if (family.missed > 0) {
-      out += fmt::format("WARNING: {} events missed: the kernel skipped this probe while another "
-                         "BPF program ran on the same CPU\n",
-                         family.missed);
+      out += fmt::format(
+          "WARNING: {} events missed: the kernel skipped this probe while another "
+          "BPF program ran on the same CPU\n",
+          family.missed);
     }
     const std::vector<std::string> names = export_label_names(family);
     if (family.series.empty()) {

@@ -1,5 +1,7 @@
 #include "runtime/export/utf8.h"
 
+#include <array>
+
 namespace sonde::exporter {
 
 namespace {
@@ -44,6 +46,17 @@ bool is_plain_ascii(std::string_view text) {
     if (c < 0x20 || c >= 0x7F) return false;
   }
   return true;
+}
+
+bool is_plain_quotable(std::string_view text) {
+  static constexpr std::array<bool, 256> kNotPlain = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) table[c] = c < 0x20 || c >= 0x7F || c == '\\' || c == '"';
+    return table;
+  }();
+  bool plain = true;
+  for (char c : text) plain &= !kNotPlain[static_cast<unsigned char>(c)];
+  return plain;
 }
 
 void append_utf8_lossy(std::string& out, std::string_view text) {

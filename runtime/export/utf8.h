@@ -21,6 +21,10 @@ size_t utf8_sequence_length(std::string_view text, size_t at);
 // checks first so that it can append the text in one piece.
 bool is_plain_ascii(std::string_view text);
 
+// Whether `text` is printable ASCII without a double quote or backslash: what the
+// Prometheus and JSON escapers append as it is (the common case, checked branch-free).
+bool is_plain_quotable(std::string_view text);
+
 // Appends `text` with each invalid byte replaced by U+FFFD.
 void append_utf8_lossy(std::string& out, std::string_view text);
 

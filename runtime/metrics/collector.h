@@ -30,7 +30,8 @@ struct SpanCounters {
 class Collector {
  public:
   // `object` must be loaded; it must outlive the collector.
-  static Result<std::unique_ptr<Collector>> create(const spec::Program& program, const bpf::Object& object);
+  static Result<std::unique_ptr<Collector>> create(const spec::Program& program,
+                                                   const bpf::Object& object);
   ~Collector();
 
   // Appends one family per metric of the program.

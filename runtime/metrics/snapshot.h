@@ -37,7 +37,7 @@ struct Family {
   spec::BucketScheme buckets = spec::BucketScheme::kNone;
   std::vector<std::string> label_names;
   std::vector<Series> series;
-  std::string source;  // statement text, for terminal headings
+  std::string source;    // statement text, for terminal headings
   uint64_t dropped = 0;  // updates lost because the map was full
   uint32_t capacity = 0;
   uint64_t entries = 0;  // keys in the map when it was read (keyed metrics)

@@ -85,18 +85,20 @@ void block_stop_signals() {
   signal(SIGPIPE, SIG_IGN);
 }
 
-int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& options, SnapshotHook hook) {
+int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& options,
+        SnapshotHook hook) {
   block_stop_signals();
   std::optional<exporter::MetricsServer> server;
   if (options.listen) {
-    auto started = exporter::MetricsServer::start(*options.listen, [&](std::string& body) -> Status {
-      const auto began = Clock::now();
-      metrics::Snapshot snapshot;
-      if (auto st = take_snapshot(sessions, snapshot); !st) return st;
-      if (hook) hook(snapshot, ScrapeInfo{Clock::now() - began});
-      exporter::append_prometheus_text(snapshot, body);
-      return {};
-    });
+    auto started =
+        exporter::MetricsServer::start(*options.listen, [&](std::string& body) -> Status {
+          const auto began = Clock::now();
+          metrics::Snapshot snapshot;
+          if (auto st = take_snapshot(sessions, snapshot); !st) return st;
+          if (hook) hook(snapshot, ScrapeInfo{Clock::now() - began});
+          exporter::append_prometheus_text(snapshot, body);
+          return {};
+        });
     if (!started) {
       fmt::print(stderr, "error: {}\n", started.error().message);
       if (!started.error().hint.empty()) fmt::print(stderr, "hint: {}\n", started.error().hint);
@@ -128,7 +130,8 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     if (options.format == Format::kJson) {
       exporter::append_json_lines(snapshot, static_cast<double>(time(nullptr)), out);
     } else {
-      if (!final || options.interval) out += fmt::format("{:%H:%M:%S}\n", fmt::localtime(time(nullptr)));
+      if (!final || options.interval)
+        out += fmt::format("{:%H:%M:%S}\n", fmt::localtime(time(nullptr)));
       exporter::TerminalOptions t;
       t.top = options.top;
       exporter::append_terminal_text(snapshot, t, out);
@@ -151,7 +154,9 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     auto wait = std::max(wake - now, Clock::duration::zero());
     timespec ts{};
     ts.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
-    ts.tv_nsec = (std::chrono::duration_cast<std::chrono::nanoseconds>(wait) % std::chrono::seconds(1)).count();
+    ts.tv_nsec =
+        (std::chrono::duration_cast<std::chrono::nanoseconds>(wait) % std::chrono::seconds(1))
+            .count();
     int sig = sigtimedwait(&set, nullptr, &ts);
     if (sig > 0) break;
     now = Clock::now();

@@ -22,8 +22,8 @@ struct RunOptions {
   std::optional<std::chrono::nanoseconds> interval;
   std::optional<std::chrono::nanoseconds> duration;
   Format format = Format::kText;
-  bool quiet = false;    // no "attached N probes"
-  size_t top = 20;       // terminal rows per metric
+  bool quiet = false;         // no "attached N probes"
+  size_t top = 20;            // terminal rows per metric
   std::string ready_message;  // printed on stderr once serving (default: attached N probes)
 };
 
@@ -41,6 +41,7 @@ using SnapshotHook = std::function<void(metrics::Snapshot&, const ScrapeInfo&)>;
 void block_stop_signals();
 
 // Returns the process exit code.
-int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& options, SnapshotHook hook = nullptr);
+int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& options,
+        SnapshotHook hook = nullptr);
 
 }  // namespace sonde::session

@@ -37,7 +37,8 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     if (!object) return object.error();
     if (auto st = object->load(load); !st) {
       Error e = st.error();
-      if (const auto* probe = probe_of_program(p, object->failed_program())) e = about_probe(*probe, e);
+      if (const auto* probe = probe_of_program(p, object->failed_program()))
+        e = about_probe(*probe, e);
       if (options.verbose && !object->failed_program().empty()) {
         e.message += "\n--- verifier log ---\n" + object->verifier_log(object->failed_program());
       }
@@ -48,7 +49,8 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     if (!links) {
       // attach_all names the probe; find which one for the statement's location.
       for (const auto& probe : p.probes) {
-        if (links.error().message.find(probe.display) != std::string::npos) return about_probe(probe, links.error());
+        if (links.error().message.find(probe.display) != std::string::npos)
+          return about_probe(probe, links.error());
       }
       return links.error();
     }
@@ -70,7 +72,8 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
       if (!failed) loaded.push_back(probe);
     }
     auto report = bpf::attach_each(*s->object_, loaded);
-    for (const auto& f : report.failures) s->failures_.push_back({loaded[f.probe], about_probe(loaded[f.probe], f.error)});
+    for (const auto& f : report.failures)
+      s->failures_.push_back({loaded[f.probe], about_probe(loaded[f.probe], f.error)});
     s->links_ = std::move(report.links);
     s->attached_ = loaded.size() - report.failures.size();
   }

@@ -95,13 +95,16 @@ TEST(Capacity, SpanStartsBeyondTheStartMapAreEvictedCountedAndShown) {
       "}\n"
       "histogram log2 latency of leak as leak_latency\n";
   int port = free_port();
-  Process sonde({sonde_binary(), "run", "-e", program, "--listen", "127.0.0.1:" + std::to_string(port)});
+  Process sonde(
+      {sonde_binary(), "run", "-e", program, "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
   for (int i = 0; i < kStarts; ++i) syscall(SYS_close, kSpanFd + i);
   auto body = http_get(port);
   ASSERT_TRUE(body);
-  auto evicted = sample(*body, "sonde_span_starts_evicted_total", "span=\"leak\",metric=\"leak_latency_seconds\"");
-  auto in_flight = sample(*body, "sonde_map_entries", "metric=\"leak_latency_seconds\",map=\"sonde_st0\"");
+  auto evicted = sample(*body, "sonde_span_starts_evicted_total",
+                        "span=\"leak\",metric=\"leak_latency_seconds\"");
+  auto in_flight =
+      sample(*body, "sonde_map_entries", "metric=\"leak_latency_seconds\",map=\"sonde_st0\"");
   ASSERT_TRUE(evicted && in_flight) << *body;
   EXPECT_GT(*evicted, 0) << *body;
   EXPECT_LE(*in_flight, 10240) << *body;

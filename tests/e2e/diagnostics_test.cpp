@@ -25,126 +25,180 @@ TEST_P(BadInput, ExactDiagnosticAndExitOne) {
 }
 
 const Case kCases[] = {
-    {"EmptyProgram", "", "error: the program is empty\nhint: write a statement, e.g. on tracepoint:sched:sched_process_exec count by comm\n"},
+    {"EmptyProgram", "",
+     "error: the program is empty\nhint: write a statement, e.g. on "
+     "tracepoint:sched:sched_process_exec count by comm\n"},
     {"OnlyAComment", "# nothing here\n",
-     "error: the program is empty\nhint: write a statement, e.g. on tracepoint:sched:sched_process_exec count by comm\n"},
+     "error: the program is empty\nhint: write a statement, e.g. on "
+     "tracepoint:sched:sched_process_exec count by comm\n"},
     {"MissingOn", "tracepoint:timer:timer_start count",
      "<input>:1:1: error: unexpected 'tracepoint:timer:timer_start' at the start of a statement\n"
      "tracepoint:timer:timer_start count\n^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
      "hint: probes follow 'on': on tracepoint:timer:timer_start count\n"},
     {"MissingAggregation", "on tracepoint:timer:timer_start by comm",
-     "<input>:1:33: error: expected an aggregation, found 'by'\non tracepoint:timer:timer_start by comm\n"
-     "                                ^~\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, "
+     "<input>:1:33: error: expected an aggregation, found 'by'\non tracepoint:timer:timer_start by "
+     "comm\n"
+     "                                ^~\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, "
+     "avg EXPR, gauge EXPR, "
      "histogram log2 EXPR or histogram linear(LOW, HIGH, STEP) EXPR\n"},
     {"DanglingBy", "on tracepoint:timer:timer_start count by",
-     "<input>:1:41: error: expected an expression, found end of input\non tracepoint:timer:timer_start count by\n"
+     "<input>:1:41: error: expected an expression, found end of input\non "
+     "tracepoint:timer:timer_start count by\n"
      "                                        ^\n"},
     {"SingleQuotes", "on tracepoint:sched:sched_switch where prev_comm == 'x' count",
-     "<input>:1:53: error: unexpected character '''\non tracepoint:sched:sched_switch where prev_comm == 'x' count\n"
-     "                                                    ^\nhint: strings are written in double quotes: \"nginx\"\n"},
+     "<input>:1:53: error: unexpected character '''\non tracepoint:sched:sched_switch where "
+     "prev_comm == 'x' count\n"
+     "                                                    ^\nhint: strings are written in double "
+     "quotes: \"nginx\"\n"},
     {"BadUnit", "on tracepoint:timer:timer_start where expires > 10qs count",
-     "<input>:1:49: error: unknown unit 'qs' (durations: ns, us, ms, s, m, h; sizes: B, KiB, MiB, GiB, KB, MB, GB): "
+     "<input>:1:49: error: unknown unit 'qs' (durations: ns, us, ms, s, m, h; sizes: B, KiB, MiB, "
+     "GiB, KB, MB, GB): "
      "'10qs'\non tracepoint:timer:timer_start where expires > 10qs count\n"
      "                                                ^~~~\n"},
     {"UnknownProbeKind", "on tracepint:timer:timer_start count",
-     "<input>:1:4: error: unknown probe kind 'tracepint'; did you mean 'tracepoint'?\non tracepint:timer:timer_start "
-     "count\n   ^~~~~~~~~\nhint: probe kinds: tracepoint, rawtracepoint, uprobe, uretprobe, usdt, profile, software, "
+     "<input>:1:4: error: unknown probe kind 'tracepint'; did you mean 'tracepoint'?\non "
+     "tracepint:timer:timer_start "
+     "count\n   ^~~~~~~~~\nhint: probe kinds: tracepoint, rawtracepoint, uprobe, uretprobe, usdt, "
+     "profile, software, "
      "hardware, kprobe, kretprobe, fentry, fexit\n"},
     {"UnknownCategory", "on tracepoint:timr:timer_start count",
-     "<input>:1:15: error: unknown tracepoint category 'timr'; did you mean 'timer'?\non tracepoint:timr:timer_start "
-     "count\n              ^~~~\nhint: `sonde list tracepoint` shows the tracepoints of this kernel\n"},
+     "<input>:1:15: error: unknown tracepoint category 'timr'; did you mean 'timer'?\non "
+     "tracepoint:timr:timer_start "
+     "count\n              ^~~~\nhint: `sonde list tracepoint` shows the tracepoints of this "
+     "kernel\n"},
     {"UnknownTracepoint", "on tracepoint:timer:timer_strat count",
      "<input>:1:21: error: unknown tracepoint 'timer:timer_strat'; did you mean 'timer_start'?\non "
-     "tracepoint:timer:timer_strat count\n                    ^~~~~~~~~~~\nhint: `sonde list 'tracepoint:timer:*'` "
+     "tracepoint:timer:timer_strat count\n                    ^~~~~~~~~~~\nhint: `sonde list "
+     "'tracepoint:timer:*'` "
      "shows the 14 tracepoints in 'timer'\n"},
     {"MalformedProbe", "on tracepoint:timer count",
-     "<input>:1:4: error: malformed probe 'tracepoint:timer'\non tracepoint:timer count\n   ^~~~~~~~~~~~~~~~\n"
+     "<input>:1:4: error: malformed probe 'tracepoint:timer'\non tracepoint:timer count\n   "
+     "^~~~~~~~~~~~~~~~\n"
      "hint: write it as tracepoint:CATEGORY:NAME\n"},
     {"UnknownField", "on tracepoint:timer:timer_start count by ksym(fnction)",
-     "<input>:1:47: error: unknown field 'fnction' in tracepoint:timer:timer_start; did you mean 'function'?\n"
-     "on tracepoint:timer:timer_start count by ksym(fnction)\n                                              ^~~~~~~\n"
-     "hint: fields of tracepoint:timer:timer_start: timer, function, expires, bucket_expiry, now, flags\n"},
+     "<input>:1:47: error: unknown field 'fnction' in tracepoint:timer:timer_start; did you mean "
+     "'function'?\n"
+     "on tracepoint:timer:timer_start count by ksym(fnction)\n                                     "
+     "         ^~~~~~~\n"
+     "hint: fields of tracepoint:timer:timer_start: timer, function, expires, bucket_expiry, now, "
+     "flags\n"},
     {"UnknownEvent", "on exce count",
-     "<input>:1:4: error: unknown event 'exce'; did you mean 'exec'?\non exce count\n   ^~~~\nhint: probes are written "
-     "KIND:..., e.g. tracepoint:sched:sched_switch; events: oom, tcp_retransmit, tcp_state, exec, exit, fork\n"},
+     "<input>:1:4: error: unknown event 'exce'; did you mean 'exec'?\non exce count\n   "
+     "^~~~\nhint: probes are written "
+     "KIND:..., e.g. tracepoint:sched:sched_switch; events: oom, tcp_retransmit, tcp_state, exec, "
+     "exit, fork\n"},
     {"CountWithValue", "on tracepoint:timer:timer_start count 5",
      "<input>:1:39: error: count takes no value\non tracepoint:timer:timer_start count 5\n"
-     "                                      ^\nhint: count counts events; to add up a value use 'sum VALUE', to count "
+     "                                      ^\nhint: count counts events; to add up a value use "
+     "'sum VALUE', to count "
      "per value use 'count by VALUE'\n"},
     {"SumWithoutValue", "on tracepoint:timer:timer_start sum",
-     "<input>:1:33: error: sum needs a value\non tracepoint:timer:timer_start sum\n                                ^~~\n"
+     "<input>:1:33: error: sum needs a value\non tracepoint:timer:timer_start sum\n                "
+     "                ^~~\n"
      "hint: write what to aggregate after it, e.g. 'sum ret'\n"},
     {"WrongArityNone", "on tracepoint:timer:timer_start count by ksym()",
-     "<input>:1:42: error: ksym() takes 1 argument, not 0\non tracepoint:timer:timer_start count by ksym()\n"
+     "<input>:1:42: error: ksym() takes 1 argument, not 0\non tracepoint:timer:timer_start count "
+     "by ksym()\n"
      "                                         ^~~~~~\n"},
     {"WrongArityTwo", "on tracepoint:timer:timer_start count by ksym(func, func)",
-     "<input>:1:42: error: ksym() takes 1 argument, not 2\non tracepoint:timer:timer_start count by ksym(func, func)\n"
+     "<input>:1:42: error: ksym() takes 1 argument, not 2\non tracepoint:timer:timer_start count "
+     "by ksym(func, func)\n"
      "                                         ^~~~~~~~~~~~~~~~\n"},
     {"UnknownFunction", "on tracepoint:timer:timer_start count by kysm(func)",
-     "<input>:1:42: error: unknown function 'kysm'; did you mean 'ksym'?\non tracepoint:timer:timer_start count by "
-     "kysm(func)\n                                         ^~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, "
+     "<input>:1:42: error: unknown function 'kysm'; did you mean 'ksym'?\non "
+     "tracepoint:timer:timer_start count by "
+     "kysm(func)\n                                         ^~~~~~~~~~\nhint: functions: ksym, "
+     "usym, syscall, errno, "
      "ntop, disk, cgroup, str, op\n"},
     {"StringComparedWithNumber", "on tracepoint:timer:timer_start where comm == 5 count",
      "<input>:1:39: error: cannot compare a string (up to 16 bytes) with a 64-bit signed integer\n"
-     "on tracepoint:timer:timer_start where comm == 5 count\n                                      ^~~~~~~~~\n"
+     "on tracepoint:timer:timer_start where comm == 5 count\n                                      "
+     "^~~~~~~~~\n"
      "hint: compare strings with strings: comm == \"nginx\"\n"},
     {"SumOfAString", "on tracepoint:timer:timer_start sum comm",
      "<input>:1:37: error: cannot aggregate a string (up to 16 bytes); a value must be a number\n"
      "on tracepoint:timer:timer_start sum comm\n                                    ^~~~\n"
      "hint: to count per string, use it as a key: count by ...\n"},
     {"DecoderInPredicate", "on tracepoint:timer:timer_start where ksym(func) == 1 count",
-     "<input>:1:39: error: ksym() turns kernel addresses into function names in user space; it can only be a label "
-     "(in 'by')\non tracepoint:timer:timer_start where ksym(func) == 1 count\n                                      "
+     "<input>:1:39: error: ksym() turns kernel addresses into function names in user space; it can "
+     "only be a label "
+     "(in 'by')\non tracepoint:timer:timer_start where ksym(func) == 1 count\n                     "
+     "                 "
      "^~~~~~~~~~\n"},
-    {"LiteralLongerThanField", "on tracepoint:timer:timer_start where comm == \"averyveryverylongname\" count",
-     "<input>:1:47: error: \"averyveryverylongname\" is longer than the 16 bytes the other side can hold, so it never "
+    {"LiteralLongerThanField",
+     "on tracepoint:timer:timer_start where comm == \"averyveryverylongname\" count",
+     "<input>:1:47: error: \"averyveryverylongname\" is longer than the 16 bytes the other side "
+     "can hold, so it never "
      "matches\non tracepoint:timer:timer_start where comm == \"averyveryverylongname\" count\n"
      "                                              ^~~~~~~~~~~~~~~~~~~~~~~\n"},
     {"DuplicateLabel", "on tracepoint:timer:timer_start count by comm, comm",
-     "<input>:1:48: error: two labels are named 'comm'\non tracepoint:timer:timer_start count by comm, comm\n"
-     "                                               ^~~~\nhint: name one of them with 'NAME = EXPR'\n"},
-    {"DuplicateMetric", "on tracepoint:timer:timer_start count; on tracepoint:timer:timer_start count",
-     "<input>:1:40: error: metric 'sonde_timer_start_total' is already produced by the statement at <input>:1:1\n"
+     "<input>:1:48: error: two labels are named 'comm'\non tracepoint:timer:timer_start count by "
+     "comm, comm\n"
+     "                                               ^~~~\nhint: name one of them with 'NAME = "
+     "EXPR'\n"},
+    {"DuplicateMetric",
+     "on tracepoint:timer:timer_start count; on tracepoint:timer:timer_start count",
+     "<input>:1:40: error: metric 'sonde_timer_start_total' is already produced by the statement "
+     "at <input>:1:1\n"
      "on tracepoint:timer:timer_start count; on tracepoint:timer:timer_start count\n"
      "                                       ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
      "hint: give this statement its own name with 'as NAME'\n"},
     {"ZeroCapacity", "on tracepoint:timer:timer_start count by comm capacity 0",
-     "<input>:1:56: error: capacity must be from 1 to 10000000\non tracepoint:timer:timer_start count by comm capacity "
+     "<input>:1:56: error: capacity must be from 1 to 10000000\non tracepoint:timer:timer_start "
+     "count by comm capacity "
      "0\n                                                       ^\n"},
     // Spans and histograms.
     {"UnknownSpan", "histogram log2 latency of block rqq",
-     "<input>:1:27: error: unknown span 'block rqq'; did you mean 'block rq'?\nhistogram log2 latency of block rqq\n"
+     "<input>:1:27: error: unknown span 'block rqq'; did you mean 'block rq'?\nhistogram log2 "
+     "latency of block rqq\n"
      "                          ^~~~~~~~~\nhint: spans: block rq, sched runq, syscall $name\n"},
-    {"SpanWithoutEnd", "span my wait { start tracepoint:sched:sched_wakeup key pid }\nhistogram log2 latency of my wait",
-     "<input>:1:6: error: span 'my wait' has no end probe\nspan my wait { start tracepoint:sched:sched_wakeup key pid "
-     "}\n     ^~~~~~~\nhint: a span needs at least one 'start PROBE key ...' and one 'end PROBE key ...'\n"},
+    {"SpanWithoutEnd",
+     "span my wait { start tracepoint:sched:sched_wakeup key pid }\nhistogram log2 latency of my "
+     "wait",
+     "<input>:1:6: error: span 'my wait' has no end probe\nspan my wait { start "
+     "tracepoint:sched:sched_wakeup key pid "
+     "}\n     ^~~~~~~\nhint: a span needs at least one 'start PROBE key ...' and one 'end PROBE "
+     "key ...'\n"},
     {"SpanKeyTypesDiffer",
-     "span my wait { start tracepoint:sched:sched_wakeup key pid; end tracepoint:sched:sched_switch key next_comm }\n"
+     "span my wait { start tracepoint:sched:sched_wakeup key pid; end "
+     "tracepoint:sched:sched_switch key next_comm }\n"
      "histogram log2 latency of my wait",
-     "<input>:1:99: error: span 'my wait': key 1 is a string (up to 16 bytes) here but a 32-bit signed integer at the "
-     "start\nspan my wait { start tracepoint:sched:sched_wakeup key pid; end tracepoint:sched:sched_switch key "
+     "<input>:1:99: error: span 'my wait': key 1 is a string (up to 16 bytes) here but a 32-bit "
+     "signed integer at the "
+     "start\nspan my wait { start tracepoint:sched:sched_wakeup key pid; end "
+     "tracepoint:sched:sched_switch key "
      "next_comm }\n"
-     "                                                                                                  ^~~~~~~~~\nhint: the start and the end of a span are paired by keys of the same types\n"},
+     "                                                                                             "
+     "     ^~~~~~~~~\nhint: the start and the end of a span are paired by keys of the same "
+     "types\n"},
     {"UnknownSyscallSpan", "histogram log2 latency of syscall reed",
-     "<input>:1:27: error: span 'syscall reed': unknown tracepoint 'syscalls:sys_enter_reed'; did you mean "
-     "'sys_enter_read'?\nhistogram log2 latency of syscall reed\n                          ^~~~~~~~~~~~\n"
+     "<input>:1:27: error: span 'syscall reed': unknown tracepoint 'syscalls:sys_enter_reed'; did "
+     "you mean "
+     "'sys_enter_read'?\nhistogram log2 latency of syscall reed\n                          "
+     "^~~~~~~~~~~~\n"
      "hint: `sonde list 'tracepoint:syscalls:*'` shows the 720 tracepoints in 'syscalls'\n"},
     {"LinearEmpty", "on tracepoint:block:block_rq_issue histogram linear(10, 0, 1) bytes",
-     "<input>:1:46: error: linear(10, 0, 1) has no buckets: the upper bound must be above the lower\non "
-     "tracepoint:block:block_rq_issue histogram linear(10, 0, 1) bytes\n                                             "
+     "<input>:1:46: error: linear(10, 0, 1) has no buckets: the upper bound must be above the "
+     "lower\non "
+     "tracepoint:block:block_rq_issue histogram linear(10, 0, 1) bytes\n                           "
+     "                  "
      "^~~~~~~~~~~~~~~~\n"},
     {"LinearTooMany", "on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 1) bytes",
-     "<input>:1:46: error: linear(0, 1048576, 1) makes 1048578 buckets; at most 1024 are allowed\non "
-     "tracepoint:block:block_rq_issue histogram linear(0, 1048576, 1) bytes\n                                        "
+     "<input>:1:46: error: linear(0, 1048576, 1) makes 1048578 buckets; at most 1024 are "
+     "allowed\non "
+     "tracepoint:block:block_rq_issue histogram linear(0, 1048576, 1) bytes\n                      "
+     "                  "
      "     ^~~~~~~~~~~~~~~~~~~~~\nhint: use a larger step, or histogram log2\n"},
     {"LatencyOutsideSpan", "on tracepoint:block:block_rq_issue where latency > 1ms count",
      "<input>:1:42: error: unknown field 'latency' in tracepoint:block:block_rq_issue\non "
-     "tracepoint:block:block_rq_issue where latency > 1ms count\n                                         ^~~~~~~\n"
-     "hint: fields of tracepoint:block:block_rq_issue: dev, sector, nr_sector, bytes, ioprio, rwbs, comm, cmd\n"},
+     "tracepoint:block:block_rq_issue where latency > 1ms count\n                                  "
+     "       ^~~~~~~\n"
+     "hint: fields of tracepoint:block:block_rq_issue: dev, sector, nr_sector, bytes, ioprio, "
+     "rwbs, comm, cmd\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Programs, BadInput, testing::ValuesIn(kCases),
-                         [](const auto& info) { return std::string(info.param.name); });
+                         [](const auto& test) { return std::string(test.param.name); });
 
 }  // namespace
 }  // namespace sonde::e2e

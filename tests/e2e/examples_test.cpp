@@ -15,7 +15,8 @@ std::vector<std::string> files_in(const std::string& dir, const std::string& suf
   if (DIR* d = opendir(dir.c_str())) {
     while (dirent* e = readdir(d)) {
       std::string name = e->d_name;
-      if (name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
         out.push_back(dir + "/" + name);
       }
     }
@@ -39,7 +40,8 @@ TEST(Examples, EveryExampleCompilesLoadsAndAttaches) {
 TEST(Examples, EveryExampleSaysWhichToolItReplaces) {
   for (const auto& file : files_in(source_dir() + "/examples", ".sonde")) {
     std::string text = shell("head -c 400 '" + file + "'");
-    EXPECT_EQ(text.rfind("#", 0), 0u) << file << " should open with a comment naming the tool it replaces";
+    EXPECT_EQ(text.rfind("#", 0), 0u)
+        << file << " should open with a comment naming the tool it replaces";
   }
 }
 
@@ -67,7 +69,8 @@ TEST(Stdlib, EveryDefinitionIsUsable) {
   auto stdlib = files_in(source_dir() + "/stdlib", ".sonde");
   ASSERT_FALSE(stdlib.empty());
   for (const auto& file : stdlib) {
-    Exit e = run_sonde({"check", "--no-stdlib", "-e", "use \"" + file + "\"\non tracepoint:sched:sched_process_exec count"});
+    Exit e = run_sonde({"check", "--no-stdlib", "-e",
+                        "use \"" + file + "\"\non tracepoint:sched:sched_process_exec count"});
     EXPECT_EQ(e.code, 0) << file << ":\n" << e.err;
   }
 }

@@ -37,7 +37,8 @@ struct Process::Impl {
 
 namespace {
 
-void read_into(int fd, std::mutex& m, std::condition_variable& cv, std::string& sink, bool& closed) {
+void read_into(int fd, std::mutex& m, std::condition_variable& cv, std::string& sink,
+               bool& closed) {
   char buf[4096];
   while (true) {
     ssize_t n = read(fd, buf, sizeof buf);
@@ -56,9 +57,11 @@ void read_into(int fd, std::mutex& m, std::condition_variable& cv, std::string& 
 
 }  // namespace
 
-Process::Process(const std::vector<std::string>& argv, const std::string& stdin_text) : impl_(std::make_unique<Impl>()) {
+Process::Process(const std::vector<std::string>& argv, const std::string& stdin_text)
+    : impl_(std::make_unique<Impl>()) {
   int out[2], err[2], in[2];
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC)) throw std::runtime_error("pipe");
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC))
+    throw std::runtime_error("pipe");
   pid_ = fork();
   if (pid_ == 0) {
     dup2(in[0], 0);
@@ -75,10 +78,12 @@ Process::Process(const std::vector<std::string>& argv, const std::string& stdin_
   close(in[0]);
   if (!stdin_text.empty()) (void)!write(in[1], stdin_text.data(), stdin_text.size());
   close(in[1]);
-  impl_->out_reader = std::thread(read_into, out[0], std::ref(impl_->mutex), std::ref(impl_->changed),
-                                  std::ref(impl_->out), std::ref(impl_->out_closed));
-  impl_->err_reader = std::thread(read_into, err[0], std::ref(impl_->mutex), std::ref(impl_->changed),
-                                  std::ref(impl_->err), std::ref(impl_->err_closed));
+  impl_->out_reader =
+      std::thread(read_into, out[0], std::ref(impl_->mutex), std::ref(impl_->changed),
+                  std::ref(impl_->out), std::ref(impl_->out_closed));
+  impl_->err_reader =
+      std::thread(read_into, err[0], std::ref(impl_->mutex), std::ref(impl_->changed),
+                  std::ref(impl_->err), std::ref(impl_->err_closed));
 }
 
 Process::~Process() {
@@ -242,7 +247,8 @@ std::map<std::string, double> parse_exposition(const std::string& text) {
   return out;
 }
 
-std::optional<double> sample(const std::string& exposition, const std::string& name, const std::string& labels) {
+std::optional<double> sample(const std::string& exposition, const std::string& name,
+                             const std::string& labels) {
   auto all = parse_exposition(exposition);
   auto it = all.find(labels.empty() ? name : name + "{" + labels + "}");
   if (it == all.end()) return std::nullopt;
@@ -278,7 +284,9 @@ std::vector<uint32_t> sonde_links_in_kernel() {
       if (pfd >= 0) {
         bpf_prog_info pinfo{};
         uint32_t plen = sizeof pinfo;
-        if (bpf_obj_get_info_by_fd(pfd, &pinfo, &plen) == 0 && std::strncmp(pinfo.name, "sonde", 5) == 0) out.push_back(id);
+        if (bpf_obj_get_info_by_fd(pfd, &pinfo, &plen) == 0 &&
+            std::strncmp(pinfo.name, "sonde", 5) == 0)
+          out.push_back(id);
         close(pfd);
       }
     }
@@ -305,8 +313,10 @@ PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
   char templ[] = "/tmp/sonde-prometheus-XXXXXX";
   dir_ = mkdtemp(templ);
   port_ = free_port();
-  std::string config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: sonde\n"
-                       "    static_configs:\n      - targets: [";
+  std::string config =
+      "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: "
+      "sonde\n"
+      "    static_configs:\n      - targets: [";
   for (size_t i = 0; i < targets.size(); ++i) config += (i ? ", '" : "'") + targets[i] + "'";
   config += "]\n";
   std::string path = dir_ + "/prometheus.yml";
@@ -342,7 +352,8 @@ std::optional<double> PrometheusServer::query_value(const std::string& promql) {
   // The value is the last string of the first result: ..."value":[1700000000.123,"0.0041"]...
   std::string json = query(promql);
   std::smatch m;
-  if (!std::regex_search(json, m, std::regex(R"re("value":\[[0-9.e+]+,"([^"]+)"\])re"))) return std::nullopt;
+  if (!std::regex_search(json, m, std::regex(R"re("value":\[[0-9.e+]+,"([^"]+)"\])re")))
+    return std::nullopt;
   std::string v = m[1];
   if (v == "NaN" || v == "+Inf" || v == "-Inf") return std::nullopt;
   return std::strtod(v.c_str(), nullptr);

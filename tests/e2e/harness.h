@@ -21,8 +21,8 @@ std::string source_dir();
 std::string sonde_binary();
 
 struct Exit {
-  int code = -1;    // exit status, or -1 when killed by a signal
-  int signal = 0;   // the signal that killed it
+  int code = -1;   // exit status, or -1 when killed by a signal
+  int signal = 0;  // the signal that killed it
   std::string out;
   std::string err;
 };
@@ -71,13 +71,15 @@ class GetpidWorkload {
 };
 
 // HTTP GET on loopback; the body, or nullopt when the connection failed.
-std::optional<std::string> http_get(int port, const std::string& path = "/metrics", int* status = nullptr);
+std::optional<std::string> http_get(int port, const std::string& path = "/metrics",
+                                    int* status = nullptr);
 int free_port();
 
 // Prometheus text -> {"name{a="1",b="2"}" -> value} (labels as written).
 std::map<std::string, double> parse_exposition(const std::string& text);
 // The value of one sample: name and labels as they appear, e.g. sample(t, "x_total", "pid=\"42\"").
-std::optional<double> sample(const std::string& exposition, const std::string& name, const std::string& labels = "");
+std::optional<double> sample(const std::string& exposition, const std::string& name,
+                             const std::string& labels = "");
 
 // Names of BPF programs currently loaded whose name starts with "sonde".
 std::vector<std::string> sonde_programs_in_kernel();

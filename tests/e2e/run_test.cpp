@@ -8,7 +8,8 @@ namespace sonde::e2e {
 namespace {
 
 TEST(Run, TimerOneLinerShowsKernelFunctionNames) {
-  Exit e = run_sonde({"run", "-e", "on tracepoint:timer:timer_start count by ksym(func)", "--duration", "2s"});
+  Exit e = run_sonde(
+      {"run", "-e", "on tracepoint:timer:timer_start count by ksym(func)", "--duration", "2s"});
   ASSERT_EQ(e.code, 0) << e.err;
   EXPECT_NE(e.err.find("attached 1 probe"), std::string::npos) << e.err;
   EXPECT_NE(e.out.find("sonde_timer_start_total"), std::string::npos) << e.out;
@@ -24,14 +25,16 @@ TEST(Run, CountsExactlyTheGetpidCallsOfOneProcess) {
   constexpr uint64_t kCalls = 25000;
   GetpidWorkload workload(kCalls);
   int port = free_port();
-  Process sonde({sonde_binary(), "run", "-e", "on tracepoint:syscalls:sys_enter_getpid count by pid", "--listen",
+  Process sonde({sonde_binary(), "run", "-e",
+                 "on tracepoint:syscalls:sys_enter_getpid count by pid", "--listen",
                  "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
   workload.go();
   workload.wait();
   auto body = http_get(port);
   ASSERT_TRUE(body);
-  auto value = sample(*body, "sonde_sys_enter_getpid_total", "pid=\"" + std::to_string(workload.pid()) + "\"");
+  auto value = sample(*body, "sonde_sys_enter_getpid_total",
+                      "pid=\"" + std::to_string(workload.pid()) + "\"");
   sonde.signal(SIGINT);
   Exit e = sonde.wait();
   EXPECT_EQ(e.code, 0) << e.err;
@@ -68,8 +71,8 @@ TEST(Run, MetricsEndpointPassesPromtool) {
 
 TEST(Run, ListenAddressInUseIsAClearError) {
   int port = free_port();
-  Process first({sonde_binary(), "run", "-e", "on tracepoint:sched:sched_process_exec count", "--listen",
-                 "127.0.0.1:" + std::to_string(port)});
+  Process first({sonde_binary(), "run", "-e", "on tracepoint:sched:sched_process_exec count",
+                 "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(first.wait_for_stderr("attached")) << first.err();
   Exit second = run_sonde({"run", "-e", "on tracepoint:sched:sched_process_exec count", "--listen",
                            "127.0.0.1:" + std::to_string(port), "--duration", "5s"});
@@ -93,8 +96,9 @@ class EndsCleanly : public testing::TestWithParam<int> {};
 TEST_P(EndsCleanly, LeavesNoProgramOrLinkInTheKernel) {
   ASSERT_TRUE(sonde_programs_in_kernel().empty()) << "programs left by an earlier test";
   int sig = GetParam();
-  std::vector<std::string> argv = {sonde_binary(), "run", "-e",
-                                   "on tracepoint:timer:timer_start count by ksym(func)\nhistogram log2 latency of block rq"};
+  std::vector<std::string> argv = {
+      sonde_binary(), "run", "-e",
+      "on tracepoint:timer:timer_start count by ksym(func)\nhistogram log2 latency of block rq"};
   if (sig == 0) argv.insert(argv.end(), {"--duration", "1s"});
   Process sonde(argv);
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
@@ -107,9 +111,12 @@ TEST_P(EndsCleanly, LeavesNoProgramOrLinkInTheKernel) {
   EXPECT_TRUE(sonde_links_in_kernel().empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Ways, EndsCleanly, testing::Values(0, SIGINT, SIGTERM), [](const auto& info) {
-  return info.param == 0 ? std::string("Duration") : info.param == SIGINT ? std::string("Sigint") : std::string("Sigterm");
-});
+INSTANTIATE_TEST_SUITE_P(Ways, EndsCleanly, testing::Values(0, SIGINT, SIGTERM),
+                         [](const auto& info) {
+                           return info.param == 0        ? std::string("Duration")
+                                  : info.param == SIGINT ? std::string("Sigint")
+                                                         : std::string("Sigterm");
+                         });
 
 }  // namespace
 }  // namespace sonde::e2e

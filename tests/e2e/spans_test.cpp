@@ -26,7 +26,8 @@ namespace {
 std::string disk_of(const std::string& path) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) return {};
-  std::string link = "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+  std::string link =
+      "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
   char target[512] = {};
   if (readlink(link.c_str(), target, sizeof target - 1) < 0) return {};
   std::string t = target;
@@ -55,7 +56,8 @@ void write_direct(const std::string& path, int blocks) {
   void* buf = nullptr;
   ASSERT_EQ(posix_memalign(&buf, 4096, 4096), 0);
   memset(buf, 0x5a, 4096);
-  for (int i = 0; i < blocks; ++i) ASSERT_EQ(pwrite(fd, buf, 4096, static_cast<off_t>(i) * 4096), 4096);
+  for (int i = 0; i < blocks; ++i)
+    ASSERT_EQ(pwrite(fd, buf, 4096, static_cast<off_t>(i) * 4096), 4096);
   fsync(fd);
   close(fd);
   free(buf);
@@ -64,23 +66,28 @@ void write_direct(const std::string& path, int blocks) {
 TEST(Spans, BlockRequestsMatchTheDisksOwnCounters) {
   const std::string file = "/var/tmp/sonde-e2e-direct-" + std::to_string(getpid());
   std::string disk = disk_of("/var/tmp");
-  if (disk.empty()) GTEST_SKIP() << "cannot tell which block device holds /var/tmp (not a block-backed filesystem?)";
+  if (disk.empty())
+    GTEST_SKIP()
+        << "cannot tell which block device holds /var/tmp (not a block-backed filesystem?)";
   int port = free_port();
-  Process sonde({sonde_binary(), "run", "-e", "histogram log2 latency of block rq by disk", "--listen",
-                 "127.0.0.1:" + std::to_string(port)});
+  Process sonde({sonde_binary(), "run", "-e", "histogram log2 latency of block rq by disk",
+                 "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
   sync();
   std::this_thread::sleep_for(300ms);
   // What sonde saw before the window, and the disk's count at its start.
   std::string labels = "disk=\"" + disk + "\"";
-  double before = sample(http_get(port).value_or(""), "sonde_block_rq_latency_seconds_count", labels).value_or(0);
+  double before =
+      sample(http_get(port).value_or(""), "sonde_block_rq_latency_seconds_count", labels)
+          .value_or(0);
   uint64_t start = completed_requests(disk);
   write_direct(file, 400);
   unlink(file.c_str());
   sync();
   std::this_thread::sleep_for(300ms);
   uint64_t end = completed_requests(disk);
-  double after = sample(http_get(port).value_or(""), "sonde_block_rq_latency_seconds_count", labels).value_or(0);
+  double after = sample(http_get(port).value_or(""), "sonde_block_rq_latency_seconds_count", labels)
+                     .value_or(0);
   sonde.signal(SIGINT);
   EXPECT_EQ(sonde.wait().code, 0);
 
@@ -88,7 +95,8 @@ TEST(Spans, BlockRequestsMatchTheDisksOwnCounters) {
   double truth = static_cast<double>(end - start);
   ASSERT_GE(truth, 400) << "the disk completed fewer requests than the O_DIRECT writes made";
   // Requests in flight when either sample was taken may fall on either side.
-  EXPECT_NEAR(seen, truth, 4) << "sonde saw " << seen << " completions on " << disk << ", the disk counted " << truth;
+  EXPECT_NEAR(seen, truth, 4) << "sonde saw " << seen << " completions on " << disk
+                              << ", the disk counted " << truth;
 }
 
 // A child that names itself, then sleeps `calls` times for `duration` with raw nanosleep.
@@ -112,8 +120,8 @@ TEST(Spans, NanosleepLatenciesLandInTheBucketOfTheirDuration) {
   ASSERT_EQ(pipe(go), 0);
   pid_t child = start_sleeper("sonde_nsleep", kCalls, kSleep, go[0]);
   int port = free_port();
-  Process sonde({sonde_binary(), "run", "-e", "histogram log2 latency of syscall nanosleep by comm", "--listen",
-                 "127.0.0.1:" + std::to_string(port)});
+  Process sonde({sonde_binary(), "run", "-e", "histogram log2 latency of syscall nanosleep by comm",
+                 "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
   ASSERT_EQ(write(go[1], "g", 1), 1);
   waitpid(child, nullptr, 0);
@@ -131,8 +139,12 @@ TEST(Spans, NanosleepLatenciesLandInTheBucketOfTheirDuration) {
     auto le_at = series.find("le=\"");
     std::string le = series.substr(le_at + 4, series.find('"', le_at + 4) - le_at - 4);
     double bound = le == "+Inf" ? INFINITY : std::stod(le);
-    if (bound < 0.003) EXPECT_EQ(value, 0) << series << " counts sleeps shorter than they were";
-    if (bound >= 0.0042) EXPECT_GE(value, kCalls * 0.9) << series;  // nearly all within one bucket above
+    if (bound < 0.003) {
+      EXPECT_EQ(value, 0) << series << " counts sleeps shorter than they were";
+    }
+    if (bound >= 0.0042) {
+      EXPECT_GE(value, kCalls * 0.9) << series;  // nearly all within one bucket above
+    }
     ++checked;
   }
   EXPECT_GE(checked, 2) << body;
@@ -167,7 +179,8 @@ TEST(Spans, RunQueueLatencyUnderLoadOnEveryCore) {
 }
 
 TEST(Spans, OneLinersAreScrapedByARealPrometheus) {
-  if (access("/usr/bin/prometheus", X_OK) != 0) GTEST_SKIP() << "Debian's prometheus package is not installed";
+  if (access("/usr/bin/prometheus", X_OK) != 0)
+    GTEST_SKIP() << "Debian's prometheus package is not installed";
   int port = free_port();
   Process sonde({sonde_binary(), "run", "-e",
                  "on tracepoint:timer:timer_start count by ksym(func)\n"
@@ -189,10 +202,13 @@ TEST(Spans, OneLinersAreScrapedByARealPrometheus) {
   auto timers = prometheus.query_value("sum(sonde_timer_start_total)");
   EXPECT_TRUE(timers && *timers > 0) << prometheus.query("sum(sonde_timer_start_total)");
   for (const char* h : {"sonde_block_rq_latency_seconds", "sonde_sched_runq_latency_seconds"}) {
-    std::string q = std::string("histogram_quantile(0.99, sum by (le) (rate(") + h + "_bucket[5s])))";
+    std::string q =
+        std::string("histogram_quantile(0.99, sum by (le) (rate(") + h + "_bucket[5s])))";
     auto v = prometheus.query_value(q);
     EXPECT_TRUE(v.has_value()) << q << " -> " << prometheus.query(q);
-    if (v) EXPECT_GT(*v, 0);
+    if (v) {
+      EXPECT_GT(*v, 0);
+    }
   }
   sonde.signal(SIGINT);
   EXPECT_EQ(sonde.wait().code, 0);

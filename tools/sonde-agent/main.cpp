@@ -73,14 +73,14 @@ int main(int argc, char** argv) {
     fmt::print("{}\n", kVersion);
     return 0;
   }
-  cli::Args args({"--listen", "--format", "--interval", "--duration"},
-                 {"--strict", "--check", "--no-program-stats", "--drop-capabilities", "--verbose",
-                  "--quiet"},
-                 {{"-l", "--listen"},
-                  {"-d", "--duration"},
-                  {"-i", "--interval"},
-                  {"-v", "--verbose"},
-                  {"-q", "--quiet"}});
+  cli::Args args(
+      {"--listen", "--format", "--interval", "--duration"},
+      {"--strict", "--check", "--no-program-stats", "--drop-capabilities", "--verbose", "--quiet"},
+      {{"-l", "--listen"},
+       {"-d", "--duration"},
+       {"-i", "--interval"},
+       {"-v", "--verbose"},
+       {"-q", "--quiet"}});
   if (!args.parse(argv_list)) return usage_error(args.error());
   if (args.positionals().empty()) return usage_error("no bundle given");
 

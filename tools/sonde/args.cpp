@@ -4,8 +4,11 @@
 
 namespace sonde::cli {
 
-Args::Args(std::set<std::string> with_value, std::set<std::string> switches, std::map<std::string, std::string> aliases)
-    : with_value_(std::move(with_value)), switches_(std::move(switches)), aliases_(std::move(aliases)) {}
+Args::Args(std::set<std::string> with_value, std::set<std::string> switches,
+           std::map<std::string, std::string> aliases)
+    : with_value_(std::move(with_value)),
+      switches_(std::move(switches)),
+      aliases_(std::move(aliases)) {}
 
 bool Args::parse(const std::vector<std::string>& argv) {
   for (size_t i = 0; i < argv.size(); ++i) {

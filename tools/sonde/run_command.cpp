@@ -30,7 +30,12 @@ void print_error(const Error& e) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity"},
-            {"--quiet", "--verbose", "--no-cache"}, {{"-e", "--expr"}, {"-q", "--quiet"}, {"-v", "--verbose"}, {"-d", "--duration"}, {"-i", "--interval"}});
+            {"--quiet", "--verbose", "--no-cache"},
+            {{"-e", "--expr"},
+             {"-q", "--quiet"},
+             {"-v", "--verbose"},
+             {"-d", "--duration"},
+             {"-i", "--interval"}});
   if (!args.parse(argv)) {
     fmt::print(stderr, "sonde run: {}\n", args.error());
     return 2;
@@ -49,8 +54,10 @@ int run_command(const std::vector<std::string>& argv) {
     }
   }
   if (auto f = args.value("--format")) {
-    if (*f == "text") run.format = session::Format::kText;
-    else if (*f == "json") run.format = session::Format::kJson;
+    if (*f == "text")
+      run.format = session::Format::kText;
+    else if (*f == "json")
+      run.format = session::Format::kJson;
     else {
       fmt::print(stderr, "sonde run: --format must be text or json, not '{}'\n", *f);
       return 2;
@@ -93,7 +100,8 @@ int run_command(const std::vector<std::string>& argv) {
   // Self-metrics go to /metrics only; the kernel counts program runs while serving.
   session::SelfMetrics self(sessions);
   if (run.listen) {
-    if (auto st = self.enable_program_stats(); !st && session_options.verbose) print_error(st.error());
+    if (auto st = self.enable_program_stats(); !st && session_options.verbose)
+      print_error(st.error());
   }
   return session::run(sessions, run, self.hook());
 }

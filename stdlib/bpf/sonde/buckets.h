@@ -26,18 +26,34 @@
 /* Number of bits needed to represent x (0 for 0). Branchy on purpose: BPF has no clz. */
 SONDE_INLINE __u32 sonde_bit_length(__u64 x) {
   __u32 r = 0;
-  if (x >= (1ULL << 32)) { x >>= 32; r += 32; }
-  if (x >= (1ULL << 16)) { x >>= 16; r += 16; }
-  if (x >= (1ULL << 8)) { x >>= 8; r += 8; }
-  if (x >= (1ULL << 4)) { x >>= 4; r += 4; }
-  if (x >= (1ULL << 2)) { x >>= 2; r += 2; }
-  if (x >= (1ULL << 1)) { x >>= 1; r += 1; }
+  if (x >= (1ULL << 32)) {
+    x >>= 32;
+    r += 32;
+  }
+  if (x >= (1ULL << 16)) {
+    x >>= 16;
+    r += 16;
+  }
+  if (x >= (1ULL << 8)) {
+    x >>= 8;
+    r += 8;
+  }
+  if (x >= (1ULL << 4)) {
+    x >>= 4;
+    r += 4;
+  }
+  if (x >= (1ULL << 2)) {
+    x >>= 2;
+    r += 2;
+  }
+  if (x >= (1ULL << 1)) {
+    x >>= 1;
+    r += 1;
+  }
   return r + (__u32)x;
 }
 
-SONDE_INLINE __u32 sonde_log2_slot(__u64 v) {
-  return v == 0 ? 0 : 1 + sonde_bit_length(v - 1);
-}
+SONDE_INLINE __u32 sonde_log2_slot(__u64 v) { return v == 0 ? 0 : 1 + sonde_bit_length(v - 1); }
 
 SONDE_INLINE __u32 sonde_log2_slot_signed(__s64 v) {
   return v <= 0 ? 0 : sonde_log2_slot((__u64)v);

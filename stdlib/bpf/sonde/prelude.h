@@ -18,7 +18,7 @@ typedef __u32 __wsum;
 typedef _Bool bool;
 #define true 1
 #define false 0
-#define NULL ((void *)0)
+#define NULL ((void*)0)
 
 /* uapi/linux/bpf.h */
 enum {
@@ -32,7 +32,11 @@ enum {
   BPF_MAP_TYPE_RINGBUF = 27,
 };
 enum { BPF_ANY = 0, BPF_NOEXIST = 1, BPF_EXIST = 2 };
-enum { BPF_F_USER_STACK = 1ULL << 8, BPF_F_FAST_STACK_CMP = 1ULL << 9, BPF_F_REUSE_STACKID = 1ULL << 10 };
+enum {
+  BPF_F_USER_STACK = 1ULL << 8,
+  BPF_F_FAST_STACK_CMP = 1ULL << 9,
+  BPF_F_REUSE_STACKID = 1ULL << 10
+};
 #define BPF_F_NO_PREALLOC (1U << 0)
 /* errno values returned by helpers, negated. */
 #define ENOENT 2
@@ -41,7 +45,8 @@ enum { BPF_F_USER_STACK = 1ULL << 8, BPF_F_FAST_STACK_CMP = 1ULL << 9, BPF_F_REU
 
 /* x86_64 registers as a BPF program sees them (uapi asm/ptrace.h). */
 struct pt_regs {
-  unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+  unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8, ax, cx, dx, si, di, orig_ax, ip, cs,
+      flags, sp, ss;
 };
 struct bpf_raw_tracepoint_args {
   __u64 args[0];

@@ -25,20 +25,21 @@ struct {
 /* Per span: starts inserted, starts completed (see sonde/values.h). */
 struct {
   __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, SONDE_SPAN_SLOTS * SONDE_SPAN_STAT_SLOTS);
+  __uint(max_entries, SONDE_SPAN_SLOTS* SONDE_SPAN_STAT_SLOTS);
   __type(key, __u32);
   __type(value, __u64);
 } sonde_spans SEC(".maps");
 
-SONDE_INLINE void sonde_bump(void *map, __u32 slot) {
-  __u64 *n = bpf_map_lookup_elem(map, &slot);
+SONDE_INLINE void sonde_bump(void* map, __u32 slot) {
+  __u64* n = bpf_map_lookup_elem(map, &slot);
   if (n) *n += 1;
 }
 
 /* The value for `key`, created zeroed when missing. NULL (and a counted drop) when
  * the map is full. */
-SONDE_INLINE void *sonde_lookup_or_init(void *map, const void *key, const void *zero, __u32 drop_slot) {
-  void *value = bpf_map_lookup_elem(map, key);
+SONDE_INLINE void* sonde_lookup_or_init(void* map, const void* key, const void* zero,
+                                        __u32 drop_slot) {
+  void* value = bpf_map_lookup_elem(map, key);
   if (value) return value;
   long err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
   if (err && err != -EEXIST) {
@@ -48,31 +49,32 @@ SONDE_INLINE void *sonde_lookup_or_init(void *map, const void *key, const void *
   return bpf_map_lookup_elem(map, key);
 }
 
-SONDE_INLINE void sonde_count(__u64 *v) { *v += 1; }
-SONDE_INLINE void sonde_sum(__s64 *v, __s64 x) { *v += x; }
+SONDE_INLINE void sonde_count(__u64* v) { *v += 1; }
+SONDE_INLINE void sonde_sum(__s64* v, __s64 x) { *v += x; }
 
-SONDE_INLINE void sonde_min(struct sonde_minmax *m, __s64 x) {
+SONDE_INLINE void sonde_min(struct sonde_minmax* m, __s64 x) {
   if (!m->seen || x < m->value) m->value = x;
   m->seen = 1;
 }
 
-SONDE_INLINE void sonde_max(struct sonde_minmax *m, __s64 x) {
+SONDE_INLINE void sonde_max(struct sonde_minmax* m, __s64 x) {
   if (!m->seen || x > m->value) m->value = x;
   m->seen = 1;
 }
 
-SONDE_INLINE void sonde_avg(struct sonde_avg *a, __s64 x) {
+SONDE_INLINE void sonde_avg(struct sonde_avg* a, __s64 x) {
   a->sum += x;
   a->count += 1;
 }
 
-SONDE_INLINE void sonde_gauge(struct sonde_gauge *g, __s64 x) {
+SONDE_INLINE void sonde_gauge(struct sonde_gauge* g, __s64 x) {
   g->value = x;
   g->ts = bpf_ktime_get_ns();
 }
 
 /* `buckets` has `slots` entries following the head. */
-SONDE_INLINE void sonde_hist(struct sonde_hist_head *h, __u64 *buckets, __u32 slots, __u32 slot, __s64 x) {
+SONDE_INLINE void sonde_hist(struct sonde_hist_head* h, __u64* buckets, __u32 slots, __u32 slot,
+                             __s64 x) {
   h->count += 1;
   h->sum += x;
   if (slot < slots) buckets[slot] += 1;
@@ -81,7 +83,7 @@ SONDE_INLINE void sonde_hist(struct sonde_hist_head *h, __u64 *buckets, __u32 sl
 /* Span bookkeeping. A start that finds its key already in flight replaces it (the
  * latest start wins, as runqlat does); only new keys count as starts, so
  * starts - completed - in flight = starts the LRU map evicted. */
-SONDE_INLINE void sonde_span_start(void *starts, const void *key, const void *value, __u32 span) {
+SONDE_INLINE void sonde_span_start(void* starts, const void* key, const void* value, __u32 span) {
   if (bpf_map_update_elem(starts, key, value, BPF_NOEXIST) == 0) {
     sonde_bump(&sonde_spans, span * SONDE_SPAN_STAT_SLOTS + SONDE_SPAN_STARTS);
   } else {
@@ -91,14 +93,14 @@ SONDE_INLINE void sonde_span_start(void *starts, const void *key, const void *va
 
 /* Claims the start of `key`: true when this end consumed it (another end racing on
  * another CPU may have taken it first). */
-SONDE_INLINE bool sonde_span_claim(void *starts, const void *key, __u32 span) {
+SONDE_INLINE bool sonde_span_claim(void* starts, const void* key, __u32 span) {
   if (bpf_map_delete_elem(starts, key) != 0) return false;
   sonde_bump(&sonde_spans, span * SONDE_SPAN_STAT_SLOTS + SONDE_SPAN_COMPLETED);
   return true;
 }
 
 /* String equality over at most `n` bytes (n is a compile-time constant). */
-SONDE_INLINE bool sonde_streq(const char *a, const char *b, __u32 n) {
+SONDE_INLINE bool sonde_streq(const char* a, const char* b, __u32 n) {
   for (__u32 i = 0; i < n; i++) {
     if (a[i] != b[i]) return false;
     if (a[i] == 0) return true;
@@ -108,7 +110,7 @@ SONDE_INLINE bool sonde_streq(const char *a, const char *b, __u32 n) {
 
 /* Block request operation from rwbs ("R", "WS", "FWFS", "D", "N"...): a leading F
  * is a preflush; the next letter names the operation. */
-SONDE_INLINE __u8 sonde_block_op(const char *rwbs) {
+SONDE_INLINE __u8 sonde_block_op(const char* rwbs) {
   char c = rwbs[0];
   if (c == 'F') {
     c = rwbs[1];

@@ -34,8 +34,12 @@ spec::Metric linear_metric(int64_t low, int64_t high, int64_t step) {
 // The defining property: le(slot(v)) >= v and, for slot > 0, le(slot(v) - 1) < v.
 void expect_first_bucket_at_or_above(const spec::Metric& m, uint32_t slot, double v) {
   ASSERT_LT(slot, finite_slots(m) + 1);
-  if (slot < finite_slots(m)) EXPECT_GE(bucket_le(m, slot), v) << "v=" << v << " slot=" << slot;
-  if (slot > 0) EXPECT_LT(bucket_le(m, slot - 1), v) << "v=" << v << " slot=" << slot;
+  if (slot < finite_slots(m)) {
+    EXPECT_GE(bucket_le(m, slot), v) << "v=" << v << " slot=" << slot;
+  }
+  if (slot > 0) {
+    EXPECT_LT(bucket_le(m, slot - 1), v) << "v=" << v << " slot=" << slot;
+  }
 }
 
 TEST(Log2Buckets, RoundUpNotDown) {
@@ -55,18 +59,22 @@ TEST(Log2Buckets, RoundUpNotDown) {
 
 TEST(Log2Buckets, EveryPowerOfTwoAndItsNeighbours) {
   // Exact in integers (doubles cannot tell 2^60 from 2^60 + 1).
-  auto le = [](uint32_t slot) -> unsigned __int128 { return slot == 0 ? 0 : (unsigned __int128)1 << (slot - 1); };
+  __extension__ using U128 = unsigned __int128;
+  auto le = [](uint32_t slot) -> U128 { return slot == 0 ? 0 : U128{1} << (slot - 1); };
   for (int k = 0; k < 64; ++k) {
     uint64_t p = 1ULL << k;
     for (uint64_t v : {p - 1, p, p + 1}) {
       uint32_t slot = sonde_log2_slot(v);
       EXPECT_GE(le(slot), v) << "v=" << v;
-      if (slot > 0) EXPECT_LT(le(slot - 1), v) << "v=" << v;
+      if (slot > 0) {
+        EXPECT_LT(le(slot - 1), v) << "v=" << v;
+      }
     }
   }
   // The runtime's bounds are the same numbers.
   spec::Metric m = log2_metric();
-  for (uint32_t slot = 0; slot < SONDE_LOG2_SLOTS; ++slot) EXPECT_EQ(bucket_le(m, slot), static_cast<double>(le(slot)));
+  for (uint32_t slot = 0; slot < SONDE_LOG2_SLOTS; ++slot)
+    EXPECT_EQ(bucket_le(m, slot), static_cast<double>(le(slot)));
   expect_first_bucket_at_or_above(m, sonde_log2_slot(1000), 1000);
 }
 
@@ -93,8 +101,10 @@ TEST(LinearBuckets, BoundsAndOverflow) {
   EXPECT_EQ(sonde_linear_slot(INT64_MAX, 0, 65536, slots), 17u);
   for (int64_t v = -70000; v <= 1100000; v += 4096) {
     uint32_t slot = sonde_linear_slot(v, 0, 65536, slots);
-    if (slot < finite_slots(m)) expect_first_bucket_at_or_above(m, slot, static_cast<double>(v));
-    else EXPECT_GT(static_cast<double>(v), bucket_le(m, finite_slots(m) - 1));
+    if (slot < finite_slots(m))
+      expect_first_bucket_at_or_above(m, slot, static_cast<double>(v));
+    else
+      EXPECT_GT(static_cast<double>(v), bucket_le(m, finite_slots(m) - 1));
   }
 }
 
@@ -106,8 +116,10 @@ TEST(LinearBuckets, NegativeLowAndUnevenRange) {
   EXPECT_EQ(bucket_le(m, 7), 11.0);
   for (int64_t v = -20; v <= 20; ++v) {
     uint32_t slot = sonde_linear_slot(v, -10, 3, slots);
-    if (slot < finite_slots(m)) expect_first_bucket_at_or_above(m, slot, static_cast<double>(v));
-    else EXPECT_GT(v, 11);
+    if (slot < finite_slots(m))
+      expect_first_bucket_at_or_above(m, slot, static_cast<double>(v));
+    else
+      EXPECT_GT(v, 11);
   }
 }
 

@@ -22,30 +22,39 @@ std::string run(const std::string& source) {
 
 class ParsesTo : public testing::TestWithParam<Case> {};
 
-TEST_P(ParsesTo, Exactly) { EXPECT_EQ(run(GetParam().source), GetParam().expected) << GetParam().source; }
+TEST_P(ParsesTo, Exactly) {
+  EXPECT_EQ(run(GetParam().source), GetParam().expected) << GetParam().source;
+}
 
 INSTANTIATE_TEST_SUITE_P(
     Statements, ParsesTo,
     testing::Values(
         Case{"on tracepoint:timer:timer_start count by ksym(func)",
              "(metric tracepoint:timer:timer_start count by (ksym func))\n"},
-        Case{"histogram log2 latency of block rq", "(metric latency-of \"block rq\" histogram log2)\n"},
+        Case{"histogram log2 latency of block rq",
+             "(metric latency-of \"block rq\" histogram log2)\n"},
         Case{"histogram log2 latency of block rq by disk, op",
              "(metric latency-of \"block rq\" histogram log2 by disk op)\n"},
         Case{"histogram log2 latency of syscall read by comm",
              "(metric latency-of \"syscall read\" histogram log2 by comm)\n"},
-        Case{"on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes",
-             "(metric tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes)\n"},
+        Case{
+            "on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes",
+            "(metric tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes)\n"},
         Case{"on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret by comm as read_bytes",
-             "(metric tracepoint:syscalls:sys_exit_read where (> ret 0) sum ret by comm as read_bytes)\n"},
+             "(metric tracepoint:syscalls:sys_exit_read where (> ret 0) sum ret by comm as "
+             "read_bytes)\n"},
         Case{"on tracepoint:raw_syscalls:sys_enter count by syscall(id), comm",
              "(metric tracepoint:raw_syscalls:sys_enter count by (syscall id) comm)\n"},
         Case{"on uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc histogram log2 arg0 by comm",
-             "(metric uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc histogram log2 arg0 by comm)\n"},
+             "(metric uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc histogram log2 arg0 by "
+             "comm)\n"},
         Case{"on profile:hz:99 count by kstack", "(metric profile:hz:99 count by kstack)\n"},
-        Case{"on tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHED count by comm",
-             "(metric tracepoint:sock:inet_sock_set_state where (== newstate TCP_ESTABLISHED) count by comm)\n"},
-        Case{"on tracepoint:syscalls:sys_enter_* count by comm", "(metric tracepoint:syscalls:sys_enter_* count by comm)\n"},
+        Case{"on tracepoint:sock:inet_sock_set_state where newstate == TCP_ESTABLISHED count by "
+             "comm",
+             "(metric tracepoint:sock:inet_sock_set_state where (== newstate TCP_ESTABLISHED) "
+             "count by comm)\n"},
+        Case{"on tracepoint:syscalls:sys_enter_* count by comm",
+             "(metric tracepoint:syscalls:sys_enter_* count by comm)\n"},
         Case{"on exec count by comm", "(metric event exec count by comm)\n"},
         Case{"on tracepoint:syscalls:sys_enter_read sum count by comm",
              "(metric tracepoint:syscalls:sys_enter_read sum count by comm)\n"},
@@ -54,31 +63,39 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"on tracepoint:a:b count by process = comm, pid capacity 100",
              "(metric tracepoint:a:b count by process=comm pid capacity 100)\n"},
         Case{"on tracepoint:a:b where x + 2 * 3 == 8 && !(y < 1 || z != 2) & 4 count",
-             "(metric tracepoint:a:b where (&& (== (+ x (* 2 3)) 8) (& (! (|| (< y 1) (!= z 2))) 4)) count)\n"},
+             "(metric tracepoint:a:b where (&& (== (+ x (* 2 3)) 8) (& (! (|| (< y 1) (!= z 2))) "
+             "4)) count)\n"},
         Case{"on tracepoint:a:b where comm == \"nginx\" max prev.pid - -1",
              "(metric tracepoint:a:b where (== comm \"nginx\") max (- (. prev pid) (- 1)))\n"},
-        Case{"on tracepoint:a:b where latency > 10ms count", "(metric tracepoint:a:b where (> latency 10000000) count)\n"},
-        Case{"on tracepoint:a:b histogram linear(-10, 10, 5) x", "(metric tracepoint:a:b histogram linear(-10, 10, 5) x)\n"},
-        Case{"# comment only line\non tracepoint:a:b count # trailing\n\n; on tracepoint:a:c count;",
-             "(metric tracepoint:a:b count)\n(metric tracepoint:a:c count)\n"},
+        Case{"on tracepoint:a:b where latency > 10ms count",
+             "(metric tracepoint:a:b where (> latency 10000000) count)\n"},
+        Case{"on tracepoint:a:b histogram linear(-10, 10, 5) x",
+             "(metric tracepoint:a:b histogram linear(-10, 10, 5) x)\n"},
+        Case{
+            "# comment only line\non tracepoint:a:b count # trailing\n\n; on tracepoint:a:c count;",
+            "(metric tracepoint:a:b count)\n(metric tracepoint:a:c count)\n"},
         Case{"span block rq {\n  start tracepoint:block:block_rq_issue key dev, sector\n"
-             "  end tracepoint:block:block_rq_complete key dev, sector\n  label disk = disk(dev), op = op(rwbs)\n}",
+             "  end tracepoint:block:block_rq_complete key dev, sector\n  label disk = disk(dev), "
+             "op = op(rwbs)\n}",
              "(span \"block rq\" (start tracepoint:block:block_rq_issue key dev sector) (end "
-             "tracepoint:block:block_rq_complete key dev sector) (label disk=(disk dev) op=(op rwbs)))\n"},
+             "tracepoint:block:block_rq_complete key dev sector) (label disk=(disk dev) op=(op "
+             "rwbs)))\n"},
         Case{"span syscall $name { start tracepoint:syscalls:sys_enter_$name key tid; end "
              "tracepoint:syscalls:sys_exit_$name where ret >= 0 key tid }",
              "(span \"syscall $name\" (start tracepoint:syscalls:sys_enter_$name key tid) (end "
              "tracepoint:syscalls:sys_exit_$name where (>= ret 0) key tid))\n"},
         Case{"event exec = tracepoint:sched:sched_process_exec where pid > 1",
              "(event exec tracepoint:sched:sched_process_exec where (> pid 1))\n"},
-        Case{"alias tracepoint:timer:timer_start func = function", "(alias tracepoint:timer:timer_start func function)\n"},
+        Case{"alias tracepoint:timer:timer_start func = function",
+             "(alias tracepoint:timer:timer_start func function)\n"},
         Case{"use \"defs/net.sonde\"", "(use \"defs/net.sonde\")\n"}));
 
 INSTANTIATE_TEST_SUITE_P(
     SyntaxErrors, ParsesTo,
     testing::Values(
         Case{"tracepoint:timer:timer_start count",
-             "<input>:1:1: error: unexpected 'tracepoint:timer:timer_start' at the start of a statement\n"
+             "<input>:1:1: error: unexpected 'tracepoint:timer:timer_start' at the start of a "
+             "statement\n"
              "tracepoint:timer:timer_start count\n"
              "^~~~~~~~~~~~~~~~~~~~~~~~~~~~\n"
              "hint: probes follow 'on': on tracepoint:timer:timer_start count\n"},
@@ -86,31 +103,42 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:33: error: expected an aggregation, found 'by'\n"
              "on tracepoint:timer:timer_start by comm\n"
              "                                ^~\n"
-             "hint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, histogram log2 EXPR or "
+             "hint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, "
+             "histogram log2 EXPR or "
              "histogram linear(LOW, HIGH, STEP) EXPR\n"},
-        Case{"on where count", "<input>:1:4: error: expected a probe, found 'where'\non where count\n   ^~~~~\n"
-                               "hint: probes look like tracepoint:CATEGORY:NAME, uprobe:PATH:SYMBOL, profile:hz:99, or the "
-                               "name of an event\n"},
-        Case{"on tracepoint:a:b count by", "<input>:1:27: error: expected an expression, found end of input\n"
-                                           "on tracepoint:a:b count by\n                          ^\n"},
+        Case{"on where count",
+             "<input>:1:4: error: expected a probe, found 'where'\non where count\n   ^~~~~\n"
+             "hint: probes look like tracepoint:CATEGORY:NAME, uprobe:PATH:SYMBOL, profile:hz:99, "
+             "or the "
+             "name of an event\n"},
+        Case{"on tracepoint:a:b count by",
+             "<input>:1:27: error: expected an expression, found end of input\n"
+             "on tracepoint:a:b count by\n                          ^\n"},
         Case{"on tracepoint:a:b where x > count",
-             "<input>:1:34: error: expected an aggregation, found end of input\non tracepoint:a:b where x > count\n"
-             "                                 ^\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge "
+             "<input>:1:34: error: expected an aggregation, found end of input\non tracepoint:a:b "
+             "where x > count\n"
+             "                                 ^\nhint: aggregations: count, sum EXPR, min EXPR, "
+             "max EXPR, avg EXPR, gauge "
              "EXPR, histogram log2 EXPR or histogram linear(LOW, HIGH, STEP) EXPR\n"},
         Case{"on tracepoint:a:b count by comm @",
              "<input>:1:33: error: unexpected character '@'\non tracepoint:a:b count by comm @\n"
-             "                                ^\nhint: sonde has no @maps: write an aggregation, e.g. 'on PROBE count by "
+             "                                ^\nhint: sonde has no @maps: write an aggregation, "
+             "e.g. 'on PROBE count by "
              "comm'\n"},
         Case{"on tracepoint:a:b where comm == 'x' count",
-             "<input>:1:33: error: unexpected character '''\non tracepoint:a:b where comm == 'x' count\n"
-             "                                ^\nhint: strings are written in double quotes: \"nginx\"\n"},
-        Case{"on tracepoint:a:b count by 12q", "<input>:1:28: error: unknown unit 'q' (durations: ns, us, ms, s, m, h; "
-                                               "sizes: B, KiB, MiB, GiB, KB, MB, GB): '12q'\non tracepoint:a:b count by "
-                                               "12q\n                           ^~~\n"},
-        Case{"histogram log2 of block rq", "<input>:1:16: error: expected 'latency of SPAN', found 'of'\n"
-                                           "histogram log2 of block rq\n               ^~\n"
-                                           "hint: without 'on PROBE', a statement measures a span: histogram log2 "
-                                           "latency of block rq\n"}));
+             "<input>:1:33: error: unexpected character '''\non tracepoint:a:b where comm == 'x' "
+             "count\n"
+             "                                ^\nhint: strings are written in double quotes: "
+             "\"nginx\"\n"},
+        Case{"on tracepoint:a:b count by 12q",
+             "<input>:1:28: error: unknown unit 'q' (durations: ns, us, ms, s, m, h; "
+             "sizes: B, KiB, MiB, GiB, KB, MB, GB): '12q'\non tracepoint:a:b count by "
+             "12q\n                           ^~~\n"},
+        Case{"histogram log2 of block rq",
+             "<input>:1:16: error: expected 'latency of SPAN', found 'of'\n"
+             "histogram log2 of block rq\n               ^~\n"
+             "hint: without 'on PROBE', a statement measures a span: histogram log2 "
+             "latency of block rq\n"}));
 
 // Nesting is bounded before anything recurses over it: 50,000 levels used to crash
 // sonde on its stack, 150 chained operators its C compile.
@@ -121,7 +149,8 @@ std::string repeat(const std::string& s, size_t n) {
 }
 
 TEST(Nesting, SixtyFourLevelsParse) {
-  const std::string parens = "on tracepoint:a:b where " + repeat("(", 63) + "x" + repeat(")", 63) + " count";
+  const std::string parens =
+      "on tracepoint:a:b where " + repeat("(", 63) + "x" + repeat(")", 63) + " count";
   EXPECT_EQ(run(parens).find("error"), std::string::npos) << run(parens);
   std::string chain = "on tracepoint:a:b sum x" + repeat(" + x", 63);
   EXPECT_EQ(run(chain).find("error"), std::string::npos) << run(chain);
@@ -135,13 +164,16 @@ TEST(Nesting, DeeperIsAnErrorAtTheFirstLevelTooMany) {
         "on tracepoint:a:b where " + repeat("-(", 25000) + "x" + repeat(")", 25000) + " count",
         "on tracepoint:a:b count by " + repeat("f(", 50000) + "x" + repeat(")", 50000),
         "on tracepoint:a:b count by x" + repeat("[x", 50000) + repeat("]", 50000),
-        "on tracepoint:a:b sum x" + repeat(" + x", 50000), "on tracepoint:a:b sum x" + repeat(".y", 50000),
+        "on tracepoint:a:b sum x" + repeat(" + x", 50000),
+        "on tracepoint:a:b sum x" + repeat(".y", 50000),
         "span s { start tracepoint:a:b key " + repeat("(", 100) + "x" + repeat(")", 100) + " }"}) {
     std::string out = run(source);
     EXPECT_NE(out.find(kMessage), std::string::npos) << out.substr(0, 300);
-    EXPECT_EQ(out.find("error", out.find(kMessage) + 1), std::string::npos) << "said more than once";
+    EXPECT_EQ(out.find("error", out.find(kMessage) + 1), std::string::npos)
+        << "said more than once";
   }
-  EXPECT_EQ(run("on tracepoint:a:b where " + repeat("(", 65) + "x" + repeat(")", 65) + " count").substr(0, 33),
+  EXPECT_EQ(run("on tracepoint:a:b where " + repeat("(", 65) + "x" + repeat(")", 65) + " count")
+                .substr(0, 33),
             "<input>:1:89: error: this express");
 }
 

@@ -11,8 +11,6 @@ struct no_such_kernel_type___s1 {
 } __attribute__((preserve_access_index));
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int missing(void *ctx) {
-  return bpf_core_type_exists(struct no_such_kernel_type___s1);
-}
+int missing(void* ctx) { return bpf_core_type_exists(struct no_such_kernel_type___s1); }
 
 char LICENSE[] SEC("license") = "GPL";

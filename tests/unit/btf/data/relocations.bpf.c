@@ -16,7 +16,7 @@ struct trace_event_raw_block_rq___s1 {
 } __attribute__((preserve_access_index));
 
 struct list_head___s1 {
-  struct list_head___s1 *next;
+  struct list_head___s1* next;
 } __attribute__((preserve_access_index));
 
 struct sched_entity___s1 {
@@ -28,13 +28,13 @@ struct task_struct___s1 {
   int pid;
   int tgid;
   char comm[16];
-  struct task_struct___s1 *real_parent;
+  struct task_struct___s1* real_parent;
   struct sched_entity___s1 se;
   unsigned int sched_contributes_to_load : 1;
 } __attribute__((preserve_access_index));
 
 struct sock_common___s1 {
-  __u32 skc_daddr;   // inside an anonymous union and struct in the kernel
+  __u32 skc_daddr;  // inside an anonymous union and struct in the kernel
   __u16 skc_dport;
 } __attribute__((preserve_access_index));
 
@@ -54,7 +54,7 @@ struct {
 static void put(__u32 slot, __u64 value) { bpf_map_update_elem(&out, &slot, &value, BPF_ANY); }
 
 SEC("tracepoint/block/block_rq_issue")
-int block(struct trace_event_raw_block_rq___s1 *ctx) {
+int block(struct trace_event_raw_block_rq___s1* ctx) {
   put(0, ctx->dev);
   put(1, ctx->sector);
   put(2, bpf_core_field_offset(ctx->rwbs));
@@ -62,8 +62,8 @@ int block(struct trace_event_raw_block_rq___s1 *ctx) {
 }
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int task(void *ctx) {
-  struct task_struct___s1 *t = (void *)bpf_get_current_task();
+int task(void* ctx) {
+  struct task_struct___s1* t = (void*)bpf_get_current_task();
   put(3, BPF_CORE_READ(t, pid));
   put(4, BPF_CORE_READ(t, real_parent, tgid));
   put(5, BPF_CORE_READ(t, se.vruntime));
@@ -73,7 +73,7 @@ int task(void *ctx) {
   put(9, bpf_core_field_exists(t->tgid));
   put(10, bpf_core_type_size(struct task_struct___s1));
   put(11, bpf_core_enum_value(enum tcp_ca_state___s1, TCP_CA_Loss___s1));
-  struct sock___s1 *sk = (void *)0;
+  struct sock___s1* sk = (void*)0;
   put(12, bpf_core_field_offset(sk->__sk_common.skc_daddr));
   put(13, bpf_core_field_offset(sk->__sk_common.skc_dport));
   return 0;
