@@ -1,10 +1,13 @@
 #include "compiler/clang/compile.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -144,17 +147,34 @@ void reap_finished() {
   });
 }
 
-std::vector<uint8_t> read_all(int fd) {
-  std::vector<uint8_t> bytes;
+// Reads to EOF; false when `deadline` passed first (what arrived is in `bytes`).
+bool read_all_until(int fd, std::chrono::steady_clock::time_point deadline,
+                    std::vector<uint8_t>& bytes) {
   size_t size = 0;
   for (;;) {
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      bytes.resize(size);
+      return false;
+    }
+    pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
+    int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) continue;  // the deadline check above ends it
     bytes.resize(size + 64 * 1024);
-    ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
+    ssize_t got = ready < 0 ? -1 : ::read(fd, bytes.data() + size, bytes.size() - size);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) break;  // EOF, or an error: the frame check below reports it
+    if (got <= 0) break;  // EOF, or an error: the frame check reports it
     size += static_cast<size_t>(got);
   }
   bytes.resize(size);
+  return true;
+}
+
+std::vector<uint8_t> read_all(int fd) {
+  std::vector<uint8_t> bytes;
+  read_all_until(fd, std::chrono::steady_clock::time_point::max(), bytes);
   return bytes;
 }
 
@@ -255,7 +275,8 @@ void PendingCompile::abandon() {
   pid_ = -1;
 }
 
-Result<CompileOutput> PendingCompile::finish(const CompileInput& input) {
+Result<CompileOutput> PendingCompile::finish(const CompileInput& input,
+                                             std::chrono::milliseconds deadline) {
   if (pid_ <= 0) return Error{"this compile was already finished", std::string(kReport)};
   if (!input.files.contains(input.main_file)) {
     return Error{fmt::format("compile input has no file {}", input.main_file),
@@ -266,10 +287,21 @@ Result<CompileOutput> PendingCompile::finish(const CompileInput& input) {
   write_all(socket_, encode_input(input));
   ::shutdown(socket_, SHUT_WR);
   // Read to EOF before waiting: the child blocks once the socket buffer is full.
-  std::vector<uint8_t> bytes = read_all(socket_);
+  std::vector<uint8_t> bytes;
+  const bool answered = read_all_until(socket_, std::chrono::steady_clock::now() + deadline, bytes);
   ::close(socket_);
   socket_ = -1;
   const pid_t pid = std::exchange(pid_, -1);
+  if (!answered) {
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return Error{fmt::format("the BPF C compiler did not finish {} within {} ms, and was stopped",
+                             input.main_file, deadline.count()),
+                 "a compile takes well under a second: if the machine is not overloaded, "
+                 "this is a bug in sonde, please report it"};
+  }
 
   std::optional<Frame> frame = decode_frame(bytes);
   if (frame) {

@@ -11,6 +11,7 @@
 // child starts with the plugin already loaded.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -52,8 +53,15 @@ class PendingCompile {
   PendingCompile& operator=(PendingCompile&& other) noexcept;
   ~PendingCompile();
 
-  // Sends `input` to the child and waits for the object.
-  Result<CompileOutput> finish(const CompileInput& input);
+  // A compile takes 20 ms to a few seconds; a child that has not answered by then is
+  // stuck (or stopped) and is killed, so that the caller gets an error, not a hang.
+  static constexpr std::chrono::milliseconds kDeadline{120'000};
+
+  // Sends `input` to the child and waits for the object, at most `deadline`.
+  Result<CompileOutput> finish(const CompileInput& input,
+                               std::chrono::milliseconds deadline = kDeadline);
+  // The child's process id (for tests).
+  int pid() const { return pid_; }
 
  private:
   PendingCompile(int pid, int socket) : pid_(pid), socket_(socket) {}

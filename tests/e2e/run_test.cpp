@@ -112,9 +112,9 @@ TEST_P(EndsCleanly, LeavesNoProgramOrLinkInTheKernel) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Ways, EndsCleanly, testing::Values(0, SIGINT, SIGTERM),
-                         [](const auto& info) {
-                           return info.param == 0        ? std::string("Duration")
-                                  : info.param == SIGINT ? std::string("Sigint")
+                         [](const auto& test) {
+                           return test.param == 0        ? std::string("Duration")
+                                  : test.param == SIGINT ? std::string("Sigint")
                                                          : std::string("Sigterm");
                          });
 

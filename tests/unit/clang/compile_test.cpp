@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -136,6 +137,14 @@ TEST(Compile, TwentyCoreCompilesInARowAreStableAndLoad) {
 }
 
 TEST(Compile, ConcurrentCompilesFromManyThreads) {
+#if defined(__SANITIZE_ADDRESS__)
+  // GCC 12's AddressSanitizer does not lock its allocator around fork(): a child forked
+  // while another thread allocates inherits a held lock and hangs in its first malloc
+  // (seen here: children stuck in SizeClassAllocator64::GetFromAllocator). glibc's malloc
+  // is fork-safe, and the build without sanitizers runs this test.
+  GTEST_SKIP() << "SKIPPED under AddressSanitizer: GCC 12's ASan allocator is not "
+                  "fork-safe with threads; the unsanitized build runs this test";
+#endif
   std::vector<uint8_t> expected;
   {
     Result<CompileOutput> out = compile(input_for(core_program(0)));
@@ -181,6 +190,22 @@ TEST(PendingCompile, StartedEarlyCompilesLater) {
   ASSERT_TRUE(out.ok()) << out.error().message;
   EXPECT_EQ(out->object, compile(input_for(core_program(0)))->object);
   EXPECT_FALSE(pending->finish(input_for("int x;\n")).ok()) << "a second finish()";
+}
+
+// A child that never answers (stopped here) is killed at the deadline: an error, not a
+// hang, and no child is left behind.
+TEST(PendingCompile, StuckChildIsKilledAtTheDeadline) {
+  Result<PendingCompile> pending = PendingCompile::start();
+  ASSERT_TRUE(pending.ok()) << pending.error().message;
+  const int child = pending->pid();
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::kill(child, SIGSTOP), 0);
+  Result<CompileOutput> out =
+      pending->finish(input_for(core_program(0)), std::chrono::milliseconds(300));
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.error().message, HasSubstr("did not finish"));
+  EXPECT_THAT(out.error().message, HasSubstr("within 300 ms"));
+  EXPECT_NE(::kill(child, 0), 0) << "the stuck child is still there";
 }
 
 // Unused (the compile cache had the object), the child exits and is reaped: no zombie

@@ -129,7 +129,8 @@ LineEditor::LineEditor(std::string history_path, Completer completer)
   el_set(el, EL_PROMPT, &Impl::prompt_of);
   el_set(el, EL_HIST, history, impl_->hist);
   el_set(el, EL_GETCFN, &Impl::get_char);
-  el_set(el, EL_ADDFN, "sonde-complete", "complete the word before the cursor", &Impl::on_tab);
+  // The wide form: el_set() copies the name and help with wcsdup() and never frees them.
+  el_wset(el, EL_ADDFN, L"sonde-complete", L"complete the word before the cursor", &Impl::on_tab);
   el_set(el, EL_BIND, "^I", "sonde-complete", nullptr);
   el_source(el, nullptr);  // the user's ~/.editrc, if any
 }
