@@ -7,6 +7,7 @@
 #include "SondeParser.h"
 #include "compiler/parse/nesting.h"
 #include "compiler/parse/syntax_errors.h"
+#include "support/utf8.h"
 
 namespace sonde::parse {
 namespace {
@@ -391,6 +392,14 @@ class Builder {
 
 Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
   const SourceFile& source = sources.file(file);
+  // ANTLR's input stream throws on invalid UTF-8; say where it is instead.
+  if (size_t bad = first_invalid_utf8(source.text()); bad != std::string_view::npos) {
+    diags.error(SourceRange{file, static_cast<uint32_t>(bad), static_cast<uint32_t>(bad + 1)},
+                fmt::format("invalid UTF-8 (byte 0x{:02x})",
+                            static_cast<unsigned char>(source.text()[bad])),
+                "a sonde program is UTF-8 text: check the file's encoding");
+    return {};
+  }
   OffsetMap offsets(source.text());
   Builder builder(file, offsets, diags);
 

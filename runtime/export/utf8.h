@@ -7,15 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "support/utf8.h"
+
 namespace sonde::exporter {
 
 // U+FFFD, what invalid bytes are replaced with.
 inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
-
-// Length of the well-formed UTF-8 sequence starting at text[at] (1 to 4), or 0 when the
-// bytes there are not one (stray continuation, overlong form, surrogate, > U+10FFFF,
-// truncated sequence).
-size_t utf8_sequence_length(std::string_view text, size_t at);
 
 // Whether `text` is entirely plain printable ASCII, the common case every escaper
 // checks first so that it can append the text in one piece.

@@ -177,5 +177,18 @@ TEST(Nesting, DeeperIsAnErrorAtTheFirstLevelTooMany) {
             "<input>:1:89: error: this express");
 }
 
+// ANTLR's input stream throws on invalid UTF-8 (found by fuzz_source): a located error.
+TEST(Encoding, InvalidUtf8IsALocatedError) {
+  EXPECT_EQ(run("on tracepoint:a:b count # caf\xc3\xa9 \xff\xfe"),
+            "<input>:1:33: error: invalid UTF-8 (byte 0xff)\n"
+            "on tracepoint:a:b count # caf\xc3\xa9 \xff\xfe\n"
+            "                                ^\n"  // columns count bytes, as clang's do
+            "hint: a sonde program is UTF-8 text: check the file's encoding\n");
+  // An overlong form of '/': not UTF-8 either.
+  EXPECT_EQ(run("on tracepoint:a:b where comm == \"\xc0\xaf\" count").substr(0, 47),
+            "<input>:1:34: error: invalid UTF-8 (byte 0xc0)\n");
+  EXPECT_EQ(run("# caf\xc3\xa9\non tracepoint:a:b count").find("error"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sonde::parse
