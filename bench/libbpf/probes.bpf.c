@@ -10,10 +10,10 @@
 //   bodies: empty, count (per-CPU array), pid (per-CPU hash keyed by pid),
 //           comm (per-CPU hash keyed by comm, every syscall), hist (enter/exit latency,
 //           log2 histogram).
+#include <linux/types.h>
+#include <linux/bpf.h>
 #include <asm/unistd_64.h>
 #include <bpf/bpf_helpers.h>
-#include <linux/bpf.h>
-#include <linux/types.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
