@@ -161,15 +161,26 @@ bool read_all_until(int fd, std::chrono::steady_clock::time_point deadline,
     pollfd p{.fd = fd, .events = POLLIN, .revents = 0};
     int ready = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), INT32_MAX)));
     if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;      // as a read error: the frame check reports it
     if (ready == 0) continue;  // the deadline check above ends it
     bytes.resize(size + 64 * 1024);
-    ssize_t got = ready < 0 ? -1 : ::read(fd, bytes.data() + size, bytes.size() - size);
+    ssize_t got = ::read(fd, bytes.data() + size, bytes.size() - size);
     if (got < 0 && errno == EINTR) continue;
     if (got <= 0) break;  // EOF, or an error: the frame check reports it
     size += static_cast<size_t>(got);
   }
   bytes.resize(size);
   return true;
+}
+
+// Waits for `pid` to end, its status in `status`: 0, or -1 with errno set when it cannot
+// be waited for (e.g. SIGCHLD ignored).
+int wait_for_exit(pid_t pid, int& status) {
+  pid_t reaped;
+  do {
+    reaped = ::waitpid(pid, &status, 0);
+  } while (reaped < 0 && errno == EINTR);
+  return reaped == pid ? 0 : -1;
 }
 
 std::vector<uint8_t> read_all(int fd) {
@@ -295,8 +306,7 @@ Result<CompileOutput> PendingCompile::finish(const CompileInput& input,
   if (!answered) {
     ::kill(pid, SIGKILL);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
+    wait_for_exit(pid, status);
     return Error{fmt::format("the BPF C compiler did not finish {} within {} ms, and was stopped",
                              input.main_file, deadline.count()),
                  "a compile takes well under a second: if the machine is not overloaded, "
@@ -309,11 +319,8 @@ Result<CompileOutput> PendingCompile::finish(const CompileInput& input,
     return interpret(input, frame, 0, 0);
   }
   int wait_status = 0;
-  pid_t reaped;
-  do {
-    reaped = ::waitpid(pid, &wait_status, 0);
-  } while (reaped < 0 && errno == EINTR);
-  return interpret(input, frame, wait_status, reaped == pid ? 0 : errno);
+  const int waited = wait_for_exit(pid, wait_status);
+  return interpret(input, frame, wait_status, waited == 0 ? 0 : errno);
 }
 
 Result<CompileOutput> compile(const CompileInput& input) {

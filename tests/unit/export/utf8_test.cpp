@@ -44,5 +44,16 @@ TEST(Utf8, PlainAscii) {
   EXPECT_FALSE(is_plain_ascii("del\x7f"));
 }
 
+// What the Prometheus and JSON escapers append untouched: no quote or backslash either.
+TEST(Utf8, PlainQuotable) {
+  EXPECT_TRUE(is_plain_quotable("tick_sched_timer {} 127.0.0.1:80"));
+  EXPECT_TRUE(is_plain_quotable(""));
+  EXPECT_FALSE(is_plain_quotable("say \"hi\""));
+  EXPECT_FALSE(is_plain_quotable("C:\\path"));
+  EXPECT_FALSE(is_plain_quotable("new\nline"));
+  EXPECT_FALSE(is_plain_quotable("caf\xc3\xa9"));
+  EXPECT_FALSE(is_plain_quotable("del\x7f"));
+}
+
 }  // namespace
 }  // namespace sonde::exporter
