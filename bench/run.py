@@ -20,6 +20,10 @@ Sections (--only takes a comma-separated list):
             syscall: the measurements behind sonde's choice of hook.
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
+  micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
+            series, decoding per key cached and uncached, the endpoint beside a slow
+            client and its stop, BPF object load paths, the kernel BTF's startup cost.
+            These are the measurements tests must not assert (no timing in tests/).
 
 Every figure is the median of interleaved rounds, with min and max: tools take turns
 within a round, so a burst of load on the machine hits all of them alike. The helpers
@@ -445,9 +449,34 @@ def scrape(args):
            "growth (10x series)", "RSS MB"], rows)
 
 
+# --- micro-benchmarks of sonde's own code ---------------------------------------------
+
+MICRO = [
+    ("sonde_render_bench", []),
+    ("sonde_decoder_bench", []),
+    ("sonde_server_bench", []),
+    ("sonde_bpf_load_bench", []),
+    ("sonde_btf_startup_bench", []),
+]
+
+
+def micro(args):
+    log("micro: sonde's own code (bench/micro)")
+    print("### Micro-benchmarks (bench/micro)\n")
+    for name, extra in MICRO:
+        path = os.path.join(args.build, "bench", name)
+        if not os.path.exists(path):
+            sys.exit(f"{path} is missing: build with the tests (scripts/build.sh)")
+        out = subprocess.run([path, *extra], capture_output=True, text=True)
+        print(f"`{name}`:\n```\n{out.stdout.rstrip()}\n```\n", flush=True)
+        if out.returncode != 0:
+            sys.exit(f"{name} failed: {out.stderr.strip()}")
+
+
 # --- main --------------------------------------------------------------------------------
 
-SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "scrape": scrape}
+SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "scrape": scrape,
+            "micro": micro}
 
 
 def main():

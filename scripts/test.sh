@@ -6,6 +6,8 @@
 #
 #   SONDE_SANITIZERS=0      skip the sanitizer build and its tests
 #   SONDE_FUZZ_SECONDS=N    seconds per fuzz target (default 120; 0 skips fuzzing)
+#   SONDE_BUSY_CORES=N      keep N cores busy (`yes >/dev/null`) while the tests run, to
+#                           show that no test depends on an idle machine
 # Arguments go to ctest (e.g. -R Capacity), for both test runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +36,16 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "test.sh: the end-to-end tests load BPF programs and need root; re-running under sudo" >&2
   exec sudo -E "$0" "$@"
 fi
-trap report EXIT
+busy_pids=()
+stop_busy() {
+  ((${#busy_pids[@]})) && kill "${busy_pids[@]}" 2>/dev/null || true
+}
+trap 'stop_busy; report' EXIT
+for ((i = 0; i < ${SONDE_BUSY_CORES:-0}; i++)); do
+  yes >/dev/null &
+  busy_pids+=($!)
+done
+((${#busy_pids[@]})) && echo "test.sh: ${#busy_pids[@]} busy loops running (pids ${busy_pids[*]})" >&2
 # Unit tests in parallel, kernel tests one at a time (they are marked RUN_SERIAL).
 stage "tests" ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600 "$@"
 if [[ $sanitizers != 0 ]]; then

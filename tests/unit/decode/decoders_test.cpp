@@ -2,7 +2,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cstdio>
 #include <random>
 
@@ -111,12 +110,12 @@ TEST(DecoderRobustness, GarbageNeverCrashes) {
   EXPECT_GT(decoders.stats().errors, 0u);
 }
 
-// Per-key cost of a scrape: the first decodes every key, the second finds them cached.
-// Keys sit in one buffer, as a batch lookup returns them.
-TEST(DecoderCost, CachedVersusUncached) {
+// What makes a repeated scrape cheap: the second pass over the same keys decodes none of
+// them again. (The cost per key, cached and not, is measured by bench/micro, not here.)
+TEST(DecoderCache, ASecondScrapeOfTheSameKeysIsAllHits) {
   uint64_t schedule = test::kallsyms_address("schedule");
   ASSERT_NE(schedule, 0u);
-  constexpr size_t kKeys = 100000;
+  constexpr size_t kKeys = 20000;
   std::vector<uint8_t> addrs, pids;
   for (size_t i = 0; i < kKeys; ++i) {
     auto a = le_bytes(schedule + i * 64, 8);
@@ -124,33 +123,24 @@ TEST(DecoderCost, CachedVersusUncached) {
     addrs.insert(addrs.end(), a.begin(), a.end());
     pids.insert(pids.end(), p.begin(), p.end());
   }
-  auto per_key = [&](Decoders& d, const spec::Label& l, const std::vector<uint8_t>& keys) {
-    std::span<const uint8_t> all(keys);
-    auto start = std::chrono::steady_clock::now();
-    size_t total = 0;
-    for (size_t i = 0; i < kKeys; ++i) total += d.decode(l, all.subspan(i * l.size, l.size)).size();
-    auto ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start);
-    EXPECT_GT(total, 0u);
-    return ns.count() / kKeys;
-  };
   Decoders decoders;
+  auto pass = [&](const spec::Label& l, const std::vector<uint8_t>& keys) {
+    std::span<const uint8_t> all(keys);
+    for (size_t i = 0; i < kKeys; ++i) {
+      (void)decoders.decode(l, all.subspan(i * l.size, l.size));
+    }
+  };
   auto ksym = label_of(Decoder::kKsym, 8);
   auto pid = label_of(Decoder::kUnsigned, 4);
-  decoders.decode(ksym, le_bytes(schedule, 8));  // pays the kallsyms load outside the timing
-  double ksym_cold = per_key(decoders, ksym, addrs);
-  double ksym_warm = per_key(decoders, ksym, addrs);
-  double pid_cold = per_key(decoders, pid, pids);
-  double pid_warm = per_key(decoders, pid, pids);
-  std::printf("[ measure  ] ksym per key: %.0f ns uncached, %.0f ns cached (%zu keys)\n", ksym_cold,
-              ksym_warm, kKeys);
-  std::printf("[ measure  ] u32 per key: %.0f ns uncached, %.0f ns cached (%zu keys)\n", pid_cold,
-              pid_warm, kKeys);
-  EXPECT_LT(ksym_warm * 3, ksym_cold);
-  EXPECT_LT(pid_warm * 3, pid_cold);
-#if defined(NDEBUG) && !defined(__SANITIZE_ADDRESS__)
-  EXPECT_LT(ksym_warm, 1000.0);  // loose: lookups only, even on a loaded 2-core VM
-#endif
-  // Every warm decode was a hit; cold ones missed except the address decoded beforehand.
+  decoders.decode(ksym, le_bytes(schedule, 8));
+  pass(ksym, addrs);
+  // Cold: every key missed but the address decoded beforehand.
+  EXPECT_EQ(decoders.stats().cache_misses, kKeys);
+  EXPECT_EQ(decoders.stats().cache_hits, 1u);
+  pass(ksym, addrs);
+  pass(pid, pids);
+  pass(pid, pids);
+  EXPECT_EQ(decoders.stats().cache_misses, 2 * kKeys);
   EXPECT_EQ(decoders.stats().cache_hits, 2 * kKeys + 1);
 }
 

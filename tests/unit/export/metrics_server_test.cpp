@@ -178,17 +178,26 @@ TEST(MetricsServer, OversizedRequestsAreRefusedAndServingGoesOn) {
 TEST(MetricsServer, SlowClientDoesNotBlockScrapes) {
   ServerOptions options;
   options.threads = 2;
-  options.request_timeout_ms = 500;
+  options.request_timeout_ms = 30000;  // the slow client outlives the scrape by far
   MetricsServer server = start_or_die(fixed_body(), options);
   const uint16_t port = server.address().port;
 
   OpenConnection slow(port, "GET /metrics HTTP/1.1\r\nHost: loc");
   ASSERT_TRUE(slow.connected());
-  const auto start = std::chrono::steady_clock::now();
+  // Served while the slow client still holds its worker: the scrape did not wait for it.
   EXPECT_EQ(http_get(port, "/metrics").body, kBody);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms);  // not after the slow one
-  // And the slow client is cut off once its time is up.
-  EXPECT_TRUE(slow.closed_by_server(3000));
+  EXPECT_FALSE(slow.closed_by_server(0));
+}
+
+TEST(MetricsServer, SlowClientIsCutOffWhenItsTimeIsUp) {
+  ServerOptions options;
+  options.threads = 2;
+  options.request_timeout_ms = 500;
+  MetricsServer server = start_or_die(fixed_body(), options);
+  OpenConnection slow(server.address().port, "GET /metrics HTTP/1.1\r\nHost: loc");
+  ASSERT_TRUE(slow.connected());
+  // 30 s only bounds a hang; the server cuts it off after its 500 ms.
+  EXPECT_TRUE(slow.closed_by_server(30000));
 }
 
 TEST(MetricsServer, FiftyConcurrentScrapersAreAllServedOneHandlerAtATime) {
@@ -228,10 +237,9 @@ TEST(MetricsServer, StopsCleanly) {
   const uint16_t port = server->address().port;
   MetricsServer moved = std::move(server).value();
   EXPECT_EQ(http_get(port, "/metrics").status, 200);
-  const auto start = std::chrono::steady_clock::now();
+  // How long stopping takes is measured by bench/micro (civetweb alone would take up to
+  // 2 s to notice); here, that it stops, twice safely, and frees the port.
   moved.stop();
-  // civetweb alone would take up to 2 s to notice.
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
   moved.stop();
   EXPECT_EQ(http_get(port, "/metrics").status, 0);
   // The port is free again.

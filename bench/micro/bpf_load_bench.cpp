@@ -1,6 +1,6 @@
 // Timings for the report, not a test: open+load+attach of a small tracepoint program
 // with and without CO-RE and a relocation blob, and batch reads of a large per-CPU hash.
-//   build*/tests/sonde_bpf_bench [runs]
+//   build/bench/sonde_bpf_load_bench [runs]
 #include <bpf/bpf.h>
 
 #include <sys/resource.h>

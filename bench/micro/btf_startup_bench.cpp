@@ -1,7 +1,7 @@
 // Cost of the kernel BTF for one compile, each run in a fresh process: open, first
 // find(), first find_enum_constant(), and the resident memory they add; libbpf's
 // btf__load_vmlinux_btf for comparison. Not a test: run it by hand.
-//   build-*/tests/sonde_kernel_startup_bench [runs]
+//   build/bench/sonde_btf_startup_bench [runs]
 #include <bpf/btf.h>
 #include <sys/wait.h>
 #include <unistd.h>
