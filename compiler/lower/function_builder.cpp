@@ -168,6 +168,8 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kCall:
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
       if (e.text == "op") {
+        if (e.args[0]->type.kind == TypeKind::kInt)
+          return fmt::format("(__u64)sonde_req_op({})", value(*e.args[0]));
         std::string t = temp();
         line(fmt::format("char {}[8] = {{}};", t));
         fill_string(*e.args[0], t, 8);
@@ -256,21 +258,27 @@ std::string FunctionBuilder::syscall_register(uint32_t index) {
   return saved_register(kSyscallArgs[index < 6 ? index : 0]);
 }
 
+// A pointer value with its BTF type, so member access records CO-RE relocations. It is
+// read into a local first: inside bpf_core_read() the whole expression is relocated, and
+// the context it comes from (ctx->args[i]) is not a kernel type.
 std::string FunctionBuilder::typed_pointer(const Expr& object) {
-  if (object.type.kind == TypeKind::kRecord) return member_address(object);
-  // A pointer value: give it its BTF type so member access records CO-RE relocations.
-  // It is read into a local first: inside bpf_core_read() the whole expression is
-  // relocated, and the context it comes from (ctx->args[i]) is not a kernel type.
   std::string pointer = temp("p");
   line(fmt::format("__u64 {} = {};", pointer, value(object)));
   return fmt::format("(({} *)(long){})", types_->c_type(object.type.btf), pointer);
 }
 
-std::string FunctionBuilder::member_address(const Expr& e) {
+// The member as a C lvalue: `p->a` through a pointer, `p->a.b` for a struct held by
+// value (sk.__sk_common.skc_daddr), so one bpf_core_read() relocates the whole path.
+std::string FunctionBuilder::member_lvalue(const Expr& e) {
   const Expr& object = *e.args[0];
   types_->use_member(object.type.btf, e.text);
-  return fmt::format("&{}->{}", typed_pointer(object), e.text);
+  // Records are reached only as members (sema gives no other expression that type).
+  if (object.type.kind == TypeKind::kRecord && object.kind == ExprKind::kMember)
+    return fmt::format("{}.{}", member_lvalue(object), e.text);
+  return fmt::format("{}->{}", typed_pointer(object), e.text);
 }
+
+std::string FunctionBuilder::member_address(const Expr& e) { return "&" + member_lvalue(e); }
 
 std::string FunctionBuilder::builtin_value(const Expr& e) {
   switch (e.binding.builtin) {

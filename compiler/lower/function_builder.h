@@ -42,6 +42,7 @@ class FunctionBuilder {
   std::string saved_register(const char* reg);
   std::string syscall_register(uint32_t index);
   std::string member_address(const ast::Expr& e);  // typed pointer to a member
+  std::string member_lvalue(const ast::Expr& e);
   std::string typed_pointer(const ast::Expr& object);
   std::string builtin_value(const ast::Expr& e);
   std::string binary_value(const ast::Expr& e);

@@ -749,9 +749,12 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     if (!arity(1, 1)) return false;
     Expr& arg = *e.args[0];
     if (!visit(arg, Use::kValue, false)) return false;
-    if (arg.type.kind != TypeKind::kString) {
+    // Either the rwbs text of the block tracepoints or a request's cmd_flags (raw
+    // tracepoints: op(rq.cmd_flags)), whose low 8 bits are the REQ_OP_*.
+    if (arg.type.kind != TypeKind::kString && arg.type.kind != TypeKind::kInt) {
       diags_.error(arg.range,
-                   fmt::format("op() reads a block request's rwbs flags (a string), not a {}",
+                   fmt::format("op() reads a block request's rwbs flags (a string) or its "
+                               "cmd_flags (a number), not a {}",
                                describe(arg.type)));
       return false;
     }

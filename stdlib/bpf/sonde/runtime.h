@@ -122,4 +122,21 @@ SONDE_INLINE __u8 sonde_block_op(const char* rwbs) {
   return SONDE_BLOCK_OP_OTHER;
 }
 
+/* The same classes from a request's cmd_flags: the low 8 bits are the REQ_OP_* (stable
+ * uapi-like values since 4.10: READ 0, WRITE 1, FLUSH 2, DISCARD 3). */
+SONDE_INLINE __u8 sonde_req_op(__u64 cmd_flags) {
+  switch (cmd_flags & 0xff) {
+    case 0:
+      return SONDE_BLOCK_OP_READ;
+    case 1:
+      return SONDE_BLOCK_OP_WRITE;
+    case 2:
+      return SONDE_BLOCK_OP_FLUSH;
+    case 3:
+      return SONDE_BLOCK_OP_DISCARD;
+    default:
+      return SONDE_BLOCK_OP_OTHER;
+  }
+}
+
 #endif
