@@ -69,6 +69,7 @@ expr
   | expr DOT ident                                         # memberExpr
   | expr LBRACK expr RBRACK                                # indexExpr
   | op=(NOT | MINUS | TILDE) expr                          # unaryExpr
+  | CAST expr                                              # castExpr
   | expr op=(STAR | SLASH | PERCENT) expr                  # binaryExpr
   | expr op=(PLUS | MINUS) expr                            # binaryExpr
   | expr op=(SHL | SHR) expr                               # binaryExpr
@@ -125,6 +126,14 @@ CAPACITY : 'capacity' ;
 // token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and
 // wildcards (tracepoint:syscalls:sys_enter_*) need no quoting.
 PROBE_SPEC : [a-zA-Z_] [a-zA-Z0-9_]* ':' ~[ \t\r\n;{}#()",]+ ;
+
+// A C-style cast, `(unsigned int)` or `(u32)`: one token, so `(pid) - 1` stays a
+// parenthesized name. The parser checks the combination of words.
+CAST : '(' [ \t]* CAST_WORD ([ \t]+ CAST_WORD)* [ \t]* ')' ;
+fragment CAST_WORD
+  : 'unsigned' | 'signed' | 'char' | 'short' | 'int' | 'long'
+  | '__'? [us] ('8' | '16' | '32' | '64')
+  ;
 
 // Digits with an optional unit suffix (0x1f, 10ms, 4KiB); the parser checks the suffix.
 NUMBER : [0-9] [a-zA-Z0-9_]* ;

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -70,7 +70,8 @@ int main() {
     std::span<const uint8_t> all(keys);
     auto start = Clock::now();
     size_t total = 0;
-    for (size_t i = 0; i < kKeys; ++i) total += decoders.decode(l, all.subspan(i * l.size, l.size)).size();
+    for (size_t i = 0; i < kKeys; ++i)
+      total += decoders.decode(l, all.subspan(i * l.size, l.size)).size();
     double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count() / kKeys;
     return total ? ns : -1.0;
   };

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "compiler/sema/typing.h"
+
 namespace sonde::lower {
 namespace {
 
@@ -87,19 +89,6 @@ std::string FunctionBuilder::context_parameter() {
   }
 }
 
-std::string FunctionBuilder::int_type(uint32_t size, bool is_signed) const {
-  switch (size) {
-    case 1:
-      return is_signed ? "__s8" : "__u8";
-    case 2:
-      return is_signed ? "__s16" : "__u16";
-    case 4:
-      return is_signed ? "__s32" : "__u32";
-    default:
-      return is_signed ? "__s64" : "__u64";
-  }
-}
-
 std::string FunctionBuilder::register_arg(uint32_t index) const {
   static const char* kRegs[] = {"di", "si", "dx", "cx", "r8", "r9"};
   return fmt::format("ctx->{}", kRegs[index < 6 ? index : 0]);
@@ -115,11 +104,14 @@ std::string FunctionBuilder::record_access(const std::string& member) {
 }
 
 std::string FunctionBuilder::offset_access(uint32_t offset, uint32_t size, bool is_signed) {
-  return fmt::format("*({} *)((char *)ctx + {})", int_type(size, is_signed), offset);
+  return fmt::format("*({} *)((char *)ctx + {})", sema::storage_c_type(size, is_signed), offset);
 }
 
+// Every numeric value is emitted as a C expression of its promoted type (__s64 or
+// __u64, sema/typing.h); leaves are read at their declared width and widened from it.
 std::string FunctionBuilder::value(const Expr& e) {
-  const std::string cast = e.type.is_signed ? "(__s64)" : "(__u64)";
+  const std::string promoted = sema::promoted_c_type(e.type);
+  const std::string cast = "(" + promoted + ")";
   switch (e.kind) {
     case ExprKind::kNumber:
       return fmt::format("{}{}ULL", cast, e.number);
@@ -128,7 +120,7 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kName:
       switch (e.binding.kind) {
         case BindingKind::kField:
-          return field_value(e);
+          return widen(e.type, field_value(e));
         case BindingKind::kBuiltin:
           return builtin_value(e);
         case BindingKind::kConstant:
@@ -141,8 +133,9 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kMember: {
       if (e.binding.kind == BindingKind::kBuiltin) return builtin_value(e);
       std::string t = temp();
-      std::string type =
-          e.type.kind == TypeKind::kPointer ? "__u64" : int_type(e.type.size, e.type.is_signed);
+      std::string type = e.type.kind == TypeKind::kPointer
+                             ? "__u64"
+                             : sema::storage_c_type(e.type.size, e.type.is_signed);
       line(fmt::format("{} {} = 0;", type, t));
       line(fmt::format("bpf_core_read(&{}, sizeof({}), {});", t, t, member_address(e)));
       return fmt::format("{}{}", cast, t);
@@ -156,28 +149,44 @@ std::string FunctionBuilder::value(const Expr& e) {
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
       fill_string(array, t, array.type.size);
-      return fmt::format("{}(({} *){})[{}]", cast, int_type(e.type.size, e.type.is_signed), t,
-                         e.args[1]->number);
+      return fmt::format("{}(({} *){})[{}]", cast,
+                         sema::storage_c_type(e.type.size, e.type.is_signed), t, e.args[1]->number);
     }
     case ExprKind::kUnary: {
       std::string operand = value(*e.args[0]);
-      return fmt::format("{}({}({}))", cast, c_operator(e.op), operand);
+      if (e.op == Op::kNot) return fmt::format("{}(!({}))", cast, operand);
+      return fmt::format("{}({}{}({}))", cast, c_operator(e.op), cast, operand);
     }
     case ExprKind::kBinary:
       return binary_value(e);
-    case ExprKind::kCall:
+    case ExprKind::kCall: {
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
+      const Expr& arg = *e.args[0];
       if (e.text == "op") {
-        if (e.args[0]->type.kind == TypeKind::kInt)
-          return fmt::format("(__u64)sonde_req_op({})", value(*e.args[0]));
+        if (arg.type.kind == TypeKind::kInt)
+          return fmt::format("(__s64)sonde_req_op({})", value(arg));
         std::string t = temp();
         line(fmt::format("char {}[8] = {{}};", t));
-        fill_string(*e.args[0], t, 8);
-        return fmt::format("(__u64)sonde_block_op({})", t);
+        fill_string(arg, t, 8);
+        return fmt::format("(__s64)sonde_block_op({})", t);
       }
+      if (e.text == "ntohs" || e.text == "htons")
+        return fmt::format("{}__builtin_bswap16((__u16)({}))", cast, value(arg));
+      if (e.text == "ntohl" || e.text == "htonl")
+        return fmt::format("{}__builtin_bswap32((__u32)({}))", cast, value(arg));
+      if (sema::cast_type(e.text)) return widen(e.type, value(arg));
       return "0";
+    }
   }
   return "0";
+}
+
+// `raw` (any integer C expression) as a value of type `t`: truncated to t's width and
+// signedness, then widened to its promoted type (sign-extended when t is signed).
+std::string FunctionBuilder::widen(const ast::Type& t, const std::string& raw) const {
+  const std::string promoted = sema::promoted_c_type(t);
+  if (t.kind == TypeKind::kPointer) return fmt::format("({})({})", promoted, raw);
+  return fmt::format("({})({})({})", promoted, sema::storage_c_type(t.size, t.is_signed), raw);
 }
 
 std::string FunctionBuilder::binary_value(const Expr& e) {
@@ -190,18 +199,35 @@ std::string FunctionBuilder::binary_value(const Expr& e) {
                           rhs.kind == ExprKind::kString ? lhs.type.size : rhs.type.size);
     if (lhs.kind == ExprKind::kString) n = static_cast<uint32_t>(lhs.text.size() + 1);
     if (rhs.kind == ExprKind::kString) n = static_cast<uint32_t>(rhs.text.size() + 1);
-    return fmt::format("(__u64)({}sonde_streq({}, {}, {}))", e.op == Op::kNe ? "!" : "", a, b, n);
+    return fmt::format("(__s64)({}sonde_streq({}, {}, {}))", e.op == Op::kNe ? "!" : "", a, b, n);
   }
   std::string a = value(lhs);
   std::string b = value(rhs);
   if (e.op == Op::kAnd || e.op == Op::kOr) {
-    return fmt::format("(__u64)(({}) {} ({}))", a, c_operator(e.op), b);
+    return fmt::format("(__s64)(({}) {} ({}))", a, c_operator(e.op), b);
   }
-  bool is_signed = lhs.type.is_signed || rhs.type.is_signed;
-  std::string cast = is_signed ? "(__s64)" : "(__u64)";
-  std::string out = fmt::format("({}({}) {} {}({}))", cast, a, c_operator(e.op), cast, b);
-  return e.type.kind == TypeKind::kBool ? "(__u64)" + out
-                                        : (e.type.is_signed ? "(__s64)" : "(__u64)") + out;
+  // The one typing rule decides the operation's type; both operands are converted to it.
+  const ast::Type operands = sema::operand_type(e.op, lhs.type, rhs.type);
+  const bool is_signed = operands.is_signed;
+  const std::string t = sema::promoted_c_type(operands);
+  const std::string result = "(" + std::string(sema::promoted_c_type(e.type)) + ")";
+  switch (e.op) {
+    // Defined for every operand (sema/typing.h): BPF has no signed division before
+    // cpu v4, and C leaves x / 0 and out-of-range shifts undefined.
+    case Op::kDiv:
+      return fmt::format("{}sonde_{}div(({})({}), ({})({}))", result, is_signed ? "s" : "u", t, a,
+                         t, b);
+    case Op::kMod:
+      return fmt::format("{}sonde_{}mod(({})({}), ({})({}))", result, is_signed ? "s" : "u", t, a,
+                         t, b);
+    case Op::kShl:
+      return fmt::format("{}sonde_shl((__u64)({}), (__u64)({}))", result, a, b);
+    case Op::kShr:
+      return fmt::format("{}sonde_shr_{}(({})({}), (__u64)({}))", result, is_signed ? "s" : "u", t,
+                         a, b);
+    default:
+      return fmt::format("{}(({})({}) {} ({})({}))", result, t, a, c_operator(e.op), t, b);
+  }
 }
 
 std::string FunctionBuilder::string_operand(const Expr& e) {
@@ -212,35 +238,37 @@ std::string FunctionBuilder::string_operand(const Expr& e) {
   return t;
 }
 
+// The raw C expression reading a field or a typed argument; value() widens it.
 std::string FunctionBuilder::field_value(const Expr& e) {
   const std::string& name = e.binding.field;
-  const std::string cast = e.type.is_signed ? "(__s64)" : "(__u64)";
   for (size_t i = 0; i < probe_.args.size(); ++i) {
     if (probe_.args[i].name != name) continue;
     switch (probe_.kind) {
       case ProbeKind::kRawTracepoint:
-        return fmt::format("{}ctx->args[{}]", cast, i);
+        // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
+        // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
+        return fmt::format("ctx->args[{}]", i);
       case ProbeKind::kFentry:
       case ProbeKind::kFexit:
-        return fmt::format("{}ctx[{}]", cast, i);
+        return fmt::format("ctx[{}]", i);
       default:
-        return fmt::format("{}{}", cast, register_arg(static_cast<uint32_t>(i)));
+        return register_arg(static_cast<uint32_t>(i));
     }
   }
-  if (probe_.raw_syscall) return fmt::format("{}{}", cast, raw_syscall_field(name));
+  if (probe_.raw_syscall) return raw_syscall_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
   if (probe_.record_struct && types_) {
-    return fmt::format("{}{}({})", cast, e.type.kind == TypeKind::kPointer ? "(__u64)" : "",
+    return fmt::format("{}({})", e.type.kind == TypeKind::kPointer ? "(__u64)" : "",
                        record_access(name));
   }
-  return fmt::format("{}{}", cast, offset_access(f->offset, size > 8 ? 8 : size, f->is_signed));
+  return offset_access(f->offset, size > 8 ? 8 : size, f->is_signed);
 }
 
 // raw_syscalls as raw tracepoints: ctx->args[0] is the task's pt_regs and ctx->args[1]
 // the syscall number (sys_enter) or return value (sys_exit).
 std::string FunctionBuilder::raw_syscall_field(const std::string& name) {
-  if (name == "ret" || (name == "id" && probe_.name == "sys_enter")) return "(__s64)ctx->args[1]";
+  if (name == "ret" || (name == "id" && probe_.name == "sys_enter")) return "ctx->args[1]";
   if (name == "id") return saved_register("orig_ax");
   return "0";  // sema offers no other field here
 }
@@ -311,12 +339,12 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
         std::string t = temp();
         line(fmt::format("long {} = 0;", t));
         line(fmt::format("bpf_usdt_arg(ctx, {}, &{});", e.binding.index, t));
-        return fmt::format("(__u64){}", t);
+        return fmt::format("(__s64){}", t);
       }
       if (probe_.kind == ProbeKind::kFentry || probe_.kind == ProbeKind::kFexit) {
-        return fmt::format("(__u64)ctx[{}]", e.binding.index);
+        return fmt::format("(__s64)ctx[{}]", e.binding.index);
       }
-      return fmt::format("(__u64){}", register_arg(e.binding.index));
+      return fmt::format("(__s64){}", register_arg(e.binding.index));
     case Builtin::kComm:
       return "0";  // a string: see fill_string
   }

@@ -1,6 +1,6 @@
 // Lowers checked expressions into the body of one BPF program. Numbers become C
-// expressions of type __s64/__u64; strings are materialized into zeroed local
-// buffers (or written straight into a key slot) by the helpers that read them.
+// expressions of their promoted type, __s64/__u64 (sema/typing.h); strings are materialized into
+// zeroed local buffers (or written straight into a key slot) by the helpers that read them.
 #pragma once
 
 #include <string>
@@ -49,7 +49,7 @@ class FunctionBuilder {
   std::string string_operand(const ast::Expr& e);        // a buffer or a literal
   std::string record_access(const std::string& member);  // ctx->member with CO-RE
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
-  std::string int_type(uint32_t size, bool is_signed) const;
+  std::string widen(const ast::Type& t, const std::string& raw) const;
   std::string register_arg(uint32_t index) const;
   std::string read_user_or_kernel_str(bool user) const;
 

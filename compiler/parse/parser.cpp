@@ -2,6 +2,7 @@
 
 #include <antlr4-runtime.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "SondeLexer.h"
 #include "SondeParser.h"
@@ -270,12 +271,68 @@ class Builder {
       e->args.push_back(expr(u->expr()));
       return e;
     }
+    if (auto* c = dynamic_cast<SondeParser::CastExprContext*>(ctx)) {
+      // `(unsigned int)x` is the call `u32(x)`: one form for everything after.
+      e->kind = ExprKind::kCall;
+      SourceRange type_range = range(c->CAST());
+      std::string error;
+      e->text = cast_name(c->CAST()->getText(), error);
+      if (!error.empty()) {
+        diags_.error(type_range, error,
+                     "casts name C integer types (int, unsigned long, ...) or u8..u64, s8..s64");
+      }
+      e->args.push_back(expr(c->expr()));
+      return e;
+    }
     auto* b = dynamic_cast<SondeParser::BinaryExprContext*>(ctx);
     e->kind = ExprKind::kBinary;
     e->op = binary_op(b->op->getType());
     e->args.push_back(expr(b->expr(0)));
     e->args.push_back(expr(b->expr(1)));
     return e;
+  }
+
+  // The words of a C-style cast, "(unsigned long)" -> "u64", as C on x86_64 (LP64,
+  // plain char signed). Sets `error` for a combination C does not have.
+  static std::string cast_name(const std::string& token, std::string& error) {
+    std::vector<std::string> words;
+    std::string word;
+    for (char c : token.substr(1, token.size() - 2) + " ") {
+      if (c == ' ' || c == '\t') {
+        if (!word.empty()) words.push_back(std::move(word));
+        word.clear();
+      } else {
+        word += c;
+      }
+    }
+    std::string text = fmt::format("({})", fmt::join(words, " "));
+    if (words.size() == 1) {
+      std::string w = words[0].starts_with("__") ? words[0].substr(2) : words[0];
+      if (w.size() >= 2 && (w[0] == 'u' || w[0] == 's') && w[1] >= '0' && w[1] <= '9') return w;
+    }
+    int is_unsigned = 0, is_signed = 0, chars = 0, shorts = 0, ints = 0, longs = 0;
+    for (const auto& w : words) {
+      int* count = w == "unsigned" ? &is_unsigned
+                   : w == "signed" ? &is_signed
+                   : w == "char"   ? &chars
+                   : w == "short"  ? &shorts
+                   : w == "int"    ? &ints
+                   : w == "long"   ? &longs
+                                   : nullptr;
+      if (!count) {
+        is_unsigned = 2;  // u32 among other words: not a C type
+        continue;
+      }
+      ++*count;
+    }
+    const bool valid = is_unsigned + is_signed <= 1 && chars + shorts <= 1 && ints <= 1 &&
+                       longs <= 2 && !(chars && (ints || longs)) && !(shorts && longs);
+    if (!valid) {
+      error = fmt::format("'{}' is not an integer type", text);
+      return "s64";
+    }
+    const int bits = chars ? 8 : shorts ? 16 : longs ? 64 : 32;
+    return fmt::format("{}{}", is_unsigned ? 'u' : 's', bits);
   }
 
   static Op binary_op(size_t type) {

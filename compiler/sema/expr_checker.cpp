@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "compiler/sema/btf_types.h"
+#include "compiler/sema/typing.h"
 #include "support/text.h"
 
 namespace sonde::sema {
@@ -40,9 +41,18 @@ constexpr DecoderInfo kDecoders[] = {
 };
 
 const std::vector<std::string>& function_names() {
-  static const std::vector<std::string> names = {"ksym", "usym",   "syscall", "errno", "ntop",
-                                                 "disk", "cgroup", "str",     "op"};
+  static const std::vector<std::string> names = {
+      "ksym", "usym", "syscall", "errno", "ntop",  "disk",  "cgroup",
+      "str",  "op",   "ntohs",   "ntohl", "htons", "htonl", "u8",
+      "u16",  "u32",  "u64",     "s8",    "s16",   "s32",   "s64"};
   return names;
+}
+
+// Byte-order conversions: the width they swap.
+uint32_t byte_swap_width(const std::string& fn) {
+  if (fn == "ntohs" || fn == "htons") return 2;
+  if (fn == "ntohl" || fn == "htonl") return 4;
+  return 0;
 }
 
 bool is_comparison(Op op) {
@@ -105,7 +115,16 @@ std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) 
 
 bool ExprChecker::check(Expr& e, Use use) {
   nodes_ = 0;
-  if (!visit(e, use, true)) return false;
+  const size_t errors = diags_.error_count();
+  if (!visit(e, use, true)) {
+    // Rejected means diagnosed: a silent rejection is a bug of ours, said as one.
+    if (diags_.error_count() == errors) {
+      diags_.error(e.range,
+                   "sonde rejected this expression without saying why; this is a bug in "
+                   "sonde, please report it");
+    }
+    return false;
+  }
   const Type& t = e.type;
   switch (use) {
     case Use::kPredicate:
@@ -176,6 +195,7 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
   }
   switch (e.kind) {
     case ExprKind::kNumber:
+      // Signed when it fits; binary() lets it take the other operand's type.
       e.type = Type::integer(8, e.number <= static_cast<uint64_t>(INT64_MAX));
       return true;
     case ExprKind::kString:
@@ -204,22 +224,17 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
 
 bool ExprChecker::name(Expr& e, Use use) {
   const std::string n = e.text;
-  // 1. Span labels (at the end of a span).
+  // 1. Span labels (at the end of a span). Inside its own definition a label's name
+  // means what it would without the label (`label prev_pid = prev_pid` is the field).
   for (const auto& label : scope_.span_labels) {
-    if (label.name != n) continue;
+    if (label.name != n || expanding("label", n)) continue;
     if (label.start_index >= 0) {
       e.binding.kind = BindingKind::kStartLabel;
       e.binding.index = static_cast<uint32_t>(label.start_index);
       e.type = label.type;
       return true;
     }
-    ast::SourceRange at = e.range;
-    e = std::move(*label.expr->clone());
-    e.range = at;
-    if (++alias_depth_ > 8) return false;
-    bool ok = visit(e, use, true);
-    --alias_depth_;
-    return ok;
+    return expand(e, *label.expr, "label", n, use);
   }
   // 2. Fields of the probe shadow builtins.
   if (scope_.probe) {
@@ -229,20 +244,10 @@ bool ExprChecker::name(Expr& e, Use use) {
     for (const auto& a : scope_.probe->args) is_field |= a.name == n;
     if (is_field) return field(e, n);
   }
-  // 3. Aliases of this probe.
+  // 3. Aliases of this probe (not while expanding that same alias).
   for (const auto* alias : scope_.aliases) {
-    if (alias->name != n) continue;
-    if (alias_depth_ > 8) {
-      diags_.error(e.range, fmt::format("alias '{}' refers to itself", n));
-      return false;
-    }
-    ast::SourceRange at = e.range;
-    e = std::move(*alias->expr->clone());
-    e.range = at;
-    ++alias_depth_;
-    bool ok = visit(e, use, true);
-    --alias_depth_;
-    return ok;
+    if (alias->name != n || expanding("alias", n)) continue;
+    return expand(e, *alias->expr, "alias", n, use);
   }
   // 4. Builtins.
   if (n == "latency" && scope_.latency) {
@@ -274,8 +279,43 @@ bool ExprChecker::name(Expr& e, Use use) {
     diags_.error(e.range, fmt::format("'{}' is not known in {}", n, probe_display()), hint);
     return false;
   }
+  if (expanding("alias", n) || expanding("label", n)) {
+    std::vector<std::string> chain;
+    for (const auto& [kind, name] : expanding_) chain.push_back(name);
+    chain.push_back(n);
+    diags_.error(e.range,
+                 fmt::format("{} '{}' refers to itself ({})",
+                             expanding("alias", n) ? "alias" : "label", n, join(chain, " -> ")),
+                 "define it from fields, builtins or other names");
+    return false;
+  }
   unknown_name(e);
   return false;
+}
+
+bool ExprChecker::expanding(std::string_view kind, const std::string& name) const {
+  for (const auto& [k, n] : expanding_) {
+    if (k == kind && n == name) return true;
+  }
+  return false;
+}
+
+// An alias or a span label used in an expression: its definition is checked in place
+// of the name. Errors point into the definition; a note points at the use.
+bool ExprChecker::expand(Expr& e, const Expr& definition, const char* kind, const std::string& name,
+                         Use use) {
+  const ast::SourceRange at = e.range;
+  e = std::move(*definition.clone());
+  expanding_.emplace_back(kind, name);
+  const size_t errors = diags_.error_count();
+  const bool ok = visit(e, use, true);
+  expanding_.pop_back();
+  // The outermost uses only: a long chain would bury the error under its notes.
+  constexpr size_t kNotedLevels = 3;
+  if (!ok && diags_.error_count() > errors && expanding_.size() < kNotedLevels)
+    diags_.note(at, fmt::format("in {} '{}', used here", kind, name));
+  e.range = at;
+  return ok;
 }
 
 void ExprChecker::unknown_name(Expr& e) {
@@ -453,7 +493,9 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
   } else if (n.size() == 4 && n.rfind("arg", 0) == 0 && n[3] >= '0' && n[3] <= '5' && !qualified) {
     e.binding.builtin = Builtin::kArg;
     e.binding.index = static_cast<uint32_t>(n[3] - '0');
-    t = Type::integer(8, false);
+    // A register's width and signedness are unknown: s64, as retval; cast to narrow
+    // (s32(arg0) for an int).
+    t = Type::integer(8, true);
   } else {
     diags_.error(e.range, fmt::format("unknown builtin '{}'", n),
                  "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, "
@@ -570,7 +612,7 @@ bool ExprChecker::unary(Expr& e) {
                                       ast::op_spelling(e.op), describe(t)));
     return false;
   }
-  e.type = e.op == Op::kNot ? Type::boolean() : Type::integer(8, e.op == Op::kNeg || t.is_signed);
+  e.type = unary_result_type(e.op, t);
   return true;
 }
 
@@ -618,6 +660,14 @@ bool ExprChecker::binary(Expr& e) {
     }
   }
   bool strings = lt.kind == TypeKind::kString || rt.kind == TypeKind::kString;
+  if (strings && !is_comparison(e.op)) {
+    const Expr& text = lt.kind == TypeKind::kString ? lhs : rhs;
+    diags_.error(text.range,
+                 fmt::format("operator '{}' needs numbers, not a {}", ast::op_spelling(e.op),
+                             describe(text.type)),
+                 "strings can only be compared, with == and !=");
+    return false;
+  }
   if (strings) {
     if (lt.kind != TypeKind::kString || rt.kind != TypeKind::kString) {
       diags_.error(e.range,
@@ -650,13 +700,61 @@ bool ExprChecker::binary(Expr& e) {
                                         ast::op_spelling(e.op), describe(bad.type)));
     return false;
   }
-  if (e.op == Op::kAnd || e.op == Op::kOr || is_comparison(e.op)) {
-    e.type = Type::boolean();
-  } else {
-    e.type = Type::integer(8, lt.is_signed || rt.is_signed);
+  if (!adopt_literal(e)) return false;
+  if (!defined_for_constants(e)) return false;
+  e.type = result_type(e.op, lhs.type, rhs.type);
+  return true;
+}
+
+// A literal takes the type of the other operand when it holds the value (`function > 0`
+// compares as the unsigned address it is). A negative constant compared with an
+// unsigned 64-bit value would be converted to a huge number: refused.
+bool ExprChecker::adopt_literal(Expr& e) {
+  Expr& lhs = *e.args[0];
+  Expr& rhs = *e.args[1];
+  if (e.op == Op::kAnd || e.op == Op::kOr || e.op == Op::kShl || e.op == Op::kShr) return true;
+  auto lc = fold(lhs), rc = fold(rhs);
+  if (lc.has_value() == rc.has_value()) return true;
+  Expr& literal = lc ? lhs : rhs;
+  const Expr& other = lc ? rhs : lhs;
+  const Constant c = lc ? *lc : *rc;
+  if (other.type.kind != TypeKind::kInt && other.type.kind != TypeKind::kPointer) return true;
+  const Type target = other.type.kind == TypeKind::kPointer
+                          ? Type::integer(8, false)
+                          : Type::integer(other.type.size, other.type.is_signed);
+  if (representable(c, target.size, target.is_signed)) {
+    if (literal.kind == ExprKind::kNumber) literal.type = target;
+    return true;
   }
-  if ((e.op == Op::kDiv || e.op == Op::kMod) && rhs.kind == ExprKind::kNumber && rhs.number == 0) {
-    diags_.error(rhs.range, "division by zero");
+  if (is_comparison(e.op) && c.negative() && !promote(other.type).is_signed) {
+    diags_.error(
+        literal.range,
+        fmt::format("{} is compared with an unsigned 64-bit value, which is never "
+                    "negative",
+                    c.as_signed()),
+        fmt::format("to compare it as a signed number, cast it: s64({})", derive_text(other)));
+    return false;
+  }
+  return true;
+}
+
+// Operations C leaves undefined, refused when the operands are constants (run-time
+// values get the defined results described in typing.h).
+bool ExprChecker::defined_for_constants(const Expr& e) {
+  const Expr& rhs = *e.args[1];
+  auto count = fold(rhs);
+  if (!count) return true;
+  if ((e.op == Op::kDiv || e.op == Op::kMod) && count->bits == 0) {
+    diags_.error(rhs.range, e.op == Op::kDiv ? "division by zero" : "modulo by zero",
+                 "the divisor is a constant zero");
+    return false;
+  }
+  if ((e.op == Op::kShl || e.op == Op::kShr) && (count->negative() || count->bits >= 64)) {
+    diags_.error(rhs.range,
+                 fmt::format("shift by {}: values are 64 bits wide, so a shift count must be "
+                             "from 0 to 63",
+                             count->negative() ? fmt::format("{}", count->as_signed())
+                                               : fmt::format("{}", count->bits)));
     return false;
   }
   return true;
@@ -714,7 +812,8 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
                                           kMaxStringBound));
         return false;
       }
-      bound = static_cast<uint32_t>(n.number);
+      // N characters shown, and the NUL after them.
+      bound = static_cast<uint32_t>(n.number) + 1;
     }
     if (arg.type.kind == TypeKind::kString) {
       e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
@@ -743,6 +842,21 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
       return false;
     }
     e.binding.kind = BindingKind::kFunction;
+    return true;
+  }
+  if (auto cast = cast_type(fn); cast || byte_swap_width(fn)) {
+    if (!arity(1, 1)) return false;
+    Expr& arg = *e.args[0];
+    if (!visit(arg, Use::kValue, false)) return false;
+    if (arg.type.kind != TypeKind::kInt && arg.type.kind != TypeKind::kBool &&
+        arg.type.kind != TypeKind::kPointer) {
+      diags_.error(arg.range,
+                   fmt::format("{}() converts numbers, not a {}", fn, describe(arg.type)));
+      return false;
+    }
+    e.binding.kind = BindingKind::kFunction;
+    e.type = cast ? Type::integer(cast->size, cast->is_signed)
+                  : Type::integer(byte_swap_width(fn), false);
     return true;
   }
   if (fn == "op") {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -54,11 +56,16 @@ class ExprChecker {
   bool index(ast::Expr& e);
   bool unary(ast::Expr& e);
   bool binary(ast::Expr& e);
+  bool adopt_literal(ast::Expr& e);
+  bool defined_for_constants(const ast::Expr& e);
   bool call(ast::Expr& e, Use use, bool top);
   bool field(ast::Expr& e, const std::string& field_name);
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
   bool constant(ast::Expr& e, const ast::Type* context);
   void unknown_name(ast::Expr& e);
+  bool expanding(std::string_view kind, const std::string& name) const;
+  bool expand(ast::Expr& e, const ast::Expr& definition, const char* kind, const std::string& name,
+              Use use);
   // A bare name compared with `other` that is neither one of its value names nor known.
   void unknown_constant(ast::Expr& e, const ast::Expr& other);
   // How the user wrote `e` (for hints).
@@ -68,7 +75,7 @@ class ExprChecker {
   KernelInfo& kernel_;
   ast::Diagnostics& diags_;
   const Scope& scope_;
-  int alias_depth_ = 0;
+  std::vector<std::pair<std::string, std::string>> expanding_;  // (kind, name), outermost first
   static constexpr size_t kMaxExpandedNodes = 4096;
   static constexpr int kMaxExpandedDepth = 100;
   size_t nodes_ = 0;  // visited in this check()

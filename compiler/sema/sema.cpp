@@ -352,12 +352,17 @@ class StatementChecker {
         scope.aliases = aliases_for(ends.front().probe);
         ExprChecker checker(kernel_, diags_, scope);
         auto copy = label.expr->clone();
+        const size_t errors = diags_.error_count();
         checker.check(*copy, Use::kKey);
-        diags_.note(
-            label.range,
-            fmt::format(
-                "label '{}' can be computed neither at every end nor at every start of span '{}'",
-                label_name, Definitions::span_name(*def)));
+        const std::string why = fmt::format(
+            "label '{}' can be computed neither at every end nor at every start of span '{}'",
+            label_name, Definitions::span_name(*def));
+        if (diags_.error_count() == errors) {
+          diags_.error(label.range, why,
+                       "a label must be computable at all the ends or all the starts");
+        } else {
+          diags_.note(label.range, why);
+        }
         return false;
       }
       label_scopes.push_back(std::move(ls));
@@ -542,7 +547,16 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
     CheckedStatement checked;
     checked.index = index++;
     StatementChecker checker(definitions, kernel, sources, diags, options);
-    if (!checker.check(*stmt, checked)) continue;
+    const size_t errors = diags.error_count();
+    if (!checker.check(*stmt, checked)) {
+      // Rejected means diagnosed: a statement dropped in silence is a bug of ours.
+      if (diags.error_count() == errors) {
+        diags.error(stmt->range,
+                    "sonde rejected this statement without saying why; this is a bug in sonde, "
+                    "please report it");
+      }
+      continue;
+    }
     if (auto it = names.find(checked.metric_name); it != names.end()) {
       diags.error(stmt->name.empty() ? stmt->range : stmt->name_range,
                   fmt::format("metric '{}' is already produced by the statement at {}",

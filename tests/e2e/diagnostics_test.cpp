@@ -109,7 +109,8 @@ const Case kCases[] = {
      "tracepoint:timer:timer_start count by "
      "kysm(func)\n                                         ^~~~~~~~~~\nhint: functions: ksym, "
      "usym, syscall, errno, "
-     "ntop, disk, cgroup, str, op\n"},
+     "ntop, disk, cgroup, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, "
+     "s64\n"},
     {"StringComparedWithNumber", "on tracepoint:timer:timer_start where comm == 5 count",
      "<input>:1:39: error: cannot compare a string (up to 16 bytes) with a 64-bit signed integer\n"
      "on tracepoint:timer:timer_start where comm == 5 count\n                                      "
@@ -195,6 +196,52 @@ const Case kCases[] = {
      "       ^~~~~~~\n"
      "hint: fields of tracepoint:block:block_rq_issue: dev, sector, nr_sector, bytes, ioprio, "
      "rwbs, comm, cmd\n"},
+    {"NegativeComparedWithAnAddress", "on tracepoint:timer:timer_start where function > -1 count",
+     "<input>:1:50: error: -1 is compared with an unsigned 64-bit value, which is never "
+     "negative\non tracepoint:timer:timer_start where function > -1 count\n                        "
+     "                         ^~\nhint: to compare it as a signed number, cast it: "
+     "s64(function)\n"},
+    {"ShiftPastTheWidth", "on tracepoint:sched:sched_switch where prev_pid << 64 count",
+     "<input>:1:52: error: shift by 64: values are 64 bits wide, so a shift count must be from 0 "
+     "to 63\non tracepoint:sched:sched_switch where prev_pid << 64 count\n                         "
+     "                          ^~\n"},
+    {"NegativeShift", "on tracepoint:sched:sched_switch where prev_pid >> -1 count",
+     "<input>:1:52: error: shift by -1: values are 64 bits wide, so a shift count must be from 0 "
+     "to 63\non tracepoint:sched:sched_switch where prev_pid >> -1 count\n                         "
+     "                          ^~\n"},
+    {"ConstantDivisionByZero", "on tracepoint:sched:sched_switch where prev_pid / (1 - 1) count",
+     "<input>:1:52: error: division by zero\non tracepoint:sched:sched_switch where prev_pid / (1 "
+     "- 1) count\n                                                   ^~~~~\nhint: the divisor is a "
+     "constant zero\n"},
+    {"ConstantModuloByZero", "on tracepoint:sched:sched_switch where prev_pid % (2 - 2) count",
+     "<input>:1:52: error: modulo by zero\non tracepoint:sched:sched_switch where prev_pid % (2 - "
+     "2) count\n                                                   ^~~~~\nhint: the divisor is a "
+     "constant zero\n"},
+    {"NotACType", "on tracepoint:sched:sched_switch count by (char long)prev_pid",
+     "<input>:1:43: error: '(char long)' is not an integer type\non tracepoint:sched:sched_switch "
+     "count by (char long)prev_pid\n                                          ^~~~~~~~~~~\nhint: "
+     "casts name C integer types (int, unsigned long, ...) or u8..u64, s8..s64\n"},
+    {"CastOfAString", "on tracepoint:sched:sched_switch count by u32(prev_comm)",
+     "<input>:1:47: error: u32() converts numbers, not a string (up to 16 bytes)\non "
+     "tracepoint:sched:sched_switch count by u32(prev_comm)\n                                      "
+     "        ^~~~~~~~~\n"},
+    {"ArithmeticOnAString", "on tracepoint:sched:sched_switch count by prev_comm + 1",
+     "<input>:1:43: error: operator '+' needs numbers, not a string (up to 16 bytes)\non "
+     "tracepoint:sched:sched_switch count by prev_comm + 1\n                                       "
+     "   ^~~~~~~~~\nhint: strings can only be compared, with == and !=\n"},
+    {"AliasCycle",
+     "alias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * "
+     "2; on tracepoint:sched:sched_switch sum a",
+     "<input>:1:88: error: alias 'a' refers to itself (a -> b -> a)\nalias "
+     "tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * 2; on "
+     "tracepoint:sched:sched_switch sum a\n                                                        "
+     "                               ^\nhint: define it from fields, builtins or other "
+     "names\n<input>:1:41: note: in alias 'b', used here\nalias tracepoint:sched:sched_switch a = "
+     "b + 1; alias tracepoint:sched:sched_switch b = a * 2; on tracepoint:sched:sched_switch sum "
+     "a\n                                        ^\n<input>:1:132: note: in alias 'a', used "
+     "here\nalias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = "
+     "a * 2; on tracepoint:sched:sched_switch sum a\n                                              "
+     "                                                                                     ^\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Programs, BadInput, testing::ValuesIn(kCases),

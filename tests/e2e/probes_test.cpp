@@ -15,52 +15,10 @@
 #include <regex>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/workload.h"
 
 namespace sonde::e2e {
 namespace {
-
-std::string workload() { return build_dir() + "/tests/probes_workload"; }
-
-// Replaces every "W" word of a program with the workload's path.
-std::string with_workload(const std::string& program) {
-  return std::regex_replace(program, std::regex(R"(\bW:)"), workload() + ":");
-}
-
-// `sonde run` on a program, serving /metrics; stopped (SIGINT) when destroyed.
-class Sonde {
- public:
-  explicit Sonde(const std::string& program)
-      : port_(free_port()),
-        process_({sonde_binary(), "run", "-e", with_workload(program), "--listen",
-                  fmt::format("127.0.0.1:{}", port_)}) {}
-  ~Sonde() {
-    process_.signal(SIGINT);
-    process_.wait();
-  }
-  bool attached() { return process_.wait_for_stderr("attached"); }
-  std::string metrics() {
-    auto body = http_get(port_);
-    return body ? *body : std::string();
-  }
-  std::string err() const { return process_.err(); }
-
- private:
-  int port_;
-  Process process_;
-};
-
-// Runs the workload until it printed "done". With `hold` it keeps running (so its
-// memory maps stay readable for user symbols) until the returned process is destroyed.
-std::unique_ptr<Process> run_workload(std::vector<std::string> args, bool hold = false) {
-  args.insert(args.begin(), workload());
-  if (hold) args.push_back("--hold");
-  auto p = std::make_unique<Process>(args);
-  EXPECT_TRUE(p->wait_for_stdout("done", 60s)) << p->err();
-  if (!hold) {
-    EXPECT_EQ(p->wait().code, 0);
-  }
-  return p;
-}
 
 double value(const std::string& body, const std::string& name, const std::string& labels = "") {
   auto v = sample(body, name, labels);

@@ -11,6 +11,11 @@
 //     getpid   N getpid system calls
 //     eisdir   N opens of /tmp for writing, each failing with EISDIR
 //     connect  N TCP connections to 127.0.0.1:PORT
+//     signed   N calls of sonde_probed_signed(i), returning -(i + 1) as an int
+//     eagain   N non-blocking receives on an empty socket pair (each -EAGAIN), then one
+//              receive of the 5 bytes "hello"
+//     send     one TCP connection to 127.0.0.1:PORT sending N bytes
+//     sleep    N nanosleeps of 100 us
 // Prints "done" when finished; with --hold it then waits for a signal, so that its
 // memory maps stay readable while user symbols are decoded.
 #include <arpa/inet.h>
@@ -18,8 +23,10 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -34,6 +41,8 @@ __attribute__((noinline)) long sonde_probed_value(long i) {
   static const long kValues[] = {1, 10, 100, 1000};
   return kValues[i % 4];
 }
+
+__attribute__((noinline)) int sonde_probed_signed(int i) { return -(i + 1); }
 
 __attribute__((noinline)) void sonde_leaf() { __asm__ __volatile__(""); }
 __attribute__((noinline)) void sonde_middle() { sonde_leaf(); }
@@ -56,6 +65,38 @@ bool connect_loopback(int port) {
   bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
   return ok;
+}
+
+bool receive_eagain(long n) {
+  int fds[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) != 0) return false;
+  char buffer[16];
+  for (long i = 0; i < n; ++i) {
+    if (recv(fds[0], buffer, sizeof buffer, 0) != -1 || errno != EAGAIN) return false;
+  }
+  bool ok = send(fds[1], "hello", 5, 0) == 5 && recv(fds[0], buffer, sizeof buffer, 0) == 5;
+  close(fds[0]);
+  close(fds[1]);
+  return ok;
+}
+
+bool send_loopback(int port, long bytes) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) return false;
+  static char chunk[4096];
+  long left = bytes;
+  while (left > 0) {
+    ssize_t n = send(fd, chunk, static_cast<size_t>(left < 4096 ? left : 4096), 0);
+    if (n <= 0) return false;
+    left -= n;
+  }
+  close(fd);
+  return true;
 }
 
 }  // namespace
@@ -93,6 +134,16 @@ int main(int argc, char** argv) {
         return 1;
       }
     }
+  } else if (std::strcmp(mode, "signed") == 0) {
+    for (long i = 0; i < n; ++i) sonde_probed_signed(static_cast<int>(i));
+  } else if (std::strcmp(mode, "eagain") == 0) {
+    if (!receive_eagain(n)) return 1;
+  } else if (std::strcmp(mode, "send") == 0) {
+    int port = argc > 3 ? std::atoi(argv[3]) : 0;
+    if (port <= 0 || !send_loopback(port, n)) return 1;
+  } else if (std::strcmp(mode, "sleep") == 0) {
+    timespec ts{0, 100'000};
+    for (long i = 0; i < n; ++i) syscall(SYS_nanosleep, &ts, nullptr);
   } else {
     std::fprintf(stderr, "probes_workload: unknown mode '%s'\n", mode);
     return 2;

@@ -137,8 +137,8 @@ TEST(Spans, NanosleepLatenciesLandInTheBucketOfTheirDuration) {
   int go[2], report[2];
   ASSERT_EQ(pipe(go), 0);
   ASSERT_EQ(pipe(report), 0);
-  pid_t child = start_sleeper("sonde_nsleep", kCalls, std::chrono::nanoseconds(kSleepNs), go[0],
-                              report[1]);
+  pid_t child =
+      start_sleeper("sonde_nsleep", kCalls, std::chrono::nanoseconds(kSleepNs), go[0], report[1]);
   close(report[1]);
   int port = free_port();
   Process sonde({sonde_binary(), "run", "-e", "histogram log2 latency of syscall nanosleep by comm",

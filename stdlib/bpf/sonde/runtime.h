@@ -99,6 +99,32 @@ SONDE_INLINE bool sonde_span_claim(void* starts, const void* key, __u32 span) {
   return true;
 }
 
+/* Arithmetic C leaves undefined, defined (compiler/sema/typing.h says what users get):
+ * x / 0 is 0 and x % 0 is x, as BPF's own division defines them; signed division goes
+ * through magnitudes, since BPF has no signed divide before cpu v4; a shift count
+ * outside 0..63 shifts every bit out. */
+SONDE_INLINE __u64 sonde_udiv(__u64 a, __u64 b) { return b ? a / b : 0; }
+SONDE_INLINE __u64 sonde_umod(__u64 a, __u64 b) { return b ? a % b : a; }
+
+SONDE_INLINE __u64 sonde_magnitude(__s64 x) { return x < 0 ? 0 - (__u64)x : (__u64)x; }
+
+SONDE_INLINE __s64 sonde_sdiv(__s64 a, __s64 b) {
+  if (!b) return 0;
+  __u64 q = sonde_magnitude(a) / sonde_magnitude(b);
+  return (__s64)((a < 0) != (b < 0) ? 0 - q : q);
+}
+
+/* The remainder has the dividend's sign, as in C. */
+SONDE_INLINE __s64 sonde_smod(__s64 a, __s64 b) {
+  if (!b) return a;
+  __u64 r = sonde_magnitude(a) % sonde_magnitude(b);
+  return (__s64)(a < 0 ? 0 - r : r);
+}
+
+SONDE_INLINE __u64 sonde_shl(__u64 a, __u64 n) { return n < 64 ? a << n : 0; }
+SONDE_INLINE __u64 sonde_shr_u(__u64 a, __u64 n) { return n < 64 ? a >> n : 0; }
+SONDE_INLINE __s64 sonde_shr_s(__s64 a, __u64 n) { return n < 64 ? a >> n : (a < 0 ? -1 : 0); }
+
 /* String equality over at most `n` bytes (n is a compile-time constant). */
 SONDE_INLINE bool sonde_streq(const char* a, const char* b, __u32 n) {
   for (__u32 i = 0; i < n; i++) {

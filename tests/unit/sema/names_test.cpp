@@ -102,7 +102,7 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch "
              "count by frobnicate(prev_pid)\n                                          "
              "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
-             "cgroup, str, op\n"},
+             "cgroup, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
         Case{"on tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" "
              "count",
              "<input>:1:53: error: \"a name longer than sixteen\" is longer than the 16 bytes the "

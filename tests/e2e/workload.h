@@ -1,0 +1,39 @@
+// The test binary tests/probes_workload (known calls to known functions, known system
+// calls and sockets) and a `sonde run` serving /metrics, for tests that count what the
+// workload did.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tests/e2e/harness.h"
+
+namespace sonde::e2e {
+
+std::string workload();
+
+// Replaces every "W:" of a program with the workload's path and a colon.
+std::string with_workload(const std::string& program);
+
+// `sonde run` on a program, serving /metrics; stopped (SIGINT) when destroyed.
+class Sonde {
+ public:
+  explicit Sonde(const std::string& program);
+  ~Sonde();
+  Sonde(const Sonde&) = delete;
+  Sonde& operator=(const Sonde&) = delete;
+  bool attached() { return process_.wait_for_stderr("attached"); }
+  std::string metrics();
+  std::string err() const { return process_.err(); }
+
+ private:
+  int port_;
+  Process process_;
+};
+
+// Runs the workload until it printed "done". With `hold` it keeps running (so its
+// memory maps stay readable for user symbols) until the returned process is destroyed.
+std::unique_ptr<Process> run_workload(std::vector<std::string> args, bool hold = false);
+
+}  // namespace sonde::e2e
