@@ -1,7 +1,6 @@
 # Every third-party dependency is found here, once.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)   # libbpf ships only a .pc
-pkg_check_modules(LIBELF REQUIRED IMPORTED_TARGET libelf)
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
 

@@ -13,47 +13,23 @@
 
 #include "compiler/kernel/btf.h"
 #include "compiler/kernel/btf_impl.h"
+#include "format/btf_records.h"
 
 namespace sonde::kernel {
 namespace {
 
-constexpr uint32_t kTypeHeaderSize = sizeof(btf_type);  // 12
+constexpr uint32_t kTypeHeaderSize = format::kBtfTypeHeaderSize;
 constexpr int kMaxResolveDepth = 64;  // corrupt input may chain typedefs in a cycle
 
 Error corrupt(std::string what) { return Error{fmt::format("corrupt BTF: {}", what), ""}; }
 
 Status parse_header(Btf::Impl& impl) {
-  if (impl.size < sizeof(btf_header)) {
-    return corrupt(fmt::format("{} bytes is shorter than the BTF header", impl.size));
-  }
-  btf_header h;
-  std::memcpy(&h, impl.data, sizeof h);
-  if (h.magic != BTF_MAGIC) {
-    bool swapped = h.magic == ((BTF_MAGIC >> 8) | ((BTF_MAGIC & 0xff) << 8));
-    return Error{fmt::format("not BTF: magic {:#06x}", h.magic),
-                 swapped ? "the data is big-endian BTF; only native little-endian is read" : ""};
-  }
-  if (h.version != BTF_VERSION) return corrupt(fmt::format("unsupported version {}", h.version));
-  if (h.hdr_len < sizeof(btf_header) || h.hdr_len > impl.size) {
-    return corrupt(fmt::format("header length {} in {} bytes", h.hdr_len, impl.size));
-  }
-  uint64_t body = impl.size - h.hdr_len;
-  if (uint64_t{h.type_off} + h.type_len > body || uint64_t{h.str_off} + h.str_len > body) {
-    return corrupt(
-        fmt::format("sections (types {}+{}, strings {}+{}) exceed the {} bytes after "
-                    "the header",
-                    h.type_off, h.type_len, h.str_off, h.str_len, body));
-  }
-  if (h.type_off % 4 != 0) return corrupt("type section is not 4-byte aligned");
-  if (h.str_len == 0) return corrupt("empty string section");
-  impl.types = impl.data + h.hdr_len + h.type_off;
-  impl.types_len = h.type_len;
-  impl.strings = reinterpret_cast<const char*>(impl.data + h.hdr_len + h.str_off);
-  impl.strings_len = h.str_len;
-  // Every string is then NUL-terminated inside the section, so str() cannot overrun.
-  if (impl.strings[0] != '\0' || impl.strings[h.str_len - 1] != '\0') {
-    return corrupt("string section does not start and end with NUL");
-  }
+  auto sections = format::btf_sections({impl.data, impl.size});
+  if (!sections) return sections.error();
+  impl.types = sections->types.data();
+  impl.types_len = static_cast<uint32_t>(sections->types.size());
+  impl.strings = sections->strings.data();
+  impl.strings_len = static_cast<uint32_t>(sections->strings.size());
   return {};
 }
 
@@ -67,47 +43,6 @@ Error errno_error(std::string_view what, const std::string& path) {
 }
 
 }  // namespace
-
-namespace {
-
-// Trailing bytes per kind: fixed + per_item * vlen; fixed < 0 marks an unknown kind.
-// Tables, not a switch: the index pass runs this for 127k records of unpredictable
-// kinds, and a mispredicted jump per record doubled its time.
-struct KindLayout {
-  int8_t fixed;
-  uint8_t per_item;
-};
-constexpr std::array<KindLayout, 32> kKindLayouts = [] {
-  std::array<KindLayout, 32> t{};
-  for (KindLayout& k : t) k = {-1, 0};
-  t[BTF_KIND_INT] = {4, 0};
-  t[BTF_KIND_PTR] = {0, 0};
-  t[BTF_KIND_ARRAY] = {sizeof(btf_array), 0};
-  t[BTF_KIND_STRUCT] = {0, sizeof(btf_member)};
-  t[BTF_KIND_UNION] = {0, sizeof(btf_member)};
-  t[BTF_KIND_ENUM] = {0, sizeof(btf_enum)};
-  t[BTF_KIND_FWD] = {0, 0};
-  t[BTF_KIND_TYPEDEF] = {0, 0};
-  t[BTF_KIND_VOLATILE] = {0, 0};
-  t[BTF_KIND_CONST] = {0, 0};
-  t[BTF_KIND_RESTRICT] = {0, 0};
-  t[BTF_KIND_FUNC] = {0, 0};  // vlen holds the linkage
-  t[BTF_KIND_FUNC_PROTO] = {0, sizeof(btf_param)};
-  t[BTF_KIND_VAR] = {sizeof(btf_var), 0};
-  t[BTF_KIND_DATASEC] = {0, sizeof(btf_var_secinfo)};
-  t[BTF_KIND_FLOAT] = {0, 0};
-  t[BTF_KIND_DECL_TAG] = {sizeof(btf_decl_tag), 0};
-  t[BTF_KIND_TYPE_TAG] = {0, 0};
-  t[BTF_KIND_ENUM64] = {0, sizeof(btf_enum64)};
-  return t;
-}();
-
-}  // namespace
-
-int64_t trailing_size(uint32_t kind, uint32_t vlen) {
-  KindLayout k = kKindLayouts[kind & 31];
-  return k.fixed < 0 ? -1 : k.fixed + int64_t{k.per_item} * vlen;
-}
 
 TypeKind to_type_kind(uint32_t btf_kind) {
   switch (btf_kind) {
@@ -172,7 +107,7 @@ void Btf::Impl::build_offsets() const {
     uint32_t name_off = load_u32(types + off);
     uint32_t info = load_u32(types + off + 4);
     uint32_t kind = BTF_INFO_KIND(info);
-    int64_t extra = trailing_size(kind, BTF_INFO_VLEN(info));
+    int64_t extra = format::btf_trailing_bytes(kind, BTF_INFO_VLEN(info));
     if (extra < 0) {
       offsets_error = fmt::format("type {} at byte {} has unknown kind {}", id, off, kind);
       break;

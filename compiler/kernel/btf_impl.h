@@ -35,9 +35,6 @@ struct RawType {
   bool kind_flag() const { return BTF_INFO_KFLAG(info) != 0; }
 };
 
-// Bytes of trailing data after the 12-byte btf_type, or -1 for an unknown kind.
-int64_t trailing_size(uint32_t kind, uint32_t vlen);
-
 TypeKind to_type_kind(uint32_t btf_kind);
 
 struct Btf::Impl {

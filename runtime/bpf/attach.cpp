@@ -12,7 +12,7 @@
 #include "runtime/bpf/attach_errors.h"
 #include "runtime/bpf/cpus.h"
 #include "runtime/bpf/libbpf_log.h"
-#include "runtime/bpf/unique_fd.h"
+#include "support/unique_fd.h"
 
 namespace sonde::bpf {
 namespace {

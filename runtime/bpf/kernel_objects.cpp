@@ -6,7 +6,7 @@
 #include <cerrno>
 
 #include "runtime/bpf/errno_text.h"
-#include "runtime/bpf/unique_fd.h"
+#include "support/unique_fd.h"
 
 namespace sonde::bpf {
 namespace {

@@ -21,7 +21,7 @@
 
 #include "runtime/bpf/map.h"
 #include "runtime/bpf/stats.h"
-#include "runtime/bpf/unique_fd.h"
+#include "support/unique_fd.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
 

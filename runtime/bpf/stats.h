@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "runtime/bpf/unique_fd.h"
+#include "support/unique_fd.h"
 #include "support/result.h"
 
 namespace sonde::bpf {

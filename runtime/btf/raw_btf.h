@@ -37,11 +37,4 @@ class RawBtf {
   std::vector<uint32_t> offsets_;  // offsets_[id]: where type `id` starts; [0] is void
 };
 
-// Bytes of a kind's trailing data after the 12-byte record; -1 for a kind this reader
-// does not know.
-int64_t trailing_bytes(uint32_t kind, uint32_t vlen);
-
-// The contents of section `name` of an ELF64 file (the .BTF of a BPF object).
-Result<std::span<const uint8_t>> elf_section(std::span<const uint8_t> elf, std::string_view name);
-
 }  // namespace sonde::btf

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "format/elf.h"
 #include "support/file_bytes.h"
 
 namespace sonde::btf {
@@ -171,7 +172,7 @@ bool close_over(const RawBtf& kernel, uint32_t root, std::unordered_set<uint32_t
 
 Result<std::vector<uint8_t>> relocation_btf(std::span<const uint8_t> object_elf,
                                             const RawBtf& kernel) {
-  auto section = elf_section(object_elf, ".BTF");
+  auto section = format::elf_section_bytes(object_elf, ".BTF");
   if (!section) return section.error();
   auto local = RawBtf::parse(*section);
   if (!local) return local.error();

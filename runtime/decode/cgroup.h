@@ -7,7 +7,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "runtime/decode/unique_fd.h"
+#include "support/unique_fd.h"
 
 namespace sonde::decode {
 

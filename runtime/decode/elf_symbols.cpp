@@ -1,114 +1,42 @@
 #include "runtime/decode/elf_symbols.h"
 
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
+#include <elf.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <iterator>
-#include <memory>
 #include <string_view>
 #include <tuple>
 
 #include <fmt/format.h>
 
-#include "runtime/decode/unique_fd.h"
+#include "format/elf.h"
 
 namespace sonde::decode {
 namespace {
 
-struct ElfCloser {
-  void operator()(Elf* e) const { elf_end(e); }
-};
-using ElfPtr = std::unique_ptr<Elf, ElfCloser>;
-
-// An open ELF file; the fd must outlive the Elf handle (member order).
-struct OpenElf {
-  UniqueFd fd;
-  ElfPtr elf;
-};
-
-Result<OpenElf> open_elf(const std::string& path) {
-  static const bool initialized = elf_version(EV_CURRENT) != EV_NONE;
-  if (!initialized) return Error{"libelf version mismatch", ""};
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return Error{fmt::format("cannot open {}: {}", path, std::strerror(errno)), ""};
-  ElfPtr elf(elf_begin(fd.get(), ELF_C_READ_MMAP, nullptr));
-  if (!elf || elf_kind(elf.get()) != ELF_K_ELF) {
-    return Error{fmt::format("{} is not an ELF file", path), ""};
-  }
-  return OpenElf{std::move(fd), std::move(elf)};
-}
-
-uint32_t leading_underscores(const char* name) {
+uint32_t leading_underscores(std::string_view name) {
   uint32_t n = 0;
-  while (n < 3 && name[n] == '_') ++n;
+  while (n < 3 && n < name.size() && name[n] == '_') ++n;
   return n;
 }
 
 // Prefer "getpid" over its alias "__getpid": fewer leading underscores, then global
 // over weak over local.
-uint32_t rank_of(const char* name, unsigned char binding) {
+uint32_t rank_of(std::string_view name, unsigned char binding) {
   uint32_t bind_rank = binding == STB_GLOBAL ? 0 : binding == STB_WEAK ? 1 : 2;
   return leading_underscores(name) * 4 + bind_rank;
 }
 
-// Calls visit(name, symbol) for every function defined in .symtab and .dynsym; returns
+// Calls visit(symbol) for every function defined in .symtab and .dynsym; returns
 // whether the file had a .symtab.
 template <typename Visit>
-bool for_each_function(Elf* elf, Visit&& visit) {
-  bool has_symtab = false;
-  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
-    GElf_Shdr shdr;
-    if (!gelf_getshdr(scn, &shdr)) continue;
-    if (shdr.sh_type != SHT_SYMTAB && shdr.sh_type != SHT_DYNSYM) continue;
-    if (shdr.sh_type == SHT_SYMTAB) has_symtab = true;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (!data || shdr.sh_entsize == 0) continue;
-    size_t count = shdr.sh_size / shdr.sh_entsize;
-    for (size_t i = 0; i < count; ++i) {
-      GElf_Sym sym;
-      if (!gelf_getsym(data, static_cast<int>(i), &sym)) continue;
-      unsigned char type = GELF_ST_TYPE(sym.st_info);
-      if ((type != STT_FUNC && type != STT_GNU_IFUNC) || sym.st_shndx == SHN_UNDEF ||
-          sym.st_value == 0) {
-        continue;
-      }
-      const char* name = elf_strptr(elf, shdr.sh_link, sym.st_name);
-      if (name && *name) visit(name, sym);
+bool for_each_function(const format::ElfView& elf, Visit&& visit) {
+  return elf.for_each_symbol([&](const format::ElfSymbol& sym) {
+    if ((sym.type != STT_FUNC && sym.type != STT_GNU_IFUNC) || sym.section == SHN_UNDEF ||
+        sym.value == 0 || sym.name.empty()) {
+      return;
     }
-  }
-  return has_symtab;
-}
-
-// Calls visit(header, name, desc) for every note of every SHT_NOTE section.
-template <typename Visit>
-void for_each_note(Elf* elf, Visit&& visit) {
-  for (Elf_Scn* scn = nullptr; (scn = elf_nextscn(elf, scn)) != nullptr;) {
-    GElf_Shdr shdr;
-    if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE) continue;
-    Elf_Data* data = elf_getdata(scn, nullptr);
-    if (!data) continue;
-    GElf_Nhdr nhdr;
-    size_t offset = 0, name_offset = 0, desc_offset = 0;
-    while ((offset = gelf_getnote(data, offset, &nhdr, &name_offset, &desc_offset)) > 0) {
-      const char* base = static_cast<const char*>(data->d_buf);
-      std::string_view name(base + name_offset, nhdr.n_namesz ? nhdr.n_namesz - 1 : 0);
-      std::string_view desc(base + desc_offset, nhdr.n_descsz);
-      visit(nhdr, name, desc);
-    }
-  }
-}
-
-std::string build_id_of(Elf* elf) {
-  std::string id;
-  for_each_note(elf, [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
-    if (!id.empty() || nhdr.n_type != NT_GNU_BUILD_ID || name != "GNU") return;
-    for (char c : desc) fmt::format_to(std::back_inserter(id), "{:02x}", static_cast<uint8_t>(c));
+    visit(sym);
   });
-  return id;
 }
 
 // The separate debug file of a stripped file, found through its build id.
@@ -120,33 +48,26 @@ std::string debug_file_path(const std::string& build_id) {
 
 }  // namespace
 
-// Pulls what ElfSymbols keeps out of libelf handles.
+// Pulls what ElfSymbols keeps out of the ELF files it reads.
 class ElfSymbols::Reader {
  public:
   explicit Reader(ElfSymbols& out) : out_(out) {}
 
-  bool read_headers(Elf* elf) {
-    GElf_Ehdr ehdr;
-    if (!gelf_getehdr(elf, &ehdr)) return false;
-    out_.relocatable_ = ehdr.e_type == ET_DYN;
-    size_t count = 0;
-    if (elf_getphdrnum(elf, &count) != 0) return false;
-    for (size_t i = 0; i < count; ++i) {
-      GElf_Phdr phdr;
-      if (gelf_getphdr(elf, static_cast<int>(i), &phdr) && phdr.p_type == PT_LOAD) {
-        out_.segments_.push_back({phdr.p_offset, phdr.p_vaddr, phdr.p_filesz});
-      }
+  void read_headers(const format::ElfView& elf) {
+    out_.relocatable_ = elf.file_type() == ET_DYN;
+    for (const auto& segment : elf.segments()) {
+      if (segment.type == PT_LOAD)
+        out_.segments_.push_back({segment.offset, segment.vaddr, segment.filesz});
     }
-    return true;
   }
 
   // Returns whether the file had a .symtab.
-  bool read_symbols(Elf* elf) {
-    if (out_.build_id_.empty()) out_.build_id_ = build_id_of(elf);
-    return for_each_function(elf, [&](const char* name, const GElf_Sym& sym) {
-      out_.symbols_.push_back({sym.st_value, sym.st_size, static_cast<uint32_t>(out_.names_.size()),
-                               rank_of(name, GELF_ST_BIND(sym.st_info))});
-      out_.names_.append(name);
+  bool read_symbols(const format::ElfView& elf) {
+    if (out_.build_id_.empty()) out_.build_id_ = elf.build_id();
+    return for_each_function(elf, [&](const format::ElfSymbol& sym) {
+      out_.symbols_.push_back({sym.value, sym.size, static_cast<uint32_t>(out_.names_.size()),
+                               rank_of(sym.name, sym.bind)});
+      out_.names_.append(sym.name);
       out_.names_.push_back('\0');
     });
   }
@@ -176,17 +97,15 @@ class ElfSymbols::Reader {
 };
 
 Result<ElfSymbols> ElfSymbols::load(const std::string& path) {
-  auto file = open_elf(path);
+  auto file = format::ElfFile::open(path);
   if (!file) return file.error();
   ElfSymbols table;
   Reader reader(table);
-  if (!reader.read_headers(file->elf.get())) {
-    return Error{fmt::format("{}: unreadable ELF headers: {}", path, elf_errmsg(-1)), ""};
-  }
-  bool has_symtab = reader.read_symbols(file->elf.get());
+  reader.read_headers(file->view());
+  bool has_symtab = reader.read_symbols(file->view());
   std::string debug = has_symtab ? std::string() : debug_file_path(table.build_id_);
   if (!debug.empty()) {
-    if (auto debug_file = open_elf(debug)) reader.read_symbols(debug_file->elf.get());
+    if (auto debug_file = format::ElfFile::open(debug)) reader.read_symbols(debug_file->view());
   }
   reader.finish();
   return table;
@@ -216,7 +135,7 @@ const char* ElfSymbols::lookup(uint64_t vaddr) const {
 }
 
 Result<std::vector<ElfFunction>> elf_functions(const std::string& path) {
-  auto file = open_elf(path);
+  auto file = format::ElfFile::open(path);
   if (!file) return file.error();
   struct Entry {
     std::string name;
@@ -225,11 +144,10 @@ Result<std::vector<ElfFunction>> elf_functions(const std::string& path) {
     bool weak;
   };
   std::vector<Entry> entries;
-  auto add = [&](const char* name, const GElf_Sym& sym) {
-    entries.push_back({name, sym.st_value, GELF_ST_TYPE(sym.st_info) == STT_GNU_IFUNC,
-                       GELF_ST_BIND(sym.st_info) == STB_WEAK});
-  };
-  for_each_function(file->elf.get(), add);
+  for_each_function(file->view(), [&](const format::ElfSymbol& sym) {
+    entries.push_back(
+        {std::string(sym.name), sym.value, sym.type == STT_GNU_IFUNC, sym.bind == STB_WEAK});
+  });
   std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return std::tie(a.name, a.addr) < std::tie(b.name, b.addr);
   });
@@ -251,23 +169,24 @@ Result<std::vector<ElfFunction>> elf_functions(const std::string& path) {
 }
 
 Result<std::vector<UsdtProbeName>> elf_usdt_probes(const std::string& path) {
-  auto file = open_elf(path);
+  auto file = format::ElfFile::open(path);
   if (!file) return file.error();
   constexpr uint32_t kStapsdtType = 3;
   std::vector<UsdtProbeName> out;
-  for_each_note(
-      file->elf.get(), [&](const GElf_Nhdr& nhdr, std::string_view name, std::string_view desc) {
-        // The descriptor: three addresses (pc, base, semaphore), then "provider\0name\0args\0".
-        constexpr size_t kAddresses = 3 * 8;
-        if (nhdr.n_type != kStapsdtType || name != "stapsdt" || desc.size() <= kAddresses) return;
-        std::string_view text = desc.substr(kAddresses);
-        size_t end_provider = text.find('\0');
-        if (end_provider == std::string_view::npos) return;
-        size_t end_name = text.find('\0', end_provider + 1);
-        if (end_name == std::string_view::npos) return;
-        out.push_back({std::string(text.substr(0, end_provider)),
-                       std::string(text.substr(end_provider + 1, end_name - end_provider - 1))});
-      });
+  file->view().for_each_note([&](const format::ElfNote& note) {
+    // The descriptor: three addresses (pc, base, semaphore), then "provider\0name\0args\0".
+    constexpr size_t kAddresses = 3 * 8;
+    if (note.type != kStapsdtType || note.name != "stapsdt" || note.desc.size() <= kAddresses)
+      return;
+    std::string_view desc(reinterpret_cast<const char*>(note.desc.data()), note.desc.size());
+    std::string_view text = desc.substr(kAddresses);
+    size_t end_provider = text.find('\0');
+    if (end_provider == std::string_view::npos) return;
+    size_t end_name = text.find('\0', end_provider + 1);
+    if (end_name == std::string_view::npos) return;
+    out.push_back({std::string(text.substr(0, end_provider)),
+                   std::string(text.substr(end_provider + 1, end_name - end_provider - 1))});
+  });
   std::sort(out.begin(), out.end(), [](const UsdtProbeName& a, const UsdtProbeName& b) {
     return std::tie(a.provider, a.name) < std::tie(b.provider, b.name);
   });

@@ -1,4 +1,4 @@
-// Function symbols of one ELF file (executable or shared library), via libelf.
+// Function symbols of one ELF file (executable or shared library), read with format/elf.h.
 #pragma once
 
 #include <cstdint>

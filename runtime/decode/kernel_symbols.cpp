@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/decode/unique_fd.h"
+#include "support/unique_fd.h"
 
 namespace sonde::decode {
 namespace {

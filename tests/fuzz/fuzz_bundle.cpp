@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "format/elf.h"
 #include "runtime/btf/raw_btf.h"
 #include "runtime/btf/relocation_btf.h"
 #include "runtime/spec/bundle.h"
@@ -50,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!round || spec::encode_bundle(*round) != again) __builtin_trap();
 
   for (const auto& program : bundle->programs) {
-    if (auto section = btf::elf_section(program.object, ".BTF")) (void)btf::RawBtf::parse(*section);
+    if (auto section = format::elf_section_bytes(program.object, ".BTF")) (void)btf::RawBtf::parse(*section);
     if (kernel.btf) (void)btf::relocation_btf(program.object, *kernel.btf);
   }
   return 0;

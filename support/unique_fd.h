@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace sonde::bpf {
+namespace sonde {
 
 class UniqueFd {
  public:
@@ -22,6 +22,7 @@ class UniqueFd {
 
   int get() const { return fd_; }
   bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return valid(); }
   int release() { return std::exchange(fd_, -1); }
   void reset(int fd = -1) {
     if (fd_ >= 0) ::close(fd_);
@@ -32,4 +33,4 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-}  // namespace sonde::bpf
+}  // namespace sonde
