@@ -27,6 +27,11 @@ Diagnostic& Diagnostics::error_global(std::string message, std::string hint) {
   return list_.back();
 }
 
+Diagnostic& Diagnostics::warning_global(std::string message, std::string hint) {
+  list_.push_back({Severity::kWarning, {}, std::move(message), std::move(hint), false});
+  return list_.back();
+}
+
 void Diagnostics::clear() {
   list_.clear();
   errors_ = 0;

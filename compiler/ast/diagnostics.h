@@ -26,6 +26,7 @@ class Diagnostics {
   Diagnostic& note(SourceRange range, std::string message);
   // An error with no location in the source (e.g. "empty program").
   Diagnostic& error_global(std::string message, std::string hint = {});
+  Diagnostic& warning_global(std::string message, std::string hint = {});
 
   bool has_errors() const { return errors_ > 0; }
   size_t error_count() const { return errors_; }

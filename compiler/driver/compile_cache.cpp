@@ -18,6 +18,9 @@
 
 #include <fmt/format.h>
 
+#include "support/result.h"
+#include "support/unique_fd.h"
+
 namespace sonde::driver {
 namespace {
 
@@ -75,14 +78,33 @@ bool disabled_by_environment() {
   return off != nullptr && *off != '\0' && std::string_view(off) != "0";
 }
 
-// Ours alone: an entry is code that gets loaded into the kernel.
-bool private_directory(const std::string& dir) {
+// Ours alone: an entry is code that gets loaded into the kernel. The last component is
+// created and opened without following a symlink, and checked on the opened directory,
+// so a symlink planted at the path (to /etc, to a setuid binary) is refused, never
+// chmod'ed. Returns the directory's fd, or an error saying why it is not used.
+Result<UniqueFd> private_directory(const std::string& dir) {
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  ::chmod(dir.c_str(), 0700);  // only takes where we own it; checked next
+  std::filesystem::path path(dir);
+  if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return Error{fmt::format("cannot create {}: {}", dir, std::strerror(errno)), ""};
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) {
+    const int err = errno;
+    struct stat link {};
+    if (::lstat(dir.c_str(), &link) == 0 && S_ISLNK(link.st_mode))
+      return Error{fmt::format("{} is a symbolic link", dir), ""};
+    return Error{
+        fmt::format("{}: {}", dir, err == ENOTDIR ? "not a directory" : std::strerror(err)), ""};
+  }
   struct stat st {};
-  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
-         (st.st_mode & 022) == 0;
+  if (::fstat(fd.get(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Error{fmt::format("{} is not a directory", dir), ""};
+  if (st.st_uid != ::geteuid())
+    return Error{fmt::format("{} belongs to uid {}, not to this user", dir, st.st_uid), ""};
+  if ((st.st_mode & 077) != 0 && ::fchmod(fd.get(), 0700) != 0)
+    return Error{fmt::format("{} is writable by others and cannot be made private", dir), ""};
+  return fd;
 }
 
 std::string kernel_identity() {
@@ -127,7 +149,13 @@ bool CompileCache::ready() {
   opened_ = true;
   if (!options_.enabled || disabled_by_environment()) return false;
   std::string dir = options_.dir.empty() ? default_dir() : options_.dir;
-  if (dir.empty() || !private_directory(dir)) return false;
+  if (dir.empty()) return false;
+  auto fd = private_directory(dir);
+  if (!fd) {
+    problem_ = fd.error().message;
+    return false;
+  }
+  dir_fd_ = std::move(fd.value());
   auto compiler = clang_bpf::compiler_identity();
   if (!compiler) return false;  // no plugin: the compile itself will say so
   identity_ =
@@ -154,38 +182,42 @@ std::string CompileCache::key_material(const clang_bpf::CompileInput& input) {
   return m;
 }
 
-std::string CompileCache::entry_path(const std::string& material) const {
-  return fmt::format("{}/{:016x}{:016x}{}", dir_, hash64(material, 1), hash64(material, 2),
-                     kEntrySuffix);
+// Entries are named relative to the directory's fd (dir_fd_): the directory checked is
+// the one used, whatever happens to its path afterwards.
+std::string CompileCache::entry_name(const std::string& material) const {
+  return fmt::format("{:016x}{:016x}{}", hash64(material, 1), hash64(material, 2), kEntrySuffix);
 }
 
-std::string CompileCache::seen_path(std::string_view name, std::string_view text) const {
+std::string CompileCache::seen_name(std::string_view name, std::string_view text) const {
   uint64_t h = hash64(text, hash64(name, hash64(identity_, 3)));
-  return fmt::format("{}/{:016x}{}", dir_, h, kSeenSuffix);
+  return fmt::format("{:016x}{}", h, kSeenSuffix);
 }
 
 bool CompileCache::seen(std::string_view name, std::string_view text) {
   if (!ready()) return false;
-  return ::access(seen_path(name, text).c_str(), F_OK) == 0;
+  return ::faccessat(dir_fd_.get(), seen_name(name, text).c_str(), F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 void CompileCache::remember(std::string_view name, std::string_view text) {
   if (!ready()) return;
-  int fd = ::open(seen_path(name, text).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd >= 0) ::close(fd);
+  UniqueFd fd(::openat(dir_fd_.get(), seen_name(name, text).c_str(),
+                       O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
 }
 
 std::optional<std::vector<uint8_t>> CompileCache::find(const clang_bpf::CompileInput& input) {
   if (!ready()) return std::nullopt;
   std::string material = key_material(input);
-  std::string path = entry_path(material);
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0) return std::nullopt;
+  const std::string name = entry_name(material);
+  // Non-blocking: a FIFO planted at an entry's name must not hang the compile.
+  UniqueFd entry(
+      ::openat(dir_fd_.get(), name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  if (!entry) return std::nullopt;
+  const int fd = entry.get();
   struct stat st {};
   EntryHeader header{};
   std::string stored;
   std::vector<uint8_t> object;
-  bool valid = ::fstat(fd, &st) == 0 &&
+  bool valid = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
                read_all(fd, reinterpret_cast<char*>(&header), sizeof header) &&
                std::memcmp(header.magic, kMagic, sizeof kMagic) == 0 &&
                static_cast<uint64_t>(st.st_size) ==
@@ -199,11 +231,11 @@ std::optional<std::vector<uint8_t>> CompileCache::find(const clang_bpf::CompileI
   }
   if (valid && stored == material) {
     ::futimens(fd, nullptr);  // recently used: pruned last
-    ::close(fd);
     return object;
   }
-  ::close(fd);
-  if (!valid) ::unlink(path.c_str());  // torn or corrupt; a key collision stays until replaced
+  if (!valid)
+    ::unlinkat(dir_fd_.get(), name.c_str(),
+               0);  // torn or corrupt; a key collision stays until replaced
   return std::nullopt;
 }
 
@@ -217,14 +249,15 @@ void CompileCache::store(const clang_bpf::CompileInput& input, const std::vector
   header.checksum = checksum(material, as_chars(object));
 
   static std::atomic<uint32_t> sequence{0};
-  std::string temp = fmt::format("{}/{}{}-{}", dir_, kTempPrefix, ::getpid(), sequence++);
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  std::string temp = fmt::format("{}{}-{}", kTempPrefix, ::getpid(), sequence++);
+  const int dir = dir_fd_.get();
+  int fd = ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0) return;
   bool written = write_all(fd, {reinterpret_cast<const char*>(&header), sizeof header}) &&
                  write_all(fd, material) && write_all(fd, as_chars(object));
   written = ::close(fd) == 0 && written;
-  if (!written || ::rename(temp.c_str(), entry_path(material).c_str()) != 0) {
-    ::unlink(temp.c_str());
+  if (!written || ::renameat(dir, temp.c_str(), dir, entry_name(material).c_str()) != 0) {
+    ::unlinkat(dir, temp.c_str(), 0);
     return;
   }
   prune();
@@ -232,14 +265,16 @@ void CompileCache::store(const clang_bpf::CompileInput& input, const std::vector
 
 void CompileCache::prune() const {
   struct Entry {
-    std::string path;
+    std::string name;
     int64_t mtime_ns;
     uint64_t bytes;
   };
   std::vector<Entry> entries;
   uint64_t total = 0;
-  DIR* d = ::opendir(dir_.c_str());
+  // fdopendir takes the fd it is given: hand it a duplicate of the directory's.
+  DIR* d = ::fdopendir(::fcntl(dir_fd_.get(), F_DUPFD_CLOEXEC, 0));
   if (d == nullptr) return;
+  ::rewinddir(d);
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
   while (const dirent* e = ::readdir(d)) {
@@ -258,7 +293,7 @@ void CompileCache::prune() const {
       continue;
     }
     uint64_t bytes = std::max<uint64_t>(static_cast<uint64_t>(st.st_size), kSeenBytes);
-    entries.push_back({dir_ + "/" + e->d_name, mtime_ns, bytes});
+    entries.push_back({e->d_name, mtime_ns, bytes});
     total += bytes;
   }
   ::closedir(d);
@@ -268,7 +303,7 @@ void CompileCache::prune() const {
             [](const Entry& a, const Entry& b) { return a.mtime_ns < b.mtime_ns; });
   for (const auto& e : entries) {
     if (total <= options_.max_bytes / 4 * 3) break;
-    if (::unlink(e.path.c_str()) == 0) total -= e.bytes;
+    if (::unlinkat(dir_fd_.get(), e.name.c_str(), 0) == 0) total -= e.bytes;
   }
 }
 

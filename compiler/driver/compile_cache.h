@@ -13,9 +13,10 @@
 //
 // Where: $SONDE_CACHE_DIR, else $XDG_CACHE_HOME/sonde, else /var/cache/sonde for root
 // and ~/.cache/sonde for others. A directory that is not ours alone (owned by another
-// user, or writable by group or others) is not used: an entry is code loaded into the
-// kernel. SONDE_NO_CACHE=1 turns the cache off. Besides entries (*.o) the directory
-// holds empty *.seen files, the hints of seen().
+// user, a symbolic link, not a directory) is not used and problem() says why: an entry
+// is code loaded into the kernel. A directory of ours writable by others is made
+// private (on the opened directory, never through its path). SONDE_NO_CACHE=1 turns the cache off.
+// Besides entries (*.o) the directory holds empty *.seen files, the hints of seen().
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,7 @@
 #include <vector>
 
 #include "compiler/clang/compile.h"
+#include "support/unique_fd.h"
 
 namespace sonde::driver {
 
@@ -50,17 +52,22 @@ class CompileCache {
 
   // The directory in use; empty when the cache is off or unusable.
   const std::string& dir() const { return dir_; }
+  // Why the cache is not used although it is on (its directory is a symlink, not ours,
+  // ...); empty otherwise. Known once a compile has asked for the cache.
+  const std::string& problem() const { return problem_; }
 
  private:
   bool ready();
   std::string key_material(const clang_bpf::CompileInput& input);
-  std::string entry_path(const std::string& material) const;
-  std::string seen_path(std::string_view name, std::string_view text) const;
+  std::string entry_name(const std::string& material) const;
+  std::string seen_name(std::string_view name, std::string_view text) const;
   void prune() const;
 
   CacheOptions options_;
   bool opened_ = false;
   std::string dir_;
+  UniqueFd dir_fd_;
+  std::string problem_;
   std::string identity_;  // compiler, sonde and kernel: the same for every compile
 };
 

@@ -1,7 +1,12 @@
 #include "compiler/driver/compiler.h"
 
+#include "support/file_bytes.h"
+
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <optional>
@@ -60,13 +65,14 @@ bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Defin
     if (!path.empty() && path[0] != '/') {
       path = (base.empty() || base[0] == '<' ? std::string(".") : directory_of(base)) + "/" + path;
     }
-    std::string text;
-    if (!read_file(path, text)) {
-      diags_.error(use->range, fmt::format("cannot read '{}'", use->path),
-                   "paths in 'use' are relative to the file that uses them");
+    auto text = read_user_file(path);
+    if (!text) {
+      const bool missing = text.error().message.ends_with(std::strerror(ENOENT));
+      diags_.error(use->range, fmt::format("cannot use '{}': {}", use->path, text.error().message),
+                   missing ? "paths in 'use' are relative to the file that uses them" : "");
       return false;
     }
-    uint32_t used = sources_->add(path, text);
+    uint32_t used = sources_->add(path, *text);
     auto parsed = std::make_unique<ast::Program>(parse::parse(*sources_, used, diags_));
     if (diags_.has_errors()) return false;
     for (const auto& s : parsed->statements) {
@@ -198,7 +204,13 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   for (const auto& f : stdlib::libbpf::embedded_files()) {
     input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
   }
-  if (auto cached = cache_.find(input)) {
+  auto cached = cache_.find(input);
+  if (!cache_.problem().empty() && !cache_problem_said_) {
+    cache_problem_said_ = true;  // once per Compiler: a REPL compiles many times
+    diags_.warning_global(fmt::format("not using the compile cache: {}", cache_.problem()),
+                          "set SONDE_CACHE_DIR to a directory of yours, or pass --no-cache");
+  }
+  if (cached) {
     out.program.object = std::move(*cached);
     out.cached = true;
     out.ok = true;

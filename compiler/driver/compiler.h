@@ -81,6 +81,7 @@ class Compiler {
   bool stdlib_loaded_ = false;
   bool btf_warmed_ = false;
   bool keep_definitions_ = false;
+  bool cache_problem_said_ = false;
   uint32_t compiles_ = 0;
 };
 

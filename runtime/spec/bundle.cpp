@@ -233,7 +233,7 @@ Status write_bundle(const std::string& path, const Bundle& bundle) {
 }
 
 Result<Bundle> read_bundle(const std::string& path) {
-  auto bytes = read_file_bytes(path, kMaxBundleBytes);
+  auto bytes = read_user_file_bytes(path, kMaxBundleBytes);
   if (!bytes) return bytes.error();
   auto bundle = decode_bundle(*bytes);
   if (!bundle)

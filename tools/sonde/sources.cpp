@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "support/text.h"
+#include "support/file_bytes.h"
 
 namespace sonde::cli {
 
@@ -20,12 +20,13 @@ bool load_sources(const Args& args, const char* command, std::vector<Source>& ou
     return false;
   }
   for (const auto& path : args.positionals()) {
-    std::string text;
-    if (!read_file(path, text)) {
-      fmt::print(stderr, "sonde {}: cannot read '{}': {}\n", command, path, strerror(errno));
+    auto text = read_user_file(path);
+    if (!text) {
+      fmt::print(stderr, "sonde {}: {}\n", command, text.error().message);
+      if (!text.error().hint.empty()) fmt::print(stderr, "hint: {}\n", text.error().hint);
       return false;
     }
-    out.push_back({path, std::move(text)});
+    out.push_back({path, std::move(text.value())});
   }
   return true;
 }
