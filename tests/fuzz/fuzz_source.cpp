@@ -24,7 +24,7 @@ using namespace sonde;
 // gets a fresh SourceManager with the stdlib files at the same indices, so nothing from
 // one input outlives it.
 struct Base {
-  sema::KernelInfo kernel;
+  sema::RunningKernel kernel;
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<std::unique_ptr<ast::Program>> programs;
   sema::Definitions definitions;

@@ -37,7 +37,7 @@ std::string with_self(std::string text) {
 }
 
 KernelInfo& shared_kernel() {
-  static KernelInfo kernel;
+  static RunningKernel kernel;
   return kernel;
 }
 
