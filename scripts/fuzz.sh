@@ -23,7 +23,8 @@ rm -rf "$seeds" && mkdir -p "$seeds/fuzz_source" "$seeds/fuzz_bundle"
 cp examples/*.sonde stdlib/*.sonde "$seeds/fuzz_source/"
 tests/fuzz/build_bundle_seeds.sh "$sonde" examples "$seeds/fuzz_bundle" 2>/dev/null
 
-# The source fuzzer checks programs against the running kernel (tracefs, BTF): root.
+# The source fuzzer checks programs against the fixture kernel (tests/fixtures/kernel/):
+# what it finds replays the same on every machine.
 status=0
 for target in fuzz_source fuzz_bundle; do
   dict=()

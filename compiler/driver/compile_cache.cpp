@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -107,14 +106,6 @@ Result<UniqueFd> private_directory(const std::string& dir) {
   return fd;
 }
 
-std::string kernel_identity() {
-  struct utsname u {};
-  ::uname(&u);
-  struct stat st {};
-  ::stat("/sys/kernel/btf/vmlinux", &st);
-  return fmt::format("{} {} {} btf {}", u.release, u.version, u.machine, st.st_size);
-}
-
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     ssize_t n = ::write(fd, data.data(), data.size());
@@ -159,7 +150,7 @@ bool CompileCache::ready() {
   auto compiler = clang_bpf::compiler_identity();
   if (!compiler) return false;  // no plugin: the compile itself will say so
   identity_ =
-      fmt::format("sonde compile cache 1\ncompiler {}\nkernel {}\n", *compiler, kernel_identity());
+      fmt::format("sonde compile cache 1\ncompiler {}\nkernel {}\n", *compiler, options_.kernel);
   dir_ = std::move(dir);
   return true;
 }

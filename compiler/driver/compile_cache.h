@@ -33,6 +33,7 @@ struct CacheOptions {
   bool enabled = true;
   std::string dir;                   // empty: the default above
   uint64_t max_bytes = 64ull << 20;  // objects are 3-30 KB: thousands of programs
+  std::string kernel;                // the kernel compiled for (sema::KernelInfo::identity())
 };
 
 class CompileCache {

@@ -30,12 +30,22 @@ std::string directory_of(const std::string& path) {
   return dir.empty() ? "." : dir.string();
 }
 
+std::shared_ptr<sema::KernelInfo> kernel_or_running(std::shared_ptr<sema::KernelInfo> kernel) {
+  return kernel ? std::move(kernel) : std::make_shared<sema::RunningKernel>();
+}
+
+CacheOptions for_kernel(CacheOptions options, sema::KernelInfo& kernel) {
+  options.kernel = kernel.identity();
+  return options;
+}
+
 }  // namespace
 
 Compiler::Compiler(Options options)
     : options_(std::move(options)),
       sources_(std::make_unique<ast::SourceManager>()),
-      cache_(options_.cache) {}
+      kernel_(kernel_or_running(options_.kernel)),
+      cache_(for_kernel(options_.cache, *kernel_)) {}
 
 Compiler::~Compiler() = default;
 
@@ -115,7 +125,7 @@ bool Compiler::front_end(const std::string& name, const std::string& text,
   std::optional<BtfWarmUp> warm_up;
   if (!btf_warmed_) {
     btf_warmed_ = true;
-    warm_up.emplace(kernel_);
+    warm_up.emplace(*kernel_);
   }
   load_stdlib();
   if (diags_.has_errors()) return false;  // a broken stdlib is our bug, but say so clearly
@@ -144,7 +154,7 @@ bool Compiler::front_end(const std::string& name, const std::string& text,
     return false;
   }
   if (warm_up) warm_up->join();
-  checked = sema::check(*program, defs, kernel_, *sources_, diags_, options_.sema);
+  checked = sema::check(*program, defs, *kernel_, *sources_, diags_, options_.sema);
   if (diags_.has_errors()) return false;
   if (keep_definitions_) definitions_ = std::move(defs);
   programs_.push_back(std::move(program));
@@ -179,7 +189,7 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   lower::Options lower_options;
   lower_options.type_suffix = fmt::format("___s{}", ++compiles_);
   lower_options.span_capacity = options_.sema.span_capacity;
-  auto lowered = lower::lower(checked, kernel_, lower_options);
+  auto lowered = lower::lower(checked, *kernel_, lower_options);
   if (!lowered) {
     diags_.error_global(lowered.error().message, lowered.error().hint);
     return out;

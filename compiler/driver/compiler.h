@@ -22,6 +22,8 @@ struct Options {
   sema::Options sema;
   bool use_stdlib = true;
   CacheOptions cache;  // compiled objects reused across runs (compile_cache.h)
+  // The kernel programs are checked against; null: the running one.
+  std::shared_ptr<sema::KernelInfo> kernel;
 };
 
 // One compilation's outcome. `ok` is false when the program has errors; they are in
@@ -56,7 +58,7 @@ class Compiler {
 
   // Definitions known so far (stdlib, used files, and, in a REPL, earlier input).
   const sema::Definitions& definitions() const { return definitions_; }
-  sema::KernelInfo& kernel() { return kernel_; }
+  sema::KernelInfo& kernel() { return *kernel_; }
   // Keep the definitions of the last successfully checked input (the REPL does).
   void set_keep_definitions(bool keep) { keep_definitions_ = keep; }
   // Numbers the metric statements of the next inputs from `index` on (the REPL's
@@ -74,7 +76,7 @@ class Compiler {
   Options options_;
   std::unique_ptr<ast::SourceManager> sources_;
   ast::Diagnostics diags_;
-  sema::KernelInfo kernel_;
+  std::shared_ptr<sema::KernelInfo> kernel_;
   sema::Definitions definitions_;
   std::vector<std::unique_ptr<ast::Program>> programs_;  // own every AST definitions point into
   CompileCache cache_;

@@ -86,10 +86,8 @@ std::vector<std::string> subdirectories(DIR* d) {
   return out;
 }
 
-Result<DirPtr> open_events_dir() {
-  Result<std::string> root = tracefs_root();
-  if (!root) return root.error();
-  std::string path = *root + "/events";
+Result<DirPtr> open_events_dir(const std::string& root) {
+  std::string path = root + "/events";
   DirPtr d(opendir(path.c_str()));
   if (!d) {
     return Error{fmt::format("cannot list {}: {}", path, std::strerror(errno)), ""};
@@ -130,11 +128,17 @@ Result<std::string> tracefs_root() {
 
 Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::string_view name,
                                                 const ConstantResolver& resolve) {
-  if (Status s = check_component("category", category); !s) return s.error();
-  if (Status s = check_component("name", name); !s) return s.error();
   Result<std::string> root = tracefs_root();
   if (!root) return root.error();
-  std::string path = fmt::format("{}/events/{}/{}/format", *root, category, name);
+  return read_tracepoint_format_at(*root, category, name, resolve);
+}
+
+Result<TracepointFormat> read_tracepoint_format_at(const std::string& root,
+                                                   std::string_view category, std::string_view name,
+                                                   const ConstantResolver& resolve) {
+  if (Status s = check_component("category", category); !s) return s.error();
+  if (Status s = check_component("name", name); !s) return s.error();
+  std::string path = fmt::format("{}/events/{}/{}/format", root, category, name);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;
@@ -163,7 +167,13 @@ Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::
 }
 
 Result<std::vector<TracepointName>> list_tracepoints() {
-  Result<DirPtr> events = open_events_dir();
+  Result<std::string> root = tracefs_root();
+  if (!root) return root.error();
+  return list_tracepoints_at(*root);
+}
+
+Result<std::vector<TracepointName>> list_tracepoints_at(const std::string& root) {
+  Result<DirPtr> events = open_events_dir(root);
   if (!events) return events.error();
   std::vector<TracepointName> out;
   int events_fd = dirfd(events->get());
@@ -188,7 +198,9 @@ Result<std::vector<TracepointName>> list_tracepoints() {
 }
 
 Result<std::vector<std::string>> list_tracepoint_categories() {
-  Result<DirPtr> events = open_events_dir();
+  Result<std::string> root = tracefs_root();
+  if (!root) return root.error();
+  Result<DirPtr> events = open_events_dir(*root);
   if (!events) return events.error();
   std::vector<std::string> out = subdirectories(events->get());
   std::sort(out.begin(), out.end());

@@ -68,9 +68,14 @@ Result<std::string> tracefs_root();
 // left out of the tables.
 using ConstantResolver = std::function<std::optional<int64_t>(std::string_view name)>;
 
-// Reads and parses events/CATEGORY/NAME/format.
+// Reads and parses events/CATEGORY/NAME/format under tracefs_root().
 Result<TracepointFormat> read_tracepoint_format(std::string_view category, std::string_view name,
                                                 const ConstantResolver& resolve = {});
+// The same under `root`: a tracefs mount, or a directory laid out like one (a test
+// fixture).
+Result<TracepointFormat> read_tracepoint_format_at(const std::string& root,
+                                                   std::string_view category, std::string_view name,
+                                                   const ConstantResolver& resolve = {});
 // Parses the text of a format file (pure; unit-tested).
 Result<TracepointFormat> parse_tracepoint_format(std::string_view category, std::string_view name,
                                                  std::string_view text,
@@ -82,6 +87,7 @@ struct TracepointName {
 };
 // Every tracepoint under events/, sorted.
 Result<std::vector<TracepointName>> list_tracepoints();
+Result<std::vector<TracepointName>> list_tracepoints_at(const std::string& root);
 // Categories only (for completion), sorted.
 Result<std::vector<std::string>> list_tracepoint_categories();
 

@@ -1,22 +1,22 @@
 #include "compiler/sema/kernel_info.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 
 namespace sonde::sema {
 
-KernelInfo::KernelInfo(std::string btf_path) : btf_path_(std::move(btf_path)) {}
+KernelInfo::~KernelInfo() = default;
 
 Result<std::shared_ptr<const kernel::Btf>> KernelInfo::btf() {
   if (btf_) return btf_;
   if (btf_error_) return *btf_error_;
-  auto opened = kernel::Btf::open(btf_path_);
-  if (!opened) {
-    btf_error_ =
-        Error{fmt::format("cannot read kernel BTF from {}: {}", btf_path_, opened.error().message),
-              "sonde needs a kernel built with CONFIG_DEBUG_INFO_BTF=y"};
+  auto read = read_btf();
+  if (!read) {
+    btf_error_ = read.error();
     return *btf_error_;
   }
-  btf_ = std::move(opened.value());
+  btf_ = std::move(read.value());
   return btf_;
 }
 
@@ -33,7 +33,7 @@ Result<std::shared_ptr<const kernel::TracepointFormat>> KernelInfo::tracepoint(
     if (!found) return std::nullopt;
     return found->value;
   };
-  auto format = kernel::read_tracepoint_format(category, name, resolve);
+  auto format = read_tracepoint(category, name, resolve);
   if (!format) return format.error();
   auto shared = std::make_shared<const kernel::TracepointFormat>(std::move(format.value()));
   formats_[key] = shared;
@@ -42,7 +42,7 @@ Result<std::shared_ptr<const kernel::TracepointFormat>> KernelInfo::tracepoint(
 
 Result<const std::vector<kernel::TracepointName>*> KernelInfo::tracepoints() {
   if (!tracepoints_) {
-    auto list = kernel::list_tracepoints();
+    auto list = read_tracepoints();
     if (!list) return list.error();
     tracepoints_ = std::move(list.value());
   }
@@ -69,6 +69,35 @@ Result<const std::vector<decode::ElfFunction>*> KernelInfo::functions(const std:
 
 Result<const std::vector<decode::UsdtProbeName>*> KernelInfo::usdt_probes(const std::string& path) {
   return cached(usdt_probes_, path, decode::elf_usdt_probes);
+}
+
+RunningKernel::RunningKernel(std::string btf_path) : btf_path_(std::move(btf_path)) {}
+
+std::string RunningKernel::identity() {
+  struct utsname u {};
+  ::uname(&u);
+  struct stat st {};
+  ::stat(btf_path_.c_str(), &st);
+  return fmt::format("{} {} {} btf {}", u.release, u.version, u.machine, st.st_size);
+}
+
+Result<std::shared_ptr<const kernel::Btf>> RunningKernel::read_btf() {
+  auto opened = kernel::Btf::open(btf_path_);
+  if (!opened) {
+    return Error{
+        fmt::format("cannot read kernel BTF from {}: {}", btf_path_, opened.error().message),
+        "sonde needs a kernel built with CONFIG_DEBUG_INFO_BTF=y"};
+  }
+  return std::move(opened.value());
+}
+
+Result<kernel::TracepointFormat> RunningKernel::read_tracepoint(
+    const std::string& category, const std::string& name, const kernel::ConstantResolver& resolve) {
+  return kernel::read_tracepoint_format(category, name, resolve);
+}
+
+Result<std::vector<kernel::TracepointName>> RunningKernel::read_tracepoints() {
+  return kernel::list_tracepoints();
 }
 
 }  // namespace sonde::sema

@@ -1,7 +1,11 @@
 // libFuzzer target: program text in, through everything the compiler does in this
-// process (parse, definitions, checks against the running kernel, lowering to C), the
-// way `sonde run` does before it compiles the C. Must never crash, hang or leak,
-// whatever the text; diagnostics are the only acceptable answer to nonsense.
+// process (parse, definitions, checks against the kernel, lowering to C), the way
+// `sonde run` does before it compiles the C. Must never crash, hang or leak, whatever
+// the text; diagnostics are the only acceptable answer to nonsense.
+//
+// The kernel is the fixture (tests/fixtures/kernel/), not the running one: an input
+// takes the same path through sema and lowering on every machine, so a crash found
+// on one replays on all of them.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,19 +16,19 @@
 #include "compiler/lower/lower.h"
 #include "compiler/parse/parser.h"
 #include "compiler/sema/definitions.h"
-#include "compiler/sema/kernel_info.h"
 #include "compiler/sema/sema.h"
 #include "stdlib/embedded.h"
+#include "tests/fixtures/kernel/fixture_kernel.h"
 
 namespace {
 
 using namespace sonde;
 
-// Read once: the kernel's types and formats, and the stdlib's definitions. Every input
-// gets a fresh SourceManager with the stdlib files at the same indices, so nothing from
-// one input outlives it.
+// Read once: the fixture kernel's types and formats, and the stdlib's definitions.
+// Every input gets a fresh SourceManager with the stdlib files at the same indices, so
+// nothing from one input outlives it.
 struct Base {
-  sema::KernelInfo kernel;
+  fixture::FixtureKernel kernel;
   std::vector<std::pair<std::string, std::string>> files;
   std::vector<std::unique_ptr<ast::Program>> programs;
   sema::Definitions definitions;

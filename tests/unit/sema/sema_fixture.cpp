@@ -9,6 +9,7 @@
 
 #include "compiler/parse/parser.h"
 #include "compiler/sema/sema.h"
+#include "tests/fixtures/kernel/fixture_kernel.h"
 
 namespace sonde::sema {
 
@@ -36,8 +37,10 @@ std::string with_self(std::string text) {
   return text;
 }
 
-KernelInfo& shared_kernel() {
-  static KernelInfo kernel;
+KernelInfo& shared_kernel() { return fixture::fixture_kernel(); }
+
+KernelInfo& running_kernel() {
+  static RunningKernel kernel;
   return kernel;
 }
 
@@ -47,7 +50,7 @@ std::string Checker::check(const std::string& source) {
   program_ = std::make_unique<ast::Program>(parse::parse(sources_, file, diags_));
   if (!diags_.has_errors()) definitions_.add(*program_, sources_, diags_);
   if (!diags_.has_errors())
-    result_ = sema::check(*program_, definitions_, shared_kernel(), sources_, diags_, {});
+    result_ = sema::check(*program_, definitions_, kernel_, sources_, diags_, {});
   return diags_.render(sources_);
 }
 

@@ -1,5 +1,7 @@
-// Checks programs as the compiler does up to lowering (parse, definitions, sema) against
-// the running kernel, keeping the ASTs alive for the checked result.
+// Checks programs as the compiler does up to lowering (parse, definitions, sema), keeping
+// the ASTs alive for the checked result. The kernel is the fixture
+// (tests/fixtures/kernel/) unless a test asks for the running one: exact diagnostics and
+// types are the same on every machine.
 #pragma once
 
 #include <memory>
@@ -20,11 +22,14 @@ std::string self_path();
 // `text` with every "{SELF}" replaced by self_path().
 std::string with_self(std::string text);
 
-// One kernel view for every test: BTF and tracepoint formats are read once.
-KernelInfo& shared_kernel();
+// One kernel view of each sort for every test: BTF and tracepoint formats are read once.
+KernelInfo& shared_kernel();   // the fixture
+KernelInfo& running_kernel();  // the machine's, for smoke tests
 
 class Checker {
  public:
+  explicit Checker(KernelInfo& kernel = shared_kernel()) : kernel_(kernel) {}
+
   // Parses and checks `source`, with "{SELF}" replaced by self_path(). Returns the
   // rendered diagnostics (warnings included), empty when there are none.
   std::string check(const std::string& source);
@@ -33,6 +38,7 @@ class Checker {
   const Definitions& definitions() const { return definitions_; }
 
  private:
+  KernelInfo& kernel_;
   ast::SourceManager sources_;
   ast::Diagnostics diags_;
   std::unique_ptr<ast::Program> program_;
