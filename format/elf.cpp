@@ -116,6 +116,15 @@ bool ElfView::for_each_symbol(const std::function<void(const ElfSymbol&)>& visit
   return has_symtab;
 }
 
+bool ElfView::for_each_defined_function(const std::function<void(const ElfSymbol&)>& visit) const {
+  return for_each_symbol([&](const ElfSymbol& sym) {
+    if ((sym.type == STT_FUNC || sym.type == STT_GNU_IFUNC) && sym.section != SHN_UNDEF &&
+        sym.value != 0 && !sym.name.empty()) {
+      visit(sym);
+    }
+  });
+}
+
 void ElfView::for_each_note(const std::function<void(const ElfNote&)>& visit) const {
   if (!sections_.empty()) {
     for (const auto& s : sections_) {

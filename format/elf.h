@@ -55,6 +55,9 @@ class ElfView {
   // Symbols of the SHT_SYMTAB and SHT_DYNSYM sections; returns whether there was a
   // SHT_SYMTAB (a stripped file has only .dynsym).
   bool for_each_symbol(const std::function<void(const ElfSymbol&)>& visit) const;
+  // The functions the file defines (STT_FUNC and STT_GNU_IFUNC with an address and a
+  // name), from the same tables; returns whether there was a SHT_SYMTAB.
+  bool for_each_defined_function(const std::function<void(const ElfSymbol&)>& visit) const;
   // Notes of the SHT_NOTE sections, or of the PT_NOTE segments when the file has no
   // section headers.
   void for_each_note(const std::function<void(const ElfNote&)>& visit) const;

@@ -63,12 +63,12 @@ Result<const T*> cached(std::map<std::string, Result<T>>& cache, const std::stri
 
 }  // namespace
 
-Result<const std::vector<decode::ElfFunction>*> KernelInfo::functions(const std::string& path) {
-  return cached(functions_, path, decode::elf_functions);
+Result<const std::vector<format::ElfFunction>*> KernelInfo::functions(const std::string& path) {
+  return cached(functions_, path, format::elf_functions);
 }
 
-Result<const std::vector<decode::UsdtProbeName>*> KernelInfo::usdt_probes(const std::string& path) {
-  return cached(usdt_probes_, path, decode::elf_usdt_probes);
+Result<const std::vector<format::UsdtProbeName>*> KernelInfo::usdt_probes(const std::string& path) {
+  return cached(usdt_probes_, path, format::elf_usdt_probes);
 }
 
 RunningKernel::RunningKernel(std::string btf_path) : btf_path_(std::move(btf_path)) {}

@@ -14,7 +14,7 @@
 
 #include "compiler/kernel/btf.h"
 #include "compiler/kernel/tracefs.h"
-#include "runtime/decode/elf_symbols.h"
+#include "format/elf_catalog.h"
 #include "support/result.h"
 
 namespace sonde::sema {
@@ -30,8 +30,8 @@ class KernelInfo {
   Result<const std::vector<kernel::TracepointName>*> tracepoints();
   // Functions defined in a user binary (sorted by name), and its USDT probes (sorted).
   // Read from the file named, for every implementation.
-  Result<const std::vector<decode::ElfFunction>*> functions(const std::string& path);
-  Result<const std::vector<decode::UsdtProbeName>*> usdt_probes(const std::string& path);
+  Result<const std::vector<format::ElfFunction>*> functions(const std::string& path);
+  Result<const std::vector<format::UsdtProbeName>*> usdt_probes(const std::string& path);
 
   // Names this kernel's types and tracepoints for caches of compiled objects: two
   // kernels with the same identity give the same program the same object.
@@ -50,8 +50,8 @@ class KernelInfo {
   std::optional<Error> btf_error_;
   std::map<std::string, std::shared_ptr<const kernel::TracepointFormat>> formats_;
   std::optional<std::vector<kernel::TracepointName>> tracepoints_;
-  std::map<std::string, Result<std::vector<decode::ElfFunction>>> functions_;
-  std::map<std::string, Result<std::vector<decode::UsdtProbeName>>> usdt_probes_;
+  std::map<std::string, Result<std::vector<format::ElfFunction>>> functions_;
+  std::map<std::string, Result<std::vector<format::UsdtProbeName>>> usdt_probes_;
 };
 
 // The machine sonde runs on: /sys/kernel/btf/vmlinux (or `btf_path`) and the tracefs

@@ -338,7 +338,7 @@ class Resolver {
             "uprobes attach to ELF executables and shared libraries");
       return {};
     }
-    const std::vector<decode::ElfFunction>& all = **functions;
+    const std::vector<format::ElfFunction>& all = **functions;
     std::string listing = fmt::format("`sonde list 'uprobe:{}:*'` lists its functions", path);
     if (all.empty()) {
       error(part_range(1), fmt::format("'{}' has no function symbols", path),
@@ -367,7 +367,7 @@ class Resolver {
     const std::string& base = symbol;
     auto it = std::lower_bound(
         all.begin(), all.end(), base,
-        [](const decode::ElfFunction& f, const std::string& n) { return f.name < n; });
+        [](const format::ElfFunction& f, const std::string& n) { return f.name < n; });
     if (it == all.end() || it->name != base) {
       std::vector<std::string> names;
       names.reserve(all.size());
