@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "runtime/bpf/attach.h"
-#include "runtime/bpf/kernel_objects.h"
+#include "tests/unit/bpf/kernel_objects.h"
 #include "tests/unit/bpf/test_util.h"
 
 namespace sonde::bpf {

@@ -1,4 +1,4 @@
-#include "runtime/bpf/kernel_objects.h"
+#include "tests/unit/bpf/kernel_objects.h"
 
 #include <bpf/bpf.h>
 #include <fmt/format.h>

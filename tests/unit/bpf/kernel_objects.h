@@ -1,5 +1,5 @@
 // What BPF programs and links the kernel holds right now, whoever loaded them. Used to
-// check that nothing is left behind (leak tests, `sonde doctor`).
+// check that nothing is left behind (test code: the product never lists them).
 #pragma once
 
 #include <cstdint>
