@@ -2,7 +2,7 @@
 //
 // Each compile runs in a forked child that sends the object back over a socket: LLVM's
 // BPF backend reads freed memory on a second CO-RE compile in one process (see
-// shared/TOOLCHAIN.md), and a child also contains LLVM's fatal errors and crashes, so
+// docs/toolchain.md), and a child also contains LLVM's fatal errors and crashes, so
 // a long-lived process (the REPL) survives any compile.
 //
 // Clang and LLVM live in the plugin libsonde-cc.so (next to the executable, or

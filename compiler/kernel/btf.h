@@ -142,7 +142,7 @@ class Btf {
 //
 // Struct and union names get `suffix` ("___s7"); libbpf ignores a `___suffix` when
 // matching, and a name unique per compile sidesteps the LLVM CO-RE cache bug in
-// shared/TOOLCHAIN.md.
+// docs/toolchain.md.
 //
 // Spelling: integers by size and signedness (__s32, __u64; the kernel's `char` stays
 // `char`), enums and floats as integers of their size, function pointers as `void *`,

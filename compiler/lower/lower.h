@@ -14,7 +14,7 @@ namespace sonde::lower {
 
 struct Options {
   // Suffix of generated CO-RE type names; unique per compile in long-lived processes
-  // (see the LLVM CO-RE cache bug in shared/TOOLCHAIN.md).
+  // (see the LLVM CO-RE cache bug in docs/toolchain.md).
   std::string type_suffix = "___sonde";
   uint32_t span_capacity = 10240;
 };
