@@ -12,29 +12,14 @@
 
 #include "runtime/decode/decoder.h"
 #include "runtime/decode/kernel_symbols.h"
+#include "tests/unit/decode/test_util.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 using sonde::decode::Decoders;
-
-std::vector<uint8_t> le_bytes(uint64_t value, size_t size) {
-  std::vector<uint8_t> out(size);
-  for (size_t i = 0; i < size && i < 8; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
-  return out;
-}
-
-uint64_t kallsyms_address(const std::string& name) {
-  std::ifstream in("/proc/kallsyms");
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string addr, type, sym;
-    fields >> addr >> type >> sym;
-    if (sym == name && (type == "T" || type == "t")) return std::stoull(addr, nullptr, 16);
-  }
-  return 0;
-}
+using sonde::decode::test::kallsyms_address;
+using sonde::decode::test::le_bytes;
 
 double ms_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
@@ -58,13 +43,7 @@ int main() {
     return 1;
   }
   constexpr size_t kKeys = 100000;
-  std::vector<uint8_t> addrs, pids;
-  for (size_t i = 0; i < kKeys; ++i) {
-    auto a = le_bytes(schedule + i * 64, 8);
-    auto p = le_bytes(i + 1, 4);
-    addrs.insert(addrs.end(), a.begin(), a.end());
-    pids.insert(pids.end(), p.begin(), p.end());
-  }
+  const auto [addrs, pids] = sonde::decode::test::scrape_keys(schedule, kKeys);
   Decoders decoders;
   auto per_key_ns = [&](const sonde::spec::Label& l, const std::vector<uint8_t>& keys) {
     std::span<const uint8_t> all(keys);

@@ -116,13 +116,7 @@ TEST(DecoderCache, ASecondScrapeOfTheSameKeysIsAllHits) {
   uint64_t schedule = test::kallsyms_address("schedule");
   ASSERT_NE(schedule, 0u);
   constexpr size_t kKeys = 20000;
-  std::vector<uint8_t> addrs, pids;
-  for (size_t i = 0; i < kKeys; ++i) {
-    auto a = le_bytes(schedule + i * 64, 8);
-    auto p = le_bytes(i + 1, 4);
-    addrs.insert(addrs.end(), a.begin(), a.end());
-    pids.insert(pids.end(), p.begin(), p.end());
-  }
+  const auto [addrs, pids] = test::scrape_keys(schedule, kKeys);
   Decoders decoders;
   auto pass = [&](const spec::Label& l, const std::vector<uint8_t>& keys) {
     std::span<const uint8_t> all(keys);

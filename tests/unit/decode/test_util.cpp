@@ -29,4 +29,15 @@ uint64_t kallsyms_address(const std::string& name) {
   return 0;
 }
 
+ScrapeKeys scrape_keys(uint64_t first, size_t count) {
+  ScrapeKeys keys;
+  for (size_t i = 0; i < count; ++i) {
+    auto a = le_bytes(first + i * 64, 8);
+    auto p = le_bytes(i + 1, 4);
+    keys.addresses.insert(keys.addresses.end(), a.begin(), a.end());
+    keys.pids.insert(keys.pids.end(), p.begin(), p.end());
+  }
+  return keys;
+}
+
 }  // namespace sonde::decode::test
