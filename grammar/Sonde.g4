@@ -47,9 +47,11 @@ aggregation
   | HISTOGRAM scheme?
   ;
 
+// Bounds are numbers with an optional unit (1us, 4KiB); sema checks them.
 scheme
-  : LOG2                                                               # log2Scheme
+  : LOG2 (LPAREN signedNumber COMMA signedNumber RPAREN)?                   # log2Scheme
   | LINEAR LPAREN signedNumber COMMA signedNumber COMMA signedNumber RPAREN   # linearScheme
+  | BUCKETS LPAREN signedNumber (COMMA signedNumber)* RPAREN                 # explicitScheme
   ;
 
 signedNumber : MINUS? NUMBER ;
@@ -92,7 +94,7 @@ primary
 // Words that are keywords only where the grammar expects them; elsewhere they are
 // names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
 ident
-  : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM
+  : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
   | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY
   ;
 
@@ -109,6 +111,7 @@ GAUGE : 'gauge' ;
 HISTOGRAM : 'histogram' ;
 LOG2 : 'log2' ;
 LINEAR : 'linear' ;
+BUCKETS : 'buckets' ;
 LATENCY : 'latency' ;
 OF : 'of' ;
 SPAN : 'span' ;

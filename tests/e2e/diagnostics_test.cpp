@@ -40,7 +40,8 @@ const Case kCases[] = {
      "comm\n"
      "                                ^~\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, "
      "avg EXPR, gauge EXPR, "
-     "histogram log2 EXPR or histogram linear(LOW, HIGH, STEP) EXPR\n"},
+     "histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram buckets(B1, B2, "
+     "...) EXPR\n"},
     {"DanglingBy", "on tracepoint:timer:timer_start count by",
      "<input>:1:41: error: expected an expression, found end of input\non "
      "tracepoint:timer:timer_start count by\n"
