@@ -47,11 +47,11 @@ aggregation
   | HISTOGRAM scheme?
   ;
 
-// Bounds are numbers with an optional unit (1us, 4KiB); sema checks them.
+// Bounds are numbers with an optional unit (1us, 4KiB); sema checks them and how many.
 scheme
-  : LOG2 (LPAREN signedNumber COMMA signedNumber RPAREN)?                   # log2Scheme
-  | LINEAR LPAREN signedNumber COMMA signedNumber COMMA signedNumber RPAREN   # linearScheme
-  | BUCKETS LPAREN signedNumber (COMMA signedNumber)* RPAREN                 # explicitScheme
+  : LOG2 (LPAREN signedNumber (COMMA signedNumber)* RPAREN)?   # log2Scheme
+  | LINEAR LPAREN signedNumber (COMMA signedNumber)* RPAREN    # linearScheme
+  | BUCKETS LPAREN signedNumber (COMMA signedNumber)* RPAREN   # explicitScheme
   ;
 
 signedNumber : MINUS? NUMBER ;

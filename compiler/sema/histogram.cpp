@@ -126,7 +126,7 @@ class SchemeChecker {
     const I128 n = (span + step - 1) / step + 1;
     if (n > spec::kMaxBucketBounds) {
       diags_.error(a_.scheme_range,
-                   fmt::format("{} makes {} buckets; at most {} are allowed", written(),
+                   fmt::format("{} makes {} bucket bounds; at most {} are allowed", written(),
                                static_cast<int64_t>(n), spec::kMaxBucketBounds),
                    "use a larger step, or histogram log2");
       return false;
@@ -170,9 +170,13 @@ class SchemeChecker {
   std::string written() const { return std::string(sources_.text(a_.scheme_range)); }
 
   bool arity(const char* form) {
-    diags_.error(a_.scheme_range,
-                 fmt::format("{} takes {}", form,
-                             a_.scheme == ast::Scheme::kLinear ? "three numbers" : "two numbers"));
+    const bool linear = a_.scheme == ast::Scheme::kLinear;
+    diags_.error(
+        a_.scheme_range,
+        fmt::format("{} takes {} numbers, not {}", form, linear ? "three" : "two", a_.args.size()),
+        linear ? "e.g. linear(0, 300ms, 25ms): buckets from 0 to 300ms, 25ms wide"
+               : "e.g. log2(1us, 10s): buckets from 1us, each twice as wide as the last, "
+                 "up to 10s or just above");
     return false;
   }
 

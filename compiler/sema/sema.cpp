@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <set>
 
+#include "compiler/ast/printer.h"
 #include "compiler/sema/expr_checker.h"
 #include "compiler/sema/histogram.h"
 #include "compiler/sema/naming.h"
@@ -22,6 +23,31 @@ using ast::Type;
 using ast::TypeKind;
 
 ExprPtr clone(const ExprPtr& e) { return e ? e->clone() : nullptr; }
+
+// Whether `where` (its top-level conjunction) keeps `value` from being negative:
+// `ret > 0`, `ret >= 4096`, `0 < ret`. A sum of such values is a counter even when
+// their type is signed.
+bool keeps_nonnegative(const Expr* where, const Expr& value) {
+  if (!where || where->kind != ast::ExprKind::kBinary || where->args.size() != 2) return false;
+  const Expr& a = *where->args[0];
+  const Expr& b = *where->args[1];
+  auto constant = [](const Expr& e) {
+    return e.kind == ast::ExprKind::kNumber && static_cast<int64_t>(e.number) >= 0;
+  };
+  const std::string v = ast::print(value);
+  switch (where->op) {
+    case ast::Op::kAnd:
+      return keeps_nonnegative(&a, value) || keeps_nonnegative(&b, value);
+    case ast::Op::kGt:
+    case ast::Op::kGe:
+      return constant(b) && ast::print(a) == v;
+    case ast::Op::kLt:
+    case ast::Op::kLe:
+      return constant(a) && ast::print(b) == v;
+    default:
+      return false;
+  }
+}
 
 // "60s", "1.5s", "500ms": how help texts state a window.
 std::string duration_text(uint64_t ns) {
@@ -181,6 +207,8 @@ class StatementChecker {
       }
       out.programs.push_back(std::move(prog));
     }
+    if (out.value_signed && stmt.value && keeps_nonnegative(stmt.where.get(), *stmt.value))
+      out.value_signed = false;
     return true;
   }
 
@@ -469,7 +497,7 @@ class StatementChecker {
         break;
       case AggregationKind::kSum:
         if (seconds) add_suffix("_seconds");
-        add_suffix("_total");
+        if (!out.value_signed) add_suffix("_total");  // else a gauge (it can go down)
         break;
       case AggregationKind::kMin:
       case AggregationKind::kMax:
