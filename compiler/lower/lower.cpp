@@ -447,7 +447,8 @@ class ProgramLowering {
     f.line(fmt::format("struct sonde_st{}_value *found = bpf_map_lookup_elem(&sonde_st{}, &skey);",
                        n, n));
     f.line("if (!found) return 0;");
-    f.line("__u64 latency = bpf_ktime_get_ns() - found->ts;");
+    f.line("__u64 now = bpf_ktime_get_ns();");
+    f.line("__u64 latency = now - found->ts;");
     f.line(fmt::format("struct sonde_st{}_value start = *found;", n));
     f.line(fmt::format("if (!sonde_span_claim(&sonde_st{}, &skey, {})) return 0;", n, span_slot));
     f.set_start_value("start");
@@ -499,8 +500,11 @@ class ProgramLowering {
         break;
       case AggregationKind::kMin:
       case AggregationKind::kMax:
-        f.line(fmt::format("sonde_{}(v, x, bpf_ktime_get_ns() / {}ULL);",
-                           s.aggregation == AggregationKind::kMin ? "min" : "max", s.window_ns));
+        // A span's end has just read the clock.
+        f.line(fmt::format("sonde_{}(v, x, {} / {}ULL);",
+                           s.aggregation == AggregationKind::kMin ? "min" : "max",
+                           prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()",
+                           s.window_ns));
         break;
       case AggregationKind::kAvg:
         f.line("sonde_avg(v, x);");
