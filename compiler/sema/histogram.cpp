@@ -10,6 +10,11 @@
 namespace sonde::sema {
 namespace {
 
+static_assert(SONDE_MAX_BOUNDS == spec::kMaxBucketBounds &&
+                  kMaxExplicitBounds <= SONDE_MAX_BOUNDS &&
+                  (1u << SONDE_SEARCH_STEPS) > SONDE_MAX_BOUNDS,
+              "the kernel's binary search must cover every list the runtime accepts");
+
 using ast::NumberUnit;
 using ast::SchemeNumber;
 __extension__ using I128 = __int128;  // bounds are checked for overflow in a wider type

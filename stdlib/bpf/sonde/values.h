@@ -33,7 +33,7 @@ struct sonde_gauge {
   __u64 ts;
 };
 
-/* histogram: this head, then `__u64 buckets[bucket_count]`. */
+/* histogram: this head, then `__u64 buckets[bounds + 1]` (spec::Metric::bounds). */
 struct sonde_hist_head {
   __u64 count;
   __s64 sum;
