@@ -254,6 +254,9 @@ std::string check_metric(const Metric& m) {
       return fmt::format("metric {}: bucket bounds do not ascend ({} then {})", m.name,
                          m.bounds[i - 1], m.bounds[i]);
   }
+  if ((m.aggregation == Aggregation::kMin || m.aggregation == Aggregation::kMax) &&
+      m.window_ns == 0)
+    return fmt::format("metric {}: a minimum or maximum without a window", m.name);
   if (histogram && m.value_size != histogram_value_size(m))
     return fmt::format("metric {}: a {}-byte value cannot hold {} buckets", m.name, m.value_size,
                        m.bounds.size() + 1);

@@ -256,6 +256,20 @@ TEST(Bundle, HistogramBoundsMustAscendAndFitTheValue) {
             "is not a histogram");
 }
 
+TEST(Bundle, MinAndMaxNeedAWindow) {
+  Bundle b = full_bundle();
+  Metric& m = b.programs[1].metrics[0];
+  m.aggregation = Aggregation::kMax;
+  m.bounds.clear();
+  m.value_size = 32;
+  m.window_ns = 0;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 1: metric sonde_b_seconds: a minimum or maximum without a "
+            "window");
+  m.window_ns = 1'000'000'000;
+  EXPECT_EQ(error_of(encode_bundle(b)), "(decoded)");
+}
+
 TEST(Bundle, ObjectMustBeElf) {
   Bundle b = full_bundle();
   b.programs[1].object = {1, 2, 3, 4, 5};
