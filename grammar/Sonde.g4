@@ -47,9 +47,11 @@ aggregation
   | HISTOGRAM scheme?
   ;
 
+// Bounds are numbers with an optional unit (1us, 4KiB); sema checks them and how many.
 scheme
-  : LOG2                                                               # log2Scheme
-  | LINEAR LPAREN signedNumber COMMA signedNumber COMMA signedNumber RPAREN   # linearScheme
+  : LOG2 (LPAREN signedNumber (COMMA signedNumber)* RPAREN)?   # log2Scheme
+  | LINEAR LPAREN signedNumber (COMMA signedNumber)* RPAREN    # linearScheme
+  | BUCKETS LPAREN signedNumber (COMMA signedNumber)* RPAREN   # explicitScheme
   ;
 
 signedNumber : MINUS? NUMBER ;
@@ -93,7 +95,7 @@ primary
 // Words that are keywords only where the grammar expects them; elsewhere they are
 // names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
 ident
-  : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM
+  : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
   | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY
   ;
 
@@ -110,6 +112,7 @@ GAUGE : 'gauge' ;
 HISTOGRAM : 'histogram' ;
 LOG2 : 'log2' ;
 LINEAR : 'linear' ;
+BUCKETS : 'buckets' ;
 LATENCY : 'latency' ;
 OF : 'of' ;
 SPAN : 'span' ;

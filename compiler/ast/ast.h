@@ -102,12 +102,24 @@ struct ProbeRef {
 };
 
 enum class AggregationKind : uint8_t { kCount, kSum, kMin, kMax, kAvg, kGauge, kHistogram };
-enum class Scheme : uint8_t { kNone, kLog2, kLinear };
+enum class Scheme : uint8_t { kNone, kLog2, kLinear, kExplicit };
+
+// What a number's suffix says it measures: `10ms` a duration, `4KiB` a size.
+enum class NumberUnit : uint8_t { kNone, kDuration, kSize };
+
+// A number of a bucket scheme, in raw units (ns, bytes).
+struct SchemeNumber {
+  int64_t value = 0;
+  NumberUnit unit = NumberUnit::kNone;
+  SourceRange range;
+};
 
 struct Aggregation {
   AggregationKind kind = AggregationKind::kCount;
   Scheme scheme = Scheme::kNone;
-  int64_t low = 0, high = 0, step = 0;  // linear
+  // log2: none (the default range) or (low, high); linear: (low, high, step);
+  // explicit: the bounds as written.
+  std::vector<SchemeNumber> args;
   SourceRange range;
   SourceRange scheme_range;
 };

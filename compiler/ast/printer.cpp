@@ -1,6 +1,7 @@
 #include "compiler/ast/printer.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace sonde::ast {
 namespace {
@@ -27,9 +28,21 @@ const char* aggregation_name(AggregationKind k) {
 
 std::string print_aggregation(const Aggregation& a) {
   std::string out = aggregation_name(a.kind);
-  if (a.scheme == Scheme::kLog2) out += " log2";
-  if (a.scheme == Scheme::kLinear) out += fmt::format(" linear({}, {}, {})", a.low, a.high, a.step);
-  return out;
+  const char* scheme = a.scheme == Scheme::kLog2       ? "log2"
+                       : a.scheme == Scheme::kLinear   ? "linear"
+                       : a.scheme == Scheme::kExplicit ? "buckets"
+                                                       : nullptr;
+  if (!scheme) return out;
+  out += fmt::format(" {}", scheme);
+  if (a.args.empty()) return out;
+  std::vector<std::string> args;
+  for (const auto& n : a.args) {
+    args.push_back(fmt::format("{}{}", n.value,
+                               n.unit == NumberUnit::kDuration ? "ns"
+                               : n.unit == NumberUnit::kSize   ? "B"
+                                                               : ""));
+  }
+  return out + fmt::format("({})", fmt::join(args, ", "));
 }
 
 std::string print_keys(const std::vector<KeyItem>& keys) {

@@ -1,9 +1,9 @@
 #include "compiler/lower/lower.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "compiler/lower/function_builder.h"
-#include "stdlib/bpf/sonde/buckets.h"
 
 namespace sonde::lower {
 namespace {
@@ -98,6 +98,20 @@ spec::Aggregation aggregation_of(AggregationKind k) {
       return spec::Aggregation::kHistogram;
   }
   return spec::Aggregation::kCount;
+}
+
+spec::BucketScheme scheme_of(const CheckedStatement& s) {
+  if (s.aggregation != AggregationKind::kHistogram) return spec::BucketScheme::kNone;
+  switch (s.buckets.scheme) {
+    case ast::Scheme::kLinear:
+      return spec::BucketScheme::kLinear;
+    case ast::Scheme::kExplicit:
+      return spec::BucketScheme::kExplicit;
+    case ast::Scheme::kNone:
+    case ast::Scheme::kLog2:
+      break;
+  }
+  return spec::BucketScheme::kLog2;
 }
 
 spec::AttachKind attach_of(sema::ProbeKind k) {
@@ -218,7 +232,7 @@ class ProgramLowering {
       case AggregationKind::kMin:
       case AggregationKind::kMax:
         value_type = "struct sonde_minmax";
-        value_size = 16;
+        value_size = 32;
         break;
       case AggregationKind::kAvg:
         value_type = "struct sonde_avg";
@@ -229,14 +243,19 @@ class ProgramLowering {
         value_size = 16;
         break;
       case AggregationKind::kHistogram:
-        bucket_count = s.scheme == ast::Scheme::kLinear
-                           ? static_cast<uint32_t>(sonde_linear_slots(s.low, s.high, s.step))
-                           : SONDE_LOG2_SLOTS;
+        // One slot per bound, and one for values above them all.
+        bucket_count = static_cast<uint32_t>(s.buckets.bounds.size()) + 1;
         value_type = fmt::format("struct sonde_v{}", n);
         value_size = 16 + 8 * bucket_count;
         c += fmt::format(
             "struct sonde_v{} {{\n  struct sonde_hist_head head;\n  __u64 buckets[{}];\n}};\n", n,
             bucket_count);
+        if (s.buckets.scheme == ast::Scheme::kExplicit) {
+          std::vector<std::string> bounds;
+          for (int64_t b : s.buckets.bounds) bounds.push_back(fmt::format("{}LL", b));
+          c += fmt::format("static const __s64 sonde_b{}[{}] = {{{}}};\n", n, bounds.size(),
+                           fmt::join(bounds, ", "));
+        }
         break;
     }
     if (keyed) {
@@ -354,14 +373,11 @@ class ProgramLowering {
     m.name = s.metric_name;
     m.help = s.help;
     m.aggregation = aggregation_of(s.aggregation);
-    m.buckets = s.aggregation != AggregationKind::kHistogram ? spec::BucketScheme::kNone
-                : s.scheme == ast::Scheme::kLinear           ? spec::BucketScheme::kLinear
-                                                             : spec::BucketScheme::kLog2;
-    m.linear_low = s.low;
-    m.linear_high = s.high;
-    m.linear_step = s.step;
-    m.bucket_count = bucket_count;
+    m.buckets = scheme_of(s);
+    m.bounds = s.buckets.bounds;
     m.unit = s.unit;
+    m.value_signed = s.value_signed && !s.is_span;
+    m.window_ns = s.window_ns;
     m.map = map;
     m.keyed = keyed;
     m.key_size = key_size;
@@ -431,7 +447,8 @@ class ProgramLowering {
     f.line(fmt::format("struct sonde_st{}_value *found = bpf_map_lookup_elem(&sonde_st{}, &skey);",
                        n, n));
     f.line("if (!found) return 0;");
-    f.line("__u64 latency = bpf_ktime_get_ns() - found->ts;");
+    f.line("__u64 now = bpf_ktime_get_ns();");
+    f.line("__u64 latency = now - found->ts;");
     f.line(fmt::format("struct sonde_st{}_value start = *found;", n));
     f.line(fmt::format("if (!sonde_span_claim(&sonde_st{}, &skey, {})) return 0;", n, span_slot));
     f.set_start_value("start");
@@ -482,10 +499,12 @@ class ProgramLowering {
         f.line("sonde_sum(v, x);");
         break;
       case AggregationKind::kMin:
-        f.line("sonde_min(v, x);");
-        break;
       case AggregationKind::kMax:
-        f.line("sonde_max(v, x);");
+        // A span's end has just read the clock.
+        f.line(fmt::format("sonde_{}(v, x, {} / {}ULL);",
+                           s.aggregation == AggregationKind::kMin ? "min" : "max",
+                           prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()",
+                           s.window_ns));
         break;
       case AggregationKind::kAvg:
         f.line("sonde_avg(v, x);");
@@ -494,12 +513,23 @@ class ProgramLowering {
         f.line("sonde_gauge(v, x);");
         break;
       case AggregationKind::kHistogram: {
+        const sema::Buckets& b = s.buckets;
+        const int is_signed = prog.role == ProgramRole::kSpanEnd ? 0 : s.value_signed;
+        const size_t bounds = b.bounds.size();
         std::string slot;
-        if (s.scheme == ast::Scheme::kLinear) {
-          slot = fmt::format("sonde_linear_slot(x, {}LL, {}LL, {})", s.low, s.step, bucket_count);
-        } else {
-          bool is_signed = prog.role == ProgramRole::kSpanEnd ? false : s.value_signed;
-          slot = is_signed ? "sonde_log2_slot_signed(x)" : "sonde_log2_slot((__u64)x)";
+        switch (b.scheme) {
+          case ast::Scheme::kLinear:
+            slot = fmt::format("sonde_linear_bucket(x, {}, {}LL, {}ULL, {})", is_signed, b.low,
+                               b.step, bounds);
+            break;
+          case ast::Scheme::kExplicit:
+            slot = fmt::format("sonde_explicit_bucket(x, {}, sonde_b{}, {})", is_signed, n, bounds);
+            break;
+          case ast::Scheme::kNone:
+          case ast::Scheme::kLog2:
+            slot = fmt::format("sonde_log2_bucket(x, {}, {}ULL, {}, {})", is_signed, b.low, b.first,
+                               bounds);
+            break;
         }
         f.line(fmt::format("sonde_hist(&v->head, v->buckets, {}, {}, x);", bucket_count, slot));
         break;

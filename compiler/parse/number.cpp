@@ -7,27 +7,30 @@
 namespace sonde::parse {
 namespace {
 
+using ast::NumberUnit;
+
 struct Suffix {
   std::string_view text;
   uint64_t scale;
+  NumberUnit unit;
 };
 
 // Durations are nanoseconds (what the kernel measures); sizes are bytes.
 constexpr Suffix kSuffixes[] = {
-    {"ns", 1},
-    {"us", 1000},
-    {"ms", 1000 * 1000},
-    {"s", 1000 * 1000 * 1000},
-    {"m", 60ULL * 1000 * 1000 * 1000},
-    {"h", 3600ULL * 1000 * 1000 * 1000},
-    {"B", 1},
-    {"KiB", 1ULL << 10},
-    {"MiB", 1ULL << 20},
-    {"GiB", 1ULL << 30},
-    {"TiB", 1ULL << 40},
-    {"KB", 1000},
-    {"MB", 1000 * 1000},
-    {"GB", 1000 * 1000 * 1000},
+    {"ns", 1, NumberUnit::kDuration},
+    {"us", 1000, NumberUnit::kDuration},
+    {"ms", 1000 * 1000, NumberUnit::kDuration},
+    {"s", 1000 * 1000 * 1000, NumberUnit::kDuration},
+    {"m", 60ULL * 1000 * 1000 * 1000, NumberUnit::kDuration},
+    {"h", 3600ULL * 1000 * 1000 * 1000, NumberUnit::kDuration},
+    {"B", 1, NumberUnit::kSize},
+    {"KiB", 1ULL << 10, NumberUnit::kSize},
+    {"MiB", 1ULL << 20, NumberUnit::kSize},
+    {"GiB", 1ULL << 30, NumberUnit::kSize},
+    {"TiB", 1ULL << 40, NumberUnit::kSize},
+    {"KB", 1000, NumberUnit::kSize},
+    {"MB", 1000 * 1000, NumberUnit::kSize},
+    {"GB", 1000 * 1000 * 1000, NumberUnit::kSize},
 };
 
 }  // namespace
@@ -93,6 +96,17 @@ bool parse_number(std::string_view text, uint64_t& value, std::string& error) {
   error = "unknown unit '" + std::string(suffix) +
           "' (durations: ns, us, ms, s, m, h; sizes: B, KiB, MiB, GiB, KB, MB, GB)";
   return false;
+}
+
+NumberUnit number_unit(std::string_view text) {
+  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+    return NumberUnit::kNone;
+  size_t i = 0;
+  while (i < text.size() && ((text[i] >= '0' && text[i] <= '9') || text[i] == '_')) ++i;
+  for (const auto& s : kSuffixes) {
+    if (text.substr(i) == s.text) return s.unit;
+  }
+  return NumberUnit::kNone;
 }
 
 }  // namespace sonde::parse

@@ -167,14 +167,25 @@ class Builder {
     if (ctx->HISTOGRAM()) {
       a.kind = AggregationKind::kHistogram;
       a.scheme = Scheme::kLog2;
-      if (auto* lin = dynamic_cast<SondeParser::LinearSchemeContext*>(ctx->scheme())) {
+      auto* scheme = ctx->scheme();
+      if (!scheme) return a;
+      a.scheme_range = range(scheme);
+      std::vector<SondeParser::SignedNumberContext*> numbers;
+      if (auto* log2 = dynamic_cast<SondeParser::Log2SchemeContext*>(scheme)) {
+        numbers = log2->signedNumber();
+      } else if (auto* lin = dynamic_cast<SondeParser::LinearSchemeContext*>(scheme)) {
         a.scheme = Scheme::kLinear;
-        a.scheme_range = range(lin);
-        a.low = signed_number(lin->signedNumber(0));
-        a.high = signed_number(lin->signedNumber(1));
-        a.step = signed_number(lin->signedNumber(2));
-      } else if (ctx->scheme()) {
-        a.scheme_range = range(ctx->scheme());
+        numbers = lin->signedNumber();
+      } else if (auto* list = dynamic_cast<SondeParser::ExplicitSchemeContext*>(scheme)) {
+        a.scheme = Scheme::kExplicit;
+        numbers = list->signedNumber();
+      }
+      for (auto* n : numbers) {
+        ast::SchemeNumber number;
+        number.range = range(n);
+        number.value = signed_number(n);
+        number.unit = number_unit(n->NUMBER()->getText());
+        a.args.push_back(number);
       }
       return a;
     }

@@ -18,4 +18,7 @@ ast::Program parse(const ast::SourceManager& sources, uint32_t file, ast::Diagno
 // 4KiB (in bytes). Returns false when the text is not a valid number.
 bool parse_number(std::string_view text, uint64_t& value, std::string& error);
 
+// What the unit suffix of a number literal measures (kNone without a suffix).
+ast::NumberUnit number_unit(std::string_view text);
+
 }  // namespace sonde::parse

@@ -45,8 +45,8 @@ std::string offending_text(antlr4::Token* t) {
 }
 
 constexpr const char* kAggregations =
-    "count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, histogram log2 EXPR or "
-    "histogram linear(LOW, HIGH, STEP) EXPR";
+    "count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, histogram log2 EXPR, "
+    "histogram linear(LOW, HIGH, STEP) EXPR or histogram buckets(B1, B2, ...) EXPR";
 
 }  // namespace
 

@@ -81,6 +81,16 @@ struct Label {
   ast::SourceRange range;
 };
 
+// A histogram's buckets (the rules are in stdlib/bpf/sonde/buckets.h): the finite
+// upper bounds in raw units, and what the kernel finds a value's slot with.
+struct Buckets {
+  ast::Scheme scheme = ast::Scheme::kNone;
+  std::vector<int64_t> bounds;
+  int64_t low = 0;     // log2: the bound of the first power (>= 1); linear: the first bound
+  uint64_t step = 0;   // linear
+  uint32_t first = 0;  // log2: 1 when a bound of 0 comes before the powers
+};
+
 struct CheckedStatement {
   uint32_t index = 0;  // among metric statements
   const ast::MetricStmt* stmt = nullptr;
@@ -89,9 +99,9 @@ struct CheckedStatement {
   std::string metric_name;
   std::string help;
   ast::AggregationKind aggregation = ast::AggregationKind::kCount;
-  ast::Scheme scheme = ast::Scheme::kNone;
-  int64_t low = 0, high = 0, step = 0;
+  Buckets buckets;  // histograms
   spec::Unit unit = spec::Unit::kNone;
+  uint64_t window_ns = 0;  // min and max: the window they are kept over
   bool value_signed = false;
   std::vector<Label> labels;
   uint32_t capacity = 0;

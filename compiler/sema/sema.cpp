@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <set>
 
+#include "compiler/ast/printer.h"
 #include "compiler/sema/expr_checker.h"
+#include "compiler/sema/histogram.h"
 #include "compiler/sema/naming.h"
 #include "compiler/sema/probes.h"
-#include "stdlib/bpf/sonde/buckets.h"
 #include "support/text.h"
 
 namespace sonde::sema {
@@ -22,6 +23,38 @@ using ast::Type;
 using ast::TypeKind;
 
 ExprPtr clone(const ExprPtr& e) { return e ? e->clone() : nullptr; }
+
+// Whether `where` (its top-level conjunction) keeps `value` from being negative:
+// `ret > 0`, `ret >= 4096`, `0 < ret`. A sum of such values is a counter even when
+// their type is signed.
+bool keeps_nonnegative(const Expr* where, const Expr& value) {
+  if (!where || where->kind != ast::ExprKind::kBinary || where->args.size() != 2) return false;
+  const Expr& a = *where->args[0];
+  const Expr& b = *where->args[1];
+  auto constant = [](const Expr& e) {
+    return e.kind == ast::ExprKind::kNumber && static_cast<int64_t>(e.number) >= 0;
+  };
+  const std::string v = ast::print(value);
+  switch (where->op) {
+    case ast::Op::kAnd:
+      return keeps_nonnegative(&a, value) || keeps_nonnegative(&b, value);
+    case ast::Op::kGt:
+    case ast::Op::kGe:
+      return constant(b) && ast::print(a) == v;
+    case ast::Op::kLt:
+    case ast::Op::kLe:
+      return constant(a) && ast::print(b) == v;
+    default:
+      return false;
+  }
+}
+
+// "60s", "1.5s", "500ms": how help texts state a window.
+std::string duration_text(uint64_t ns) {
+  if (ns % 1'000'000'000 == 0) return fmt::format("{}s", ns / 1'000'000'000);
+  if (ns >= 1'000'000'000) return fmt::format("{}s", static_cast<double>(ns) / 1e9);
+  return fmt::format("{}ms", static_cast<double>(ns) / 1e6);
+}
 
 ExprPtr conjunction(ExprPtr a, ExprPtr b) {
   if (!a) return b;
@@ -67,17 +100,14 @@ class StatementChecker {
     out.source = std::string(trim(sources_.text(stmt.range)));
     out.origin = sources_.location(stmt.range);
     out.aggregation = stmt.aggregation.kind;
-    out.scheme = stmt.aggregation.scheme;
-    out.low = stmt.aggregation.low;
-    out.high = stmt.aggregation.high;
-    out.step = stmt.aggregation.step;
+    if (out.aggregation == AggregationKind::kMin || out.aggregation == AggregationKind::kMax)
+      out.window_ns = options_.minmax_window_ns;
     if (!check_aggregation(stmt)) return false;
     if (!check_capacity(stmt, out)) return false;
     bool ok = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out);
     if (!ok) return false;
     if (!labels(stmt, out)) return false;
-    name_metric(stmt, out);
-    return true;
+    return name_metric(stmt, out);
   }
 
  private:
@@ -94,29 +124,6 @@ class StatementChecker {
       if (a.kind != AggregationKind::kCount && !stmt.value) {
         diags_.error(a.range, fmt::format("{} needs a value", name),
                      fmt::format("write what to aggregate after it, e.g. '{} ret'", name));
-        return false;
-      }
-    }
-    if (a.scheme == ast::Scheme::kLinear) {
-      if (a.step <= 0) {
-        diags_.error(a.scheme_range,
-                     fmt::format("the step of linear() must be positive, not {}", a.step));
-        return false;
-      }
-      if (a.high <= a.low) {
-        diags_.error(
-            a.scheme_range,
-            fmt::format(
-                "linear({}, {}, {}) has no buckets: the upper bound must be above the lower", a.low,
-                a.high, a.step));
-        return false;
-      }
-      uint64_t slots = sonde_linear_slots(a.low, a.high, a.step);
-      if (slots > kMaxLinearBuckets) {
-        diags_.error(a.scheme_range,
-                     fmt::format("linear({}, {}, {}) makes {} buckets; at most {} are allowed",
-                                 a.low, a.high, a.step, slots, kMaxLinearBuckets),
-                     "use a larger step, or histogram log2");
         return false;
       }
     }
@@ -200,6 +207,8 @@ class StatementChecker {
       }
       out.programs.push_back(std::move(prog));
     }
+    if (out.value_signed && stmt.value && keeps_nonnegative(stmt.where.get(), *stmt.value))
+      out.value_signed = false;
     return true;
   }
 
@@ -235,7 +244,9 @@ class StatementChecker {
     }
     out.is_span = true;
     out.span_name = written;
-    out.unit = spec::Unit::kNanoseconds;
+    // A span's value is its latency; a count of spans is a number of them.
+    out.unit =
+        out.aggregation == AggregationKind::kCount ? spec::Unit::kNone : spec::Unit::kNanoseconds;
     if (def->starts.empty() || def->ends.empty()) {
       diags_.error(def->name_range,
                    fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
@@ -456,7 +467,7 @@ class StatementChecker {
     return true;
   }
 
-  void name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  bool name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
     std::string base;
     std::string value_name;
     if (stmt.is_span) {
@@ -469,8 +480,13 @@ class StatementChecker {
     bool user_named = !stmt.name.empty();
     std::string name = user_named ? stmt.name : "sonde_" + base;
     if (!user_named && !value_name.empty()) name += "_" + value_name;
-    if (out.unit == spec::Unit::kNone && (name.find("bytes") != std::string::npos))
+    if (out.unit == spec::Unit::kNone && out.aggregation != AggregationKind::kCount &&
+        (name.find("bytes") != std::string::npos))
       out.unit = spec::Unit::kBytes;
+    // Bounds written with a unit give unitless values theirs, hence the name's suffix.
+    if (out.aggregation == AggregationKind::kHistogram &&
+        !check_histogram(stmt.aggregation, sources_, diags_, out.unit, out.buckets))
+      return false;
     auto ends_with = [](const std::string& s, const std::string& suffix) {
       return s.size() >= suffix.size() &&
              s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -486,14 +502,14 @@ class StatementChecker {
         break;
       case AggregationKind::kSum:
         if (seconds) add_suffix("_seconds");
-        add_suffix("_total");
+        if (!out.value_signed) add_suffix("_total");  // else a gauge (it can go down)
         break;
       case AggregationKind::kMin:
       case AggregationKind::kMax:
-      case AggregationKind::kAvg:
         if (!user_named) name += std::string("_") + aggregation_name(out.aggregation);
         if (seconds) add_suffix("_seconds");
         break;
+      case AggregationKind::kAvg:  // a summary: NAME_sum and NAME_count, like a histogram's
       case AggregationKind::kGauge:
       case AggregationKind::kHistogram:
         if (seconds) add_suffix("_seconds");
@@ -501,6 +517,7 @@ class StatementChecker {
     }
     out.metric_name = name;
     out.help = fmt::format("{} (sonde: {})", describe_statement(out), out.source);
+    return true;
   }
 
   static std::string describe_statement(const CheckedStatement& s) {
@@ -511,13 +528,25 @@ class StatementChecker {
         return s.is_span ? fmt::format("Completed {}", s.span_name)
                          : fmt::format("Events of {}", what);
       case AggregationKind::kSum:
+        if (s.value_signed)
+          return fmt::format(
+              "Sum over {}; a gauge, since the values can be negative: use delta(), not rate()",
+              what);
         return fmt::format("Sum over {}", what);
       case AggregationKind::kMin:
-        return fmt::format("Minimum over {}", what);
       case AggregationKind::kMax:
-        return fmt::format("Maximum over {}", what);
+        return fmt::format(
+            "{} of {} over the last {} to {} (the current {} window and the one "
+            "before)",
+            s.aggregation == AggregationKind::kMin ? "Minimum" : "Maximum", what,
+            duration_text(s.window_ns), duration_text(2 * s.window_ns), duration_text(s.window_ns));
       case AggregationKind::kAvg:
-        return fmt::format("Average over {}", what);
+        if (s.value_signed)
+          return fmt::format(
+              "Average over {}: delta(_sum[W]) / increase(_count[W]) (the values can be "
+              "negative, so _sum can go down)",
+              what);
+        return fmt::format("Average over {}: rate(_sum[W]) / rate(_count[W])", what);
       case AggregationKind::kGauge:
         return fmt::format("Last value of {}", what);
       case AggregationKind::kHistogram:

@@ -12,10 +12,14 @@
 
 namespace sonde::sema {
 
+inline constexpr uint64_t kDefaultWindowNs = 60'000'000'000;
+
 struct Options {
   uint32_t default_capacity = 10240;  // keys per map when a statement gives no `capacity`
   uint32_t span_capacity = 10240;     // spans in flight per span statement
   uint32_t first_statement = 0;       // index of the first metric statement (the REPL numbers on)
+  // min and max show the extreme of the current window of this length and the one before.
+  uint64_t minmax_window_ns = kDefaultWindowNs;
 };
 
 CheckedProgram check(const ast::Program& program, const Definitions& definitions,
@@ -24,7 +28,6 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
 
 // Limits, shared with the messages that mention them.
 inline constexpr uint32_t kMaxCapacity = 10'000'000;
-inline constexpr uint32_t kMaxLinearBuckets = 1024;
 inline constexpr size_t kMaxLabels = 16;
 
 }  // namespace sonde::sema

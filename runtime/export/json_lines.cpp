@@ -90,6 +90,12 @@ void write_series(std::string& out, const Family& family, const std::vector<std:
   if (family.type != FamilyType::kHistogram) {
     line.write(",\"value\":");
     write_json_number(line, exported_value(series.value, family.unit));
+    if (family.type == FamilyType::kSummary) {  // value: the average of these
+      line.write(",\"sum\":");
+      write_json_number(line, exported_value(series.sum, family.unit));
+      line.write(",\"count\":");
+      line.advance_to(write_unsigned(line.cursor(), series.count));
+    }
     line.write('}');
     return;
   }

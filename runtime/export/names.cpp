@@ -34,6 +34,7 @@ std::string sanitize_label_name(std::string_view name) { return sanitize(name, f
 std::vector<std::string> export_label_names(const metrics::Family& family) {
   std::vector<std::string> taken;
   if (family.type == metrics::FamilyType::kHistogram) taken.push_back("le");
+  if (family.type == metrics::FamilyType::kSummary) taken.push_back("quantile");
   std::vector<std::string> names;
   names.reserve(family.label_names.size());
   for (const std::string& raw : family.label_names) {
@@ -57,6 +58,8 @@ const char* family_type_name(metrics::FamilyType type) {
       return "gauge";
     case metrics::FamilyType::kHistogram:
       return "histogram";
+    case metrics::FamilyType::kSummary:
+      return "summary";
   }
   return "untyped";
 }

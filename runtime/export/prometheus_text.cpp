@@ -190,6 +190,7 @@ void write_header(std::string& out, const Family& family, const std::string& nam
 }
 
 std::vector<std::string> family_sample_names(const std::string& name, FamilyType type) {
+  if (type == FamilyType::kSummary) return {name, name + "_sum", name + "_count"};
   if (type != FamilyType::kHistogram) return {name};
   return {name, name + "_bucket", name + "_sum", name + "_count"};
 }
@@ -220,6 +221,16 @@ void append_prometheus_text(const metrics::Snapshot& snapshot, std::string& out)
         pairs.clear();
         append_label_pairs(pairs, label_names, series);
         write_histogram_series(out, family, name, pairs, series, bounds);
+      }
+      continue;
+    }
+    if (family.type == FamilyType::kSummary) {
+      // No quantiles: `_sum` and `_count` let PromQL average over any window.
+      for (const Series& series : family.series) {
+        pairs.clear();
+        append_label_pairs(pairs, label_names, series);
+        write_histogram_line(out, name, "_sum", pairs, "", exported_value(series.sum, family.unit));
+        write_histogram_line(out, name, "_count", pairs, "", static_cast<double>(series.count));
       }
       continue;
     }

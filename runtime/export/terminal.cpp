@@ -96,18 +96,26 @@ void append_table(std::string& out, const Family& family, const std::vector<std:
   const std::vector<size_t> shown = top_series(family, options.top, [](const Series& s) {
     return std::isnan(s.value) ? -INFINITY : s.value;  // NaN would break the ordering
   });
-  std::vector<std::vector<std::string>> cells;  // per row: label values, then the value
+  // A summary (avg) shows its average and how many values it is the average of.
+  const bool summary = family.type == FamilyType::kSummary;
+  std::vector<std::vector<std::string>> cells;  // per row: label values, then the values
   cells.reserve(shown.size() + 1);
   cells.emplace_back(names.begin(), names.end());
-  cells.back().push_back("value");
+  cells.back().push_back(summary ? "avg" : "value");
+  if (summary) cells.back().push_back("count");
   for (size_t index : shown) {
     const Series& series = family.series[index];
     std::vector<std::string> row;
     for (size_t i = 0; i < names.size(); ++i) row.push_back(printable(label_value(series, i)));
-    row.push_back(humanize(series.value, family.unit));
+    if (summary && series.count == 0) {
+      row.push_back("-");
+    } else {
+      row.push_back(humanize(series.value, family.unit));
+    }
+    if (summary) row.push_back(fmt::format("{}", series.count));
     cells.push_back(std::move(row));
   }
-  std::vector<size_t> widths(names.size() + 1, 0);
+  std::vector<size_t> widths(cells.front().size(), 0);
   for (const auto& row : cells) {
     for (size_t i = 0; i < row.size(); ++i) {
       widths[i] = std::max(widths[i], std::min(display_width(row[i]), kMaxColumnWidth));
@@ -115,11 +123,14 @@ void append_table(std::string& out, const Family& family, const std::vector<std:
   }
   for (const auto& row : cells) {
     out += "  ";
-    for (size_t i = 0; i + 1 < row.size(); ++i) {
-      append_left(out, row[i], widths[i]);
-      out += "  ";
+    for (size_t i = 0; i < row.size(); ++i) {
+      if (i > 0) out += "  ";
+      if (i < names.size()) {
+        append_left(out, row[i], widths[i]);
+      } else {
+        append_right(out, row[i], widths[i]);
+      }
     }
-    append_right(out, row.back(), widths.back());
     out += '\n';
   }
   append_more(out, family.series.size() - shown.size(), "");

@@ -1,9 +1,11 @@
 #include "runtime/metrics/accumulator.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
-#include "runtime/metrics/buckets.h"
 #include "stdlib/bpf/sonde/values.h"
 
 namespace sonde::metrics {
@@ -18,6 +20,16 @@ T read_as(std::span<const uint8_t> bytes, size_t offset = 0) {
 
 }  // namespace
 
+// The kernel's epoch comes from bpf_ktime_get_ns(), which is CLOCK_MONOTONIC.
+uint64_t current_epoch(const spec::Metric& m) {
+  if (m.window_ns == 0) return 0;
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const auto ns =
+      static_cast<uint64_t>(now.tv_sec) * 1'000'000'000 + static_cast<uint64_t>(now.tv_nsec);
+  return ns / m.window_ns;
+}
+
 void Accumulator::reset() {
   sum_ = 0;
   count_ = 0;
@@ -27,7 +39,7 @@ void Accumulator::reset() {
   std::fill(buckets_.begin(), buckets_.end(), 0);
 }
 
-void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v) {
+void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_t epoch) {
   switch (m.aggregation) {
     case spec::Aggregation::kCount:
       count_ += read_as<uint64_t>(v);
@@ -37,12 +49,17 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v) {
       break;
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax: {
-      auto mm = read_as<sonde_minmax>(v);
-      if (!mm.seen) break;
-      bool better = !seen_ || (m.aggregation == spec::Aggregation::kMin ? mm.value < value_
-                                                                        : mm.value > value_);
-      if (better) value_ = mm.value;
-      seen_ = true;
+      const auto mm = read_as<sonde_minmax>(v);
+      for (const sonde_minmax_slot& slot : mm.slot) {
+        // Tags are epoch + 1: this window's, or the last one's.
+        if (slot.tag != epoch + 1 && slot.tag != epoch) continue;
+        if (slot.tag == 0) continue;
+        const bool better =
+            !seen_ ||
+            (m.aggregation == spec::Aggregation::kMin ? slot.value < value_ : slot.value > value_);
+        if (better) value_ = slot.value;
+        seen_ = true;
+      }
       break;
     }
     case spec::Aggregation::kAvg: {
@@ -61,19 +78,20 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v) {
       break;
     }
     case spec::Aggregation::kHistogram: {
+      const size_t slots = m.bounds.size() + 1;
+      if (buckets_.size() != slots) buckets_.assign(slots, 0);
       auto head = read_as<sonde_hist_head>(v);
       count_ += head.count;
       sum_ += head.sum;
-      if (buckets_.size() < m.bucket_count) buckets_.resize(m.bucket_count);
       if (head.count == 0) break;  // nothing in the buckets either
-      for (uint32_t b = 0; b < m.bucket_count; ++b) buckets_[b] += read_as<uint64_t>(v, 16 + 8 * b);
+      const size_t at = sizeof(sonde_hist_head);
+      for (size_t b = 0; b < slots; ++b) buckets_[b] += read_as<uint64_t>(v, at + 8 * b);
       break;
     }
   }
 }
 
-bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>& range,
-                            Series& s) const {
+bool Accumulator::to_series(const spec::Metric& m, Series& s) const {
   switch (m.aggregation) {
     case spec::Aggregation::kCount:
       s.value = static_cast<double>(count_);
@@ -84,45 +102,29 @@ bool Accumulator::to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax:
     case spec::Aggregation::kGauge:
-      if (!seen_) return false;  // no event yet: no value to show
+      if (!seen_) return false;  // no event (in the window): no value to show
       s.value = static_cast<double>(value_);
       return true;
     case spec::Aggregation::kAvg:
-      if (count_ == 0) return false;
-      s.value = static_cast<double>(sum_) / static_cast<double>(count_);
+      // A summary (_sum and _count) from the first scrape on, as counters are: its
+      // first events must count in rate(). The average is for the terminal and JSON.
+      s.value =
+          count_ == 0 ? std::nan("") : static_cast<double>(sum_) / static_cast<double>(count_);
       s.count = count_;
       s.sum = static_cast<double>(sum_);
       return true;
     case spec::Aggregation::kHistogram:
       break;
   }
+  // Every bound, zeros included, in every series and every scrape: Prometheus sums
+  // buckets across series by `le` and takes rates per bucket, so a bucket that is
+  // missing from one series or one scrape skews both.
   s.count = count_;
   s.sum = static_cast<double>(sum_);
-  const uint32_t finite =
-      std::min<uint32_t>(finite_slots(m), std::min<uint32_t>(m.bucket_count, buckets_.size()));
-  uint32_t lo = 0, hi = finite ? finite - 1 : 0;
-  if (m.buckets == spec::BucketScheme::kLog2) {
-    // Shown: from one empty bucket below the lowest observation (a lower bound for
-    // quantile interpolation) to the highest, kept stable across scrapes.
-    uint32_t first = finite, last = 0;
-    for (uint32_t b = 0; b < finite; ++b) {
-      if (buckets_[b]) {
-        first = std::min(first, b);
-        last = b;
-      }
-    }
-    if (first < finite) {
-      range.first = std::min(range.first, first == 0 ? 0 : first - 1);
-      range.second = std::max(range.second, last);
-    }
-    if (range.first > range.second) return true;  // nothing observed yet: no finite buckets
-    lo = range.first;
-    hi = range.second;
+  s.buckets.resize(m.bounds.size());
+  for (size_t b = 0; b < m.bounds.size(); ++b) {
+    s.buckets[b] = {static_cast<double>(m.bounds[b]), b < buckets_.size() ? buckets_[b] : 0};
   }
-  if (finite == 0) return true;
-  s.buckets.reserve(hi - lo + 1);
-  for (uint32_t b = lo; b <= hi && b < finite; ++b)
-    s.buckets.push_back({bucket_le(m, b), buckets_[b]});
   return true;
 }
 

@@ -5,7 +5,6 @@
 
 #include <cstdint>
 #include <span>
-#include <utility>
 #include <vector>
 
 #include "runtime/metrics/snapshot.h"
@@ -13,15 +12,20 @@
 
 namespace sonde::metrics {
 
+// min/max: the window the kernel is writing now (monotonic ns / Metric::window_ns).
+// Values of this window and of the one before count; older ones are gone.
+uint64_t current_epoch(const spec::Metric& m);
+
 class Accumulator {
  public:
   void reset();
   // Adds one CPU's value of one map key (the value layouts of sonde/values.h).
-  void add(const spec::Metric& m, std::span<const uint8_t> value);
-  // False when there is nothing to show yet (min, max, gauge and avg with no event).
-  // `range`: the log2 buckets shown for this label set so far (first, last), widened
-  // here and never narrowed, so bucket series do not come and go between scrapes.
-  bool to_series(const spec::Metric& m, std::pair<uint32_t, uint32_t>& range, Series& out) const;
+  // `epoch`: current_epoch(m), for min and max.
+  void add(const spec::Metric& m, std::span<const uint8_t> value, uint64_t epoch = 0);
+  // False when there is nothing to show (min, max and gauge with no event; min and max
+  // with none in their windows). A histogram shows every bound of `m`; an average with
+  // no event yet is NaN, with a count of 0.
+  bool to_series(const spec::Metric& m, Series& out) const;
 
  private:
   int64_t sum_ = 0;
@@ -29,10 +33,7 @@ class Accumulator {
   bool seen_ = false;
   int64_t value_ = 0;
   uint64_t ts_ = 0;
-  std::vector<uint64_t> buckets_;
+  std::vector<uint64_t> buckets_;  // one per bound, then the one above them all
 };
-
-// The range of a label set whose buckets were never shown.
-inline std::pair<uint32_t, uint32_t> empty_bucket_range() { return {UINT32_MAX, 0}; }
 
 }  // namespace sonde::metrics

@@ -24,16 +24,23 @@ uint64_t sum_over_cpus(std::span<const uint8_t> values, uint32_t cpus) {
   return total;
 }
 
-FamilyType family_type(spec::Aggregation a) {
-  switch (a) {
+FamilyType family_type(const spec::Metric& m) {
+  switch (m.aggregation) {
     case spec::Aggregation::kCount:
-    case spec::Aggregation::kSum:
       return FamilyType::kCounter;
+    case spec::Aggregation::kSum:
+      // Prometheus reads a counter that went down as a restart.
+      return m.value_signed ? FamilyType::kGauge : FamilyType::kCounter;
     case spec::Aggregation::kHistogram:
       return FamilyType::kHistogram;
-    default:
-      return FamilyType::kGauge;
+    case spec::Aggregation::kAvg:
+      return FamilyType::kSummary;
+    case spec::Aggregation::kMin:
+    case spec::Aggregation::kMax:
+    case spec::Aggregation::kGauge:
+      break;
   }
+  return FamilyType::kGauge;
 }
 
 // Keys that vanished from a map (exited pids) stay known until there are this many
@@ -48,7 +55,6 @@ struct Collector::MetricState {
   struct LabelSet {
     std::vector<std::string> labels;
     Accumulator values;
-    std::pair<uint32_t, uint32_t> range = empty_bucket_range();
     uint64_t scrape = 0;  // the last scrape that found a key of this set
   };
 
@@ -87,8 +93,7 @@ std::string merge_key_of(const std::vector<std::string>& labels) {
 
 // Decodes a key seen for the first time. Keys that decode to the same labels (two
 // addresses in one function, "WS" and "W" requests) share one set; labels that are
-// plain integers never collide, so their keys skip that check (unless forget() kept
-// sets to find again).
+// plain integers never collide, so their keys skip that check.
 uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
                                           std::span<const uint8_t> key) {
   if (uint32_t* known = by_key.find(key)) return *known;
@@ -96,27 +101,20 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
   for (size_t i = 0; i < labels.size(); ++i) decoders.decode_to(metric->labels[i], key, labels[i]);
   auto index = static_cast<uint32_t>(sets.size());
   bool fresh = true;
-  if (merges || !by_labels.empty()) {
+  if (merges) {
     auto [it, inserted] = by_labels.try_emplace(merge_key_of(labels), index);
     index = it->second;
     fresh = inserted;
   }
-  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, empty_bucket_range(), 0});
+  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, 0});
   by_key.insert(key, index);
   return index;
 }
 
-// Drops every key and label set, but histograms keep their shown bucket range by
-// label set: bucket series never disappear.
+// Drops every key and label set (the live ones are found again at the next read).
 void Collector::MetricState::forget() {
-  std::vector<LabelSet> kept;
+  sets.clear();
   by_labels.clear();
-  for (LabelSet& set : sets) {
-    if (set.range == empty_bucket_range()) continue;
-    by_labels.emplace(merge_key_of(set.labels), static_cast<uint32_t>(kept.size()));
-    kept.push_back(LabelSet{std::move(set.labels), {}, set.range, 0});
-  }
-  sets = std::move(kept);
   by_key.clear();
   last_entries.count = 0;
 }
@@ -182,7 +180,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   const spec::Metric& m = *state.metric;
   family.name = m.name;
   family.help = m.help;
-  family.type = family_type(m.aggregation);
+  family.type = family_type(m);
   family.unit = m.unit;
   family.aggregation = m.aggregation;
   family.buckets = m.buckets;
@@ -197,6 +195,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   }
 
   const uint64_t scrape = ++state.scrape;
+  const uint64_t epoch = current_epoch(m);
   if (m.keyed) {
     std::swap(state.entries, state.last_entries);
     std::swap(state.order, state.last_order);
@@ -228,7 +227,8 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
         set.values.reset();
         set.scrape = scrape;
       }
-      for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu) set.values.add(m, entries.value(i, cpu));
+      for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
+        set.values.add(m, entries.value(i, cpu), epoch);
     }
   } else {
     state.slot_values.resize(state.map->value_bytes());
@@ -240,7 +240,8 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     uint32_t stride = static_cast<uint32_t>(state.map->value_bytes() / state.map->cpus());
     for (uint32_t cpu = 0; cpu < state.map->cpus(); ++cpu) {
       set.values.add(
-          m, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size));
+          m, std::span<const uint8_t>(state.slot_values).subspan(cpu * stride, m.value_size),
+          epoch);
     }
   }
 
@@ -248,7 +249,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   for (MetricState::LabelSet& set : state.sets) {
     if (set.scrape != scrape) continue;  // no key of this set is in the map now
     Series s;
-    if (!set.values.to_series(m, set.range, s)) continue;
+    if (!set.values.to_series(m, s)) continue;
     s.label_values = set.labels;
     family.series.push_back(std::move(s));
   }

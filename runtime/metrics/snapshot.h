@@ -11,7 +11,8 @@
 
 namespace sonde::metrics {
 
-enum class FamilyType : uint8_t { kCounter, kGauge, kHistogram };
+// kSummary: `count` and `sum` only (no quantiles), from avg; `value` is their ratio.
+enum class FamilyType : uint8_t { kCounter, kGauge, kHistogram, kSummary };
 
 struct Bucket {
   double le = 0;       // upper bound in raw units (ns, bytes, ...); inclusive
@@ -20,11 +21,11 @@ struct Bucket {
 
 struct Series {
   std::vector<std::string> label_values;  // parallel to Family::label_names
-  double value = 0;                       // counter and gauge
+  double value = 0;                       // counter, gauge, and a summary's average
   // histogram: finite buckets in ascending `le`; values above the last bound are in
   // `count` only (the +Inf bucket).
   std::vector<Bucket> buckets;
-  uint64_t count = 0;
+  uint64_t count = 0;  // histogram and summary
   double sum = 0;
 };
 

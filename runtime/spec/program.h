@@ -75,7 +75,8 @@ struct Label {
 };
 
 enum class Aggregation : uint8_t { kCount, kSum, kMin, kMax, kAvg, kGauge, kHistogram };
-enum class BucketScheme : uint8_t { kNone, kLog2, kLinear };
+// How the bounds were chosen (for people: the runtime reads only Metric::bounds).
+enum class BucketScheme : uint8_t { kNone, kLog2, kLinear, kExplicit };
 // Unit of the raw values in the map; the exporter converts nanoseconds to seconds.
 enum class Unit : uint8_t { kNone, kNanoseconds, kBytes };
 
@@ -86,9 +87,15 @@ struct Metric {
   std::string help;
   Aggregation aggregation = Aggregation::kCount;
   BucketScheme buckets = BucketScheme::kNone;
-  int64_t linear_low = 0, linear_high = 0, linear_step = 0;
-  uint32_t bucket_count = 0;  // slots in the value's bucket array
+  // Histograms: the finite upper bounds (`le`, raw units, strictly increasing, at most
+  // kMaxBucketBounds). The value holds bounds.size() + 1 slots: the last counts values
+  // above every bound (stdlib/bpf/sonde/buckets.h).
+  std::vector<int64_t> bounds;
   Unit unit = Unit::kNone;
+  // The aggregated value's type is signed: a sum can go down (exported as a gauge).
+  bool value_signed = false;
+  // min/max: the length of a window in ns (the kernel keeps the current and the last).
+  uint64_t window_ns = 0;
   std::string map;    // map name in the object
   bool keyed = true;  // false: a one-slot per-CPU array (key is u32 0)
   uint32_t key_size = 0;
@@ -110,7 +117,10 @@ struct Span {
   uint32_t statement = 0;
 };
 
-inline constexpr uint32_t kFormatVersion = 1;
+inline constexpr uint32_t kMaxBucketBounds = 1024;
+
+// 2: histogram bounds as a list, signed sums, windowed min/max.
+inline constexpr uint32_t kFormatVersion = 2;
 
 struct Program {
   std::vector<Probe> probes;

@@ -11,7 +11,7 @@ namespace {
 // A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
-                  sizeof(Metric) == 248 && sizeof(Span) == 80 && sizeof(Program) == 240,
+                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 240,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -75,6 +75,7 @@ bool known(BucketScheme b) {
     case BucketScheme::kNone:
     case BucketScheme::kLog2:
     case BucketScheme::kLinear:
+    case BucketScheme::kExplicit:
       return true;
   }
   return false;
@@ -141,11 +142,10 @@ void fields(V& v, T& m) {
   v(m.help);
   v(m.aggregation);
   v(m.buckets);
-  v(m.linear_low);
-  v(m.linear_high);
-  v(m.linear_step);
-  v(m.bucket_count);
+  v(m.bounds);
   v(m.unit);
+  v(m.value_signed);
+  v(m.window_ns);
   v(m.map);
   v(m.keyed);
   v(m.key_size);
@@ -233,11 +233,33 @@ struct FieldReader {
   void operator()(T& item) { fields(*this, item); }
 };
 
+// A histogram's value: its head (count, sum), then one u64 per bound and one above them.
+uint64_t histogram_value_size(const Metric& m) { return 16 + 8 * (m.bounds.size() + 1); }
+
 // What the runtime relies on beyond well-formed fields: metrics name their map, labels
-// lie inside their key.
+// lie inside their key, histogram bounds ascend and fit the value.
 std::string check_metric(const Metric& m) {
   if (m.name.empty()) return "a metric has no name";
   if (m.map.empty()) return fmt::format("metric {} names no map", m.name);
+  const bool histogram = m.aggregation == Aggregation::kHistogram;
+  if (histogram != !m.bounds.empty())
+    return fmt::format("metric {}: {}", m.name,
+                       histogram ? "a histogram without bucket bounds"
+                                 : "bucket bounds on a metric that is not a histogram");
+  if (m.bounds.size() > kMaxBucketBounds)
+    return fmt::format("metric {}: {} bucket bounds, more than {}", m.name, m.bounds.size(),
+                       kMaxBucketBounds);
+  for (size_t i = 1; i < m.bounds.size(); ++i) {
+    if (m.bounds[i] <= m.bounds[i - 1])
+      return fmt::format("metric {}: bucket bounds do not ascend ({} then {})", m.name,
+                         m.bounds[i - 1], m.bounds[i]);
+  }
+  if ((m.aggregation == Aggregation::kMin || m.aggregation == Aggregation::kMax) &&
+      m.window_ns == 0)
+    return fmt::format("metric {}: a minimum or maximum without a window", m.name);
+  if (histogram && m.value_size != histogram_value_size(m))
+    return fmt::format("metric {}: a {}-byte value cannot hold {} buckets", m.name, m.value_size,
+                       m.bounds.size() + 1);
   for (const auto& l : m.labels) {
     if (static_cast<uint64_t>(l.offset) + l.size > m.key_size) {
       return fmt::format("metric {}: label {} lies outside the {}-byte key", m.name, l.name,

@@ -40,7 +40,8 @@ const Case kCases[] = {
      "comm\n"
      "                                ^~\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, "
      "avg EXPR, gauge EXPR, "
-     "histogram log2 EXPR or histogram linear(LOW, HIGH, STEP) EXPR\n"},
+     "histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram buckets(B1, B2, "
+     "...) EXPR\n"},
     {"DanglingBy", "on tracepoint:timer:timer_start count by",
      "<input>:1:41: error: expected an expression, found end of input\non "
      "tracepoint:timer:timer_start count by\n"
@@ -185,11 +186,21 @@ const Case kCases[] = {
      "                  "
      "^~~~~~~~~~~~~~~~\n"},
     {"LinearTooMany", "on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 1) bytes",
-     "<input>:1:46: error: linear(0, 1048576, 1) makes 1048578 buckets; at most 1024 are "
-     "allowed\non "
+     "<input>:1:46: error: linear(0, 1048576, 1) makes 1048577 bucket bounds; at most 1024 "
+     "are allowed\non "
      "tracepoint:block:block_rq_issue histogram linear(0, 1048576, 1) bytes\n                      "
      "                  "
      "     ^~~~~~~~~~~~~~~~~~~~~\nhint: use a larger step, or histogram log2\n"},
+    {"BucketsOutOfOrder", "histogram buckets(10ms, 5ms) latency of syscall read",
+     "<input>:1:25: error: bucket bounds must increase: 5ms is not above 10ms\n"
+     "histogram buckets(10ms, 5ms) latency of syscall read\n"
+     "                        ^~~\n"
+     "hint: write each bound once, from the smallest to the largest\n"},
+    {"BucketsOfAnotherUnit", "histogram log2(1KiB, 1MiB) latency of syscall read",
+     "<input>:1:16: error: 1KiB is a size, but the values of this histogram are durations (ns)\n"
+     "histogram log2(1KiB, 1MiB) latency of syscall read\n"
+     "               ^~~~\n"
+     "hint: write the bounds as durations (1us, 10ms, 1s) or plain numbers of nanoseconds\n"},
     {"LatencyOutsideSpan", "on tracepoint:block:block_rq_issue where latency > 1ms count",
      "<input>:1:42: error: unknown field 'latency' in tracepoint:block:block_rq_issue\non "
      "tracepoint:block:block_rq_issue where latency > 1ms count\n                                  "

@@ -13,7 +13,8 @@
 namespace sonde::cli {
 
 int build_command(const std::vector<std::string>& argv) {
-  Args args({"--expr", "--output", "--capacity"}, {}, {{"-e", "--expr"}, {"-o", "--output"}});
+  Args args({"--expr", "--output", "--capacity", "--window"}, {},
+            {{"-e", "--expr"}, {"-o", "--output"}});
   if (!args.parse(argv)) {
     fmt::print(stderr, "sonde build: {}\n", args.error());
     return 2;
@@ -25,6 +26,7 @@ int build_command(const std::vector<std::string>& argv) {
   }
   driver::Options options;
   if (!parse_capacity_flag(args, "build", options)) return 2;
+  if (!parse_window_flag(args, "build", options)) return 2;
   std::vector<Source> sources;
   if (!load_sources(args, "build", sources)) return 2;
 

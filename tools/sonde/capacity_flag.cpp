@@ -4,6 +4,8 @@
 
 #include <charconv>
 
+#include "support/duration.h"
+
 namespace sonde::cli {
 
 bool parse_capacity_flag(const Args& args, const char* command, driver::Options& options) {
@@ -17,6 +19,18 @@ bool parse_capacity_flag(const Args& args, const char* command, driver::Options&
     return false;
   }
   options.sema.default_capacity = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool parse_window_flag(const Args& args, const char* command, driver::Options& options) {
+  auto text = args.value("--window");
+  if (!text) return true;
+  auto window = parse_duration(*text);
+  if (!window || *window < std::chrono::seconds(1) || *window > std::chrono::hours(1)) {
+    fmt::print(stderr, "sonde {}: --window needs a duration from 1s to 1h (e.g. 60s)\n", command);
+    return false;
+  }
+  options.sema.minmax_window_ns = static_cast<uint64_t>(window->count());
   return true;
 }
 

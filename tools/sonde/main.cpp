@@ -12,8 +12,9 @@ constexpr const char* kUsage = R"(usage: sonde COMMAND [ARGS]
 
   run -e 'PROGRAM' | FILE...   compile, attach and report
         [--listen HOST:PORT] [--interval 5s] [--duration 30s] [--format text|json]
-        [--top N] [--capacity N] [--quiet] [--verbose] [--no-cache]
+        [--top N] [--capacity N] [--window 60s] [--quiet] [--verbose] [--no-cache]
   build FILE... -o OUT.bundle  compile ahead of time for sonde-agent [--capacity N]
+                               [--window 60s]
   check -e 'PROGRAM' | FILE... parse and type-check against this kernel
   emit-c -e 'PROGRAM' | FILE   print the generated BPF C
   list [PATTERN] [-v]          probes of this machine, stdlib spans and events;

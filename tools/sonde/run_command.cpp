@@ -29,7 +29,8 @@ void print_error(const Error& e) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity"},
+  Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity",
+             "--window"},
             {"--quiet", "--verbose", "--no-cache"},
             {{"-e", "--expr"},
              {"-q", "--quiet"},
@@ -74,6 +75,7 @@ int run_command(const std::vector<std::string>& argv) {
   driver::Options options;
   options.cache.enabled = !args.has("--no-cache");
   if (!parse_capacity_flag(args, "run", options)) return 2;
+  if (!parse_window_flag(args, "run", options)) return 2;
   std::vector<Source> sources;
   if (!load_sources(args, "run", sources)) return 2;
 

@@ -1,15 +1,21 @@
 /* Histogram bucket rules, the one place they are defined. Compiled into BPF programs
- * and into the runtime (which derives each bucket's `le` bound from the same rules),
- * and unit-tested at every boundary.
+ * (which find a value's slot) and into the compiler (which lists each scheme's bounds
+ * for the runtime: spec::Metric::bounds), and unit-tested at every boundary.
  *
- * Prometheus semantics: a value v is counted in the first bucket whose upper bound
- * `le` is >= v. Buckets are (previous le, le].
+ * Prometheus semantics: a value v is counted in every bucket whose upper bound `le` is
+ * >= v. A histogram has n finite bounds b[0] < ... < b[n-1] and n + 1 slots: slot 0
+ * holds every v <= b[0] (below the range included), slot i holds b[i-1] < v <= b[i],
+ * and slot n holds v > b[n-1], which only the +Inf bucket counts.
  *
- * log2: slot 0 holds v <= 0 (le 0); slot k >= 1 holds 2^(k-2) < v <= 2^(k-1)
- *       (le 2^(k-1)), i.e. log2 rounded up. 66 slots cover every u64.
- * linear(low, high, step): slot i in [0, n] holds low + (i-1)*step < v <= low + i*step
- *       (slot 0: v <= low), n = ceil((high - low) / step); slot n + 1 holds v above
- *       the last bound and is exported only through +Inf. */
+ * Schemes (`first` is 1 when the bounds start with 0, else 0):
+ *   log2(low, high):          b[i] = low * 2^i (low >= 1), up to the first >= high;
+ *   log2(0, high):            b = 0, 1, 2, 4, ...: first = 1, low = 1;
+ *   linear(low, high, step):  b[i] = low + i * step, up to the first >= high;
+ *   buckets(b0, b1, ...):     the bounds as written.
+ *
+ * `x` is the value as the program computed it (__s64); `is_signed` says whether it is
+ * a signed quantity: an unsigned one above INT64_MAX is above every bound, a signed
+ * negative one is below every positive bound. */
 #ifndef SONDE_BUCKETS_H
 #define SONDE_BUCKETS_H
 
@@ -21,7 +27,10 @@
 #define SONDE_INLINE static inline __attribute__((always_inline))
 #endif
 
-#define SONDE_LOG2_SLOTS 66
+/* The most finite bounds a histogram has (spec::kMaxBucketBounds says the same), and
+ * the binary search steps that cover them: 2^11 > 1024 + 1. */
+#define SONDE_MAX_BOUNDS 1024
+#define SONDE_SEARCH_STEPS 11
 
 /* Number of bits needed to represent x (0 for 0). Branchy on purpose: BPF has no clz. */
 SONDE_INLINE __u32 sonde_bit_length(__u64 x) {
@@ -53,21 +62,47 @@ SONDE_INLINE __u32 sonde_bit_length(__u64 x) {
   return r + (__u32)x;
 }
 
+/* log2 rounded up, plus one: 0 for 0, 1 for 1, k + 1 for 2^(k-1) < v <= 2^k. */
 SONDE_INLINE __u32 sonde_log2_slot(__u64 v) { return v == 0 ? 0 : 1 + sonde_bit_length(v - 1); }
 
-SONDE_INLINE __u32 sonde_log2_slot_signed(__s64 v) {
-  return v <= 0 ? 0 : sonde_log2_slot((__u64)v);
+SONDE_INLINE __s64 sonde_log2_bound(__u64 low, __u32 first, __u32 i) {
+  return first && i == 0 ? 0 : (__s64)(low << (i - first));
 }
 
-/* Slots of a linear scheme: n + 1 finite bounds (slots 0..n) and the overflow slot. */
-SONDE_INLINE __u64 sonde_linear_slots(__s64 low, __s64 high, __s64 step) {
-  return ((__u64)(high - low) + (__u64)step - 1) / (__u64)step + 2;
+SONDE_INLINE __u32 sonde_log2_bucket(__s64 x, int is_signed, __u64 low, __u32 first, __u32 n) {
+  if (is_signed && x <= 0) return 0;
+  __u64 v = (__u64)x;
+  if (v == 0) return 0;
+  if (v <= low) return first;
+  /* low * 2^(k-1) < v <= low * 2^k  <=>  2^(k-1) < ceil(v / low) <= 2^k */
+  __u32 s = first + sonde_log2_slot((v - 1) / low + 1) - 1;
+  return s < n ? s : n;
 }
 
-SONDE_INLINE __u32 sonde_linear_slot(__s64 v, __s64 low, __s64 step, __u32 slots) {
-  if (v <= low) return 0;
-  __u64 i = ((__u64)(v - low) + (__u64)step - 1) / (__u64)step;
-  return i < slots - 1 ? (__u32)i : slots - 1;
+SONDE_INLINE __s64 sonde_linear_bound(__s64 low, __u64 step, __u32 i) {
+  return (__s64)((__u64)low + (__u64)i * step);
+}
+
+SONDE_INLINE __u32 sonde_linear_bucket(__s64 x, int is_signed, __s64 low, __u64 step, __u32 n) {
+  if (!is_signed && x < 0) return n;
+  if (x <= low) return 0;
+  /* ceil((x - low) / step), in unsigned arithmetic: x - low may not fit in an __s64 */
+  __u64 i = ((__u64)x - (__u64)low - 1) / step + 1;
+  return i < n ? (__u32)i : n;
+}
+
+/* The first of n ascending bounds that is >= x (n when none is). */
+SONDE_INLINE __u32 sonde_explicit_bucket(__s64 x, int is_signed, const __s64* bounds, __u32 n) {
+  if (!is_signed && x < 0) return n;
+  __u32 lo = 0, hi = n;
+  for (int step = 0; step < SONDE_SEARCH_STEPS && lo < hi; step++) {
+    __u32 mid = (lo + hi) / 2;
+    if (x <= bounds[mid])
+      hi = mid;
+    else
+      lo = mid + 1;
+  }
+  return lo;
 }
 
 #endif

@@ -52,14 +52,17 @@ SONDE_INLINE void* sonde_lookup_or_init(void* map, const void* key, const void* 
 SONDE_INLINE void sonde_count(__u64* v) { *v += 1; }
 SONDE_INLINE void sonde_sum(__s64* v, __s64 x) { *v += x; }
 
-SONDE_INLINE void sonde_min(struct sonde_minmax* m, __s64 x) {
-  if (!m->seen || x < m->value) m->value = x;
-  m->seen = 1;
+/* `epoch`: bpf_ktime_get_ns() / window (sonde/values.h). */
+SONDE_INLINE void sonde_min(struct sonde_minmax* m, __s64 x, __u64 epoch) {
+  struct sonde_minmax_slot* s = &m->slot[epoch & 1];
+  if (s->tag != epoch + 1 || x < s->value) s->value = x;
+  s->tag = epoch + 1;
 }
 
-SONDE_INLINE void sonde_max(struct sonde_minmax* m, __s64 x) {
-  if (!m->seen || x > m->value) m->value = x;
-  m->seen = 1;
+SONDE_INLINE void sonde_max(struct sonde_minmax* m, __s64 x, __u64 epoch) {
+  struct sonde_minmax_slot* s = &m->slot[epoch & 1];
+  if (s->tag != epoch + 1 || x > s->value) s->value = x;
+  s->tag = epoch + 1;
 }
 
 SONDE_INLINE void sonde_avg(struct sonde_avg* a, __s64 x) {
@@ -72,11 +75,15 @@ SONDE_INLINE void sonde_gauge(struct sonde_gauge* g, __s64 x) {
   g->ts = bpf_ktime_get_ns();
 }
 
-/* `buckets` has `slots` entries following the head. */
+/* `buckets` has `slots` entries following the head; `slot` comes from sonde/buckets.h. */
 SONDE_INLINE void sonde_hist(struct sonde_hist_head* h, __u64* buckets, __u32 slots, __u32 slot,
                              __s64 x) {
   h->count += 1;
   h->sum += x;
+  /* The bucket functions already bound the slot, but through a division the verifier
+   * does not follow, and clang drops a check it can prove: hide the slot from clang so
+   * that the check the verifier needs stays, on the register that indexes. */
+  asm volatile("" : "+r"(slot));
   if (slot < slots) buckets[slot] += 1;
 }
 

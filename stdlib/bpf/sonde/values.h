@@ -10,10 +10,16 @@
 
 /* count: __u64; sum: __s64. */
 
-/* min / max: `seen` tells a CPU that never saw an event from one that saw 0. */
-struct sonde_minmax {
+/* min / max over windows of time: epoch = monotonic ns / window, and two slots, one for
+ * an even epoch and one for an odd, so the window before the current one is whole
+ * until the next one starts. `tag` is the slot's epoch + 1 (0: never written). */
+struct sonde_minmax_slot {
   __s64 value;
-  __u64 seen;
+  __u64 tag;
+};
+
+struct sonde_minmax {
+  struct sonde_minmax_slot slot[2];
 };
 
 struct sonde_avg {
@@ -27,7 +33,7 @@ struct sonde_gauge {
   __u64 ts;
 };
 
-/* histogram: this head, then `__u64 buckets[bucket_count]`. */
+/* histogram: this head, then `__u64 buckets[bounds + 1]` (spec::Metric::bounds). */
 struct sonde_hist_head {
   __u64 count;
   __s64 sum;

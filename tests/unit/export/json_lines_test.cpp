@@ -43,6 +43,8 @@ TEST(JsonLines, ExactLines) {
                                         {histogram_series({"read"}, {256, 512}, {1, 2}, 1, 1500)}));
   snapshot.families.push_back(counter("none_total", {}, {}));
   snapshot.families.push_back(testing::gauge("g", {}, {value_series({}, NAN)}));
+  snapshot.families.push_back(testing::summary("avg_seconds", spec::Unit::kNanoseconds, {},
+                                               {testing::summary_series({}, 4, 6000)}));
   std::string out;
   append_json_lines(snapshot, 1700000000.25, out);
   EXPECT_EQ(
@@ -51,6 +53,7 @@ TEST(JsonLines, ExactLines) {
 {"ts":1700000000.25,"metric":"lat_seconds","type":"histogram","series":[{"labels":{"op":"read"},"buckets":[{"le":2.56e-07,"count":1},{"le":5.12e-07,"count":3}],"sum":1.5e-06,"count":4}]}
 {"ts":1700000000.25,"metric":"none_total","type":"counter","series":[]}
 {"ts":1700000000.25,"metric":"g","type":"gauge","series":[{"labels":{},"value":null}]}
+{"ts":1700000000.25,"metric":"avg_seconds","type":"summary","series":[{"labels":{},"value":1.5e-06,"sum":6e-06,"count":4}]}
 )");
 }
 
@@ -69,7 +72,7 @@ TEST(JsonLines, PythonParsesVariedSnapshot) {
   const std::string report = dir + "/sonde_check_json.out";
   std::ofstream(input) << out;
   std::ofstream(script) << R"(import json, sys
-kinds = {"counter", "gauge", "histogram"}
+kinds = {"counter", "gauge", "histogram", "summary"}
 seen = []
 for line in open(sys.argv[1], encoding="utf-8"):
     obj = json.loads(line)
@@ -84,6 +87,9 @@ for line in open(sys.argv[1], encoding="utf-8"):
             assert les == sorted(les) and counts == sorted(counts)
             assert not counts or counts[-1] <= s["count"]
             assert isinstance(s["sum"], (int, float))
+        elif obj["type"] == "summary":
+            assert isinstance(s["sum"], (int, float)) and isinstance(s["count"], int)
+            assert s["value"] is None if s["count"] == 0 else s["value"] == s["sum"] / s["count"]
         else:
             assert isinstance(s["value"], (int, float))
     seen.append("%s:%s:%d" % (obj["metric"], obj["type"], len(obj["series"])))
@@ -98,13 +104,14 @@ print(json.dumps(first["series"][2]["labels"], ensure_ascii=False))
   std::stringstream text;
   text << std::ifstream(report).rdbuf();
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << text.str() << "\n" << out;
-  EXPECT_EQ(text.str(),
-            "timer_start_total:counter:4 run_queue_length:gauge:3 temperature:gauge:1 "
-            "block_rq_latency_seconds:histogram:2 io_size_bytes:histogram:1 "
-            "cpu_busy_seconds_total:counter:1 oom_kills_total:counter:0 "
-            "_9odd_name_total:counter:1\n"
-            "{\"func\": \"quote\\\"back\\\\slash\", \"comm\": \"new\\nline\"}\n"
-            "{\"func\": \"\xef\xbf\xbd\xef\xbf\xbd invalid utf-8\", \"comm\": \"caf\xc3\xa9\"}\n");
+  EXPECT_EQ(
+      text.str(),
+      "timer_start_total:counter:4 run_queue_length:gauge:3 temperature:gauge:1 "
+      "block_rq_latency_seconds:histogram:2 io_size_bytes:histogram:1 "
+      "read_latency_seconds:summary:2 cpu_busy_seconds_total:counter:1 oom_kills_total:counter:0 "
+      "_9odd_name_total:counter:1\n"
+      "{\"func\": \"quote\\\"back\\\\slash\", \"comm\": \"new\\nline\"}\n"
+      "{\"func\": \"\xef\xbf\xbd\xef\xbf\xbd invalid utf-8\", \"comm\": \"caf\xc3\xa9\"}\n");
 }
 
 }  // namespace

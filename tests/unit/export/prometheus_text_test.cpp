@@ -13,6 +13,7 @@ using testing::counter;
 using testing::gauge;
 using testing::histogram;
 using testing::histogram_series;
+using testing::summary;
 using testing::value_series;
 
 std::string render(std::vector<metrics::Family> families) {
@@ -139,6 +140,19 @@ busy_seconds_total 1.5
 # TYPE req histogram
 # sonde: left out a second family named req_count
 # sonde: left out a second family named req
+)"},
+      {"avg is a summary without quantiles, in seconds, zero before its first value",
+       {summary("read_seconds", spec::Unit::kNanoseconds, {"comm", "quantile"},
+                {testing::summary_series({"nginx", "q"}, 4, 6000),
+                 testing::summary_series({"idle", "q"}, 0, 0)}),
+        summary("read_seconds_count", spec::Unit::kNone, {}, {})},
+       R"(# HELP read_seconds Help for read_seconds
+# TYPE read_seconds summary
+read_seconds_sum{comm="nginx",quantile_2="q"} 6e-06
+read_seconds_count{comm="nginx",quantile_2="q"} 4
+read_seconds_sum{comm="idle",quantile_2="q"} 0
+read_seconds_count{comm="idle",quantile_2="q"} 0
+# sonde: left out a second family named read_seconds_count
 )"},
       {"bounds that do not ascend are folded into the next bucket",
        {histogram("h", spec::Unit::kNone, {},

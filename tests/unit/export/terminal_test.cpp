@@ -53,6 +53,21 @@ TEST(Terminal, DroppedUpdatesWarnAndBytesAreHumanized) {
             "\n");
 }
 
+TEST(Terminal, AverageWithItsCount) {
+  metrics::Family family = testing::summary(
+      "read_latency_seconds", spec::Unit::kNanoseconds, {"comm"},
+      {testing::summary_series({"nginx"}, 4, 6000), testing::summary_series({"idle"}, 0, 0),
+       testing::summary_series({"bash"}, 1, 2'500'000)});
+  family.source = "avg latency of syscall read by comm";
+  EXPECT_EQ(render(family),
+            "read_latency_seconds: avg latency of syscall read by comm\n"
+            "  comm     avg  count\n"
+            "  bash   2.5ms      1\n"
+            "  nginx  1.5us      4\n"
+            "  idle       -      0\n"
+            "\n");
+}
+
 TEST(Terminal, EvictedSpanStartsAndMissedEventsWarn) {
   metrics::Family family = counter("leak_total", {}, {value_series({}, 3)});
   family.source = "count latency of leak";

@@ -44,6 +44,24 @@ metrics::Family histogram(std::string name, spec::Unit unit, std::vector<std::st
   return f;
 }
 
+metrics::Family summary(std::string name, spec::Unit unit, std::vector<std::string> label_names,
+                        std::vector<metrics::Series> series) {
+  metrics::Family f = family(std::move(name), metrics::FamilyType::kSummary, std::move(label_names),
+                             std::move(series));
+  f.unit = unit;
+  f.aggregation = spec::Aggregation::kAvg;
+  return f;
+}
+
+metrics::Series summary_series(std::vector<std::string> labels, uint64_t count, double sum) {
+  metrics::Series s;
+  s.label_values = std::move(labels);
+  s.count = count;
+  s.sum = sum;
+  s.value = count ? sum / static_cast<double>(count) : std::nan("");
+  return s;
+}
+
 metrics::Series value_series(std::vector<std::string> labels, double value) {
   metrics::Series s;
   s.label_values = std::move(labels);
@@ -98,6 +116,10 @@ metrics::Snapshot varied_snapshot() {
   snapshot.families.push_back(
       histogram("io_size_bytes", spec::Unit::kBytes, {},
                 {histogram_series({}, {0, 65536, 131072, 196608}, {1, 5, 0, 2}, 1, 700000)}));
+
+  snapshot.families.push_back(
+      summary("read_latency_seconds", spec::Unit::kNanoseconds, {"comm", "quantile"},
+              {summary_series({"nginx", "q"}, 4, 6000), summary_series({"idle", "q"}, 0, 0)}));
 
   metrics::Family busy =
       counter("cpu_busy_seconds_total", {"comm"}, {value_series({"nginx"}, 1.5e9)});

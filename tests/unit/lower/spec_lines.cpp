@@ -99,6 +99,8 @@ const char* buckets_name(spec::BucketScheme b) {
       return "log2";
     case spec::BucketScheme::kLinear:
       return "linear";
+    case spec::BucketScheme::kExplicit:
+      return "explicit";
   }
   return "?";
 }
@@ -149,14 +151,15 @@ std::vector<std::string> spec_lines(const spec::Program& program) {
   }
   for (const auto& m : program.metrics) {
     std::string line = fmt::format(
-        "metric {} aggregation={} unit={} buckets={} bucket_count={} map={} keyed={} key_size={} "
+        "metric {} aggregation={} unit={} buckets={} bounds={} map={} keyed={} key_size={} "
         "value_size={} max_entries={} drop_index={} statement={}",
         m.name, aggregation_name(m.aggregation), unit_name(m.unit), buckets_name(m.buckets),
-        m.bucket_count, m.map, m.keyed ? "yes" : "no", m.key_size, m.value_size, m.max_entries,
+        m.bounds.size(), m.map, m.keyed ? "yes" : "no", m.key_size, m.value_size, m.max_entries,
         m.drop_index, m.statement);
-    if (m.buckets == spec::BucketScheme::kLinear) {
-      line += fmt::format(" low={} high={} step={}", m.linear_low, m.linear_high, m.linear_step);
+    if (!m.bounds.empty()) {
+      line += fmt::format(" first={} last={}", m.bounds.front(), m.bounds.back());
     }
+    if (m.window_ns) line += fmt::format(" window_ns={}", m.window_ns);
     out.push_back(std::move(line));
     for (const auto& l : m.labels) {
       std::string label = fmt::format("label {}.{} offset={} size={} decoder={}", m.name, l.name,

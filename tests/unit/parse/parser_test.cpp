@@ -71,6 +71,19 @@ INSTANTIATE_TEST_SUITE_P(
              "(metric tracepoint:a:b where (> latency 10000000) count)\n"},
         Case{"on tracepoint:a:b histogram linear(-10, 10, 5) x",
              "(metric tracepoint:a:b histogram linear(-10, 10, 5) x)\n"},
+        // Bucket schemes keep each number's unit, for sema to check.
+        Case{"histogram log2(1us, 10s) latency of syscall read",
+             "(metric latency-of \"syscall read\" histogram log2(1000ns, 10000000000ns))\n"},
+        Case{"histogram buckets(1ms, 5ms, 10ms) latency of syscall read by comm",
+             "(metric latency-of \"syscall read\" histogram buckets(1000000ns, 5000000ns, "
+             "10000000ns) by comm)\n"},
+        Case{"on tracepoint:a:b histogram buckets(-1, 0, 4KiB) x",
+             "(metric tracepoint:a:b histogram buckets(-1, 0, 4096B) x)\n"},
+        // `buckets` is still a name where a value is expected.
+        Case{"on tracepoint:a:b histogram buckets",
+             "(metric tracepoint:a:b histogram log2 buckets)\n"},
+        Case{"on tracepoint:a:b sum buckets by buckets",
+             "(metric tracepoint:a:b sum buckets by buckets)\n"},
         Case{
             "# comment only line\non tracepoint:a:b count # trailing\n\n; on tracepoint:a:c count;",
             "(metric tracepoint:a:b count)\n(metric tracepoint:a:c count)\n"},
@@ -104,8 +117,8 @@ INSTANTIATE_TEST_SUITE_P(
              "on tracepoint:timer:timer_start by comm\n"
              "                                ^~\n"
              "hint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, "
-             "histogram log2 EXPR or "
-             "histogram linear(LOW, HIGH, STEP) EXPR\n"},
+             "histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram "
+             "buckets(B1, B2, ...) EXPR\n"},
         Case{"on where count",
              "<input>:1:4: error: expected a probe, found 'where'\non where count\n   ^~~~~\n"
              "hint: probes look like tracepoint:CATEGORY:NAME, uprobe:PATH:SYMBOL, profile:hz:99, "
@@ -119,7 +132,8 @@ INSTANTIATE_TEST_SUITE_P(
              "where x > count\n"
              "                                 ^\nhint: aggregations: count, sum EXPR, min EXPR, "
              "max EXPR, avg EXPR, gauge "
-             "EXPR, histogram log2 EXPR or histogram linear(LOW, HIGH, STEP) EXPR\n"},
+             "EXPR, histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram "
+             "buckets(B1, B2, ...) EXPR\n"},
         Case{"on tracepoint:a:b count by comm @",
              "<input>:1:33: error: unexpected character '@'\non tracepoint:a:b count by comm @\n"
              "                                ^\nhint: sonde has no @maps: write an aggregation, "

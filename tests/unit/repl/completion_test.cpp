@@ -151,7 +151,7 @@ TEST(Completion, AFieldCalledLikeAnAggregationIsStillAPredicate) {
 }
 
 TEST(Completion, HistogramSchemes) {
-  EXPECT_THAT(offer("histogram ").candidates, ElementsAre("linear(", "log2"));
+  EXPECT_THAT(offer("histogram ").candidates, ElementsAre("buckets(", "linear(", "log2"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch histogram l").candidates,
               ElementsAre("linear(", "log2"));
 }

@@ -38,16 +38,15 @@ Program full_program(const std::string& tag) {
       .name = "sonde_" + tag + "_seconds",
       .help = "help text",
       .aggregation = Aggregation::kHistogram,
-      .buckets = BucketScheme::kLinear,
-      .linear_low = -5,
-      .linear_high = 1'000'000'000'000LL,
-      .linear_step = 3,
-      .bucket_count = 66,
+      .buckets = BucketScheme::kExplicit,
+      .bounds = {-5, -2, 1, 1'000'000'000'000LL},
       .unit = Unit::kNanoseconds,
+      .value_signed = true,
+      .window_ns = 60'000'000'000,
       .map = "sonde_m0",
       .keyed = false,
       .key_size = 24,
-      .value_size = 544,
+      .value_size = 56,
       .max_entries = 321,
       .labels = {label, Label{.name = "comm", .offset = 0, .size = 8, .decoder = Decoder::kString}},
       .drop_index = 2,
@@ -102,9 +101,10 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   ASSERT_EQ(p.metrics.size(), 1u);
   const Metric& m = p.metrics[0];
   EXPECT_EQ(m.name, "sonde_b_seconds");
-  EXPECT_EQ(m.buckets, BucketScheme::kLinear);
-  EXPECT_EQ(m.linear_low, -5);
-  EXPECT_EQ(m.linear_high, 1'000'000'000'000LL);
+  EXPECT_EQ(m.buckets, BucketScheme::kExplicit);
+  EXPECT_EQ(m.bounds, (std::vector<int64_t>{-5, -2, 1, 1'000'000'000'000LL}));
+  EXPECT_TRUE(m.value_signed);
+  EXPECT_EQ(m.window_ns, 60'000'000'000u);
   EXPECT_FALSE(m.keyed);
   EXPECT_EQ(m.max_entries, 321u);
   ASSERT_EQ(m.labels.size(), 2u);
@@ -184,12 +184,22 @@ TEST(Bundle, WrongVersionNamesBothVersions) {
   put_u32(bytes, 8, kBundleFormatVersion + 1);
   auto newer = decode_bundle(bytes);
   ASSERT_FALSE(newer);
-  EXPECT_EQ(newer.error().message, "bundle format version 2, but this sonde reads version 1");
+  EXPECT_EQ(newer.error().message, "bundle format version 3, but this sonde reads version 2");
   EXPECT_NE(newer.error().hint.find("newer sonde"), std::string::npos);
   put_u32(bytes, 8, 0);
   auto older = decode_bundle(bytes);
   ASSERT_FALSE(older);
   EXPECT_NE(older.error().hint.find("older sonde"), std::string::npos);
+}
+
+// Version 1 bundles describe histograms by scheme arithmetic this runtime no longer does.
+TEST(Bundle, VersionOneBundlesAreRefused) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  put_u32(bytes, 8, 1);
+  auto old = decode_bundle(bytes);
+  ASSERT_FALSE(old);
+  EXPECT_EQ(old.error().message, "bundle format version 1, but this sonde reads version 2");
+  EXPECT_NE(old.error().hint.find("older sonde"), std::string::npos);
 }
 
 TEST(Bundle, BytesAfterTheEndAreCorruption) {
@@ -214,6 +224,50 @@ TEST(Bundle, LabelOutsideItsKeyIsMalformed) {
   EXPECT_EQ(error_of(encode_bundle(b)),
             "malformed bundle: program 0: metric sonde_a_seconds: label state lies outside the "
             "24-byte key");
+}
+
+TEST(Bundle, HistogramBoundsMustAscendAndFitTheValue) {
+  Bundle b = full_bundle();
+  b.programs[0].metrics[0].bounds = {1, 3, 3, 4};
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: bucket bounds do not ascend "
+            "(3 then 3)");
+  b = full_bundle();
+  b.programs[0].metrics[0].bounds.clear();
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: a histogram without bucket "
+            "bounds");
+  b = full_bundle();
+  b.programs[0].metrics[0].bounds.resize(kMaxBucketBounds + 1);
+  for (size_t i = 0; i < b.programs[0].metrics[0].bounds.size(); ++i)
+    b.programs[0].metrics[0].bounds[i] = static_cast<int64_t>(i);
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: 1025 bucket bounds, more than "
+            "1024");
+  b = full_bundle();
+  b.programs[0].metrics[0].value_size = 48;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: a 48-byte value cannot hold 5 "
+            "buckets");
+  b = full_bundle();
+  b.programs[0].metrics[0].aggregation = Aggregation::kSum;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: metric sonde_a_seconds: bucket bounds on a metric that "
+            "is not a histogram");
+}
+
+TEST(Bundle, MinAndMaxNeedAWindow) {
+  Bundle b = full_bundle();
+  Metric& m = b.programs[1].metrics[0];
+  m.aggregation = Aggregation::kMax;
+  m.bounds.clear();
+  m.value_size = 32;
+  m.window_ns = 0;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 1: metric sonde_b_seconds: a minimum or maximum without a "
+            "window");
+  m.window_ns = 1'000'000'000;
+  EXPECT_EQ(error_of(encode_bundle(b)), "(decoded)");
 }
 
 TEST(Bundle, ObjectMustBeElf) {

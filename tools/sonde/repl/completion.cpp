@@ -211,7 +211,7 @@ class Completer {
         (first == "event" && t.size() < 3) || (first == "alias" && t.size() < 4)) {
       return {};
     }
-    if (prev == "histogram") return words({"log2", "linear("});
+    if (prev == "histogram") return words({"log2", "linear(", "buckets("});
 
     if (first == "on" && t.size() >= 2) return words(on_statement(t));
     if (endpoint) {
