@@ -3,6 +3,7 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBBPF REQUIRED IMPORTED_TARGET libbpf)   # libbpf ships only a .pc
 find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
+find_package(ZLIB REQUIRED)  # bundle checksums (runtime/spec)
 
 # civetweb's CMake config references files of another package: find it by hand.
 find_path(CIVETWEB_INCLUDE_DIR civetweb.h REQUIRED)

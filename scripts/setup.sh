@@ -12,6 +12,7 @@ packages=(
   libcivetweb-dev libedit-dev libdw-dev
   prometheus bpftrace libbpf-tools
   tmux libcap2-bin procps iproute2 python3 hyperfine strace
+  groff-base bsdextrautils zsh
 )
 
 missing=()

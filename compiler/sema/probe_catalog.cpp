@@ -45,8 +45,22 @@ class Lister {
          const Definitions& definitions, const ast::SourceManager& sources)
       : details_(details), kernel_(kernel), defs_(definitions), sources_(sources) {
     std::string canonical = canonical_probe_text(pattern);
-    bool word = !has_wildcard(canonical) && canonical.find(':') == std::string::npos;
-    pattern_ = word ? fmt::format("*{}*", canonical) : canonical;
+    // Without a wildcard, a word matches anywhere (`tcp`) and a probe name matches what
+    // starts with it (`tracepoint:tcp`, `tracepoint:sched:sched_sw`), as completion
+    // wants; a uprobe or usdt pattern names its binary whole (`uprobe:/bin/bash`).
+    const bool exact = has_wildcard(canonical);
+    const size_t colons = static_cast<size_t>(std::count(canonical.begin(), canonical.end(), ':'));
+    const bool binary = canonical.starts_with("uprobe:") || canonical.starts_with("uretprobe:") ||
+                        canonical.starts_with("usdt:");
+    if (exact) {
+      pattern_ = canonical;
+    } else if (colons == 0) {
+      pattern_ = fmt::format("*{}*", canonical);
+    } else if (binary && colons < 2) {
+      pattern_ = canonical;
+    } else {
+      pattern_ = canonical + "*";
+    }
     parts_ = split(pattern_, ':');
     if (parts_.size() > 1 && !has_wildcard(parts_[0])) kind_ = std::string(parts_[0]);
   }

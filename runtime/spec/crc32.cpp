@@ -1,29 +1,21 @@
-#include <array>
+#include <zlib.h>
+
+#include <algorithm>
 
 #include "runtime/spec/bundle.h"
 
 namespace sonde::spec {
-namespace {
 
-// Reflected polynomial 0xEDB88320, one table lookup per byte.
-constexpr std::array<uint32_t, 256> make_table() {
-  std::array<uint32_t, 256> table{};
-  for (uint32_t i = 0; i < 256; ++i) {
-    uint32_t c = i;
-    for (int bit = 0; bit < 8; ++bit) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[i] = c;
-  }
-  return table;
-}
-
-constexpr std::array<uint32_t, 256> kTable = make_table();
-
-}  // namespace
-
+// zlib's CRC-32 (IEEE 802.3, reflected 0xEDB88320): the checksum every tool computes
+// alike (`python3 -c 'import zlib'` in tests), fed in chunks zlib's uInt can count.
 uint32_t crc32(std::span<const uint8_t> bytes) {
-  uint32_t c = 0xffffffffu;
-  for (uint8_t b : bytes) c = kTable[(c ^ b) & 0xff] ^ (c >> 8);
-  return c ^ 0xffffffffu;
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  constexpr size_t kChunk = 1u << 30;
+  for (size_t at = 0; at < bytes.size(); at += kChunk) {
+    const size_t n = std::min(kChunk, bytes.size() - at);
+    crc = ::crc32(crc, bytes.data() + at, static_cast<uInt>(n));
+  }
+  return static_cast<uint32_t>(crc);
 }
 
 }  // namespace sonde::spec

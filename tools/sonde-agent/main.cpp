@@ -9,38 +9,17 @@
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
-#include "support/duration.h"
+#include "tools/cli/help.h"
+#include "tools/cli/run_flags.h"
 #include "tools/sonde-agent/agent.h"
 #include "tools/sonde-agent/privileges.h"
-#include "tools/sonde/args.h"
 
 namespace {
-
-constexpr const char* kUsage = R"(usage: sonde-agent BUNDLE... [OPTIONS]
-
-Loads bundles built by `sonde build`, attaches their probes and serves /metrics.
-
-  --listen HOST:PORT    where to serve /metrics (default 127.0.0.1:9435)
-  --strict              refuse to start unless every probe attaches
-  --check               read the bundles, print what they hold, and exit
-  --format text|json    also print the metrics at --interval and on exit
-  --interval 10s        how often to print (with --format)
-  --duration 1h         stop after this long (default: until SIGINT or SIGTERM)
-  --no-program-stats    leave kernel.bpf_stats_enabled alone (run counts stay 0)
-  --drop-capabilities   once attached, give up every capability reading the maps and
-                        decoding labels does not need (it says which it keeps)
-  --verbose             failed loads show the verifier's whole log
-  --quiet               no "attached" line
-
-example:
-  sonde build examples/node.sonde -o node.bundle      # on a build host
-  sonde-agent node.bundle --listen 0.0.0.0:9435        # on every node
-)";
 
 constexpr const char* kVersion = "sonde-agent " SONDE_VERSION;
 
 int usage_error(const std::string& message) {
-  fmt::print(stderr, "sonde-agent: {}\n\n{}", message, kUsage);
+  fmt::print(stderr, "sonde-agent: {}\n(--help lists the options)\n", message);
   return 2;
 }
 
@@ -65,45 +44,23 @@ sonde::metrics::Family bundle_info(const std::vector<sonde::agent::LoadedBundle>
 int main(int argc, char** argv) {
   using namespace sonde;
   std::vector<std::string> argv_list(argv + 1, argv + argc);
-  if (!argv_list.empty() && (argv_list[0] == "-h" || argv_list[0] == "--help")) {
-    fmt::print("{}", kUsage);
-    return 0;
-  }
   if (!argv_list.empty() && argv_list[0] == "--version") {
     fmt::print("{}\n", kVersion);
     return 0;
   }
-  cli::Args args(
-      {"--listen", "--format", "--interval", "--duration"},
-      {"--strict", "--check", "--no-program-stats", "--drop-capabilities", "--verbose", "--quiet"},
-      {{"-l", "--listen"},
-       {"-d", "--duration"},
-       {"-i", "--interval"},
-       {"-v", "--verbose"},
-       {"-q", "--quiet"}});
+  const cli::Program& program = cli::agent_program();
+  cli::Args args(program.commands.front());
   if (!args.parse(argv_list)) return usage_error(args.error());
+  if (args.has("--help")) {
+    fmt::print("{}", cli::program_help(program));
+    return 0;
+  }
   if (args.positionals().empty()) return usage_error("no bundle given");
 
   session::RunOptions run;
-  run.listen = args.value("--listen").value_or("127.0.0.1:9435");
-  run.quiet = args.has("--quiet");
+  run.listen = "127.0.0.1:9435";
   run.format = session::Format::kNone;
-  if (auto f = args.value("--format")) {
-    if (*f == "text")
-      run.format = session::Format::kText;
-    else if (*f == "json")
-      run.format = session::Format::kJson;
-    else
-      return usage_error(fmt::format("--format must be text or json, not '{}'", *f));
-  }
-  for (const char* flag : {"--interval", "--duration"}) {
-    if (auto v = args.value(flag)) {
-      auto d = parse_duration(*v);
-      if (!d || d->count() <= 0)
-        return usage_error(fmt::format("{}: {}", flag, d ? "must be positive" : d.error().message));
-      (std::string(flag) == "--interval" ? run.interval : run.duration) = *d;
-    }
-  }
+  if (auto st = cli::parse_run_flags(args, run); !st) return usage_error(st.error().message);
 
   std::vector<agent::LoadedBundle> bundles;
   if (!agent::read_bundles(args.positionals(), bundles)) return 1;

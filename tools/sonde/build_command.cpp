@@ -7,18 +7,15 @@
 #include "compiler/driver/compiler.h"
 #include "runtime/spec/bundle.h"
 #include "tools/sonde/capacity_flag.h"
+#include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
 #include "tools/sonde/sources.h"
 
 namespace sonde::cli {
 
 int build_command(const std::vector<std::string>& argv) {
-  Args args({"--expr", "--output", "--capacity", "--window"}, {},
-            {{"-e", "--expr"}, {"-o", "--output"}});
-  if (!args.parse(argv)) {
-    fmt::print(stderr, "sonde build: {}\n", args.error());
-    return 2;
-  }
+  Args args(sonde_command("build"));
+  if (auto exit = parse_command("build", argv, args)) return *exit;
   auto output = args.value("--output");
   if (!output) {
     fmt::print(stderr, "sonde build: say where to write the bundle: -o FILE.bundle\n");

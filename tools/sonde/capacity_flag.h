@@ -4,7 +4,7 @@
 #pragma once
 
 #include "compiler/driver/compiler.h"
-#include "tools/sonde/args.h"
+#include "tools/cli/args.h"
 
 namespace sonde::cli {
 

@@ -3,17 +3,15 @@
 #include <unistd.h>
 
 #include "compiler/driver/compiler.h"
+#include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
 #include "tools/sonde/sources.h"
 
 namespace sonde::cli {
 
 int check_command(const std::vector<std::string>& argv) {
-  Args args({"--expr"}, {"--no-stdlib"}, {{"-e", "--expr"}});
-  if (!args.parse(argv)) {
-    fmt::print(stderr, "sonde check: {}\n", args.error());
-    return 2;
-  }
+  Args args(sonde_command("check"));
+  if (auto exit = parse_command("check", argv, args)) return *exit;
   std::vector<Source> sources;
   if (!load_sources(args, "check", sources)) return 2;
   driver::Options options;
@@ -29,11 +27,8 @@ int check_command(const std::vector<std::string>& argv) {
 }
 
 int emit_c_command(const std::vector<std::string>& argv) {
-  Args args({"--expr"}, {}, {{"-e", "--expr"}});
-  if (!args.parse(argv)) {
-    fmt::print(stderr, "sonde emit-c: {}\n", args.error());
-    return 2;
-  }
+  Args args(sonde_command("emit-c"));
+  if (auto exit = parse_command("emit-c", argv, args)) return *exit;
   std::vector<Source> sources;
   if (!load_sources(args, "emit-c", sources)) return 2;
   driver::Compiler compiler;

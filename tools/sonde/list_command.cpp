@@ -3,18 +3,15 @@
 
 #include "compiler/driver/compiler.h"
 #include "compiler/sema/probe_catalog.h"
-#include "tools/sonde/args.h"
+#include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
 
 namespace sonde::cli {
 
 int list_command(const std::vector<std::string>& argv) {
-  Args args({}, {"--verbose"}, {{"-v", "--verbose"}});
-  if (!args.parse(argv) || args.positionals().size() > 1) {
-    fmt::print(stderr, "sonde list: {}\nusage: sonde list [PATTERN] [-v]\n",
-               args.error().empty() ? "give at most one pattern" : args.error());
-    return 2;
-  }
+  Args args(sonde_command("list"));
+  if (auto exit = parse_command("list", argv, args)) return *exit;
+  if (args.positionals().size() > 1) return usage_error("list", "give at most one pattern");
   std::string pattern = args.positionals().empty() ? "" : args.positionals()[0];
   bool verbose = args.has("--verbose");
   driver::Compiler compiler;

@@ -1,18 +1,16 @@
 // sonde repl: the interactive loop lives in tools/sonde/repl/.
 #include <fmt/format.h>
 
-#include "tools/sonde/args.h"
+#include "tools/cli/args.h"
+#include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
 #include "tools/sonde/repl/repl.h"
 
 namespace sonde::cli {
 
 int repl_command(const std::vector<std::string>& argv) {
-  Args args({"--listen", "--history"}, {"--verbose"}, {{"-v", "--verbose"}});
-  if (!args.parse(argv)) {
-    fmt::print(stderr, "sonde repl: {}\n", args.error());
-    return 2;
-  }
+  Args args(sonde_command("repl"));
+  if (auto exit = parse_command("repl", argv, args)) return *exit;
   if (!args.positionals().empty()) {
     fmt::print(stderr, "sonde repl: unexpected argument '{}'\n", args.positionals()[0]);
     return 2;

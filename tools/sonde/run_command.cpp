@@ -3,23 +3,17 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <charconv>
-
 #include "compiler/driver/compiler.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
-#include "support/duration.h"
+#include "tools/cli/run_flags.h"
 #include "tools/sonde/capacity_flag.h"
+#include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
 #include "tools/sonde/sources.h"
 
 namespace sonde::cli {
 namespace {
-
-bool parse_count(const std::string& text, uint64_t& out) {
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc() && end == text.data() + text.size() && out > 0;
-}
 
 void print_error(const Error& e) {
   fmt::print(stderr, "error: {}\n", e.message);
@@ -29,49 +23,10 @@ void print_error(const Error& e) {
 }  // namespace
 
 int run_command(const std::vector<std::string>& argv) {
-  Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity",
-             "--window"},
-            {"--quiet", "--verbose", "--no-cache"},
-            {{"-e", "--expr"},
-             {"-q", "--quiet"},
-             {"-v", "--verbose"},
-             {"-d", "--duration"},
-             {"-i", "--interval"}});
-  if (!args.parse(argv)) {
-    fmt::print(stderr, "sonde run: {}\n", args.error());
-    return 2;
-  }
+  Args args(sonde_command("run"));
+  if (auto exit = parse_command("run", argv, args)) return *exit;
   session::RunOptions run;
-  run.quiet = args.has("--quiet");
-  run.listen = args.value("--listen");
-  for (const char* flag : {"--interval", "--duration"}) {
-    if (auto v = args.value(flag)) {
-      auto d = parse_duration(*v);
-      if (!d || d->count() <= 0) {
-        fmt::print(stderr, "sonde run: {}: {}\n", flag, d ? "must be positive" : d.error().message);
-        return 2;
-      }
-      (std::string(flag) == "--interval" ? run.interval : run.duration) = *d;
-    }
-  }
-  if (auto f = args.value("--format")) {
-    if (*f == "text")
-      run.format = session::Format::kText;
-    else if (*f == "json")
-      run.format = session::Format::kJson;
-    else {
-      fmt::print(stderr, "sonde run: --format must be text or json, not '{}'\n", *f);
-      return 2;
-    }
-  }
-  if (auto t = args.value("--top")) {
-    uint64_t n = 0;
-    if (!parse_count(*t, n)) {
-      fmt::print(stderr, "sonde run: --top needs a positive number\n");
-      return 2;
-    }
-    run.top = n;
-  }
+  if (auto st = parse_run_flags(args, run); !st) return usage_error("run", st.error().message);
   driver::Options options;
   options.cache.enabled = !args.has("--no-cache");
   if (!parse_capacity_flag(args, "run", options)) return 2;

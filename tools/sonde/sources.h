@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/sonde/args.h"
+#include "tools/cli/args.h"
 
 namespace sonde::cli {
 

@@ -1,14 +1,15 @@
-#include "tools/sonde/args.h"
+#include "tools/cli/args.h"
 
 #include <fmt/format.h>
 
 namespace sonde::cli {
 
-Args::Args(std::set<std::string> with_value, std::set<std::string> switches,
-           std::map<std::string, std::string> aliases)
-    : with_value_(std::move(with_value)),
-      switches_(std::move(switches)),
-      aliases_(std::move(aliases)) {}
+Args::Args(const Command& command) {
+  for (const Flag& f : command.flags) {
+    (f.value.empty() ? switches_ : with_value_).emplace(f.name);
+    if (!f.alias.empty()) aliases_.emplace(f.alias, f.name);
+  }
+}
 
 bool Args::parse(const std::vector<std::string>& argv) {
   for (size_t i = 0; i < argv.size(); ++i) {
@@ -36,7 +37,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
       continue;
     }
     if (!with_value_.count(arg)) {
-      error_ = fmt::format("unknown option '{}'", argv[i]);
+      error_ = fmt::format("unknown option '{}' (--help lists them)", argv[i]);
       return false;
     }
     if (!inline_value) {

@@ -1,5 +1,6 @@
-// A small command-line parser: flags with values, boolean switches, positionals.
-// Errors are messages for the user, never exceptions.
+// A small command-line parser: flags with values, boolean switches, positionals, from a
+// command's table (tools/cli/commands.h). Errors are messages for the user, never
+// exceptions.
 #pragma once
 
 #include <map>
@@ -8,14 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "tools/cli/commands.h"
+
 namespace sonde::cli {
 
 class Args {
  public:
-  // `with_value`: flags that take a value ("--listen ADDR" or "--listen=ADDR");
-  // `switches`: flags that do not. Short aliases map to long names ("-e" -> "--expr").
-  Args(std::set<std::string> with_value, std::set<std::string> switches,
-       std::map<std::string, std::string> aliases = {});
+  explicit Args(const Command& command);
 
   // False with `error()` set on an unknown flag or a missing value.
   bool parse(const std::vector<std::string>& argv);

@@ -1,0 +1,158 @@
+#include "tools/cli/commands.h"
+
+namespace sonde::cli {
+namespace {
+
+// Flags several commands share, spelled once.
+constexpr Flag kHelp{"--help", "-h", "", "print this help and exit"};
+constexpr Flag kExpr{"--expr", "-e", "PROGRAM", "the program's text, instead of files"};
+constexpr Flag kListen{"--listen", "-l", "HOST:PORT",
+                       "serve Prometheus metrics on /metrics (a bare port binds 127.0.0.1)"};
+constexpr Flag kInterval{"--interval", "-i", "DURATION",
+                         "print the metrics every DURATION (at least 100ms), and on exit",
+                         "duration"};
+constexpr Flag kDuration{"--duration", "-d", "DURATION",
+                         "stop after DURATION (default: until SIGINT or SIGTERM)", "duration"};
+constexpr Flag kFormat{"--format", "", "text|json",
+                       "terminal tables (text) or one JSON object per metric per print (json)",
+                       "format"};
+constexpr Flag kTop{"--top", "", "N", "show the N largest series of each metric (default 20)"};
+constexpr Flag kCapacity{"--capacity", "", "N",
+                         "keys per map for statements without a `capacity` clause (default 10240)"};
+constexpr Flag kWindow{"--window", "", "DURATION",
+                       "the window of min and max: they cover the last DURATION to twice that "
+                       "(default 60s)",
+                       "duration"};
+constexpr Flag kQuiet{"--quiet", "-q", "", "no \"attached\" line"};
+constexpr Flag kVerbose{"--verbose", "-v", "", "failed loads show the verifier's whole log"};
+
+}  // namespace
+
+const Command* Program::command(std::string_view wanted) const {
+  for (const auto& c : commands) {
+    if (c.name == wanted) return &c;
+  }
+  return nullptr;
+}
+
+const Program& sonde_program() {
+  static const Program program{
+      .name = "sonde",
+      .summary = "one-line eBPF probes as Prometheus metrics",
+      .description =
+          "sonde turns a line such as `on tracepoint:timer:timer_start count by ksym(func)` into "
+          "a kernel metric: it checks the program against the running kernel's types, compiles "
+          "it to BPF in memory, loads and attaches it, and exports the maps as Prometheus "
+          "metrics, terminal tables or JSON lines. Nothing is left in the kernel when it exits.",
+      .commands =
+          {
+              {.name = "run",
+               .operands = "-e 'PROGRAM' | FILE...",
+               .summary = "compile, attach and report",
+               .description = "Compiles the program in memory, loads and attaches it, prints "
+                              "`attached N probes` on stderr, and reports until --duration, "
+                              "SIGINT or SIGTERM.",
+               .flags = {kExpr,
+                         kListen,
+                         kInterval,
+                         kDuration,
+                         kFormat,
+                         kTop,
+                         kCapacity,
+                         kWindow,
+                         kQuiet,
+                         kVerbose,
+                         {"--no-cache", "", "",
+                          "compile again instead of reusing the compile cache"},
+                         kHelp},
+               .completes = "file"},
+              {.name = "build",
+               .operands = "FILE... -o OUT.bundle",
+               .summary = "compile ahead of time for sonde-agent",
+               .description = "Compiles each file (one program per file) into a bundle that "
+                              "sonde-agent runs on machines without a compiler.",
+               .flags = {kExpr,
+                         {"--output", "-o", "OUT.bundle", "where to write the bundle", "file"},
+                         kCapacity,
+                         kWindow,
+                         kHelp},
+               .completes = "file"},
+              {.name = "check",
+               .operands = "-e 'PROGRAM' | FILE...",
+               .summary = "parse and type-check against this kernel",
+               .description = "Exits 0 when the program is valid (and then it loads), 1 with "
+                              "located diagnostics otherwise.",
+               .flags = {kExpr,
+                         {"--no-stdlib", "", "",
+                          "check without the standard library (to check stdlib files)"},
+                         kHelp},
+               .completes = "file"},
+              {.name = "emit-c",
+               .operands = "-e 'PROGRAM' | FILE",
+               .summary = "print the generated BPF C",
+               .description = "",
+               .flags = {kExpr, kHelp},
+               .completes = "file"},
+              {.name = "list",
+               .operands = "[PATTERN]",
+               .summary = "probes of this machine, stdlib spans and events",
+               .description = "PATTERN matches probe names anywhere (`tcp`, "
+                              "`tracepoint:sched:*`).",
+               .flags = {{"--verbose", "-v", "", "show each probe's fields and their types"},
+                         kHelp},
+               .completes = "probe"},
+              {.name = "repl",
+               .operands = "",
+               .summary = "type probes, see values live, save what is useful",
+               .description = "The REPL is described in docs/repl.md.",
+               .flags = {kListen,
+                         {"--history", "", "FILE", "where to keep the line history", "file"},
+                         {"--verbose", "-v", "", "failed loads show the verifier's whole log"},
+                         kHelp}},
+          },
+      .examples =
+          "sonde run -e 'on tracepoint:timer:timer_start count by ksym(func)' "
+          "--interval 1s\n"
+          "sonde run -e 'histogram log2 latency of block rq by disk, op' --listen 9435\n"
+          "sonde build examples/node.sonde -o node.bundle",
+  };
+  return program;
+}
+
+const Program& agent_program() {
+  static const Program program{
+      .name = "sonde-agent",
+      .summary = "run sonde bundles and serve their metrics",
+      .description =
+          "Loads bundles built by `sonde build`, attaches their probes and serves "
+          "/metrics. It links no compiler.",
+      .commands = {{.name = "",
+                    .operands = "BUNDLE...",
+                    .summary = "run bundles",
+                    .description = "",
+                    .flags = {{"--listen", "-l", "HOST:PORT",
+                               "where to serve /metrics (default 127.0.0.1:9435)"},
+                              {"--strict", "", "", "refuse to start unless every probe attaches"},
+                              {"--check", "", "",
+                               "read the bundles, print what they hold, and exit"},
+                              kFormat,
+                              kInterval,
+                              kDuration,
+                              kTop,
+                              {"--no-program-stats", "", "",
+                               "leave kernel.bpf_stats_enabled alone (run counts stay 0)"},
+                              {"--drop-capabilities", "", "",
+                               "once attached, give up every capability reading the maps and "
+                               "decoding labels does not need (it says which it keeps)"},
+                              kVerbose,
+                              kQuiet,
+                              kHelp},
+                    .completes = "bundle"}},
+      .examples =
+          "sonde build examples/node.sonde -o node.bundle   # on a build host\n"
+          "sonde-agent node.bundle --listen 0.0.0.0:9435     # on every node",
+  };
+  return program;
+}
+
+}  // namespace sonde::cli
