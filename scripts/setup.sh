@@ -12,7 +12,7 @@ packages=(
   libcivetweb-dev libedit-dev libdw-dev
   prometheus bpftrace libbpf-tools
   tmux libcap2-bin procps iproute2 python3 hyperfine strace
-  groff-base bsdextrautils zsh
+  groff-base bsdextrautils zsh python3-yaml python3-jsonschema
 )
 
 missing=()

@@ -1,5 +1,7 @@
 #include "runtime/session/runner.h"
 
+#include "support/service_notify.h"
+
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <signal.h>
@@ -117,6 +119,10 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     fmt::print(stderr, "{}\n", ready);
     fflush(stderr);
   }
+  // A service manager learns it here: every probe that could attach is attached, and
+  // /metrics answers.
+  notify_service(
+      fmt::format("READY=1\nSTATUS=attached {} probe{}", probes, probes == 1 ? "" : "s"));
 
   auto print = [&](bool final) {
     if (options.format == Format::kNone) return;
@@ -158,9 +164,15 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
         (std::chrono::duration_cast<std::chrono::nanoseconds>(wait) % std::chrono::seconds(1))
             .count();
     int sig = sigtimedwait(&set, nullptr, &ts);
-    if (sig > 0) break;
+    if (sig > 0) {
+      notify_service("STOPPING=1");
+      break;
+    }
     now = Clock::now();
-    if (deadline && now >= *deadline) break;
+    if (deadline && now >= *deadline) {
+      notify_service("STOPPING=1");
+      break;
+    }
     if (next_print && now >= *next_print) {
       print(false);
       while (*next_print <= now) *next_print += *options.interval;
