@@ -348,10 +348,14 @@ std::string within_one_bucket(const std::vector<Bucket>& reference, const Cumula
   // Reference: R(x) = values < x, known at each bucket's upper edge.
   std::vector<std::pair<double, double>> r;  // (edge, values below it)
   double below = 0;
-  std::vector<Bucket> sorted = reference;
-  std::sort(sorted.begin(), sorted.end(),
-            [](const Bucket& a, const Bucket& b) { return a.low < b.low; });
+  // Histograms of several series (biolatency's flags) add up bucket by bucket.
+  std::map<std::pair<double, double>, double> merged;
+  for (const auto& b : reference) merged[{b.low, b.high}] += b.count;
+  std::vector<Bucket> sorted;
+  for (const auto& [range, count] : merged) sorted.push_back({range.first, range.second, count});
   for (const auto& b : sorted) {
+    // A bucket's low edge is known too: nothing below the first bucket printed.
+    if (r.empty() || r.back().first < b.low) r.emplace_back(b.low, below);
     below += b.count;
     r.emplace_back(b.high, below);
   }
