@@ -235,7 +235,10 @@ class StatementChecker {
     }
     out.is_span = true;
     out.span_name = written;
-    out.unit = spec::Unit::kNanoseconds;
+    // The span's value is its latency; a count of spans has no unit (it was exported
+    // divided by 1e9, as if it were nanoseconds).
+    out.unit =
+        out.aggregation == AggregationKind::kCount ? spec::Unit::kNone : spec::Unit::kNanoseconds;
     if (def->starts.empty() || def->ends.empty()) {
       diags_.error(def->name_range,
                    fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
