@@ -45,25 +45,25 @@ void run_both(Workload& workload, const std::string& program, Result& out) {
 // /dev/zero per call): the scheduler preempts them inside the kernel, where
 // sched_switch's prev_state reads TASK_REPORT_MAX instead of TASK_RUNNING. runqlat counts
 // those waits (it reads prev->__state); sonde counted almost none (8 against 742).
+// Two threads on one CPU reading 64 MiB of /dev/zero per call for `seconds`.
+int readers_sharing_a_cpu(std::chrono::seconds seconds) {
+  auto until = std::chrono::steady_clock::now() + seconds;
+  auto reader = [until] {
+    int fd = open("/dev/zero", O_RDONLY);
+    std::vector<char> buf(64 << 20);
+    while (std::chrono::steady_clock::now() < until)
+      if (read(fd, buf.data(), buf.size()) <= 0) return;
+    close(fd);
+  };
+  std::thread a(reader), b(reader);
+  a.join();
+  b.join();
+  return 0;
+}
+
 TEST(Runqlat, WaitsOfTasksPreemptedInTheKernelAreCounted) {
-  const int cpu = last_allowed_cpu();
   Workload workload(
-      "sonde_preempt",
-      [] {
-        auto until = std::chrono::steady_clock::now() + 2s;
-        auto reader = [until] {
-          int fd = open("/dev/zero", O_RDONLY);
-          std::vector<char> buf(64 << 20);
-          while (std::chrono::steady_clock::now() < until)
-            if (read(fd, buf.data(), buf.size()) <= 0) return;
-          close(fd);
-        };
-        std::thread a(reader), b(reader);
-        a.join();
-        b.join();
-        return 0;
-      },
-      cpu);
+      "sonde_preempt", [] { return readers_sharing_a_cpu(2s); }, last_allowed_cpu());
   Result r;
   // By the tracepoint's field name, which meant the same before the span moved to the
   // raw tracepoint: the task that ran after waiting.
@@ -138,6 +138,41 @@ TEST(Runqlat, TheIdleTaskNeverWaits) {
                     "not exercised:\n"
                  << body;
   EXPECT_EQ(sonde_histogram(body, "idle_waits_seconds").count, 0) << body;
+}
+
+// runqslower prints each wait longer than a threshold (1000 us: it keeps the waits
+// whose delta in whole microseconds exceeds it). sonde's waits over 0.9 ms and over
+// 1.1 ms bracket its count: the two measure each wait a few hundred ns apart.
+TEST(Runqslower, WaitsLongerThanAThreshold) {
+  Workload workload(
+      "sonde_slower", [] { return readers_sharing_a_cpu(1s); }, last_allowed_cpu());
+  const std::string pid = std::to_string(workload.pid());
+  auto tool = libbpf_tool("runqslower", {"-p", pid, "1000"});
+  if (!tool) GTEST_SKIP() << not_installed("runqslower");
+  if (!tool->ready("Tracing run queue latency higher than")) GTEST_SKIP() << tool->why_not_ready();
+  Sonde sonde("count latency of sched runq where pid == " + pid +
+              " && latency > 900us as over_900us\n"
+              "count latency of sched runq where pid == " +
+              pid + " && latency > 1100us as over_1100us");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  const std::string body = sonde.scrape();
+  EXPECT_EQ(sonde.stop().code, 0) << sonde.err();
+  Exit e = tool->stop();
+  ASSERT_EQ(e.code, 0) << e.err;
+  // TIME COMM TID LAT(us)
+  double theirs = 0;
+  for (const auto& row : parse_table(e.out, "TIME"))
+    if (row.size() == 4 && row[1] == "sonde_slower") ++theirs;
+  EXPECT_EQ(e.out.find("Lost"), std::string::npos) << "runqslower lost events:\n" << e.out;
+  const double lo = sonde_total(body, "over_1100us_total"),
+               hi = sonde_total(body, "over_900us_total");
+  measured("waits over 1 ms: runqslower " + std::to_string(theirs) + ", sonde " +
+           std::to_string(lo) + " over 1.1 ms to " + std::to_string(hi) + " over 0.9 ms");
+  EXPECT_GT(theirs, 20) << "two threads sharing a CPU for 1 s wait over 1 ms many times";
+  EXPECT_GE(theirs, lo) << e.out;
+  EXPECT_LE(theirs, hi) << e.out;
 }
 
 }  // namespace
