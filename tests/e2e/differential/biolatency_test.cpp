@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <functional>
 
 #include "tests/e2e/differential/reference.h"
 
@@ -136,6 +137,62 @@ TEST(Biolatency, EveryOperationCountedAsTheDiskCountsIt) {
   }
   // The workload's own count: 25 fdatasyncs, each at least one flush.
   EXPECT_GE(of(*p2, "flush") - of(*p1, "flush"), 25u);
+}
+
+// The other block tools here trace what this kernel does not allow (biosnoop: fentry;
+// biolatency.bt and biosnoop.bt: kprobes). Where one attaches, it must see as many
+// requests on the disk as sonde, within what the disk completed around both windows.
+void against_tool(const std::string& name, std::unique_ptr<Reference> tool,
+                  const std::string& marker,
+                  const std::function<double(const std::string&, const std::string&)>& count) {
+  const std::string disk = disk_of("/var/tmp");
+  if (disk.empty()) GTEST_SKIP() << "/var/tmp is not on a block device";
+  if (!tool) GTEST_SKIP() << name << " is not installed";
+  auto p0 = disk_stat(disk);
+  if (!tool->ready(marker)) GTEST_SKIP() << tool->why_not_ready();
+  Sonde sonde("histogram log2 latency of block rq by disk");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  const std::string a = sonde.scrape();
+  auto p1 = disk_stat(disk);
+  const std::string file = "/var/tmp/sonde-diff-bio-" + std::to_string(getpid());
+  Workload workload("sonde_fdatasync", [&] { return appends_with_fdatasync(file); });
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  unlink(file.c_str());
+  auto p2 = disk_stat(disk);
+  const std::string b = sonde.scrape();
+  EXPECT_EQ(sonde.stop().code, 0);
+  Exit e = tool->stop();
+  auto p3 = disk_stat(disk);
+  auto total = [](const DiskStat& d) { return d.reads + d.writes + d.discards + d.flushes; };
+  const double slack = static_cast<double>(total(*p3) - total(*p0) - (total(*p2) - total(*p1)));
+  const std::string labels = "disk=\"" + disk + "\"";
+  const double ours = sonde_histogram(b, "sonde_block_rq_latency_seconds", labels).count -
+                      sonde_histogram(a, "sonde_block_rq_latency_seconds", labels).count;
+  const double theirs = count(e.out, disk);
+  measured(name + ": " + std::to_string(theirs) + " requests, sonde " + std::to_string(ours));
+  EXPECT_LE(std::fabs(theirs - ours), slack) << e.out;
+}
+
+TEST(Biosnoop, RequestsOfTheDisk) {
+  // TIME(s) COMM PID DISK T SECTOR BYTES LAT(ms): one row per request.
+  against_tool("biosnoop", libbpf_tool("biosnoop"), "TIME(s)",
+               [](const std::string& out, const std::string& disk) {
+                 double n = 0;
+                 for (const auto& row : parse_table(out, "TIME(s)"))
+                   n += std::find(row.begin(), row.end(), disk) != row.end();
+                 return n;
+               });
+}
+
+TEST(Biolatency, AgainstBiolatencyBt) {
+  // One histogram of every disk's requests: its total.
+  against_tool("/usr/sbin/biolatency.bt", bpftrace_file("/usr/sbin/biolatency.bt"),
+               "Tracing block device I/O", [](const std::string& out, const std::string&) {
+                 double n = 0;
+                 for (const auto& b : parse_bpftrace_hists(out, "usecs")[""]) n += b.count;
+                 return n;
+               });
 }
 
 }  // namespace

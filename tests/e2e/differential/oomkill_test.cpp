@@ -110,10 +110,9 @@ TEST(Oomkill, TheKernelsOomKillsOfACgroup) {
 
 // oomkill.bt traces kprobe:oom_kill_process (kprobes are off on this kernel).
 TEST(Oomkill, AgainstOomkillBt) {
-  if (access("/usr/sbin/oomkill.bt", R_OK) != 0)
-    GTEST_SKIP() << "/usr/sbin/oomkill.bt is not installed (Debian's bpftrace package)";
-  Reference tool("oomkill.bt", {"/usr/bin/bpftrace", "-B", "line", "/usr/sbin/oomkill.bt"});
-  if (!tool.ready("Tracing oom_kill_process")) GTEST_SKIP() << tool.why_not_ready();
+  auto tool = bpftrace_file("/usr/sbin/oomkill.bt");
+  if (!tool) GTEST_SKIP() << "/usr/sbin/oomkill.bt is not installed (Debian's bpftrace package)";
+  if (!tool->ready("Tracing oom_kill_process")) GTEST_SKIP() << tool->why_not_ready();
   MemoryCgroup cgroup;
   if (!cgroup.ok()) GTEST_SKIP() << cgroup.why_not();
   // Where it attaches: one kill, one line naming the victim.
@@ -128,7 +127,7 @@ TEST(Oomkill, AgainstOomkillBt) {
   });
   workload.go();
   workload.wait();
-  Exit e = tool.stop();
+  Exit e = tool->stop();
   EXPECT_NE(e.out.find("sonde_oom"), std::string::npos) << e.out;
 }
 

@@ -20,13 +20,20 @@ namespace sonde::e2e::diff {
 
 // ---- running the two sides ----
 
-Reference::Reference(std::string name, std::vector<std::string> argv)
-    : name_(std::move(name)), process_(std::make_unique<Process>(argv)) {}
+Reference::Reference(std::string name, std::vector<std::string> argv, std::string attach_error)
+    : name_(std::move(name)),
+      attach_error_(std::move(attach_error)),
+      process_(std::make_unique<Process>(argv)) {}
 
 bool Reference::ready(const std::string& marker, std::chrono::milliseconds timeout) {
   marker_ = marker;
   waited_ = timeout;
-  return process_->wait_for_stdout(marker, timeout);
+  if (!process_->wait_for_stdout(marker, timeout)) return false;
+  // On a failed attach bpftrace writes the error ("Error attaching probe", or for a probe
+  // with alternatives "could not attach probe ..., skipping" and runs on with nothing
+  // attached), then BEGIN's output: the error is in the pipe before the marker; give
+  // the reader thread a moment for it.
+  return attach_error_.empty() || !process_->wait_for_stderr(attach_error_, 500ms);
 }
 
 Exit Reference::stop(std::chrono::milliseconds timeout) {
@@ -39,7 +46,8 @@ std::string Reference::why_not_ready() {
   Exit e = process_->wait(1s);
   std::string said = e.err.empty() ? e.out : e.err;
   if (said.size() > 2000) said = said.substr(0, 2000) + "...";
-  if (e.signal == SIGKILL)
+  if (e.signal == SIGKILL &&
+      e.err.find(attach_error_.empty() ? "\x01" : attach_error_) == std::string::npos)
     return name_ + " printed no '" + marker_ + "' within " +
            std::to_string(waited_.count() / 1000) + " s: " + said;
   std::string how = e.signal ? "was killed by signal " + std::to_string(e.signal)
@@ -63,7 +71,15 @@ std::string not_installed(const std::string& name) {
 std::unique_ptr<Reference> bpftrace(const std::string& script) {
   if (access("/usr/bin/bpftrace", X_OK) != 0) return nullptr;
   return std::make_unique<Reference>(
-      "bpftrace", std::vector<std::string>{"/usr/bin/bpftrace", "-B", "line", "-e", script});
+      "bpftrace", std::vector<std::string>{"/usr/bin/bpftrace", "-B", "line", "-e", script},
+      "attach");
+}
+
+std::unique_ptr<Reference> bpftrace_file(const std::string& path) {
+  if (access("/usr/bin/bpftrace", X_OK) != 0 || access(path.c_str(), R_OK) != 0) return nullptr;
+  return std::make_unique<Reference>(
+      path.substr(path.rfind('/') + 1),
+      std::vector<std::string>{"/usr/bin/bpftrace", "-B", "line", path}, "attach");
 }
 
 Sonde::Sonde(const std::string& program) : port_(free_port()) {

@@ -36,7 +36,11 @@ namespace sonde::e2e::diff {
 // runs after every probe is attached.
 class Reference {
  public:
-  Reference(std::string name, std::vector<std::string> argv);
+  // `attach_error`: what the tool prints on stderr when a probe did not attach (bpftrace:
+  // any line about attaching; its only other one is the RLIMIT_MEMLOCK warning), for
+  // tools that print their header before attaching (bpftrace prints BEGIN's output
+  // even when a later probe fails).
+  Reference(std::string name, std::vector<std::string> argv, std::string attach_error = "");
   // True once stdout shows `marker`. False when the tool exited first (a tool that
   // cannot attach on this kernel) or did not get there within the (generous) deadline.
   bool ready(const std::string& marker, std::chrono::milliseconds timeout = 60s);
@@ -49,6 +53,7 @@ class Reference {
 
  private:
   std::string name_;
+  std::string attach_error_;
   std::string marker_;
   std::chrono::milliseconds waited_{0};
   std::unique_ptr<Process> process_;
@@ -62,7 +67,11 @@ std::unique_ptr<Reference> libbpf_tool(const std::string& name,
 std::string not_installed(const std::string& name);
 
 // bpftrace running `script` (which must print "ready\n" from BEGIN), line-buffered.
+// bpftrace runs BEGIN before attaching the other probes but prints its output only once
+// they are all attached, so "ready" means attached.
 std::unique_ptr<Reference> bpftrace(const std::string& script);
+// bpftrace running a script file (/usr/sbin/NAME.bt); nullptr when it is not installed.
+std::unique_ptr<Reference> bpftrace_file(const std::string& path);
 
 // sonde run -e PROGRAM --listen, until stop().
 class Sonde {

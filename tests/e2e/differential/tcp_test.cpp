@@ -188,19 +188,18 @@ TEST(Tcpretrans, SynRetransmissionsAsTheSocketCountsThem) {
 
 // tcpretrans.bt traces kprobe:tcp_retransmit_skb (kprobes are off on this kernel).
 TEST(Tcpretrans, AgainstTcpretransBt) {
-  if (access("/usr/sbin/tcpretrans.bt", R_OK) != 0)
-    GTEST_SKIP() << "/usr/sbin/tcpretrans.bt is not installed (Debian's bpftrace package)";
+  auto tool = bpftrace_file("/usr/sbin/tcpretrans.bt");
+  if (!tool) GTEST_SKIP() << "/usr/sbin/tcpretrans.bt is not installed (Debian's bpftrace package)";
   FullListener target;
   ASSERT_TRUE(target.ok());
   const std::string p = std::to_string(target.port());
-  Reference tool("tcpretrans.bt", {"/usr/bin/bpftrace", "-B", "line", "/usr/sbin/tcpretrans.bt"});
-  if (!tool.ready("Tracing tcp retransmits")) GTEST_SKIP() << tool.why_not_ready();
+  if (!tool->ready("Tracing tcp retransmits")) GTEST_SKIP() << tool->why_not_ready();
   Sonde sonde("on tcp_retransmit where dport == " + p + " count as retransmits");
   ASSERT_TRUE(sonde.attached()) << sonde.err();
   target.retransmitted_syns();
   const std::string body = sonde.scrape();
   EXPECT_EQ(sonde.stop().code, 0);
-  Exit e = tool.stop();
+  Exit e = tool->stop();
   // PID LADDR:LPORT RADDR:RPORT STATE, after a TIME column.
   int theirs = 0;
   for (const auto& row : parse_table(e.out, "TIME"))
