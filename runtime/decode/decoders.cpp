@@ -121,9 +121,9 @@ struct Decoders::Impl {
     return ksyms ? &*ksyms : nullptr;
   }
 
-  std::string ksym_or_hex(uint64_t addr) {
+  std::string ksym_or_hex(uint64_t addr, uint64_t lookup) {
     const KernelSymbols* table = kernel_symbols();
-    std::string_view name = table ? table->lookup(addr) : std::string_view();
+    std::string_view name = table ? table->lookup(lookup) : std::string_view();
     return name.empty() ? fmt::format("0x{:x}", addr) : std::string(name);
   }
 
@@ -184,15 +184,16 @@ struct Decoders::Impl {
         return decode_ksym(value, out);
       case Decoder::kKstack:
         return decode_stack(
-            value, label.aux_map, stacks, [this](uint64_t addr) { return ksym_or_hex(addr); },
+            value, label.aux_map, stacks,
+            [this](uint64_t addr, uint64_t lookup) { return ksym_or_hex(addr, lookup); },
             "[no kernel stack]", out);
       case Decoder::kUsym:
         return decode_usym(value, pid, label.binary, out);
       case Decoder::kUstack:
         return decode_stack(
             value, label.aux_map, stacks,
-            [&](uint64_t addr) {
-              auto name = usyms.lookup(pid, addr, label.binary);
+            [&](uint64_t addr, uint64_t lookup) {
+              auto name = usyms.lookup(pid, lookup, label.binary);
               return name ? std::move(*name) : fmt::format("0x{:x}", addr);
             },
             "[no user stack]", out);

@@ -16,7 +16,7 @@ std::string fold_frames(std::span<const uint64_t> frames, const Symbolizer& symb
   std::string out;
   for (size_t i = depth; i-- > 0;) {
     if (i + 1 != depth) out += ';';
-    out += symbolize(frames[i]);
+    out += symbolize(frames[i], i == 0 ? frames[i] : frames[i] - 1);
   }
   return out;
 }

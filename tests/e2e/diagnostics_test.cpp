@@ -87,7 +87,7 @@ const Case kCases[] = {
      "<input>:1:4: error: unknown event 'exce'; did you mean 'exec'?\non exce count\n   "
      "^~~~\nhint: probes are written "
      "KIND:..., e.g. tracepoint:sched:sched_switch; events: oom, tcp_retransmit, tcp_state, exec, "
-     "exit, fork\n"},
+     "exit, process_exit, fork\n"},
     {"CountWithValue", "on tracepoint:timer:timer_start count 5",
      "<input>:1:39: error: count takes no value\non tracepoint:timer:timer_start count 5\n"
      "                                      ^\nhint: count counts events; to add up a value use "

@@ -50,10 +50,13 @@ TEST(Stdlib, EveryDefinitionIsUsable) {
   const char* statements[] = {
       "histogram log2 latency of block rq by disk, op",
       "histogram log2 latency of sched runq",
+      "histogram log2 latency of sched runq by comm, pid, tid",
+      "histogram log2 latency of sched runq where next_pid == 0",
       "histogram log2 latency of syscall read by comm",
       "histogram log2 latency of syscall openat",
       "on exec count by comm",
       "on exit count by comm",
+      "on process_exit count by comm",
       "on fork count",
       "on oom count by comm",
       "on tcp_retransmit count",

@@ -1,11 +1,13 @@
 // Kernel symbols and kernel stacks against this machine's /proc/kallsyms.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 
 #include "runtime/decode/decoder.h"
+#include "runtime/decode/folded_stack.h"
 #include "runtime/decode/kernel_symbols.h"
 #include "tests/unit/decode/test_util.h"
 
@@ -134,6 +136,60 @@ TEST(KstackDecoder, FoldsFramesRootFirst) {
             "[stack error: EEXIST]");
   EXPECT_EQ(decoders.decode(label, le_bytes(8, 4)), "[stack 8 missing]");
   EXPECT_EQ(decoders.stats().errors, 2u);
+}
+
+// The highest text symbol of /proc/kallsyms below `addr`, and every name at its address.
+std::vector<std::string> symbols_just_below(uint64_t addr) {
+  std::ifstream in("/proc/kallsyms");
+  std::string line;
+  uint64_t best = 0;
+  std::vector<std::string> names;
+  while (std::getline(in, line)) {
+    if (line.size() < 20 || (line[17] != 't' && line[17] != 'T')) continue;
+    uint64_t a = std::stoull(line.substr(0, 16), nullptr, 16);
+    if (a >= addr || a < best) continue;
+    if (a > best) names.clear();
+    best = a;
+    names.push_back(line.substr(19, line.find('\t', 19) - 19));
+  }
+  return names;
+}
+
+// A caller's frame is a return address. After a call to a noreturn function it is the
+// first byte of the next function (x86_64_start_kernel's call to start_kernel returned
+// to "__pfx_clear_bss"); one byte back is the call, in the caller.
+TEST(KstackDecoder, ReturnAddressesAreLookedUpAtTheCall) {
+  uint64_t schedule = kallsyms_address("schedule");
+  ASSERT_NE(schedule, 0u) << "schedule not in /proc/kallsyms";
+  auto before = symbols_just_below(schedule);
+  ASSERT_FALSE(before.empty());
+  FakeStacks fake;
+  // The leaf is where the event happened: the first byte of schedule is schedule.
+  fake.stacks[1] = {schedule, schedule, 0};
+  fake.stacks[2] = {schedule + 1, schedule + 1, 0};
+  Decoders decoders(fake.reader());
+  auto label = label_of(Decoder::kKstack, 4);
+  std::string folded = decoders.decode(label, le_bytes(1, 4));
+  auto semicolon = folded.find(';');
+  ASSERT_NE(semicolon, std::string::npos) << folded;
+  EXPECT_EQ(folded.substr(semicolon), ";schedule") << folded;
+  std::string caller = folded.substr(0, semicolon);
+  EXPECT_NE(std::find(before.begin(), before.end(), caller), before.end())
+      << caller << " is not the symbol just below schedule (" << before.front() << ")";
+  EXPECT_EQ(decoders.decode(label, le_bytes(2, 4)), "schedule;schedule");
+}
+
+TEST(FoldFrames, OnlyTheLeafIsLookedUpAtItsOwnAddress) {
+  std::vector<std::pair<uint64_t, uint64_t>> asked;
+  const uint64_t frames[] = {0x1000, 0x2000, 0x3000, 0};
+  std::string folded = fold_frames(frames, [&](uint64_t addr, uint64_t lookup) {
+    asked.emplace_back(addr, lookup);
+    return std::to_string(addr);
+  });
+  EXPECT_EQ(folded, "12288;8192;4096");
+  std::vector<std::pair<uint64_t, uint64_t>> want = {
+      {0x3000, 0x2fff}, {0x2000, 0x1fff}, {0x1000, 0x1000}};
+  EXPECT_EQ(asked, want);
 }
 
 TEST(KstackDecoder, UnknownFramesShowTheirAddress) {

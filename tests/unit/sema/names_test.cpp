@@ -155,6 +155,24 @@ const ast::Expr& key(const Checker& checker, size_t i) {
   return *checker.result().statements.at(0).programs.at(0).keys.at(i);
 }
 
+TEST(Names, ACountOfSpansIsACountAndTheirLatencyIsInSeconds) {
+  Checker checker;
+  ASSERT_EQ(checker.check("span s { start tracepoint:sched:sched_wakeup key pid; end "
+                          "tracepoint:sched:sched_switch key next_pid }\n"
+                          "count latency of s\n"
+                          "sum latency of s as total\n"
+                          "histogram log2 latency of s as h"),
+            "");
+  const auto& st = checker.result().statements;
+  ASSERT_EQ(st.size(), 3u);
+  EXPECT_EQ(st[0].unit, spec::Unit::kNone);
+  EXPECT_EQ(st[0].metric_name, "sonde_s_total");
+  EXPECT_EQ(st[1].unit, spec::Unit::kNanoseconds);
+  EXPECT_EQ(st[1].metric_name, "total_seconds_total");
+  EXPECT_EQ(st[2].unit, spec::Unit::kNanoseconds);
+  EXPECT_EQ(st[2].metric_name, "h_seconds");
+}
+
 TEST(Names, FieldsShadowBuiltinsAndCurrentReachesThem) {
   Checker checker;
   ASSERT_EQ(

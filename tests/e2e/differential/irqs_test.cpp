@@ -1,0 +1,151 @@
+// Interrupts (examples/softirqs.sonde, examples/hardirqs.sonde) against libbpf-tools'
+// softirqs -d and hardirqs -C, all bracketed by the kernel's own counters
+// (/proc/softirqs, /proc/interrupts). Interrupts are system-wide, so each side's count
+// must lie between the kernel's count over a window inside its own and over one
+// outside it. The tools run longer than sonde's window (their start and exit are slow),
+// so their outer window is wider.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "tests/e2e/differential/reference.h"
+
+namespace sonde::e2e::diff {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Disk writes that reach the device (virtio-blk interrupts, block softirqs), and some
+// sleeping (timers).
+int disk_and_timers() {
+  const std::string path = "/var/tmp/sonde-diff-irq-" + std::to_string(getpid());
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT, 0600);
+  unlink(path.c_str());
+  void* buf = nullptr;
+  if (fd < 0 || posix_memalign(&buf, 4096, 4096) != 0) return 1;
+  memset(buf, 1, 4096);
+  for (int i = 0; i < 200; ++i) {
+    if (pwrite(fd, buf, 4096, static_cast<off_t>(i) * 4096) != 4096) return 2;
+    if (i % 20 == 0) usleep(10000);
+  }
+  close(fd);
+  free(buf);
+  return 0;
+}
+
+// The kernel's counter read around both sides' windows:
+// p0 < tool attached < q0 < sonde's first scrape < p1 < workload < p2 < sonde's second
+// scrape < q3 < tool stopped < p3. sonde lies between [p1, p2] and [q0, q3], the tool
+// between [p1, p2] and [p0, p3].
+template <typename Counter>
+struct Windows {
+  Counter p0, q0, p1, p2, q3, p3;
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+TEST(Softirqs, EachKindCountedAsTheKernelCountsIt) {
+  auto tool = libbpf_tool("softirqs", {"-d"});
+  if (!tool) GTEST_SKIP() << not_installed("softirqs");
+  Windows<std::map<std::string, uint64_t>> k;
+  k.p0 = proc_softirqs();
+  if (!tool->ready("Tracing soft irq")) GTEST_SKIP() << tool->why_not_ready();
+  Sonde sonde("on tracepoint:irq:softirq_entry count by vec as softirqs");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  k.q0 = proc_softirqs();
+  const std::string a = sonde.scrape();
+  k.p1 = proc_softirqs();
+  Workload workload("sonde_irqs", disk_and_timers);
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  k.p2 = proc_softirqs();
+  const std::string b = sonde.scrape();
+  k.q3 = proc_softirqs();
+  EXPECT_EQ(sonde.stop().code, 0);
+  Exit e = tool->stop();
+  k.p3 = proc_softirqs();
+  ASSERT_EQ(e.code, 0) << e.err;
+
+  // softirqs -d: one histogram per kind ("softirq = timer"); its count is the events.
+  std::map<std::string, double> theirs;
+  for (const auto& h : parse_libbpf_hists(e.out, 1000)) {
+    auto at = h.title.find("softirq = ");
+    if (at != std::string::npos) theirs[h.title.substr(at + 10)] += h.total();
+  }
+  int kinds = 0;
+  for (const auto& [kind, before] : k.p0) {
+    const uint64_t inner = k.p2[kind] - k.p1[kind], outer = k.p3[kind] - k.p0.at(kind);
+    const uint64_t sonde_outer = k.q3[kind] - k.q0[kind];
+    const double ours = sonde_total(b, "softirqs_total", {"vec=\"" + kind + "\""}) -
+                        sonde_total(a, "softirqs_total", {"vec=\"" + kind + "\""});
+    const double tool_count = theirs[lower(kind)];
+    if (outer == 0) continue;
+    ++kinds;
+    measured(kind + ": kernel " + std::to_string(inner) + " (inner) to " +
+             std::to_string(sonde_outer) + " (around sonde), " + std::to_string(outer) +
+             " (around the tool); softirqs " + std::to_string(tool_count) + ", sonde " +
+             std::to_string(ours));
+    EXPECT_GE(ours, inner) << kind;
+    EXPECT_LE(ours, sonde_outer) << kind;
+    // The tool counts a softirq when it ends (timing it from its start): one in flight
+    // on each CPU when it attached is not counted.
+    EXPECT_GE(tool_count + sysconf(_SC_NPROCESSORS_ONLN), inner) << kind << "\n" << e.out;
+    EXPECT_LE(tool_count, outer) << kind << "\n" << e.out;
+  }
+  EXPECT_GE(kinds, 2) << "the kernel counted fewer than two kinds of softirq";
+}
+
+TEST(Hardirqs, EachHandlerCountedAsTheKernelCountsIt) {
+  auto tool = libbpf_tool("hardirqs", {"-C"});
+  if (!tool) GTEST_SKIP() << not_installed("hardirqs");
+  Windows<std::map<std::string, uint64_t>> k;
+  k.p0 = proc_interrupts();
+  if (!tool->ready("Tracing hard irq")) GTEST_SKIP() << tool->why_not_ready();
+  Sonde sonde("on tracepoint:irq:irq_handler_entry count by name as hardirqs");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  k.q0 = proc_interrupts();
+  const std::string a = sonde.scrape();
+  k.p1 = proc_interrupts();
+  Workload workload("sonde_irqs", disk_and_timers);
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  k.p2 = proc_interrupts();
+  const std::string b = sonde.scrape();
+  k.q3 = proc_interrupts();
+  EXPECT_EQ(sonde.stop().code, 0);
+  Exit e = tool->stop();
+  k.p3 = proc_interrupts();
+  ASSERT_EQ(e.code, 0) << e.err;
+
+  std::map<std::string, double> theirs;  // "HARDIRQ  TOTAL_count" rows
+  for (const auto& row : parse_table(e.out, "HARDIRQ"))
+    if (row.size() == 2) theirs[row[0]] += std::stod(row[1]);
+  int handlers = 0;
+  for (const auto& [name, before] : k.p0) {
+    // A shared line lists its handlers "a,b" and counts the interrupt once; each handler
+    // runs for it. Compare unshared lines only.
+    if (name.find(',') != std::string::npos) continue;
+    const uint64_t inner = k.p2[name] - k.p1[name], outer = k.p3[name] - before;
+    if (outer == 0) continue;
+    ++handlers;
+    const double ours = sonde_total(b, "hardirqs_total", {"name=\"" + name + "\""}) -
+                        sonde_total(a, "hardirqs_total", {"name=\"" + name + "\""});
+    measured(name + ": kernel " + std::to_string(inner) + " (inner) to " + std::to_string(outer) +
+             " (outer); hardirqs " + std::to_string(theirs[name]) + ", sonde " +
+             std::to_string(ours));
+    EXPECT_GE(ours, inner) << name;
+    EXPECT_LE(ours, k.q3[name] - k.q0[name]) << name;
+    EXPECT_GE(theirs[name], inner) << name << "\n" << e.out;
+    EXPECT_LE(theirs[name], outer) << name << "\n" << e.out;
+  }
+  EXPECT_GE(handlers, 1) << "no device interrupt during the test";
+}
+
+}  // namespace
+}  // namespace sonde::e2e::diff
