@@ -12,11 +12,14 @@
 #include <string>
 #include <thread>
 
+#include "runtime/decode/cgroup.h"
 #include "runtime/decode/container.h"
 #include "runtime/decode/container_api.h"
 #include "runtime/decode/container_kubelet.h"
 #include "runtime/decode/container_path.h"
+#include "runtime/decode/decoder.h"
 #include "support/unique_fd.h"
+#include "tests/unit/decode/test_util.h"
 
 namespace sonde::decode {
 namespace {
@@ -199,6 +202,19 @@ TEST(KubeletLogNames, ContainerLink) {
   EXPECT_FALSE(parse_container_log_link("x.log", pod, container, id));
 }
 
+// No runtime API and no kubelet logs: labels come from the path alone.
+class ScopedSources {
+ public:
+  ScopedSources() {
+    setenv("SONDE_PODMAN_SOCKET", "", 1);
+    setenv("SONDE_KUBELET_LOGS", "", 1);
+  }
+  ~ScopedSources() {
+    unsetenv("SONDE_PODMAN_SOCKET");
+    unsetenv("SONDE_KUBELET_LOGS");
+  }
+};
+
 // A directory laid out as the kubelet lays out /var/log (no kubelet runs here).
 class TempDir {
  public:
@@ -366,6 +382,72 @@ TEST(PodmanApi, NotFoundIsFinalAndNamesComeFromTheAnswer) {
   PodmanApi api(missing.path());
   RuntimeNames names;
   EXPECT_EQ(api.container(kId, names), PodmanApi::Answer::kUnknown);
+}
+
+// Real cgroups (root, and a cgroup2 hierarchy): ids are inode numbers the kernel never
+// reuses, so what an id decoded to stays true after the cgroup is gone.
+class RealCgroups : public testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "creating cgroups needs root";
+    mount_ = find_cgroup2_mount();
+    if (mount_.empty()) GTEST_SKIP() << "no cgroup2 hierarchy is mounted on this machine";
+    root_ = mount_ + "/sonde_unit_" + std::to_string(getpid());
+    ASSERT_EQ(mkdir(root_.c_str(), 0755), 0) << root_ << ": " << std::strerror(errno);
+    ASSERT_EQ(mkdir((root_ + "/docker").c_str(), 0755), 0);
+  }
+  void TearDown() override {
+    if (root_.empty()) return;
+    for (const auto& id : {kId, kId2}) rmdir((root_ + "/docker/" + id).c_str());
+    rmdir((root_ + "/docker").c_str());
+    rmdir(root_.c_str());
+  }
+  uint64_t make(const std::string& id) {
+    std::string dir = root_ + "/docker/" + id;
+    EXPECT_EQ(mkdir(dir.c_str(), 0755), 0) << dir;
+    struct stat st {};
+    EXPECT_EQ(stat(dir.c_str(), &st), 0);
+    return st.st_ino;
+  }
+  void remove(const std::string& id) { EXPECT_EQ(rmdir((root_ + "/docker/" + id).c_str()), 0); }
+  std::string mount_, root_;
+};
+
+TEST_F(RealCgroups, AGoneCgroupStaysDecodableUntilSweptAndNewOnesResolveFresh) {
+  ScopedSources none;
+  Decoders decoders;
+  auto id_label = test::label_of(spec::Decoder::kContainerId, 8);
+  auto name_label = test::label_of(spec::Decoder::kContainer, 8);
+  const uint64_t first = make(kId);
+  const auto key = test::le_bytes(first, 8);
+  EXPECT_EQ(decoders.decode(id_label, key), kId);
+  EXPECT_EQ(decoders.decode(name_label, key), kId.substr(0, 12));
+
+  remove(kId);
+  decoders.forget_volatile();  // label caches cleared: the next decode asks the resolver
+  EXPECT_EQ(decoders.decode(id_label, key), kId);  // the id is still in a map: still known
+  EXPECT_EQ(decoders.stats().errors, 0u);
+
+  // A new cgroup is resolved when first seen, whatever was cached.
+  const uint64_t second = make(kId2);
+  EXPECT_EQ(decoders.decode(id_label, test::le_bytes(second, 8)), kId2);
+
+  // Two sweeps with no look-up of the gone id (it left every map): forgotten, and the
+  // kernel cannot say any more what it was.
+  decoders.forget_volatile();
+  decoders.forget_volatile();
+  EXPECT_EQ(decoders.decode(id_label, key), std::to_string(first));
+  EXPECT_EQ(decoders.stats().errors, 1u);
+}
+
+TEST_F(RealCgroups, ACgroupGoneBeforeItWasSeenIsShownByItsId) {
+  ScopedSources none;
+  Decoders decoders;
+  const uint64_t id = make(kId);
+  remove(kId);
+  auto label = test::label_of(spec::Decoder::kPodUid, 8);
+  EXPECT_EQ(decoders.decode(label, test::le_bytes(id, 8)), std::to_string(id));
+  EXPECT_EQ(decoders.stats().errors, 1u);
 }
 
 }  // namespace
