@@ -13,6 +13,9 @@ packages=(
   prometheus bpftrace libbpf-tools
   tmux libcap2-bin procps iproute2 python3 hyperfine strace
   groff-base bsdextrautils zsh python3-yaml python3-jsonschema
+  # tests/e2e/containers_test.cpp runs a real container: podman with runc (crun refuses
+  # hybrid cgroup hosts), an image made from the static busybox, curl for podman's API.
+  podman runc busybox-static curl
 )
 
 missing=()

@@ -29,6 +29,14 @@ enum class Display : uint8_t {
   kDisk,
   kBlockOp,
   kCgroup,
+  // From a cgroup id: the container, pod and systemd unit behind it.
+  kContainer,
+  kContainerId,
+  kImage,
+  kPod,
+  kPodUid,
+  kNamespace,
+  kUnit,
 };
 
 enum class TypeKind : uint8_t {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/sema/typing.h"
 
 namespace sonde::lower {
@@ -162,6 +164,16 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kCall: {
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
       const Expr& arg = *e.args[0];
+      if (e.text == "in_cgroup" && cgroup_paths_) {
+        // The kernel's own test (cgroup_is_descendant) on the task's cgroup2 cgroup,
+        // against the directory the runtime opened at load; a path that did not exist
+        // then leaves its slot empty, and the helper's error means "no".
+        auto& paths = *cgroup_paths_;
+        size_t slot = std::find(paths.begin(), paths.end(), arg.text) - paths.begin();
+        if (slot == paths.size()) paths.push_back(arg.text);
+        return fmt::format("(__s64)(bpf_current_task_under_cgroup(&{}, {}) == 1)", kCgroupMap,
+                           slot);
+      }
       if (e.text == "op") {
         if (arg.type.kind == TypeKind::kInt)
           return fmt::format("(__s64)sonde_req_op({})", value(arg));

@@ -4,12 +4,16 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "compiler/ast/ast.h"
 #include "compiler/kernel/btf.h"
 #include "compiler/sema/checked.h"
 
 namespace sonde::lower {
+
+// The CGROUP_ARRAY behind in_cgroup(), filled by the runtime at load (spec::Program).
+inline constexpr const char* kCgroupMap = "sonde_cgroups";
 
 class FunctionBuilder {
  public:
@@ -35,6 +39,9 @@ class FunctionBuilder {
   // Span end: the start's value and the measured latency, for names bound to them.
   void set_start_value(std::string name) { start_value_ = std::move(name); }
   void set_latency(std::string name) { latency_ = std::move(name); }
+  // The program's cgroup array: in_cgroup("/p") tests slot i of it, where (*paths)[i]
+  // is "/p" (added when first used). Shared by every function of a program.
+  void set_cgroup_paths(std::vector<std::string>* paths) { cgroup_paths_ = paths; }
 
  private:
   std::string field_value(const ast::Expr& e);
@@ -59,6 +66,7 @@ class FunctionBuilder {
   std::string body_;
   std::string start_value_;
   std::string latency_;
+  std::vector<std::string>* cgroup_paths_ = nullptr;
   int temps_ = 0;
 };
 

@@ -76,6 +76,20 @@ spec::Decoder decoder_of(const Type& t) {
       return spec::Decoder::kBlockOp;
     case Display::kCgroup:
       return spec::Decoder::kCgroup;
+    case Display::kContainer:
+      return spec::Decoder::kContainer;
+    case Display::kContainerId:
+      return spec::Decoder::kContainerId;
+    case Display::kImage:
+      return spec::Decoder::kImage;
+    case Display::kPod:
+      return spec::Decoder::kPod;
+    case Display::kPodUid:
+      return spec::Decoder::kPodUid;
+    case Display::kNamespace:
+      return spec::Decoder::kNamespace;
+    case Display::kUnit:
+      return spec::Decoder::kUnit;
   }
   return spec::Decoder::kUnsigned;
 }
@@ -185,6 +199,14 @@ class ProgramLowering {
       c += types_->declarations();
       c += "\n";
       out.program.relocation_btf = types_->relocation_btf();
+    }
+    if (!cgroup_paths_.empty()) {
+      c += fmt::format(
+          "struct {{\n  __uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);\n  __uint(max_entries, {});\n"
+          "  __type(key, __u32);\n  __type(value, __u32);\n}} {} SEC(\".maps\");\n\n",
+          cgroup_paths_.size(), kCgroupMap);
+      out.program.cgroup_map = kCgroupMap;
+      out.program.cgroup_paths = cgroup_paths_;
     }
     c += definitions;
     return out;
@@ -323,6 +345,7 @@ class ProgramLowering {
       std::string fn =
           fmt::format("sonde_s{}_{}{}", n, role, role_index[static_cast<int>(prog.role)]++);
       FunctionBuilder f(prog.probe, types_.get(), stacks);
+      f.set_cgroup_paths(&cgroup_paths_);
       std::string param = f.context_parameter();
       if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
       if (prog.role == ProgramRole::kSpanStart) {
@@ -541,6 +564,7 @@ class ProgramLowering {
   sema::KernelInfo& kernel_;
   const Options& options_;
   std::unique_ptr<kernel::TypeEmitter> types_;
+  std::vector<std::string> cgroup_paths_;  // in_cgroup() paths, by slot of sonde_cgroups
 };
 
 }  // namespace

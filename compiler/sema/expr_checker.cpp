@@ -27,9 +27,11 @@ constexpr uint32_t kMaxStringBound = 256;
 struct DecoderInfo {
   const char* name;
   Display display;
-  const char* what;  // for messages
+  const char* what;     // for messages
+  bool cgroup = false;  // takes a cgroup id (the `cgroup` builtin)
 };
 
+// Every decoder's name is here and nowhere else in the compiler.
 constexpr DecoderInfo kDecoders[] = {
     {"ksym", Display::kKsym, "turns kernel addresses into function names"},
     {"usym", Display::kUsym, "turns user addresses into function names"},
@@ -38,14 +40,43 @@ constexpr DecoderInfo kDecoders[] = {
     {"ntop", Display::kInet, "turns IP addresses into text"},
     {"disk", Display::kDisk, "turns device numbers into disk names"},
     {"cgroup", Display::kCgroup, "turns cgroup ids into paths"},
+    {"container", Display::kContainer, "turns cgroup ids into container names", true},
+    {"container_id", Display::kContainerId, "turns cgroup ids into container ids", true},
+    {"image", Display::kImage, "turns cgroup ids into container images", true},
+    {"pod", Display::kPod, "turns cgroup ids into pod names", true},
+    {"pod_uid", Display::kPodUid, "turns cgroup ids into pod UIDs", true},
+    {"namespace", Display::kNamespace, "turns cgroup ids into Kubernetes namespaces", true},
+    {"unit", Display::kUnit, "turns cgroup ids into systemd units", true},
 };
 
+// The longest cgroup path in_cgroup() takes (PATH_MAX).
+constexpr size_t kMaxCgroupPath = 4096;
+
 const std::vector<std::string>& function_names() {
-  static const std::vector<std::string> names = {
-      "ksym", "usym", "syscall", "errno", "ntop",  "disk",  "cgroup",
-      "str",  "op",   "ntohs",   "ntohl", "htons", "htonl", "u8",
-      "u16",  "u32",  "u64",     "s8",    "s16",   "s32",   "s64"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+    for (const auto& d : kDecoders) all.push_back(d.name);
+    for (const char* f : {"in_cgroup", "str", "op", "ntohs", "ntohl", "htons", "htonl", "u8", "u16",
+                          "u32", "u64", "s8", "s16", "s32", "s64"})
+      all.push_back(f);
+    return all;
+  }();
   return names;
+}
+
+// What is wrong with a path given to in_cgroup(), or "" when nothing is.
+std::string cgroup_path_problem(const std::string& path) {
+  if (path.empty() || path[0] != '/')
+    return "a cgroup path starts at the root of the cgroup2 hierarchy, with '/'";
+  if (path.size() > kMaxCgroupPath)
+    return fmt::format("a cgroup path is at most {} bytes long", kMaxCgroupPath);
+  if (path.size() > 1 && path.back() == '/') return "a cgroup path does not end in '/'";
+  for (std::string_view part : split(std::string_view(path).substr(1), '/')) {
+    if (path.size() == 1) break;
+    if (part.empty()) return "a cgroup path has no empty parts ('//')";
+    if (part == "." || part == "..") return "a cgroup path names directories, not '.' or '..'";
+  }
+  return {};
 }
 
 // Byte-order conversions: the width they swap.
@@ -779,13 +810,22 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
       diags_.error(
           e.range,
           fmt::format("{}() {} in user space; it can only be a label (in 'by')", fn, d.what),
-          use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39" : "");
+          d.cgroup || d.display == Display::kCgroup
+              ? "select cgroups in the kernel with in_cgroup(\"/path\"), e.g. "
+                "in_cgroup(\"/system.slice/nginx.service\")"
+          : use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39"
+                                   : "");
       return false;
     }
     Expr& arg = *e.args[0];
     if (!visit(arg, Use::kValue, false)) return false;
     const Type& at = arg.type;
     bool ok = at.is_numeric();
+    if (d.cgroup && !(at.kind == TypeKind::kInt && at.size == 8)) {
+      diags_.error(arg.range, fmt::format("{}() needs a cgroup id, not a {}", fn, describe(at)),
+                   fmt::format("give it the cgroup builtin: {}(cgroup)", fn));
+      return false;
+    }
     if (d.display == Display::kInet) {
       ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
            (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
@@ -798,6 +838,23 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     }
     e.binding.kind = BindingKind::kDecoder;
     e.type = decoded(d.display, at);
+    return true;
+  }
+  if (fn == "in_cgroup") {
+    if (!arity(1, 1)) return false;
+    Expr& arg = *e.args[0];
+    if (arg.kind != ExprKind::kString) {
+      diags_.error(arg.range, "in_cgroup() takes a cgroup path in quotes",
+                   "e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths");
+      return false;
+    }
+    if (std::string problem = cgroup_path_problem(arg.text); !problem.empty()) {
+      diags_.error(arg.range, fmt::format("in_cgroup(\"{}\"): {}", arg.text, problem),
+                   "e.g. in_cgroup(\"/system.slice/nginx.service\")");
+      return false;
+    }
+    e.binding.kind = BindingKind::kFunction;
+    e.type = Type::boolean();
     return true;
   }
   if (fn == "str") {

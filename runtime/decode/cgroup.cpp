@@ -49,6 +49,15 @@ class Handle {
   alignas(file_handle) unsigned char bytes_[sizeof(file_handle) + kRoom] = {};
 };
 
+// The mount shows the whole hierarchy: its root is "/", or, read from inside a cgroup
+// namespace (a container given the host's /sys/fs/cgroup), "/.." once per level the
+// namespace's root lies below it. A mount of a subtree ("/kubepods") would not.
+bool is_hierarchy_root(std::string_view root) {
+  if (root == "/") return true;
+  while (starts_with(root, "/..")) root.remove_prefix(3);
+  return root.empty();
+}
+
 struct DirCloser {
   void operator()(DIR* d) const { closedir(d); }
 };
@@ -65,7 +74,8 @@ std::string find_cgroup2_mount(const std::string& mountinfo) {
     if (dash == std::string_view::npos) continue;
     auto tail = split(line.substr(dash + 3), ' ');
     auto head = split(line.substr(0, dash), ' ');
-    if (tail.empty() || tail[0] != "cgroup2" || head.size() < 5 || head[3] != "/") continue;
+    if (tail.empty() || tail[0] != "cgroup2" || head.size() < 5 || !is_hierarchy_root(head[3]))
+      continue;
     std::string point = unescape(head[4]);
     if (found.empty() || point == "/sys/fs/cgroup") found = point;
   }

@@ -9,6 +9,7 @@
 
 #include "runtime/decode/block_op.h"
 #include "runtime/decode/cgroup.h"
+#include "runtime/decode/container.h"
 #include "runtime/decode/decoder.h"
 #include "runtime/decode/disk.h"
 #include "runtime/decode/errno_name.h"
@@ -26,6 +27,29 @@ namespace {
 
 using spec::Decoder;
 
+std::optional<ContainerField> container_field(Decoder d) {
+  switch (d) {
+    case Decoder::kContainer:
+      return ContainerField::kContainer;
+    case Decoder::kContainerId:
+      return ContainerField::kContainerId;
+    case Decoder::kImage:
+      return ContainerField::kImage;
+    case Decoder::kPod:
+      return ContainerField::kPod;
+    case Decoder::kPodUid:
+      return ContainerField::kPodUid;
+    case Decoder::kNamespace:
+      return ContainerField::kNamespace;
+    case Decoder::kUnit:
+      return ContainerField::kUnit;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool is_container(Decoder d) { return container_field(d).has_value(); }
+
 // Results that depend on state which changes while sonde runs: pids and comms come and
 // go, stack ids are reused, cgroups are renamed, processes exec.
 bool is_volatile(Decoder d) {
@@ -39,14 +63,15 @@ bool is_volatile(Decoder d) {
     case Decoder::kCgroup:
       return true;
     default:
-      return false;
+      return is_container(d);  // the resolver keeps what outlives its cgroup (container.h)
   }
 }
 
 enum class Outcome {
   kDecoded,
-  kFailed,        // shown numerically until forget_volatile()
-  kFailedForNow,  // shown numerically, tried again on the next decode (a new cgroup)
+  kFailed,         // shown numerically until forget_volatile()
+  kFailedForNow,   // shown numerically, tried again on the next decode (a new cgroup)
+  kDecodedForNow,  // shown, and tried again on the next decode (a name not known yet)
 };
 
 bool uses_pid(Decoder d) { return d == Decoder::kUsym || d == Decoder::kUstack; }
@@ -95,6 +120,7 @@ struct Decoders::Impl {
   bool ksyms_tried = false;
   UserSymbols usyms;
   std::optional<CgroupPaths> cgroups;
+  std::optional<ContainerResolver> containers;
   const std::string invalid = "invalid";
 
   Bound& bind(const spec::Label& label) {
@@ -166,8 +192,26 @@ struct Decoders::Impl {
     return Outcome::kDecoded;
   }
 
+  Outcome decode_container(ContainerField field, Bytes value, std::string& out) {
+    auto id = read_unsigned(value);
+    if (!id) {
+      out = hex_fallback(value);
+      return Outcome::kFailed;
+    }
+    if (!cgroups) cgroups.emplace();
+    if (!containers) containers.emplace();
+    ContainerResolver::Lookup found = containers->lookup(*id, *cgroups);
+    if (!found.info) {
+      out = fmt::format("{}", *id);
+      return found.final ? Outcome::kFailed : Outcome::kFailedForNow;
+    }
+    out = field_of(*found.info, field);
+    return found.complete ? Outcome::kDecoded : Outcome::kDecodedForNow;
+  }
+
   Outcome run(const spec::Label& label, Bytes value, int pid, std::string& out) {
     if (label.decoder == Decoder::kCgroup) return decode_cgroup(value, out);
+    if (auto field = container_field(label.decoder)) return decode_container(*field, value, out);
     return run_final(label, value, pid, out) ? Outcome::kDecoded : Outcome::kFailed;
   }
 
@@ -208,7 +252,14 @@ struct Decoders::Impl {
       case Decoder::kBlockOp:
         return decode_block_op(value, out);
       case Decoder::kCgroup:
-        break;  // run() handles it
+      case Decoder::kContainer:
+      case Decoder::kContainerId:
+      case Decoder::kImage:
+      case Decoder::kPod:
+      case Decoder::kPodUid:
+      case Decoder::kNamespace:
+      case Decoder::kUnit:
+        break;  // run() handles them
       case Decoder::kEnum:
         return decode_enum(value, label.enum_names, out);
       case Decoder::kBool:
@@ -249,8 +300,8 @@ struct Decoders::Impl {
     ++stats.cache_misses;
     std::string text;
     Outcome outcome = run(label, value, pid, text);
-    if (outcome != Outcome::kDecoded) ++stats.errors;
-    bool retry = outcome == Outcome::kFailedForNow;
+    if (outcome != Outcome::kDecoded && outcome != Outcome::kDecodedForNow) ++stats.errors;
+    bool retry = outcome == Outcome::kFailedForNow || outcome == Outcome::kDecodedForNow;
     if (entry) {
       entry->text = std::move(text);
       entry->retry = retry;
@@ -265,6 +316,7 @@ struct Decoders::Impl {
     }
     usyms.forget_processes();
     if (cgroups) cgroups->mark_stale();
+    if (containers) containers->sweep();
   }
 };
 

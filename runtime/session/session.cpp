@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "runtime/bpf/privileges.h"
+#include "runtime/decode/cgroup.h"
+#include "runtime/session/cgroup_array.h"
 
 namespace sonde::session {
 namespace {
@@ -45,6 +47,9 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
       return e;
     }
     s->object_ = std::make_unique<bpf::Object>(std::move(object.value()));
+    auto missing = fill_cgroup_array(*s->object_, p, decode::find_cgroup2_mount());
+    if (!missing) return missing.error();
+    if (!missing->empty()) return missing->front();  // strict: a predicate that cannot hold
     auto links = bpf::attach_all(*s->object_, p.probes);
     if (!links) {
       // attach_all names the probe; find which one for the statement's location.
@@ -60,6 +65,10 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     auto partial = bpf::open_and_load_partial(p.object, "sonde", p.relocation_btf, load);
     if (!partial) return partial.error();
     s->object_ = std::make_unique<bpf::Object>(std::move(partial->object));
+    auto missing = fill_cgroup_array(*s->object_, p, decode::find_cgroup2_mount());
+    if (!missing) return missing.error();
+    // Not a probe's failure: said as a warning (the probe is empty), and the rest runs.
+    for (auto& e : *missing) s->failures_.push_back({spec::Probe{}, std::move(e)});
     std::vector<spec::Probe> loaded;
     for (const auto& probe : p.probes) {
       bool failed = false;

@@ -56,6 +56,15 @@ enum class Decoder : uint8_t {
   kCgroup,    // cgroup id -> path under the cgroup2 mount
   kEnum,      // value -> name from `enum_names`, numeric when unknown
   kBool,      // 0/1 -> "false"/"true"
+  // cgroup id -> what its path and the container runtime say (docs/containers.md);
+  // "" when the cgroup is no container's (or in no pod, no unit).
+  kContainer,    // container name from the runtime, else its 12-digit short id
+  kContainerId,  // 64-hex container id
+  kImage,        // container image, from the runtime's API
+  kPod,          // pod name
+  kPodUid,       // pod UID
+  kNamespace,    // Kubernetes namespace
+  kUnit,         // innermost systemd unit ("nginx.service")
 };
 
 struct EnumName {
@@ -120,7 +129,8 @@ struct Span {
 inline constexpr uint32_t kMaxBucketBounds = 1024;
 
 // 2: histogram bounds as a list, signed sums, windowed min/max.
-inline constexpr uint32_t kFormatVersion = 2;
+// 3: cgroup subtrees (in_cgroup) and the container decoders.
+inline constexpr uint32_t kFormatVersion = 3;
 
 struct Program {
   std::vector<Probe> probes;
@@ -128,6 +138,11 @@ struct Program {
   std::vector<Span> spans;
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span
+  // Subtrees the program's predicates select (in_cgroup("/kubepods")): at load, the
+  // runtime puts an fd of cgroup_paths[i] (relative to the cgroup2 mount) in slot i of
+  // cgroup_map, a BPF_MAP_TYPE_CGROUP_ARRAY. Empty when no predicate needs one.
+  std::string cgroup_map;
+  std::vector<std::string> cgroup_paths;
   std::vector<std::string> source_names;  // files the program came from
   std::string source;                     // the program text, for humans and `sonde show`
   std::vector<uint8_t> object;            // BPF ELF (CO-RE)

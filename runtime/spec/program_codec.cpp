@@ -11,7 +11,7 @@ namespace {
 // A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
-                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 240,
+                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 296,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -51,6 +51,13 @@ bool known(Decoder d) {
     case Decoder::kCgroup:
     case Decoder::kEnum:
     case Decoder::kBool:
+    case Decoder::kContainer:
+    case Decoder::kContainerId:
+    case Decoder::kImage:
+    case Decoder::kPod:
+    case Decoder::kPodUid:
+    case Decoder::kNamespace:
+    case Decoder::kUnit:
       return true;
   }
   return false;
@@ -175,6 +182,8 @@ void fields(V& v, T& p) {
   v(p.spans);
   v(p.drops_map);
   v(p.span_stats_map);
+  v(p.cgroup_map);
+  v(p.cgroup_paths);
   v(p.source_names);
   v(p.source);
 }

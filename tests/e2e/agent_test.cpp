@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "runtime/spec/program.h"
 #include "tests/e2e/harness.h"
 
 namespace sonde::e2e {
@@ -318,7 +319,7 @@ TEST_F(AgentTest, MissingTracepointIsNamed) {
 struct BadBundle {
   const char* name;
   const char* damage;    // python3 statements on `b`, the bundle's bytes
-  const char* expected;  // in the error
+  std::string expected;  // in the error
 };
 
 class BadBundles : public AgentTest, public testing::WithParamInterface<BadBundle> {};
@@ -355,10 +356,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadBundle{"Corrupted", "b[len(b) // 2] ^= 0xff", "corrupted bundle: checksum mismatch"},
         BadBundle{"Truncated", "b = b[:len(b) // 2]", "truncated bundle: "},
         BadBundle{"WrongVersion", "b[8:12] = (7).to_bytes(4, 'little')",
-                  "bundle format version 7, but this sonde reads version 2"},
+                  "bundle format version 7, but this sonde reads version " +
+                      std::to_string(spec::kFormatVersion)},
         // Version 1 described histograms by a scheme this runtime no longer computes.
         BadBundle{"VersionOne", "b[8:12] = (1).to_bytes(4, 'little')",
-                  "bundle format version 1, but this sonde reads version 2"},
+                  "bundle format version 1, but this sonde reads version " +
+                      std::to_string(spec::kFormatVersion)},
         BadBundle{"NotABundle", "b = bytearray(b'on tracepoint:sched:sched_switch count\\n')",
                   "not a sonde bundle"},
         BadBundle{"Empty", "b = bytearray()", "empty file: not a sonde bundle"}),
@@ -369,7 +372,9 @@ TEST_F(AgentTest, CheckDescribesWithoutTouchingTheKernel) {
       build("described", "on tracepoint:sched:sched_process_exec count by comm capacity 64\n");
   Exit e = Process({agent_binary(), "--check", bundle}).wait();
   EXPECT_EQ(e.code, 0) << e.err;
-  EXPECT_NE(e.out.find(bundle + ": format version 2"), std::string::npos) << e.out;
+  EXPECT_NE(e.out.find(bundle + ": format version " + std::to_string(spec::kFormatVersion)),
+            std::string::npos)
+      << e.out;
   EXPECT_NE(e.out.find("probe  tracepoint:sched:sched_process_exec"), std::string::npos) << e.out;
   EXPECT_NE(e.out.find("metric sonde_sched_process_exec_total, capacity 64"), std::string::npos)
       << e.out;

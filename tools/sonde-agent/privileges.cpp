@@ -46,6 +46,15 @@ std::vector<KeptCapability> capabilities_to_keep(const std::vector<LoadedBundle>
               keep(out, caps::kDacReadSearch, "their binaries, for symbols");
               break;
             case spec::Decoder::kCgroup:
+            case spec::Decoder::kContainer:
+            case spec::Decoder::kContainerId:
+            case spec::Decoder::kImage:
+            case spec::Decoder::kPod:
+            case spec::Decoder::kPodUid:
+            case spec::Decoder::kNamespace:
+            case spec::Decoder::kUnit:
+              // Container labels start from the cgroup's path; the runtime's socket and
+              // the kubelet's log directories are root's, which a dropped root still is.
               keep(out, caps::kDacReadSearch, "cgroup paths (open_by_handle_at)");
               break;
             default:

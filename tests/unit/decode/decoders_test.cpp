@@ -85,9 +85,12 @@ TEST(DecoderRobustness, GarbageNeverCrashes) {
     return true;
   });
   constexpr Decoder kAll[] = {
-      Decoder::kUnsigned, Decoder::kSigned,  Decoder::kString,  Decoder::kKsym,  Decoder::kKstack,
-      Decoder::kUsym,     Decoder::kUstack,  Decoder::kSyscall, Decoder::kErrno, Decoder::kInet,
-      Decoder::kDisk,     Decoder::kBlockOp, Decoder::kCgroup,  Decoder::kEnum,  Decoder::kBool};
+      Decoder::kUnsigned,    Decoder::kSigned, Decoder::kString, Decoder::kKsym,
+      Decoder::kKstack,      Decoder::kUsym,   Decoder::kUstack, Decoder::kSyscall,
+      Decoder::kErrno,       Decoder::kInet,   Decoder::kDisk,   Decoder::kBlockOp,
+      Decoder::kCgroup,      Decoder::kEnum,   Decoder::kBool,   Decoder::kContainer,
+      Decoder::kContainerId, Decoder::kImage,  Decoder::kPod,    Decoder::kPodUid,
+      Decoder::kNamespace,   Decoder::kUnit};
   std::vector<spec::Label> labels;
   for (Decoder d : kAll) {
     for (uint32_t size : {0u, 1u, 2u, 3u, 4u, 8u, 12u, 16u, 17u, 64u}) {

@@ -93,6 +93,14 @@ TEST(CgroupDecoder, FindsTheCgroup2Mount) {
   std::ofstream(path) << "36 25 0:31 / /mnt/my\\040cg rw - cgroup2 cgroup2 rw\n";
   EXPECT_EQ(find_cgroup2_mount(path), "/mnt/my cg");
   EXPECT_EQ(find_cgroup2_mount("/nonexistent"), "");
+  // Read inside a cgroup namespace two levels down (unshare -C here shows this): the
+  // host's hierarchy, bind-mounted into a container, is still the whole of it.
+  std::ofstream(path)
+      << "40 30 0:37 /../.. /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n";
+  EXPECT_EQ(find_cgroup2_mount(path), "/sys/fs/cgroup/unified");
+  // A subtree mounted alone is not the hierarchy: its paths would be the subtree's.
+  std::ofstream(path) << "40 30 0:37 /kubepods /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+  EXPECT_EQ(find_cgroup2_mount(path), "");
 }
 
 TEST(CgroupDecoder, RootAndANewCgroup) {

@@ -272,6 +272,29 @@ const std::vector<Row>& contract_rows() {
                 "label sonde_page_faults_total.pid offset=16 size=8 decoder=unsigned"},
        .c = {"key.k1 = (__u64)(bpf_get_current_pid_tgid() >> 32);"}},
 
+      // ---- containers: labels decoded from the cgroup id, subtrees tested in the kernel ----
+      {.name = "ContainerLabelsCarryTheCgroupId",
+       .source = "on tracepoint:sched:sched_process_exec count by container(cgroup), pod(cgroup), "
+                 "unit(cgroup)",
+       .spec = {"label sonde_sched_process_exec_total.container offset=0 size=8 "
+                "decoder=container",
+                "label sonde_sched_process_exec_total.pod offset=8 size=8 decoder=pod",
+                "label sonde_sched_process_exec_total.unit offset=16 size=8 decoder=unit"},
+       .c = {"key.k0 = (__u64)bpf_get_current_cgroup_id();",
+             "key.k2 = (__u64)bpf_get_current_cgroup_id();"},
+       .c_absent = {"BPF_MAP_TYPE_CGROUP_ARRAY"}},
+      {.name = "InCgroupTestsASlotOfOneArrayPerProgram",
+       .source = "on tracepoint:sched:sched_process_exec where in_cgroup(\"/kubepods\") count\n"
+                 "on tracepoint:sched:sched_process_exit where in_cgroup(\"/system.slice\") || "
+                 "in_cgroup(\"/kubepods\") count",
+       .spec = {"cgroup /kubepods map=sonde_cgroups slot=0",
+                "cgroup /system.slice map=sonde_cgroups slot=1"},
+       .c = {"__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);\n  __uint(max_entries, 2);",
+             "} sonde_cgroups SEC(\".maps\");",
+             "if (!((__s64)(bpf_current_task_under_cgroup(&sonde_cgroups, 0) == 1))) return 0;",
+             "bpf_current_task_under_cgroup(&sonde_cgroups, 1) == 1",
+             "bpf_current_task_under_cgroup(&sonde_cgroups, 0) == 1"}},
+
       // ---- user space ----
       {.name = "UprobeArgumentsAndUserStacks",
        .source = "on uprobe:{SELF}:sonde_lower_probed histogram log2 arg0 by ustack",

@@ -67,6 +67,20 @@ const char* decoder_name(spec::Decoder d) {
       return "enum";
     case spec::Decoder::kBool:
       return "bool";
+    case spec::Decoder::kContainer:
+      return "container";
+    case spec::Decoder::kContainerId:
+      return "container_id";
+    case spec::Decoder::kImage:
+      return "image";
+    case spec::Decoder::kPod:
+      return "pod";
+    case spec::Decoder::kPodUid:
+      return "pod_uid";
+    case spec::Decoder::kNamespace:
+      return "namespace";
+    case spec::Decoder::kUnit:
+      return "unit";
   }
   return "?";
 }
@@ -179,6 +193,10 @@ std::vector<std::string> spec_lines(const spec::Program& program) {
   for (const auto& s : program.spans) {
     out.push_back(fmt::format("span \"{}\" start_map={} max_entries={} stats_index={} statement={}",
                               s.name, s.start_map, s.max_entries, s.stats_index, s.statement));
+  }
+  for (size_t i = 0; i < program.cgroup_paths.size(); ++i) {
+    out.push_back(
+        fmt::format("cgroup {} map={} slot={}", program.cgroup_paths[i], program.cgroup_map, i));
   }
   return out;
 }

@@ -102,7 +102,45 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch "
              "count by frobnicate(prev_pid)\n                                          "
              "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
-             "cgroup, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
+             "cgroup, container, container_id, image, pod, pod_uid, namespace, unit, in_cgroup, "
+             "str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
+        // Container labels take a cgroup id; in_cgroup() a path as the cgroup label shows it.
+        Case{"on tracepoint:sched:sched_switch count by container(prev_pid)",
+             "<input>:1:53: error: container() needs a cgroup id, not a 32-bit signed integer\n"
+             "on tracepoint:sched:sched_switch count by container(prev_pid)\n"
+             "                                                    ^~~~~~~~\n"
+             "hint: give it the cgroup builtin: container(cgroup)\n"},
+        Case{"on tracepoint:sched:sched_switch where pod(cgroup) == 1 count",
+             "<input>:1:40: error: pod() turns cgroup ids into pod names in user space; it can "
+             "only be a label (in 'by')\non tracepoint:sched:sched_switch where pod(cgroup) == 1 "
+             "count\n                                       ^~~~~~~~~~~\n"
+             "hint: select cgroups in the kernel with in_cgroup(\"/path\"), e.g. "
+             "in_cgroup(\"/system.slice/nginx.service\")\n"},
+        Case{"on tracepoint:sched:sched_switch where in_cgroup(\"kubepods\") count",
+             "<input>:1:50: error: in_cgroup(\"kubepods\"): a cgroup path starts at the root of "
+             "the cgroup2 hierarchy, with '/'\non tracepoint:sched:sched_switch where "
+             "in_cgroup(\"kubepods\") count\n                                                 "
+             "^~~~~~~~~~\nhint: e.g. in_cgroup(\"/system.slice/nginx.service\")\n"},
+        Case{"on tracepoint:sched:sched_switch where in_cgroup(\"/a/../b\") count",
+             "<input>:1:50: error: in_cgroup(\"/a/../b\"): a cgroup path names directories, not "
+             "'.' or '..'\non tracepoint:sched:sched_switch where in_cgroup(\"/a/../b\") count\n"
+             "                                                 ^~~~~~~~~\n"
+             "hint: e.g. in_cgroup(\"/system.slice/nginx.service\")\n"},
+        Case{"on tracepoint:sched:sched_switch where in_cgroup(\"/a//b\") count",
+             "<input>:1:50: error: in_cgroup(\"/a//b\"): a cgroup path has no empty parts ('//')\n"
+             "on tracepoint:sched:sched_switch where in_cgroup(\"/a//b\") count\n"
+             "                                                 ^~~~~~~\n"
+             "hint: e.g. in_cgroup(\"/system.slice/nginx.service\")\n"},
+        Case{"on tracepoint:sched:sched_switch where in_cgroup(\"/kubepods/\") count",
+             "<input>:1:50: error: in_cgroup(\"/kubepods/\"): a cgroup path does not end in '/'\n"
+             "on tracepoint:sched:sched_switch where in_cgroup(\"/kubepods/\") count\n"
+             "                                                 ^~~~~~~~~~~~\n"
+             "hint: e.g. in_cgroup(\"/system.slice/nginx.service\")\n"},
+        Case{"on tracepoint:sched:sched_switch where in_cgroup(prev_comm) count",
+             "<input>:1:50: error: in_cgroup() takes a cgroup path in quotes\n"
+             "on tracepoint:sched:sched_switch where in_cgroup(prev_comm) count\n"
+             "                                                 ^~~~~~~~~\n"
+             "hint: e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths\n"},
         Case{"on tracepoint:sched:sched_switch where prev_comm == \"a name longer than sixteen\" "
              "count",
              "<input>:1:53: error: \"a name longer than sixteen\" is longer than the 16 bytes the "
@@ -135,6 +173,9 @@ TEST(Names, EveryProbeExampleOfTheLanguageChecks) {
            "on usdt:{SELF}:sonde:tick sum arg0",
            "on uretprobe:{SELF}:sonde_sema_probed histogram log2 retval by ustack",
            "on software:page-faults:100 count by comm, pid, tid, uid, cpu, cgroup",
+           "on tracepoint:sched:sched_switch where in_cgroup(\"/\") && !in_cgroup(\"/kubepods\") "
+           "count by container(cgroup), container_id(cgroup), image(cgroup), pod(cgroup), "
+           "pod_uid(cgroup), namespace(cgroup), unit(cgroup)",
            "on hardware:cycles:100000 count",
            "on kprobe:vfs_read sum count by ksym(arg0)",
            "on kretprobe:vfs_read histogram log2 retval",

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include <fmt/format.h>
+
 namespace sonde::spec {
 namespace {
 
@@ -61,6 +63,8 @@ Program full_program(const std::string& tag) {
                      .statement = 7});
   p.drops_map = "sonde_drops";
   p.span_stats_map = "sonde_spans";
+  p.cgroup_map = "sonde_cgroups";
+  p.cgroup_paths = {"/kubepods", "/system.slice/" + tag + ".service"};
   p.source_names = {tag + ".sonde", "extra.sonde"};
   p.source = "histogram log2 latency of block rq\n";
   p.object = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0xde, 0xad};
@@ -119,6 +123,8 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   ASSERT_EQ(p.spans.size(), 1u);
   EXPECT_EQ(p.spans[0].max_entries, 77u);
   EXPECT_EQ(p.span_stats_map, "sonde_spans");
+  EXPECT_EQ(p.cgroup_map, "sonde_cgroups");
+  EXPECT_EQ(p.cgroup_paths, (std::vector<std::string>{"/kubepods", "/system.slice/b.service"}));
   EXPECT_EQ(p.source_names, (std::vector<std::string>{"b.sonde", "extra.sonde"}));
   EXPECT_EQ(p.object, in.programs[1].object);
   // Everything survives: the same bundle encodes to the same bytes.
@@ -184,7 +190,9 @@ TEST(Bundle, WrongVersionNamesBothVersions) {
   put_u32(bytes, 8, kBundleFormatVersion + 1);
   auto newer = decode_bundle(bytes);
   ASSERT_FALSE(newer);
-  EXPECT_EQ(newer.error().message, "bundle format version 3, but this sonde reads version 2");
+  EXPECT_EQ(newer.error().message,
+            fmt::format("bundle format version {}, but this sonde reads version {}",
+                        kBundleFormatVersion + 1, kBundleFormatVersion));
   EXPECT_NE(newer.error().hint.find("newer sonde"), std::string::npos);
   put_u32(bytes, 8, 0);
   auto older = decode_bundle(bytes);
@@ -198,7 +206,9 @@ TEST(Bundle, VersionOneBundlesAreRefused) {
   put_u32(bytes, 8, 1);
   auto old = decode_bundle(bytes);
   ASSERT_FALSE(old);
-  EXPECT_EQ(old.error().message, "bundle format version 1, but this sonde reads version 2");
+  EXPECT_EQ(old.error().message,
+            fmt::format("bundle format version 1, but this sonde reads version {}",
+                        kBundleFormatVersion));
   EXPECT_NE(old.error().hint.find("older sonde"), std::string::npos);
 }
 
