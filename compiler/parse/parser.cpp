@@ -63,8 +63,33 @@ class Builder {
 
   Program program(SondeParser::ProgramContext* ctx) {
     Program p;
+    if (!separated<SondeParser::StatementContext>(ctx,
+                                                  "statements are separated by a newline or ';'"))
+      return p;
     for (auto* s : ctx->statement()) p.statements.push_back(statement(s));
     return p;
+  }
+
+  // The grammar lets separators follow items without requiring them (so that parsing
+  // needs one token of lookahead): two items of `Item` must still have one between them.
+  template <typename Item>
+  bool separated(antlr4::ParserRuleContext* ctx, const char* message) {
+    bool after_item = false;
+    for (auto* child : ctx->children) {
+      if (auto* item = dynamic_cast<Item*>(child)) {
+        if (after_item) {
+          diags_.error(
+              range(item->getStart(), item->getStart()),
+              fmt::format("{}: this one starts on the same line as the one before", message),
+              "put it on its own line, or after a ';'");
+          return false;
+        }
+        after_item = true;
+      } else if (dynamic_cast<SondeParser::SepContext*>(child)) {
+        after_item = false;
+      }
+    }
+    return true;
   }
 
  private:
@@ -106,6 +131,13 @@ class Builder {
         def.words.push_back({w->getText(), false});
     }
     def.name_range = range(ctx->spanWord().front()->getStart(), ctx->spanWord().back()->getStop());
+    if (!separated<SondeParser::SpanItemContext>(
+            ctx, "the items of a span are separated by a newline or ';'"))
+      return def;
+    if (ctx->spanItem().empty()) {
+      diags_.error(range(ctx), "a span needs a start and an end",
+                   "span NAME { start PROBE key ...; end PROBE key ... }");
+    }
     for (auto* item : ctx->spanItem()) {
       if (auto* ep = dynamic_cast<SondeParser::SpanEndpointContext*>(item)) {
         SpanEndpoint endpoint;
@@ -512,6 +544,28 @@ Program parse(const SourceManager& sources, uint32_t file, Diagnostics& diags) {
   Program program = builder.program(tree);
   if (diags.error_count() > errors_before) return {};
   return program;
+}
+
+size_t max_lookahead(const std::string& text) {
+  antlr4::ANTLRInputStream input(text);
+  SondeLexer lexer(&input);
+  antlr4::CommonTokenStream tokens(&lexer);
+  SondeParser parser(&tokens);
+  lexer.removeErrorListeners();
+  parser.removeErrorListeners();
+  parser.setProfile(true);
+  try {
+    parser.program();
+  } catch (const std::exception&) {
+    return SIZE_MAX;
+  }
+  auto* profiler = dynamic_cast<antlr4::atn::ProfilingATNSimulator*>(
+      parser.getInterpreter<antlr4::atn::ParserATNSimulator>());
+  if (!profiler) return SIZE_MAX;
+  long long most = 0;
+  for (const auto& d : profiler->getDecisionInfo())
+    most = std::max({most, d.SLL_MaxLook, d.LL_MaxLook});
+  return static_cast<size_t>(most);
 }
 
 }  // namespace sonde::parse

@@ -14,6 +14,12 @@ namespace sonde::parse {
 // one per file: later ones are usually echoes of it); the program is empty then.
 ast::Program parse(const ast::SourceManager& sources, uint32_t file, ast::Diagnostics& diags);
 
+// The most tokens of lookahead any parsing decision needed on `text` (ANTLR's own
+// profile of its prediction). Bounded by the grammar, not by the input, when parsing
+// is linear: what a test checks (a long run of blank lines or comments once made every
+// decision look to its end).
+size_t max_lookahead(const std::string& text);
+
 // Parses a number literal with its optional unit suffix: 42, 0x2a, 1_000, 10ms (in ns),
 // 4KiB (in bytes). Returns false when the text is not a valid number.
 bool parse_number(std::string_view text, uint64_t& value, std::string& error);

@@ -110,8 +110,9 @@ const Case kCases[] = {
      "tracepoint:timer:timer_start count by "
      "kysm(func)\n                                         ^~~~~~~~~~\nhint: functions: ksym, "
      "usym, syscall, errno, "
-     "ntop, disk, cgroup, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, "
-     "s64\n"},
+     "ntop, disk, cgroup, container, container_id, image, pod, pod_uid, namespace, unit, "
+     "in_cgroup, "
+     "str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
     {"StringComparedWithNumber", "on tracepoint:timer:timer_start where comm == 5 count",
      "<input>:1:39: error: cannot compare a string (up to 16 bytes) with a 64-bit signed integer\n"
      "on tracepoint:timer:timer_start where comm == 5 count\n                                      "
@@ -253,6 +254,22 @@ const Case kCases[] = {
      "here\nalias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = "
      "a * 2; on tracepoint:sched:sched_switch sum a\n                                              "
      "                                                                                     ^\n"},
+    {"StatementsOnOneLine",
+     "on tracepoint:sched:sched_switch count on tracepoint:sched:sched_wakeup count",
+     "<input>:1:40: error: statements are separated by a newline or ';': this one starts on the "
+     "same line as the one before\non tracepoint:sched:sched_switch count on "
+     "tracepoint:sched:sched_wakeup count\n                                       ^~\nhint: put it "
+     "on its own line, or after a ';'\n"},
+    {"SpanItemsOnOneLine",
+     "span x { start tracepoint:sched:sched_wakeup key pid end tracepoint:sched:sched_switch key "
+     "next_pid }",
+     "<input>:1:54: error: the items of a span are separated by a newline or ';': this one starts "
+     "on the same line as the one before\nspan x { start tracepoint:sched:sched_wakeup key pid end "
+     "tracepoint:sched:sched_switch key next_pid }\n                                               "
+     "      ^~~\nhint: put it on its own line, or after a ';'\n"},
+    {"EmptySpan", "span x { }",
+     "<input>:1:1: error: a span needs a start and an end\nspan x { }\n^~~~~~~~~~\nhint: span NAME "
+     "{ start PROBE key ...; end PROBE key ... }\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Programs, BadInput, testing::ValuesIn(kCases),
