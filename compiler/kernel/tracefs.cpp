@@ -90,7 +90,14 @@ Result<DirPtr> open_events_dir(const std::string& root) {
   std::string path = root + "/events";
   DirPtr d(opendir(path.c_str()));
   if (!d) {
-    return Error{fmt::format("cannot list {}: {}", path, std::strerror(errno)), ""};
+    const int err = errno;
+    // tracefs is root's alone on most systems (mode 0700): say so, not just EACCES.
+    std::string hint =
+        err == EACCES || err == EPERM
+            ? "the kernel's tracepoints are read from tracefs, which only root may read "
+              "here: run sonde as root (sudo), or grant the directory to this user"
+            : "";
+    return Error{fmt::format("cannot list {}: {}", path, std::strerror(err)), hint};
   }
   return d;
 }

@@ -487,8 +487,10 @@ class Resolver {
     std::string text(parts_[index]);
     char* end = nullptr;
     errno = 0;
-    unsigned long long v = strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || errno != 0 || v == 0) {
+    // strtoull takes "-1" as 2^64 - 1: only digits are a number here.
+    const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    unsigned long long v = digits ? strtoull(text.c_str(), &end, 10) : 0;
+    if (!digits || *end != '\0' || errno != 0 || v == 0) {
       error(part_range(index), fmt::format("expected a positive number, found '{}'", text));
       return false;
     }
@@ -506,15 +508,30 @@ class Resolver {
     p.short_name = "profile";
     p.perf_type = PERF_TYPE_SOFTWARE;
     p.perf_config = PERF_COUNT_SW_CPU_CLOCK;
-    if (unit == "hz")
+    // Bounds the kernel would enforce less clearly: perf refuses frequencies above
+    // kernel.perf_event_max_sample_rate (100000 by default), and a period is at most an
+    // hour and at least the 10 us a CPU clock sample can honour.
+    constexpr uint64_t kMaxHz = 100000;
+    constexpr uint64_t kMinPeriodNs = 10'000, kMaxPeriodNs = 3'600'000'000'000ULL;
+    const uint64_t scale = unit == "s"    ? 1'000'000'000ULL
+                           : unit == "ms" ? 1'000'000ULL
+                           : unit == "us" ? 1'000ULL
+                                          : 0;
+    if (unit == "hz") {
+      if (n > kMaxHz) {
+        error(part_range(2),
+              fmt::format("{} Hz is more than perf samples (at most {} Hz)", n, kMaxHz),
+              "kernel.perf_event_max_sample_rate bounds it; 99 Hz is the usual profile");
+        return {};
+      }
       p.sample_freq = n;
-    else if (unit == "s")
-      p.sample_period = n * 1000000000ULL;
-    else if (unit == "ms")
-      p.sample_period = n * 1000000ULL;
-    else if (unit == "us")
-      p.sample_period = n * 1000ULL;
-    else {
+    } else if (scale != 0) {
+      if (n > kMaxPeriodNs / scale || n * scale < kMinPeriodNs) {
+        error(part_range(2), fmt::format("a profile period of {}{} is outside 10us..1h", n, unit));
+        return {};
+      }
+      p.sample_period = n * scale;
+    } else {
       error(part_range(1), fmt::format("unknown profile unit '{}'", unit),
             "use hz, s, ms or us: profile:hz:99");
       return {};

@@ -435,6 +435,13 @@ class StatementChecker {
       Label label;
       label.name = key.label.empty() ? derive_label_name(*key.expr, sources_) : key.label;
       label.range = key.label.empty() ? key.expr->range : key.label_range;
+      if (label.name.size() > kMaxNameLength) {
+        diags_.error(label.range,
+                     fmt::format("a label name of {} characters is too long: at most {}",
+                                 label.name.size(), kMaxNameLength),
+                     "name it with 'NAME = EXPR'");
+        return false;
+      }
       if (!valid_label_name(label.name)) {
         diags_.error(label.range, fmt::format("'{}' is not a valid label name", label.name),
                      "label names are letters, digits and underscores, not starting with a digit "
@@ -584,6 +591,13 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
                     "sonde rejected this statement without saying why; this is a bug in sonde, "
                     "please report it");
       }
+      continue;
+    }
+    if (checked.metric_name.size() > kMaxNameLength) {
+      diags.error(stmt->name.empty() ? stmt->range : stmt->name_range,
+                  fmt::format("a metric name of {} characters is too long: at most {}",
+                              checked.metric_name.size(), kMaxNameLength),
+                  "Prometheus stores the name with every sample; name it shorter with 'as NAME'");
       continue;
     }
     if (auto it = names.find(checked.metric_name); it != names.end()) {

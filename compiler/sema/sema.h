@@ -29,5 +29,6 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
 // Limits, shared with the messages that mention them.
 inline constexpr uint32_t kMaxCapacity = 10'000'000;
 inline constexpr size_t kMaxLabels = 16;
+inline constexpr size_t kMaxNameLength = 200;  // metric and label names
 
 }  // namespace sonde::sema

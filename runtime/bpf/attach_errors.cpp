@@ -76,6 +76,16 @@ Error generic_attach_error(const spec::Probe& probe, int err, const LibbpfWarnin
 }
 
 Error tracepoint_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {
+  if (err == -E2BIG) {
+    // The kernel keeps one array of programs per tracepoint (BPF_TRACE_MAX_PROGS).
+    return probe_error(
+        probe,
+        "the kernel allows at most 64 BPF programs on one tracepoint, and this "
+        "one would be past them (other tools' programs count too)",
+        "sonde loads one program per statement and probe: fewer statements on "
+        "this tracepoint, or the same hook as a raw tracepoint (rawtracepoint:NAME), "
+        "which has no such limit");
+  }
   if (err != -ENOENT) return generic_attach_error(probe, err, warnings);
   std::string events = tracefs_events();
   if (!exists(events.c_str())) {

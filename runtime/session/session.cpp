@@ -50,16 +50,14 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     auto missing = fill_cgroup_array(*s->object_, p, decode::find_cgroup2_mount());
     if (!missing) return missing.error();
     if (!missing->empty()) return missing->front();  // strict: a predicate that cannot hold
-    auto links = bpf::attach_all(*s->object_, p.probes);
-    if (!links) {
-      // attach_all names the probe; find which one for the statement's location.
-      for (const auto& probe : p.probes) {
-        if (links.error().message.find(probe.display) != std::string::npos)
-          return about_probe(probe, links.error());
-      }
-      return links.error();
+    // Every probe or none; a failure names its own statement (two statements on one probe
+    // share its display text, so the text alone cannot tell them apart).
+    auto report = bpf::attach_each(*s->object_, p.probes);
+    if (!report.failures.empty()) {
+      const auto& first = report.failures.front();
+      return about_probe(p.probes[first.probe], first.error);
     }
-    s->links_ = std::move(links.value());
+    s->links_ = std::move(report.links);
     s->attached_ = p.probes.size();
   } else {
     auto partial = bpf::open_and_load_partial(p.object, "sonde", p.relocation_btf, load);

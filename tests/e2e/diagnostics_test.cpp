@@ -270,6 +270,27 @@ const Case kCases[] = {
     {"EmptySpan", "span x { }",
      "<input>:1:1: error: a span needs a start and an end\nspan x { }\n^~~~~~~~~~\nhint: span NAME "
      "{ start PROBE key ...; end PROBE key ... }\n"},
+    {"NegativeProfileRate", "on profile:hz:-1 count",
+     "<input>:1:15: error: expected a positive number, found '-1'\non profile:hz:-1 count\n        "
+     "      ^~\n"},
+    {"ProfileRateAbovePerfs", "on profile:hz:1000000 count",
+     "<input>:1:15: error: 1000000 Hz is more than perf samples (at most 100000 Hz)\non "
+     "profile:hz:1000000 count\n              ^~~~~~~\nhint: kernel.perf_event_max_sample_rate "
+     "bounds it; 99 Hz is the usual profile\n"},
+    {"MetricNameTooLong",
+     "on tracepoint:sched:sched_switch count as "
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaa",
+     "<input>:1:43: error: a metric name of 207 characters is too long: at most 200\non "
+     "tracepoint:sched:sched_switch count as "
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaa\n                                          "
+     "^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
+     "~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~"
+     "~~~~~~~~~~~~~~~\nhint: Prometheus stores the name with every sample; name it shorter with "
+     "'as NAME'\n"},
 };
 
 INSTANTIATE_TEST_SUITE_P(Programs, BadInput, testing::ValuesIn(kCases),

@@ -1,0 +1,48 @@
+// Failures that reach the user from the kernel or the system, said in words with the
+// statement they concern: the tracepoint's program limit, and tracefs read without root.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <string>
+
+#include "tests/e2e/harness.h"
+
+namespace sonde::e2e {
+namespace {
+
+// The kernel keeps at most 64 programs per classic tracepoint: the 65th statement is
+// named, with the limit, not "Argument list too long" at the first statement.
+TEST(Messages, TheSixtyFifthProgramOnATracepointIsNamed) {
+  const std::string file = ::testing::TempDir() + "/sixty-five.sonde";
+  {
+    std::ofstream out(file);
+    for (int i = 0; i < 65; ++i)
+      out << "on tracepoint:sched:sched_switch count as switches_" << i << "\n";
+  }
+  Exit e = run_sonde({"run", file, "--duration", "1s"});
+  EXPECT_EQ(e.code, 1) << e.err;
+  EXPECT_NE(e.err.find(file + ":65:1: tracepoint:sched:sched_switch: the kernel allows at most 64 "
+                              "BPF programs on one tracepoint"),
+            std::string::npos)
+      << e.err;
+  EXPECT_EQ(e.err.find("Argument list too long"), std::string::npos) << e.err;
+  EXPECT_TRUE(sonde_programs_in_kernel().empty()) << "the 64 that attached were left behind";
+}
+
+// Without root, tracefs cannot be read here: the message says what to do.
+TEST(Messages, WithoutRootTheHintSaysWhy) {
+  if (access("/usr/bin/setpriv", X_OK) != 0) GTEST_SKIP() << "setpriv (util-linux) is missing";
+  const std::string out =
+      shell("setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all " + sonde_binary() +
+            " check -e 'on tracepoint:sched:sched_switch count' 2>&1");
+  if (out.find("Permission denied") == std::string::npos)
+    GTEST_SKIP() << "tracefs is readable by nobody on this machine: " << out;
+  EXPECT_NE(out.find("hint: the kernel's tracepoints are read from tracefs, which only root may "
+                     "read here: run sonde as root (sudo)"),
+            std::string::npos)
+      << out;
+}
+
+}  // namespace
+}  // namespace sonde::e2e
