@@ -391,8 +391,10 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
       if (n < size) line(fmt::format("{}[{}] = 0;", dst, n - 1));
       return;
     }
-    line(fmt::format("{}({}, {}, (const void *)(long)({}));", read_user_or_kernel_str(e.type.user),
-                     dst, n, value(arg)));
+    // A read that fails (a bad or paged-out pointer) leaves a marker the decoder shows as
+    // "[unreadable]" and counts as a decode error, not an empty string that looks real.
+    line(fmt::format("if ({}({}, {}, (const void *)(long)({})) < 0) sonde_unreadable({});",
+                     read_user_or_kernel_str(e.type.user), dst, n, value(arg), dst));
     return;
   }
   if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kDecoder) {

@@ -1,5 +1,7 @@
 #include "runtime/decode/string_label.h"
 
+#include "stdlib/bpf/sonde/values.h"
+
 #include <fmt/format.h>
 
 #include <iterator>
@@ -27,6 +29,11 @@ size_t utf8_sequence(Bytes text) {
 
 bool decode_string(Bytes bytes, std::string& out) {
   out.clear();
+  // The kernel could not read the string (stdlib/bpf/sonde/runtime.h's sonde_unreadable).
+  if (bytes.size() >= 2 && bytes[0] == SONDE_UNREADABLE && bytes[1] == 0) {
+    out = "[unreadable]";
+    return false;
+  }
   size_t end = 0;
   while (end < bytes.size() && bytes[end] != 0) ++end;
   Bytes text = bytes.first(end);

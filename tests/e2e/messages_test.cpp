@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/workload.h"
 
 namespace sonde::e2e {
 namespace {
@@ -42,6 +43,20 @@ TEST(Messages, WithoutRootTheHintSaysWhy) {
                      "read here: run sonde as root (sudo)"),
             std::string::npos)
       << out;
+}
+
+// A string the kernel could not read (a pointer to nowhere) is a marker and a counted
+// decode error, not an empty label that looks like a real empty string.
+TEST(Messages, AnUnreadableStringIsMarkedAndCounted) {
+  Sonde sonde(
+      "on tracepoint:syscalls:sys_enter_openat where comm == \"probes_workload\" count by "
+      "str(filename, 32) as opens");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  run_workload({"badpath", "7"});
+  const std::string body = sonde.metrics();
+  EXPECT_EQ(sample(body, "opens_total", "filename=\"[unreadable]\""), 7) << body;
+  EXPECT_EQ(sample(body, "opens_total", "filename=\"\""), std::nullopt) << body;
+  EXPECT_GE(sample(body, "sonde_decode_errors_total").value_or(0), 1) << body;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 //              receive of the 5 bytes "hello"
 //     send     one TCP connection to 127.0.0.1:PORT sending N bytes
 //     sleep    N nanosleeps of 100 us
+//     badpath  N openat calls whose path pointer points nowhere (each fails with EFAULT)
 // Prints "done" when finished; with --hold it then waits for a signal, so that its
 // memory maps stay readable while user symbols are decoded.
 #include <arpa/inet.h>
@@ -141,6 +142,10 @@ int main(int argc, char** argv) {
   } else if (std::strcmp(mode, "send") == 0) {
     int port = argc > 3 ? std::atoi(argv[3]) : 0;
     if (port <= 0 || !send_loopback(port, n)) return 1;
+  } else if (std::strcmp(mode, "badpath") == 0) {
+    for (long i = 0; i < n; ++i) {
+      if (syscall(SYS_openat, AT_FDCWD, reinterpret_cast<const char*>(8), O_RDONLY) != -1) return 1;
+    }
   } else if (std::strcmp(mode, "sleep") == 0) {
     timespec ts{0, 100'000};
     for (long i = 0; i < n; ++i) syscall(SYS_nanosleep, &ts, nullptr);

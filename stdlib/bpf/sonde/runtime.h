@@ -132,6 +132,14 @@ SONDE_INLINE __u64 sonde_shl(__u64 a, __u64 n) { return n < 64 ? a << n : 0; }
 SONDE_INLINE __u64 sonde_shr_u(__u64 a, __u64 n) { return n < 64 ? a >> n : 0; }
 SONDE_INLINE __s64 sonde_shr_s(__s64 a, __u64 n) { return n < 64 ? a >> n : (a < 0 ? -1 : 0); }
 
+/* A string read that failed: 0xff then NUL, which no read string is (0xff is never
+ * UTF-8, and a read string of one byte 0xff is shown the same: rare enough). The runtime
+ * decodes it as "[unreadable]" (SONDE_UNREADABLE in sonde/values.h). */
+SONDE_INLINE void sonde_unreadable(char* dst) {
+  dst[0] = (char)SONDE_UNREADABLE;
+  dst[1] = 0;
+}
+
 /* String equality over at most `n` bytes (n is a compile-time constant). */
 SONDE_INLINE bool sonde_streq(const char* a, const char* b, __u32 n) {
   for (__u32 i = 0; i < n; i++) {

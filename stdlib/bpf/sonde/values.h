@@ -48,6 +48,9 @@ enum sonde_block_op {
   SONDE_BLOCK_OP_OTHER = 4,
 };
 
+/* The first byte of a string label whose read failed (see sonde_unreadable). */
+#define SONDE_UNREADABLE 0xff
+
 /* Span statistics: two u64 slots per span in the span stats map. */
 enum sonde_span_stat {
   SONDE_SPAN_STARTS = 0,    /* new keys inserted into the start map */

@@ -84,8 +84,8 @@ const std::vector<Row>& contract_rows() {
       {.name = "SyscallPointersAreUserMemory",
        .source = "on tracepoint:syscalls:sys_enter_openat count by str(filename, 64)",
        .spec = {"label sonde_sys_enter_openat_total.filename offset=0 size=65 decoder=string"},
-       .c = {"bpf_probe_read_user_str(key.k0, 65, (const void *)(long)((__u64)(*(__u64 *)((char "
-             "*)ctx + 24))));"}},
+       .c = {"if (bpf_probe_read_user_str(key.k0, 65, (const void *)(long)((__u64)(*(__u64 "
+             "*)((char *)ctx + 24)))) < 0) sonde_unreadable(key.k0);"}},
       {.name = "RawSyscallsAttachAsRawTracepoints",
        .source = "on tracepoint:raw_syscalls:sys_enter count by syscall(id), comm",
        .spec = {"probe sonde_s0_p0 kind=raw_tracepoint target=sys_enter "
@@ -255,7 +255,8 @@ const std::vector<Row>& contract_rows() {
                 "label sonde_vfs_read_total.file_f_path_dentry_d_name_name offset=0 size=33 "
                 "decoder=string"},
        .c = {"__u64 p3 = (__u64)(ctx[0]);", "->f_path.dentry);", "->d_name.name);",
-             "bpf_probe_read_kernel_str(key.k0, 33, (const void *)(long)((__u64)t0));"}},
+             "if (bpf_probe_read_kernel_str(key.k0, 33, (const void *)(long)((__u64)t0)) < 0) "
+             "sonde_unreadable(key.k0);"}},
       {.name = "ProfileSamplesKernelStacks",
        .source = "on profile:hz:99 count by kstack",
        .spec =
@@ -276,16 +277,15 @@ const std::vector<Row>& contract_rows() {
       {.name = "ContainerLabelsCarryTheCgroupId",
        .source = "on tracepoint:sched:sched_process_exec count by container(cgroup), pod(cgroup), "
                  "unit(cgroup)",
-       .spec = {"label sonde_sched_process_exec_total.container offset=0 size=8 "
-                "decoder=container",
+       .spec = {"label sonde_sched_process_exec_total.container offset=0 size=8 decoder=container",
                 "label sonde_sched_process_exec_total.pod offset=8 size=8 decoder=pod",
                 "label sonde_sched_process_exec_total.unit offset=16 size=8 decoder=unit"},
        .c = {"key.k0 = (__u64)bpf_get_current_cgroup_id();",
              "key.k2 = (__u64)bpf_get_current_cgroup_id();"},
        .c_absent = {"BPF_MAP_TYPE_CGROUP_ARRAY"}},
       {.name = "InCgroupTestsASlotOfOneArrayPerProgram",
-       .source = "on tracepoint:sched:sched_process_exec where in_cgroup(\"/kubepods\") count\n"
-                 "on tracepoint:sched:sched_process_exit where in_cgroup(\"/system.slice\") || "
+       .source = "on tracepoint:sched:sched_process_exec where in_cgroup(\"/kubepods\") count\non "
+                 "tracepoint:sched:sched_process_exit where in_cgroup(\"/system.slice\") || "
                  "in_cgroup(\"/kubepods\") count",
        .spec = {"cgroup /kubepods map=sonde_cgroups slot=0",
                 "cgroup /system.slice map=sonde_cgroups slot=1"},
