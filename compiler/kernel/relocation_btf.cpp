@@ -9,6 +9,8 @@
 // same way the C declarations were: integers, enums and floats become INTs of their
 // size and signedness, pointers point at a struct we describe or at void, arrays keep
 // their lengths.
+#include <linux/btf.h>
+
 #include <map>
 #include <tuple>
 
@@ -48,6 +50,11 @@ class SubsetWriter {
       structs_[id] = e_.btf->type(id).kind == TypeKind::kForward
                          ? w_.add_forward(c.kernel_name, c.is_union)
                          : w_.add_struct(c.kernel_name, c.size, c.is_union);
+    }
+    // The typedefs naming anonymous roots (guid_t): what libbpf looks a root up by.
+    for (uint32_t id : e_.order) {
+      const Composite& c = e_.composites.at(id);
+      if (!c.typedef_name.empty()) w_.add_reference(BTF_KIND_TYPEDEF, c.typedef_name, structs_[id]);
     }
     for (uint32_t id : e_.order) {
       for (const RecordedMember& m : e_.composites.at(id).members) {
