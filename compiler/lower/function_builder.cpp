@@ -146,6 +146,7 @@ std::string FunctionBuilder::value(const Expr& e) {
         return fmt::format("{}{}", cast,
                            syscall_register(static_cast<uint32_t>(e.args[1]->number)));
       }
+      if (std::string element = array_element(e); !element.empty()) return cast + element;
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
       fill_string(array, t, array.type.size);
@@ -179,6 +180,36 @@ std::string FunctionBuilder::value(const Expr& e) {
     }
   }
   return "0";
+}
+
+// One element of an array member or of an array field, read where it lies ("" for
+// other arrays): a copy of the whole array may not fit the 512-byte stack (a 4 KiB
+// fpu padding did not, and clang cannot zero so large a local without memset).
+std::string FunctionBuilder::array_element(const ast::Expr& e) {
+  const Expr& array = *e.args[0];
+  const uint64_t index = e.args[1]->number;
+  std::string address;
+  if (array.kind == ExprKind::kMember && array.binding.kind == BindingKind::kMember) {
+    address = fmt::format("&{}[{}]", member_lvalue(array), index);
+  } else if (array.kind == ExprKind::kName && array.binding.kind == BindingKind::kField &&
+             probe_.format) {
+    const kernel::TracepointField* f = probe_.format->field(array.binding.field);
+    if (!f || (f->kind != kernel::FieldKind::kArray && f->kind != kernel::FieldKind::kCharArray))
+      return "";
+    const uint32_t size =
+        f->kind == kernel::FieldKind::kArray && f->element_size ? f->element_size : 1;
+    address = probe_.record_struct && types_
+                  ? fmt::format("&{}[{}]", record_access(f->name), index)
+                  : fmt::format("(char *)ctx + {}", f->offset + index * size);
+  } else {
+    return "";
+  }
+  std::string t = temp();
+  line(fmt::format("{} {} = 0;", sema::storage_c_type(e.type.size, e.type.is_signed), t));
+  line(fmt::format("{}(&{}, sizeof({}), {});",
+                   array.kind == ExprKind::kMember ? "bpf_core_read" : "bpf_probe_read_kernel", t,
+                   t, address));
+  return t;
 }
 
 // `raw` (any integer C expression) as a value of type `t`: truncated to t's width and

@@ -46,6 +46,7 @@ class FunctionBuilder {
   std::string typed_pointer(const ast::Expr& object);
   std::string builtin_value(const ast::Expr& e);
   std::string binary_value(const ast::Expr& e);
+  std::string array_element(const ast::Expr& e);
   std::string string_operand(const ast::Expr& e);        // a buffer or a literal
   std::string record_access(const std::string& member);  // ctx->member with CO-RE
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);

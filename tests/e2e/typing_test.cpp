@@ -139,6 +139,31 @@ TEST(Typing, NestedMembersAndByteOrderNameThePeer) {
       << body;
 }
 
+// An index reads the one element it names, where it lies (a tracepoint field, a member
+// through a pointer): copying whole arrays overflowed the stack for large ones. The
+// truth is the workload's own name, "probes_workload": 'p' is 112, 'd' (index 14) 100.
+TEST(Typing, IndexReadsOneElement) {
+  Sonde sonde(
+      "on tracepoint:sched:sched_switch where prev_comm == \"probes_workload\" count by "
+      "a = prev_comm[0], b = prev_comm[14] as field_elements\n"
+      "on rawtracepoint:sched_switch where prev.comm == \"probes_workload\" count by "
+      "a = prev.comm[0], b = prev.comm[14] as member_elements");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  run_workload({"sleep", "20"});  // each nanosleep switches the workload out
+  const std::string body = sonde.metrics();
+  for (const char* metric : {"field_elements_total", "member_elements_total"}) {
+    std::optional<double> right = sample(body, metric, "a=\"112\",b=\"100\"");
+    ASSERT_TRUE(right) << metric << "\n" << body;
+    EXPECT_GE(*right, 20) << body;
+    // Nothing counted under other values.
+    double all = 0;
+    for (const auto& [series, value] : parse_exposition(body)) {
+      if (series.starts_with(std::string(metric) + "{")) all += value;
+    }
+    EXPECT_EQ(all, *right) << body;
+  }
+}
+
 // A span label may be named after the field it shows: inside its definition the name
 // means the field (it used to make `check` reject the program without a word).
 TEST(Typing, SpanLabelNamedAfterItsField) {
