@@ -432,7 +432,7 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
                        loc));
       return;
     }
-    uint32_t n = std::min(size, f->size);
+    uint32_t n = f->size ? std::min(size, f->size) : size;  // `char buf[]`: up to the buffer
     std::string address =
         core ? "&" + record_access(f->name) : fmt::format("(char *)ctx + {}", f->offset);
     if (f->kind == kernel::FieldKind::kCharArray) {

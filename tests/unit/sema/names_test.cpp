@@ -205,5 +205,17 @@ TEST(Names, SyscallPointersAreUserMemory) {
   EXPECT_FALSE(key(exec, 0).type.user);
 }
 
+// `char buf[]` (ftrace:print) ends the record with a string of its own length: it was
+// a string of 0 bytes, a 0-byte key the kernel refused to create a map for.
+TEST(Names, FlexibleCharArrayIsAStringOfTheDefaultBound) {
+  Checker checker;
+  if (!shared_kernel().tracepoint("ftrace", "print"))
+    GTEST_SKIP() << "this kernel has no ftrace:print tracepoint";
+  ASSERT_EQ(checker.check("on tracepoint:ftrace:print count by buf, c = str(buf, 10)"), "");
+  EXPECT_EQ(key(checker, 0).type.kind, ast::TypeKind::kString);
+  EXPECT_EQ(key(checker, 0).type.size, 64u);
+  EXPECT_EQ(key(checker, 1).type.size, 11u);
+}
+
 }  // namespace
 }  // namespace sonde::sema
