@@ -724,7 +724,7 @@ class ProgramBuilder {
       : rng_(rng), catalog_(catalog), stdlib_(stdlib), out_(out) {}
 
   void build() {
-    const size_t statements = rng_.weighted({45, 35, 20}) + 1;
+    const size_t statements = rng_.weighted({40, 30, 15, 8, 4, 3}) + 1;
     const size_t broken = rng_.chance(10) ? rng_.below(statements) : statements;
     for (size_t i = 0; i < statements; ++i) {
       if (i == broken) {
@@ -876,8 +876,30 @@ class ProgramBuilder {
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 45);
     Body b = body(g, false);
-    out_.statements.push_back(
-        fmt::format("on {}{} {}{}", written.empty() ? p.spec : written, w, b.aggregation, b.tail));
+    out_.statements.push_back(fmt::format("on {}{} {}{}", written.empty() ? spelled(p) : written, w,
+                                          b.aggregation, b.tail));
+  }
+
+  // The probe as written, its kind sometimes abbreviated ("t:sched:sched_switch").
+  std::string spelled(const Probe& p) {
+    static const std::pair<const char*, std::vector<const char*>> kShort[] = {
+        {"tracepoint:", {"tp:", "t:"}},
+        {"rawtracepoint:", {"rawtp:", "rt:"}},
+        {"uprobe:", {"u:"}},
+        {"uretprobe:", {"ur:"}},
+        {"usdt:", {"U:"}},
+        {"profile:", {"p:"}},
+        {"software:", {"s:"}},
+        {"hardware:", {"h:"}},
+        {"kprobe:", {"k:"}},
+        {"kretprobe:", {"kr:"}}};
+    if (!rng_.chance(20)) return p.spec;
+    for (const auto& [kind, abbreviations] : kShort) {
+      if (!p.spec.starts_with(kind)) continue;
+      out_.features.insert("probe kind abbreviated");
+      return rng_.pick(abbreviations) + p.spec.substr(std::string_view(kind).size());
+    }
+    return p.spec;
   }
 
   void generated_event() {
@@ -912,6 +934,20 @@ class ProgramBuilder {
       E e = rng_.chance(75) ? g.number(static_cast<int>(rng_.below(3))) : g.string(1, true);
       out_.definitions.push_back(fmt::format("alias {} {} = {}", p.spec, name, e.text));
       defined.push_back({name, e.type, name, false});
+    }
+    // An alias for every probe of a category, of builtins only.
+    if (p.kind == ProbeKind::kTracepoint && !p.category.empty() && rng_.chance(25)) {
+      Probe none;
+      Scope scope = make_scope(none, {});
+      ExprGen g(rng_, catalog_, scope, out_.features);
+      std::string name = fmt::format("gen_al{}", ++aliases_);
+      E e = g.number(static_cast<int>(rng_.below(3)));
+      out_.definitions.push_back(
+          fmt::format("alias tracepoint:{}:* {} = {}", p.category, name, e.text));
+      if (std::none_of(p.fields.begin(), p.fields.end(),
+                       [&](const Field& f) { return f.name == name; }))
+        defined.push_back({name, e.type, name, false});
+      out_.features.insert("alias on a pattern");
     }
     out_.features.insert(chain > 1 ? "alias chain" : "alias (generated)");
     probe_statement(p, {}, defined);
@@ -965,12 +1001,29 @@ class ProgramBuilder {
   // A span defined here: one or two starts, one or two ends, keys of matching kinds on
   // each, labels computed at the start or at the end.
   void generated_span() {
-    const std::string name = fmt::format("gen_sp{}", ++spans_);
+    std::string name = fmt::format("gen_sp{}", ++spans_);
     std::vector<const Probe*> starts, ends;
-    starts.push_back(&pick_probe());
-    if (rng_.chance(20)) starts.push_back(&pick_probe());
-    ends.push_back(&pick_probe());
-    if (rng_.chance(15)) ends.push_back(&pick_probe());
+    // A span with a parameter: `span gen_spN $call { start ...sys_enter_$call ... }`,
+    // measured as `latency of gen_spN read`.
+    std::string param;
+    if (rng_.chance(15) && !catalog_.syscalls().empty()) {
+      param = rng_.pick(catalog_.syscalls());
+      const Probe* enter = catalog_.find("tracepoint:syscalls:sys_enter_" + param);
+      const Probe* exit = catalog_.find("tracepoint:syscalls:sys_exit_" + param);
+      if (enter && exit) {
+        starts.push_back(enter);
+        ends.push_back(exit);
+        out_.features.insert("span with a parameter (generated)");
+      } else {
+        param.clear();
+      }
+    }
+    if (param.empty()) {
+      starts.push_back(&pick_probe());
+      if (rng_.chance(20)) starts.push_back(&pick_probe());
+      ends.push_back(&pick_probe());
+      if (rng_.chance(15)) ends.push_back(&pick_probe());
+    }
     for (const Probe* p : starts) note_probe(*p);
     for (const Probe* p : ends) note_probe(*p);
     const size_t nkeys = rng_.chance(70) ? 1 : 2;
@@ -985,8 +1038,10 @@ class ProgramBuilder {
       for (bool text : text_key)
         keys.push_back(text ? g.string(1, true).text
                             : g.number(static_cast<int>(rng_.below(2))).text);
+      std::string spec = p.spec;
+      if (!param.empty()) spec = spec.substr(0, spec.size() - param.size()) + "$call";
       lines.push_back(
-          fmt::format("  {} {}{} key {}", kind, p.spec, where(g, 30), fmt::join(keys, ", ")));
+          fmt::format("  {} {}{} key {}", kind, spec, where(g, 30), fmt::join(keys, ", ")));
     };
     for (const Probe* p : starts) endpoint("start", *p);
     for (const Probe* p : ends) endpoint("end", *p);
@@ -1007,9 +1062,10 @@ class ProgramBuilder {
     }
     if (!label_items.empty())
       lines.push_back(fmt::format("  label {}", fmt::join(label_items, ", ")));
-    out_.definitions.push_back(fmt::format("span {} {{\n{}\n}}", name, fmt::join(lines, "\n")));
+    out_.definitions.push_back(fmt::format("span {}{} {{\n{}\n}}", name,
+                                           param.empty() ? "" : " $call", fmt::join(lines, "\n")));
     out_.features.insert("span (generated)");
-    span_statement(name, ends, labels);
+    span_statement(param.empty() ? name : name + " " + param, ends, labels);
   }
 
   // One statement sonde must reject, with a located diagnostic.
