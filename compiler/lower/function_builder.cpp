@@ -399,7 +399,11 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     return;
   }
   if (e.kind == ExprKind::kMember) {
-    line(fmt::format("bpf_probe_read_kernel_str({}, {}, {});", dst, size, member_address(e)));
+    // Bytes (an IPv6 address) are read whole: a string read stops at the first zero.
+    line(fmt::format(
+        "{}({}, {}, {});",
+        e.type.kind == TypeKind::kBytes ? "bpf_probe_read_kernel" : "bpf_probe_read_kernel_str",
+        dst, std::min(size, e.type.size), member_address(e)));
     return;
   }
   if (e.kind == ExprKind::kCall && e.text == "str") {
