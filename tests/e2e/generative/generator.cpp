@@ -822,8 +822,10 @@ class ProgramBuilder {
       if (clash || rng_.chance(15)) {
         std::string name = fmt::format("k{}", i);
         names.insert(name);
-        items.push_back(rng_.chance(50) ? fmt::format("{} = {}", name, k.text)
-                                        : fmt::format("{} as {}", k.text, name));
+        // A final `KEY as NAME` with no `as METRIC` after it names the metric (README):
+        // the last key is named with `=`.
+        items.push_back(rng_.chance(50) || i + 1 == n ? fmt::format("{} = {}", name, k.text)
+                                                      : fmt::format("{} as {}", k.text, name));
       } else {
         names.insert(derived);
         items.push_back(k.text);
