@@ -103,6 +103,19 @@ std::string FunctionBuilder::record_access(const std::string& member) {
   return fmt::format("ctx->{}", member);
 }
 
+// A number in the tracepoint record, read once per program into a local: read twice,
+// clang 16 keeps the relocated offset in a register for the second read and loads
+// through ctx plus that register, which the verifier refuses ("dereference of modified
+// ctx ptr"; LLVM's preserve_static_offset, which prevents it, came in LLVM 18).
+std::string FunctionBuilder::record_value(const std::string& member) {
+  auto it = record_values_.find(member);
+  if (it != record_values_.end()) return it->second;
+  std::string t = temp("r");
+  line(fmt::format("__u64 {} = (__u64)({});", t, record_access(member)));
+  record_values_.emplace(member, t);
+  return t;
+}
+
 std::string FunctionBuilder::offset_access(uint32_t offset, uint32_t size, bool is_signed) {
   return fmt::format("*({} *)((char *)ctx + {})", sema::storage_c_type(size, is_signed), offset);
 }
@@ -289,10 +302,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
   if (probe_.raw_syscall) return raw_syscall_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
-  if (probe_.record_struct && types_) {
-    return fmt::format("{}({})", e.type.kind == TypeKind::kPointer ? "(__u64)" : "",
-                       record_access(name));
-  }
+  if (probe_.record_struct && types_) return record_value(name);
   return offset_access(f->offset, size > 8 ? 8 : size, f->is_signed);
 }
 
@@ -430,7 +440,7 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     if (f->kind == kernel::FieldKind::kDataLoc) {
       std::string loc = temp();
       std::string access =
-          core ? record_access("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
+          core ? record_value("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
       line(fmt::format("__u32 {} = {};", loc, access));
       line(fmt::format("bpf_probe_read_kernel_str({}, {}, (char *)ctx + ({} & 0xffff));", dst, size,
                        loc));

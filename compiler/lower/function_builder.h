@@ -3,6 +3,7 @@
 // zeroed local buffers (or written straight into a key slot) by the helpers that read them.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "compiler/ast/ast.h"
@@ -49,6 +50,7 @@ class FunctionBuilder {
   std::string array_element(const ast::Expr& e);
   std::string string_operand(const ast::Expr& e);        // a buffer or a literal
   std::string record_access(const std::string& member);  // ctx->member with CO-RE
+  std::string record_value(const std::string& member);   // read once, into a local
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
   std::string widen(const ast::Type& t, const std::string& raw) const;
   std::string register_arg(uint32_t index) const;
@@ -61,6 +63,7 @@ class FunctionBuilder {
   std::string start_value_;
   std::string latency_;
   int temps_ = 0;
+  std::map<std::string, std::string> record_values_;  // record member -> local
 };
 
 }  // namespace sonde::lower
