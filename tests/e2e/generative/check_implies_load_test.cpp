@@ -16,9 +16,11 @@
 // What it checks, for each program: either `check` rejects it with a located
 // diagnostic, or it compiles (driver::Compiler, compile cache off) and loads (libbpf,
 // as runtime/session does; not attached), and nothing stays held once its Object is
-// gone. Anything else is a bug in sonde: the test fails, prints the program (reduced to
-// the failing statement when it can), the stage and the decisive message, and writes it
-// to tests/e2e/generative/regressions/ (SONDE_GEN_REGRESSIONS overrides), which the
+// gone; then it loads once more as sonde-agent loads it from a bundle (relocated
+// against the part of the kernel BTF that runtime/btf cuts). Anything else is a bug in
+// sonde: the test fails, prints the program (reduced to the failing statement when it
+// can), the stage and the decisive message, and writes it to
+// tests/e2e/generative/regressions/ (SONDE_GEN_REGRESSIONS overrides), which the
 // Regressions test replays on every run. @WORKLOAD@ in a regression stands for
 // build/tests/probes_workload. Commit a new regression file with its fix.
 //
@@ -127,6 +129,7 @@ std::string regression_path(const std::string& program, Stage stage) {
                      : stage == Stage::kOpen      ? "open"
                      : stage == Stage::kUnlocated ? "unlocated"
                      : stage == Stage::kLeak      ? "leak"
+                     : stage == Stage::kAgentLoad ? "agent-load"
                                                   : "crash";
   return fmt::format("{}/{}-{}.sonde", regressions_dir(), kind,
                      hash_of(replace_all(program, workload(), kWorkloadPlaceholder)).substr(0, 12));

@@ -5,6 +5,7 @@
 
 #include "compiler/sema/probes.h"
 #include "runtime/bpf/object.h"
+#include "runtime/btf/relocation_btf.h"
 
 namespace sonde::gen {
 namespace {
@@ -60,6 +61,8 @@ const char* stage_name(Stage s) {
       return "libbpf open";
     case Stage::kLoad:
       return "load (verifier)";
+    case Stage::kAgentLoad:
+      return "load as sonde-agent does";
     case Stage::kLeak:
       return "BPF objects left";
   }
@@ -72,6 +75,10 @@ Pipeline::Pipeline() {
   driver::Options options;
   options.cache.enabled = false;  // every program really compiled
   compiler_ = std::make_unique<driver::Compiler>(options);
+  if (auto data = btf::read_kernel_btf()) {
+    kernel_btf_ = std::move(data.value());
+    if (auto raw = btf::RawBtf::parse(kernel_btf_)) raw_btf_.emplace(std::move(raw.value()));
+  }
 }
 
 Pipeline::~Pipeline() = default;
@@ -103,11 +110,27 @@ Outcome Pipeline::run(const std::string& name, const std::string& text) {
     out.detail = rendered + "\n--- generated C ---\n" + compiled.c_source;
     return out;
   }
+  out = load(compiled, compiled.program.relocation_btf, Stage::kLoad);
+  if (out.stage != Stage::kLoaded || !raw_btf_) return out;
+  // As sonde-agent loads a bundle: relocated against the subset of the kernel's BTF
+  // that runtime/btf cuts for this object (tools/sonde-agent/agent.cpp), or, when it
+  // cannot, against the whole kernel BTF.
+  std::vector<uint8_t> subset;
+  if (auto cut = btf::relocation_btf(compiled.program.object, *raw_btf_)) subset = std::move(*cut);
+  Outcome agent = load(compiled, subset, Stage::kAgentLoad);
+  agent.held.programs.insert(out.held.programs.begin(), out.held.programs.end());
+  agent.held.maps.insert(out.held.maps.begin(), out.held.maps.end());
+  agent.held.links.insert(out.held.links.begin(), out.held.links.end());
+  return agent;
+}
+
+Outcome Pipeline::load(const driver::Compilation& compiled,
+                       const std::vector<uint8_t>& relocation_btf, Stage failure) {
+  Outcome out;
   {
-    auto object =
-        bpf::Object::open(compiled.program.object, "sonde", compiled.program.relocation_btf);
+    auto object = bpf::Object::open(compiled.program.object, "sonde", relocation_btf);
     if (!object) {
-      out.stage = Stage::kOpen;
+      out.stage = failure == Stage::kLoad ? Stage::kOpen : failure;
       out.message = first_line(object.error().message);
       out.detail = object.error().message + "\n" + object.error().hint;
       return out;
@@ -115,7 +138,7 @@ Outcome Pipeline::run(const std::string& name, const std::string& text) {
     bpf::LoadOptions load;
     load.probes = compiled.program.probes;
     if (auto st = object->load(load); !st) {
-      out.stage = Stage::kLoad;
+      out.stage = failure;
       out.message = first_line(st.error().message);
       out.detail = st.error().message + "\nhint: " + st.error().hint;
       if (!object->failed_program().empty()) {

@@ -1,12 +1,17 @@
 // One program through everything `sonde run` does before attaching: check, compile
 // (in process, through driver::Compiler, the compile cache off), then open and load the
-// object with libbpf as runtime/session does. Says at which stage it stopped and why.
+// object with libbpf as runtime/session does; then once more as sonde-agent loads the
+// same object from a bundle (relocated against the kernel BTF subset runtime/btf cuts).
+// Says at which stage it stopped and why.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "compiler/driver/compiler.h"
+#include "runtime/btf/raw_btf.h"
 #include "tests/e2e/bpf_objects.h"
 #include "tests/e2e/generative/generator.h"
 
@@ -20,6 +25,7 @@ enum class Stage {
   kCompile,    // accepted, then the generated C did not compile
   kOpen,       // libbpf could not open the object
   kLoad,       // the kernel (verifier) or libbpf refused to load it
+  kAgentLoad,  // it loaded, but not as sonde-agent loads a bundle of it (runtime/btf)
   kLeak,       // loaded, but BPF objects stayed held after the Object was destroyed
 };
 const char* stage_name(Stage s);
@@ -41,7 +47,12 @@ class Pipeline {
   driver::Compiler& compiler() { return *compiler_; }
 
  private:
+  Outcome load(const driver::Compilation& compiled, const std::vector<uint8_t>& relocation_btf,
+               Stage failure);
+
   std::unique_ptr<driver::Compiler> compiler_;
+  std::vector<uint8_t> kernel_btf_;     // sonde-agent's view of the kernel's types
+  std::optional<btf::RawBtf> raw_btf_;  // over kernel_btf_
 };
 
 // What the stdlib defines, for the generator (read from the compiler's definitions).
