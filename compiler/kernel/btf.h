@@ -145,7 +145,9 @@ class Btf {
 // shared/TOOLCHAIN.md.
 //
 // Spelling: integers by size and signedness (__s32, __u64; the kernel's `char` stays
-// `char`), enums and floats as integers of their size, function pointers as `void *`,
+// `char`), enums as anonymous enums of their size (`enum : __u32 { __sonde_enum0___s7 }`:
+// libbpf matches an anonymous enum with any enum, never an int with one), floats as
+// integers of their size, function pointers as `void *`,
 // typedefs and qualifiers looked through. Bitfields are declared `__u32 x : 3`, but a
 // plain C read of one relocates only the byte offset and keeps the local shift: read
 // them with __builtin_preserve_field_info (libbpf's BPF_CORE_READ_BITFIELD_PROBED).

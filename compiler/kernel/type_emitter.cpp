@@ -119,8 +119,17 @@ std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarato
   switch (t.kind) {
     case TypeKind::kVoid:
       return with("void", declarator);
+    case TypeKind::kEnum: {
+      // An enum stays an enum, anonymous, of the kernel's size: libbpf finds an int
+      // incompatible with the kernel's enum, and an anonymous enum compatible with any.
+      // (An 8-byte enum needs a 64-bit enumerator to be an ENUM64, as the kernel's are.)
+      std::string_view base = int_c_name(int_spelling(t));
+      if (base.empty()) return with("__u8", fmt::format("{}[{}]", grouped(declarator), t.size));
+      return with(fmt::format("enum : {} {{ __sonde_enum{}{}{} }}", base, enums++, suffix,
+                              t.size == 8 ? " = 0x100000000ULL" : ""),
+                  declarator);
+    }
     case TypeKind::kInt:
-    case TypeKind::kEnum:
     case TypeKind::kFloat: {
       std::string_view name = int_c_name(int_spelling(t));
       if (!name.empty()) return with(name, declarator);

@@ -48,6 +48,7 @@ struct TypeEmitter::Impl {
   std::map<uint32_t, Composite> composites;  // by kernel type id
   std::vector<uint32_t> order;               // kernel ids, first use first
   std::set<std::string> c_names;
+  uint32_t enums = 0;  // anonymous enums declared (each names its one enumerator)
 
   // Registers a struct/union (a FWD is replaced by the full type of that name when the
   // kernel has one) and returns it.

@@ -430,5 +430,50 @@ char LICENSE[] SEC("license") = "GPL";
   EXPECT_EQ(bpf_object__load(obj), 0) << "CO-RE could not find the root " << name;
 }
 
+// An enum member (request.state is enum mq_rq_state) is declared as an enum of its
+// size: declared as an int, libbpf found it incompatible with the kernel's enum when it
+// relocated against the kernel's BTF (as sonde-agent does for bundles), and only the
+// relocation blob, which lied the same way, matched. Found by the generative test.
+TEST_F(TypeEmitterTest, EnumMemberRelocatesAgainstTheKernelsOwnBtf) {
+  std::optional<uint32_t> request = btf().find("request", TypeKind::kStruct);
+  if (!request) GTEST_SKIP() << "this kernel's BTF has no struct request";
+  std::optional<Member> state = btf().find_member(*request, "state");
+  if (!state || btf().type(btf().resolve(state->type)).kind != TypeKind::kEnum)
+    GTEST_SKIP() << "request.state is not an enum here";
+  TypeEmitter e(shared_btf(), "___s7");
+  ASSERT_TRUE(e.use_member(*request, "state"));
+  EXPECT_THAT(e.declarations(), HasSubstr("enum : __u32 { __sonde_enum0___s7 } state;"));
+  if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
+  const std::string program = R"(
+#define SEC(name) __attribute__((section(name), used))
+static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)113;
+__u64 address;
+__u32 value;
+SEC("tracepoint/syscalls/sys_enter_getpid")
+int probe(void *ctx) {
+  bpf_probe_read_kernel(&value, 4, &((struct request___s7 *)(long)address)->state);
+  return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+)";
+  std::filesystem::path dir = temp_dir();
+  std::string log;
+  ASSERT_TRUE(compiles(dir, e.declarations() + program, log)) << log << e.declarations();
+  std::vector<uint8_t> blob = e.relocation_btf();
+  {
+    std::ofstream f(dir / "reloc.btf", std::ios::binary);
+    f.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
+  }
+  const std::string blob_path = (dir / "reloc.btf").string();
+  for (const char* custom : {blob_path.c_str(), static_cast<const char*>(nullptr)}) {
+    LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = custom);
+    struct bpf_object* obj = bpf_object__open_file((dir / "prog.o").c_str(), &opts);
+    ASSERT_NE(obj, nullptr) << std::strerror(errno);
+    std::unique_ptr<bpf_object, void (*)(bpf_object*)> owner(obj, bpf_object__close);
+    EXPECT_EQ(bpf_object__load(obj), 0) << "CO-RE could not relocate request.state against "
+                                        << (custom ? "the relocation blob" : "the kernel's BTF");
+  }
+}
+
 }  // namespace
 }  // namespace sonde::kernel
