@@ -280,16 +280,18 @@ void Catalog::add_wildcards(Rng& rng, size_t count) {
     if (seen.count(category + ":" + pattern)) continue;
     std::vector<Probe> matched;
     bool too_many = false;
+    // Mostly a few probes; sometimes a few dozen (each is a BPF program to compile).
+    const size_t limit = rng.chance(80) ? 6 : 24;
     if (raw) {
       for (const auto& n : raw_names_) {
         if (fnmatch(pattern.c_str(), n.c_str(), 0) != 0) continue;
-        if (matched.size() == 6 && (too_many = true)) break;
+        if (matched.size() == limit && (too_many = true)) break;
         if (auto p = raw_tracepoint(n)) matched.push_back(std::move(*p));
       }
     } else {
       for (const auto& [c, n] : all_tracepoints_) {
         if (c != category || fnmatch(pattern.c_str(), n.c_str(), 0) != 0) continue;
-        if (matched.size() == 6 && (too_many = true)) break;
+        if (matched.size() == limit && (too_many = true)) break;
         if (auto p = tracepoint(c, n)) matched.push_back(std::move(*p));
       }
     }

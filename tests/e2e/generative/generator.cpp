@@ -321,6 +321,38 @@ class ExprGen {
     }
   }
 
+  // A number nested `n` levels deep, one operation per level (parentheses count: past
+  // the parser's 64 levels this is a located rejection).
+  E deep(int n) {
+    features_.insert("very deep expression");
+    E e = leaf_number();
+    for (int i = 0; i < n; ++i) {
+      switch (rng_.below(6)) {
+        case 0:
+          e = {fmt::format("-({})", e.text), VType::integer(8, e.type.promoted_signed())};
+          break;
+        case 1:
+          e = {fmt::format("~{}", e.text), VType::integer(8, e.type.promoted_signed())};
+          break;
+        case 2:
+          e = call("u16", fmt::format("u16({})", e.text), VType::integer(2, false));
+          break;
+        case 3:
+          e = binary(e, "+", literal(), VType::integer(8, e.type.promoted_signed()));
+          break;
+        case 4:
+          e = binary(e, "/", literal(true), VType::integer(8, e.type.promoted_signed()));
+          break;
+        default:
+          e = binary(e, "*", leaf_number(), VType::integer(8, false));
+          break;
+      }
+      e.constant = false;
+    }
+    e.label = sanitize(e.text);
+    return e;
+  }
+
   // Something `str()` accepts without a bound only outside keys: a pointer or a u64.
   bool has_addresses() const { return !addresses_.empty(); }
 
@@ -846,14 +878,20 @@ class ProgramBuilder {
     out_.features.insert(fmt::format("aggregation:{}", form.name));
     Body b;
     b.aggregation = form.spell(rng_);
-    if (!span && form.takes_value) b.aggregation += " " + g.number(depth()).text;
+    if (!span && form.takes_value) {
+      b.aggregation += " " + (rng_.chance(3) ? g.deep(static_cast<int>(rng_.between(10, 40)))
+                                             : g.number(depth()))
+                                 .text;
+    }
     const bool histogram = std::string_view(form.name).starts_with("histogram");
     b.tail = keys(g, histogram, labels);
     // Bounded memory: every key of a keyed map is preallocated, per CPU (a histogram of
     // 1024 buckets is 8 KiB a key), and several engineers share this machine.
+    // A histogram map here stays under 16 MiB (1024 keys x 8 KiB x 2 CPUs).
     if (!b.tail.empty() && (histogram || rng_.chance(15))) {
-      b.tail += fmt::format(" capacity {}",
-                            rng_.chance(70) ? rng_.between(1, 1024) : rng_.between(1025, 4096));
+      b.tail +=
+          fmt::format(" capacity {}", rng_.chance(70) || histogram ? rng_.between(1, 1024)
+                                                                   : rng_.between(1025, 100000));
       out_.features.insert("capacity");
     }
     if (!first_statement_ || rng_.chance(80)) b.tail += " as " + metric_name();
