@@ -240,7 +240,20 @@ TEST_F(CheckImpliesLoad, GeneratedPrograms) {
   std::printf("catalog:");
   for (const auto& [k, n] : kinds) std::printf(" %s %zu,", k.c_str(), n);
   std::printf(" syscalls %zu\n", (*catalog)->syscalls().size());
-  Generator generator(**catalog, read_stdlib(pipeline_->compiler()));
+  // Every aggregation form; a recent one only if this sonde's `check` knows it.
+  std::vector<const AggregationForm*> forms;
+  for (const AggregationForm& form : aggregation_forms()) {
+    Rng rng(seed);
+    const std::string sample = fmt::format("on tracepoint:sched:sched_switch {}{}", form.spell(rng),
+                                           form.takes_value ? " prev_pid" : "");
+    if (!form.recent || pipeline_->compiler().check("<aggregation form>", sample)) {
+      forms.push_back(&form);
+    } else {
+      std::printf("aggregation form '%s' left out: `check` refuses %s\n", form.name,
+                  sample.c_str());
+    }
+  }
+  Generator generator(**catalog, read_stdlib(pipeline_->compiler()), forms);
 
   Tally t;
   std::set<std::string> seen_failures;

@@ -730,6 +730,31 @@ std::string spell_linear(Rng& rng) {
   return fmt::format("histogram linear({}, {}, {})", low, high, step);
 }
 
+// log2(LOW, HIGH): from 0 (0, 1, 2, 4, ...) or any positive LOW, doubling up to HIGH.
+std::string spell_log2_range(Rng& rng) {
+  if (rng.chance(25)) {
+    static const char* kRanges[][2] = {{"1us", "10s"}, {"100ns", "1s"},  {"1ms", "16s"},
+                                       {"0", "1h"},    {"10us", "11us"}, {"1ns", "2ns"}};
+    const auto& r = kRanges[rng.below(std::size(kRanges))];
+    return fmt::format("histogram log2({}, {})", r[0], r[1]);
+  }
+  const int64_t low = rng.chance(30) ? 0 : rng.between(1, rng.chance(50) ? 100 : 1000000000);
+  const int64_t high = low + 1 + rng.between(0, rng.chance(80) ? 1000000000 : int64_t{1} << 58);
+  return fmt::format("histogram log2({}, {})", low, high);
+}
+
+// buckets(B1, ..., Bn): up to 64 increasing bounds, negative ones too.
+std::string spell_buckets(Rng& rng) {
+  const int64_t n = rng.chance(80) ? rng.between(1, 12) : rng.between(13, 64);
+  int64_t b = rng.chance(30) ? -rng.between(0, 1000000) : rng.between(0, 1000);
+  std::vector<std::string> bounds;
+  for (int64_t i = 0; i < n; ++i) {
+    bounds.push_back(fmt::format("{}", b));
+    b += rng.between(1, rng.chance(70) ? 1000 : 1000000000);
+  }
+  return fmt::format("histogram buckets({})", fmt::join(bounds, ", "));
+}
+
 constexpr AggregationForm kForms[] = {
     {"count", false, [](Rng&) -> std::string { return "count"; }},
     {"sum", true, [](Rng&) -> std::string { return "sum"; }},
@@ -740,6 +765,8 @@ constexpr AggregationForm kForms[] = {
     {"histogram", true, [](Rng&) -> std::string { return "histogram"; }},
     {"histogram log2", true, [](Rng&) -> std::string { return "histogram log2"; }},
     {"histogram linear", true, spell_linear},
+    {"histogram log2(LOW, HIGH)", true, spell_log2_range, true},
+    {"histogram buckets", true, spell_buckets, true},
 };
 
 // ---- statements ----
@@ -752,8 +779,9 @@ struct Label {
 
 class ProgramBuilder {
  public:
-  ProgramBuilder(Rng& rng, Catalog& catalog, const Stdlib& stdlib, GeneratedProgram& out)
-      : rng_(rng), catalog_(catalog), stdlib_(stdlib), out_(out) {}
+  ProgramBuilder(Rng& rng, Catalog& catalog, const Stdlib& stdlib,
+                 const std::vector<const AggregationForm*>& forms, GeneratedProgram& out)
+      : rng_(rng), catalog_(catalog), stdlib_(stdlib), forms_(forms), out_(out) {}
 
   void build() {
     const size_t statements = rng_.weighted({40, 30, 15, 8, 4, 3}) + 1;
@@ -874,7 +902,7 @@ class ProgramBuilder {
 
   // The aggregation, its value, the keys, capacity and name of a statement.
   Body body(ExprGen& g, bool span, const std::vector<Label>& labels = {}) {
-    const AggregationForm& form = aggregation_forms()[rng_.below(aggregation_forms().size())];
+    const AggregationForm& form = *rng_.pick(forms_);
     out_.features.insert(fmt::format("aggregation:{}", form.name));
     Body b;
     b.aggregation = form.spell(rng_);
@@ -1232,6 +1260,7 @@ class ProgramBuilder {
   Rng& rng_;
   Catalog& catalog_;
   const Stdlib& stdlib_;
+  const std::vector<const AggregationForm*>& forms_;
   GeneratedProgram& out_;
   int metrics_ = 0, events_ = 0, aliases_ = 0, spans_ = 0;
   bool first_statement_ = true;
@@ -1254,12 +1283,12 @@ std::string GeneratedProgram::text_with_only(size_t i) const {
   return out + statements[i] + "\n";
 }
 
-Generator::Generator(Catalog& catalog, Stdlib stdlib)
-    : catalog_(catalog), stdlib_(std::move(stdlib)) {}
+Generator::Generator(Catalog& catalog, Stdlib stdlib, std::vector<const AggregationForm*> forms)
+    : catalog_(catalog), stdlib_(std::move(stdlib)), forms_(std::move(forms)) {}
 
 GeneratedProgram Generator::generate(Rng& rng) {
   GeneratedProgram p;
-  ProgramBuilder(rng, catalog_, stdlib_, p).build();
+  ProgramBuilder(rng, catalog_, stdlib_, forms_, p).build();
   return p;
 }
 

@@ -28,10 +28,13 @@ struct GeneratedProgram {
 
 // One aggregation form per row: adding a form to the generator is one line here (its
 // name, whether it takes a value, and how to spell it with random parameters).
+// A form marked `recent` is used only when `check` accepts a sample of it (the caller
+// asks), so that the generator may list a form before every branch has it.
 struct AggregationForm {
   const char* name;
   bool takes_value;
   std::string (*spell)(Rng& rng);
+  bool recent = false;
 };
 std::span<const AggregationForm> aggregation_forms();
 
@@ -59,12 +62,14 @@ struct Stdlib {
 
 class Generator {
  public:
-  Generator(Catalog& catalog, Stdlib stdlib);
+  // `forms`: the aggregation forms to use (of aggregation_forms()).
+  Generator(Catalog& catalog, Stdlib stdlib, std::vector<const AggregationForm*> forms);
   GeneratedProgram generate(Rng& rng);
 
  private:
   Catalog& catalog_;
   Stdlib stdlib_;
+  std::vector<const AggregationForm*> forms_;
 };
 
 }  // namespace sonde::gen
