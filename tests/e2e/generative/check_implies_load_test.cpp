@@ -201,6 +201,7 @@ TEST_F(CheckImpliesLoad, Regressions) {
 
 struct Tally {
   size_t generated = 0, well_typed = 0, broken = 0;
+  size_t statements = 0, statements_loaded = 0;
   size_t accepted = 0, loaded = 0, rejected = 0;
   size_t broken_accepted = 0;
   size_t failures = 0, repeated_failures = 0;
@@ -267,6 +268,8 @@ TEST_F(CheckImpliesLoad, GeneratedPrograms) {
     const std::string name = fmt::format("gen-{}-{}", seed, index);
     Outcome o = run(name, text);
     ++t.generated;
+    t.statements += program.statements.size();
+    if (o.stage == Stage::kLoaded) t.statements_loaded += program.statements.size();
     (program.invalid.empty() ? t.well_typed : t.broken)++;
     for (const auto& f : program.features) {
       ++t.features[f].first;
@@ -318,9 +321,11 @@ TEST_F(CheckImpliesLoad, GeneratedPrograms) {
   std::printf(
       "seed %llu, %.0f s: generated %zu programs (%zu meant to be well-typed, %zu broken on "
       "purpose); `check` accepted %zu, of which %zu loaded; rejected %zu, each with a located "
-      "diagnostic; %zu failures (%zu of them repeats of one already reported)\n",
+      "diagnostic; %zu failures (%zu of them repeats of one already reported); %zu statements "
+      "generated, %zu loaded\n",
       static_cast<unsigned long long>(seed), elapsed, t.generated, t.well_typed, t.broken,
-      t.accepted, t.loaded, t.rejected, t.failures, t.repeated_failures);
+      t.accepted, t.loaded, t.rejected, t.failures, t.repeated_failures, t.statements,
+      t.statements_loaded);
   if (t.broken_accepted)
     std::printf("%zu programs broken on purpose were accepted (and loaded)\n", t.broken_accepted);
   std::printf("what the programs exercised (programs generated / loaded):\n");
