@@ -145,12 +145,16 @@ class Btf {
 // docs/toolchain.md.
 //
 // Spelling: integers by size and signedness (__s32, __u64; the kernel's `char` stays
-// `char`), enums and floats as integers of their size, function pointers as `void *`,
+// `char`), enums as anonymous enums of their size (`enum : __u32 { __sonde_enum0___s7 }`:
+// libbpf matches an anonymous enum with any enum, never an int with one), floats as
+// integers of their size, function pointers as `void *`,
 // typedefs and qualifiers looked through. Bitfields are declared `__u32 x : 3`, but a
 // plain C read of one relocates only the byte offset and keeps the local shift: read
 // them with __builtin_preserve_field_info (libbpf's BPF_CORE_READ_BITFIELD_PROBED).
 // Anonymous structs reached by value get a local name (`__anon_<id>___s7`); they
-// relocate as part of their parent's access, never as the root of one.
+// relocate as part of their parent's access. An anonymous struct at the root of an
+// access (a pointer to guid_t) is spelled by the kernel's typedef for it
+// (`guid_t___s7`), which libbpf can find by name.
 class TypeEmitter {
  public:
   TypeEmitter(std::shared_ptr<const Btf> btf, std::string suffix);
@@ -163,7 +167,8 @@ class TypeEmitter {
   // C spelling of a type usable in a declaration, declaring what it references:
   // `c_type(ptr to task_struct)` -> "struct task_struct___s7 *". Function pointers
   // and anything the program cannot use directly become "void *" or an integer of the
-  // same size.
+  // same size. An anonymous struct or union is spelled by the kernel's typedef for it
+  // when there is one (`c_type(guid_t's struct)` -> "guid_t___s7").
   std::string c_type(uint32_t type_id);
   // C declaration of a variable of this type named `name` (arrays need the name inside).
   std::string c_declaration(uint32_t type_id, std::string_view name);

@@ -6,10 +6,13 @@
 // compatible: any two structs/unions, any two pointers, ints with each other, arrays
 // by their element types, enums only with enums of the same name. So members keep
 // the kernel's real bit offsets and struct sizes, but their types are reduced the
-// same way the C declarations were: integers, enums and floats become INTs of their
-// size and signedness, pointers point at a struct we describe or at void, arrays keep
-// their lengths.
+// same way the C declarations were: integers and floats become INTs of their size and
+// signedness, enums ENUMs of their size without enumerators, pointers point at a
+// struct we describe or at void, arrays keep their lengths.
+#include <linux/btf.h>
+
 #include <map>
+#include <string>
 #include <tuple>
 
 #include "compiler/kernel/btf.h"
@@ -49,6 +52,11 @@ class SubsetWriter {
                          ? w_.add_forward(c.kernel_name, c.is_union)
                          : w_.add_struct(c.kernel_name, c.size, c.is_union);
     }
+    // The typedefs naming anonymous roots (guid_t): what libbpf looks a root up by.
+    for (uint32_t id : e_.order) {
+      const Composite& c = e_.composites.at(id);
+      if (!c.typedef_name.empty()) w_.add_reference(BTF_KIND_TYPEDEF, c.typedef_name, structs_[id]);
+    }
     for (uint32_t id : e_.order) {
       for (const RecordedMember& m : e_.composites.at(id).members) {
         w_.add_member(structs_[id], m.name, type_for(m.type, 0), m.bit_offset, m.bitfield_size);
@@ -68,6 +76,15 @@ class SubsetWriter {
     return id;
   }
 
+  uint32_t enum_type(std::string_view name, const IntSpelling& s) {
+    auto key = std::make_tuple(std::string(name), s.size, s.is_signed);
+    auto it = enums_.find(key);
+    if (it != enums_.end()) return it->second;
+    uint32_t id = w_.add_enum(name, s.size, s.is_signed);
+    enums_[key] = id;
+    return id;
+  }
+
   uint32_t pointer_to(uint32_t target) {
     auto [it, inserted] = pointers_.try_emplace(target, 0);
     if (inserted) it->second = w_.add_pointer(target);
@@ -82,8 +99,12 @@ class SubsetWriter {
     switch (t.kind) {
       case TypeKind::kVoid:
         return 0;
+      case TypeKind::kEnum: {  // declared as an anonymous enum of this size
+        IntSpelling s = int_spelling(t);
+        if (int_btf_name(s).empty()) return array_of(int_type({1, false, false}), t.size);
+        return enum_type(t.name, s);
+      }
       case TypeKind::kInt:
-      case TypeKind::kEnum:
       case TypeKind::kFloat: {
         IntSpelling s = int_spelling(t);
         if (!int_btf_name(s).empty()) return int_type(s);
@@ -131,6 +152,7 @@ class SubsetWriter {
   std::map<uint32_t, uint32_t> structs_;  // kernel id -> subset id
   std::map<std::tuple<uint32_t, bool, bool>, uint32_t> ints_;
   std::map<uint32_t, uint32_t> pointers_;
+  std::map<std::tuple<std::string, uint32_t, bool>, uint32_t> enums_;
   std::map<std::pair<uint32_t, uint32_t>, uint32_t> arrays_;
   uint32_t index_type_ = 0;
 };

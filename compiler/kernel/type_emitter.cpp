@@ -119,8 +119,17 @@ std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarato
   switch (t.kind) {
     case TypeKind::kVoid:
       return with("void", declarator);
+    case TypeKind::kEnum: {
+      // An enum stays an enum, anonymous, of the kernel's size: libbpf finds an int
+      // incompatible with the kernel's enum, and an anonymous enum compatible with any.
+      // (An 8-byte enum needs a 64-bit enumerator to be an ENUM64, as the kernel's are.)
+      std::string_view base = int_c_name(int_spelling(t));
+      if (base.empty()) return with("__u8", fmt::format("{}[{}]", grouped(declarator), t.size));
+      return with(fmt::format("enum : {} {{ __sonde_enum{}{}{} }}", base, enums++, suffix,
+                              t.size == 8 ? " = 0x100000000ULL" : ""),
+                  declarator);
+    }
     case TypeKind::kInt:
-    case TypeKind::kEnum:
     case TypeKind::kFloat: {
       std::string_view name = int_c_name(int_spelling(t));
       if (!name.empty()) return with(name, declarator);
@@ -148,6 +157,24 @@ std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarato
     default:  // functions, variables, sections, tags: nothing a program reads by value
       return with("void", "*" + declarator);
   }
+}
+
+const std::string* TypeEmitter::Impl::typedef_for(uint32_t id) {
+  Composite& c = composite(id);
+  if (!c.kernel_name.empty()) return nullptr;
+  if (c.typedef_name.empty()) {
+    // One scan of the type index (~1 ms), only for anonymous roots of member accesses.
+    for (uint32_t t : btf->ids_with_prefix(TypeKind::kTypedef, "")) {
+      if (btf->resolve(btf->type(t).ref) != c.id) continue;
+      c.typedef_name = btf->type(t).name;
+      std::string name = fmt::format("{}{}", c.typedef_name, suffix);
+      if (c_names.count(name) != 0) name = fmt::format("{}_{}", name, t);
+      c_names.insert(name);
+      c.typedef_c_name = std::move(name);
+      break;
+    }
+  }
+  return c.typedef_name.empty() ? nullptr : &c.typedef_c_name;
 }
 
 std::vector<uint32_t> TypeEmitter::Impl::by_value_dependencies(const Composite& c) const {
@@ -196,7 +223,15 @@ std::optional<uint32_t> TypeEmitter::use_member(uint32_t struct_id, std::string_
   return m->type;
 }
 
-std::string TypeEmitter::c_type(uint32_t type_id) { return impl_->declare(type_id, "", true); }
+std::string TypeEmitter::c_type(uint32_t type_id) {
+  const uint32_t id = impl_->btf->resolve(type_id);
+  const Type t = impl_->btf->type(id);
+  if ((t.kind == TypeKind::kStruct || t.kind == TypeKind::kUnion) && t.name.empty()) {
+    impl_->composite(id).defined = true;
+    if (const std::string* name = impl_->typedef_for(id)) return *name;
+  }
+  return impl_->declare(type_id, "", true);
+}
 
 std::string TypeEmitter::c_declaration(uint32_t type_id, std::string_view name) {
   return impl_->declare(type_id, std::string(name), true);
@@ -209,6 +244,9 @@ std::string TypeEmitter::declarations() const {
   for (uint32_t id : impl_->order) {
     const Composite& c = impl_->composites.at(id);
     out += fmt::format("{} {};\n", c.is_union ? "union" : "struct", c.c_name);
+    if (!c.typedef_c_name.empty())
+      out += fmt::format("typedef {} {} {};\n", c.is_union ? "union" : "struct", c.c_name,
+                         c.typedef_c_name);
   }
   // Definitions after every type they embed by value.
   std::set<uint32_t> done;

@@ -35,6 +35,11 @@ struct Composite {
   // need a definition.
   bool defined = false;
   std::vector<RecordedMember> members;  // in bit-offset order
+  // An anonymous struct/union a pointer leads to is spelled by the kernel's typedef
+  // for it (guid_t): libbpf finds the root of a CO-RE access by its name, and
+  // "__anon_N" names nothing in the kernel.
+  std::string_view typedef_name;  // the kernel's; empty when none is used
+  std::string typedef_c_name;     // "guid_t___s7"
 };
 
 struct TypeEmitter::Impl {
@@ -43,6 +48,7 @@ struct TypeEmitter::Impl {
   std::map<uint32_t, Composite> composites;  // by kernel type id
   std::vector<uint32_t> order;               // kernel ids, first use first
   std::set<std::string> c_names;
+  uint32_t enums = 0;  // anonymous enums declared (each names its one enumerator)
 
   // Registers a struct/union (a FWD is replaced by the full type of that name when the
   // kernel has one) and returns it.
@@ -50,6 +56,9 @@ struct TypeEmitter::Impl {
   // C declaration of `declarator` with type `id`, as the emitted code spells it.
   // Registers every struct/union reached; those reached `by_value` get definitions.
   std::string declare(uint32_t id, const std::string& declarator, bool by_value, int depth = 0);
+  // The C name of the typedef naming the anonymous struct/union `id` (registering
+  // both), or nullptr when the kernel has none.
+  const std::string* typedef_for(uint32_t id);
   // Struct/union ids a definition of `c` needs complete (members by value, arrays).
   std::vector<uint32_t> by_value_dependencies(const Composite& c) const;
 };

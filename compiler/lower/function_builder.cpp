@@ -105,6 +105,19 @@ std::string FunctionBuilder::record_access(const std::string& member) {
   return fmt::format("ctx->{}", member);
 }
 
+// A number in the tracepoint record, read once per program into a local: read twice,
+// clang 16 keeps the relocated offset in a register for the second read and loads
+// through ctx plus that register, which the verifier refuses ("dereference of modified
+// ctx ptr"; LLVM's preserve_static_offset, which prevents it, came in LLVM 18).
+std::string FunctionBuilder::record_value(const std::string& member) {
+  auto it = record_values_.find(member);
+  if (it != record_values_.end()) return it->second;
+  std::string t = temp("r");
+  line(fmt::format("__u64 {} = (__u64)({});", t, record_access(member)));
+  record_values_.emplace(member, t);
+  return t;
+}
+
 std::string FunctionBuilder::offset_access(uint32_t offset, uint32_t size, bool is_signed) {
   return fmt::format("*({} *)((char *)ctx + {})", sema::storage_c_type(size, is_signed), offset);
 }
@@ -148,6 +161,7 @@ std::string FunctionBuilder::value(const Expr& e) {
         return fmt::format("{}{}", cast,
                            syscall_register(static_cast<uint32_t>(e.args[1]->number)));
       }
+      if (std::string element = array_element(e); !element.empty()) return cast + element;
       std::string t = temp();
       line(fmt::format("char {}[{}] = {{}};", t, array.type.size));
       fill_string(array, t, array.type.size);
@@ -191,6 +205,36 @@ std::string FunctionBuilder::value(const Expr& e) {
     }
   }
   return "0";
+}
+
+// One element of an array member or of an array field, read where it lies ("" for
+// other arrays): a copy of the whole array may not fit the 512-byte stack (a 4 KiB
+// fpu padding did not, and clang cannot zero so large a local without memset).
+std::string FunctionBuilder::array_element(const ast::Expr& e) {
+  const Expr& array = *e.args[0];
+  const uint64_t index = e.args[1]->number;
+  std::string address;
+  if (array.kind == ExprKind::kMember && array.binding.kind == BindingKind::kMember) {
+    address = fmt::format("&{}[{}]", member_lvalue(array), index);
+  } else if (array.kind == ExprKind::kName && array.binding.kind == BindingKind::kField &&
+             probe_.format) {
+    const kernel::TracepointField* f = probe_.format->field(array.binding.field);
+    if (!f || (f->kind != kernel::FieldKind::kArray && f->kind != kernel::FieldKind::kCharArray))
+      return "";
+    const uint32_t size =
+        f->kind == kernel::FieldKind::kArray && f->element_size ? f->element_size : 1;
+    address = probe_.record_struct && types_
+                  ? fmt::format("&{}[{}]", record_access(f->name), index)
+                  : fmt::format("(char *)ctx + {}", f->offset + index * size);
+  } else {
+    return "";
+  }
+  std::string t = temp();
+  line(fmt::format("{} {} = 0;", sema::storage_c_type(e.type.size, e.type.is_signed), t));
+  line(fmt::format("{}(&{}, sizeof({}), {});",
+                   array.kind == ExprKind::kMember ? "bpf_core_read" : "bpf_probe_read_kernel", t,
+                   t, address));
+  return t;
 }
 
 // `raw` (any integer C expression) as a value of type `t`: truncated to t's width and
@@ -270,10 +314,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
   if (probe_.raw_syscall) return raw_syscall_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
-  if (probe_.record_struct && types_) {
-    return fmt::format("{}({})", e.type.kind == TypeKind::kPointer ? "(__u64)" : "",
-                       record_access(name));
-  }
+  if (probe_.record_struct && types_) return record_value(name);
   return offset_access(f->offset, size > 8 ? 8 : size, f->is_signed);
 }
 
@@ -380,7 +421,11 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     return;
   }
   if (e.kind == ExprKind::kMember) {
-    line(fmt::format("bpf_probe_read_kernel_str({}, {}, {});", dst, size, member_address(e)));
+    // Bytes (an IPv6 address) are read whole: a string read stops at the first zero.
+    line(fmt::format(
+        "{}({}, {}, {});",
+        e.type.kind == TypeKind::kBytes ? "bpf_probe_read_kernel" : "bpf_probe_read_kernel_str",
+        dst, std::min(size, e.type.size), member_address(e)));
     return;
   }
   if (e.kind == ExprKind::kCall && e.text == "str") {
@@ -409,13 +454,13 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     if (f->kind == kernel::FieldKind::kDataLoc) {
       std::string loc = temp();
       std::string access =
-          core ? record_access("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
+          core ? record_value("__data_loc_" + f->name) : offset_access(f->offset, 4, false);
       line(fmt::format("__u32 {} = {};", loc, access));
       line(fmt::format("bpf_probe_read_kernel_str({}, {}, (char *)ctx + ({} & 0xffff));", dst, size,
                        loc));
       return;
     }
-    uint32_t n = std::min(size, f->size);
+    uint32_t n = f->size ? std::min(size, f->size) : size;  // `char buf[]`: up to the buffer
     std::string address =
         core ? "&" + record_access(f->name) : fmt::format("(char *)ctx + {}", f->offset);
     if (f->kind == kernel::FieldKind::kCharArray) {

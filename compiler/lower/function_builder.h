@@ -3,6 +3,7 @@
 // zeroed local buffers (or written straight into a key slot) by the helpers that read them.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -53,8 +54,10 @@ class FunctionBuilder {
   std::string typed_pointer(const ast::Expr& object);
   std::string builtin_value(const ast::Expr& e);
   std::string binary_value(const ast::Expr& e);
+  std::string array_element(const ast::Expr& e);
   std::string string_operand(const ast::Expr& e);        // a buffer or a literal
   std::string record_access(const std::string& member);  // ctx->member with CO-RE
+  std::string record_value(const std::string& member);   // read once, into a local
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
   std::string widen(const ast::Type& t, const std::string& raw) const;
   std::string register_arg(uint32_t index) const;
@@ -68,6 +71,7 @@ class FunctionBuilder {
   std::string latency_;
   std::vector<std::string>* cgroup_paths_ = nullptr;
   int temps_ = 0;
+  std::map<std::string, std::string> record_values_;  // record member -> local
 };
 
 }  // namespace sonde::lower

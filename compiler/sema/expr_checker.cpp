@@ -475,7 +475,9 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
       }
       break;
     case kernel::FieldKind::kCharArray:
-      e.type = Type::string(f->array_len);
+      // A flexible `char buf[]` ends the record with a string of its own length
+      // (ftrace:print): read as one of at most the default bound.
+      e.type = Type::string(f->array_len ? f->array_len : kDefaultDataLocBound);
       break;
     case kernel::FieldKind::kArray:
       e.type.kind = TypeKind::kBytes;

@@ -11,6 +11,7 @@
 #include "compiler/sema/histogram.h"
 #include "compiler/sema/naming.h"
 #include "compiler/sema/probes.h"
+#include "compiler/sema/stack.h"
 #include "support/text.h"
 
 namespace sonde::sema {
@@ -107,7 +108,26 @@ class StatementChecker {
     bool ok = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out);
     if (!ok) return false;
     if (!labels(stmt, out)) return false;
+    if (!fits_stack(stmt, out)) return false;
     return name_metric(stmt, out);
+  }
+
+  // Each program's keys, strings and values read into locals fit the BPF stack.
+  bool fits_stack(const ast::MetricStmt& stmt, const CheckedStatement& out) {
+    for (const auto& prog : out.programs) {
+      const StackUse use = stack_use(out, prog);
+      if (use.total() <= kStackBudget) continue;
+      diags_.error(
+          stmt.range,
+          fmt::format("this statement needs about {} bytes of BPF stack on {}; a program has {}",
+                      use.total(), prog.probe.display, kStackBudget),
+          fmt::format("its labels{} take {} bytes, its compared strings and the values it reads "
+                      "through pointers {}: use shorter str() bounds, fewer string labels or "
+                      "fewer members per statement",
+                      out.is_span ? " and span records" : "", use.records, use.values));
+      return false;
+    }
+    return true;
   }
 
  private:

@@ -139,6 +139,71 @@ TEST(Typing, NestedMembersAndByteOrderNameThePeer) {
       << body;
 }
 
+// An index reads the one element it names, where it lies (a tracepoint field, a member
+// through a pointer): copying whole arrays overflowed the stack for large ones. The
+// truth is the workload's own name, "probes_workload": 'p' is 112, 'd' (index 14) 100.
+TEST(Typing, IndexReadsOneElement) {
+  Sonde sonde(
+      "on tracepoint:sched:sched_switch where prev_comm == \"probes_workload\" count by "
+      "a = prev_comm[0], b = prev_comm[14] as field_elements\n"
+      "on rawtracepoint:sched_switch where prev.comm == \"probes_workload\" count by "
+      "a = prev.comm[0], b = prev.comm[14] as member_elements");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  run_workload({"sleep", "20"});  // each nanosleep switches the workload out
+  const std::string body = sonde.metrics();
+  for (const char* metric : {"field_elements_total", "member_elements_total"}) {
+    std::optional<double> right = sample(body, metric, "a=\"112\",b=\"100\"");
+    ASSERT_TRUE(right) << metric << "\n" << body;
+    EXPECT_GE(*right, 20) << body;
+    // Nothing counted under other values.
+    double all = 0;
+    for (const auto& [series, value] : parse_exposition(body)) {
+      if (series.starts_with(std::string(metric) + "{")) all += value;
+    }
+    EXPECT_EQ(all, *right) << body;
+  }
+}
+
+// A byte array reached through a pointer is read whole: an IPv6 address starts with
+// zero bytes, where a string read stopped (::1 showed as ::). The truth is the address
+// this test connects to.
+TEST(Typing, BytesMemberIsReadWhole) {
+  int listener = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in6 addr{};
+  addr.sin6_family = AF_INET6;
+  addr.sin6_addr = in6addr_loopback;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  const int port = ntohs(addr.sin6_port);
+
+  Sonde sonde(
+      "on rawtracepoint:inet_sock_set_state where newstate == TCP_ESTABLISHED && "
+      "(ntohs(sk.__sk_common.skc_dport) == " +
+      std::to_string(port) + " || sk.__sk_common.skc_num == " + std::to_string(port) +
+      ") count by peer = ntop(sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8) as v6_peers");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  int client = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(client, 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  int accepted = accept(listener, nullptr, nullptr);
+  ASSERT_GE(accepted, 0);
+  close(client);
+  close(accepted);
+  close(listener);
+  const std::string body = sonde.metrics();
+  std::optional<double> loopback = sample(body, "v6_peers_total", "peer=\"::1\"");
+  ASSERT_TRUE(loopback) << body;
+  EXPECT_GE(*loopback, 1) << body;
+  double all = 0;
+  for (const auto& [series, value] : parse_exposition(body)) {
+    if (series.starts_with("v6_peers_total{")) all += value;
+  }
+  EXPECT_EQ(all, *loopback) << body;
+}
+
 // A span label may be named after the field it shows: inside its definition the name
 // means the field (it used to make `check` reject the program without a word).
 TEST(Typing, SpanLabelNamedAfterItsField) {

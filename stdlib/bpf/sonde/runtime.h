@@ -140,11 +140,16 @@ SONDE_INLINE void sonde_unreadable(char* dst) {
   dst[1] = 0;
 }
 
-/* String equality over at most `n` bytes (n is a compile-time constant). */
+/* String equality over at most `n` bytes (n is a compile-time constant). Each byte goes
+ * through an empty asm: without it clang reads every byte ahead and turns the early
+ * exits into a chain of selects, i.e. n independent branches, and the verifier walks
+ * all 2^n paths of them ("BPF program is too large" past ~20 bytes). */
 SONDE_INLINE bool sonde_streq(const char* a, const char* b, __u32 n) {
   for (__u32 i = 0; i < n; i++) {
-    if (a[i] != b[i]) return false;
-    if (a[i] == 0) return true;
+    char c = a[i];
+    asm volatile("" : "+r"(c));
+    if (c != b[i]) return false;
+    if (c == 0) return true;
   }
   return true;
 }

@@ -46,28 +46,29 @@ const std::vector<Row>& contract_rows() {
                 "enums=1=TCP_ESTABLISHED,2=TCP_SYN_SENT,3=TCP_SYN_RECV,4=TCP_FIN_WAIT1,5=TCP_FIN_"
                 "WAIT2,6=TCP_TIME_WAIT,7=TCP_CLOSE,8=TCP_CLOSE_WAIT,9=TCP_LAST_ACK,10=TCP_LISTEN,"
                 "11=TCP_CLOSING,12=TCP_NEW_SYN_RECV"},
-       .c = {"if (!((__s64)((__s64)((__s64)(__s32)((ctx->newstate))) == (__s64)((__s64)1LL)))) "
+       .c = {"__u64 r0 = (__u64)(ctx->newstate);",
+             "if (!((__s64)((__s64)((__s64)(__s32)(r0)) == (__s64)((__s64)1LL)))) "
              "return 0;",
-             "key.k0 = (__s64)(__s32)((ctx->newstate));"}},
+             "key.k0 = (__s64)(__s32)(r0);"}},
       {.name = "AddressArraysAndPorts",
        .source = "on tracepoint:tcp:tcp_retransmit_skb count by ntop(daddr), dport",
        .spec = {"metric sonde_tcp_retransmit_skb_total key_size=16",
                 "label sonde_tcp_retransmit_skb_total.daddr offset=0 size=4 decoder=inet",
                 "label sonde_tcp_retransmit_skb_total.dport offset=8 size=8 decoder=unsigned"},
        .c = {"char k0[8];", "bpf_probe_read_kernel(key.k0, 4, &ctx->daddr);",
-             "key.k1 = (__s64)(__u16)((ctx->dport));"}},
+             "__u64 r0 = (__u64)(ctx->dport);", "key.k1 = (__s64)(__u16)(r0);"}},
       {.name = "DataLocStringsAreReadFromTheirOffset",
        .source = "on tracepoint:sched:sched_process_exec count by filename",
        .spec = {"label sonde_sched_process_exec_total.filename offset=0 size=64 decoder=string"},
-       .c = {"__u32 t0 = ctx->__data_loc_filename;",
+       .c = {"__u64 r1 = (__u64)(ctx->__data_loc_filename);", "__u32 t0 = r1;",
              "bpf_probe_read_kernel_str(key.k0, 64, (char *)ctx + (t0 & 0xffff));"}},
       {.name = "KernelFunctionPointersAreKsymLabels",
        .source = "on tracepoint:timer:timer_start count by ksym(func)",
        .spec = {"label sonde_timer_start_total.func offset=0 size=8 decoder=ksym"},
-       .c = {"key.k0 = (__u64)((__u64)(ctx->function));"}},
+       .c = {"__u64 r0 = (__u64)(ctx->function);", "key.k0 = (__u64)(r0);"}},
       {.name = "PointerComparedWithALiteralIsUnsigned",
        .source = "on tracepoint:timer:timer_start where function > 0 count",
-       .c = {"(ctx->function))) > (__u64)((__u64)0ULL)"},
+       .c = {"(__u64)((__u64)(r0)) > (__u64)((__u64)0ULL)"},
        .c_absent = {"> (__s64)("}},
       {.name = "TracepointsWithoutARecordStructUseFormatOffsets",
        .source = "on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret by comm as read_bytes",
@@ -202,15 +203,16 @@ const std::vector<Row>& contract_rows() {
                  "tracepoint:sched:sched_switch key prev_pid\n  label prev_pid = "
                  "prev_pid\n}\ncount latency of x by prev_pid",
        .spec = {"label sonde_x_total.prev_pid offset=0 size=8 decoder=signed"},
-       .c = {"skey.k0 = (__s64)(__s32)((ctx->prev_pid));",
-             "key.k0 = (__s64)(__s32)((ctx->prev_pid));"}},
+       .c = {"__u64 r0 = (__u64)(ctx->prev_pid);", "skey.k0 = (__s64)(__s32)(r0);",
+             "key.k0 = (__s64)(__s32)(r0);"}},
 
       // ---- aggregations and buckets ----
       {.name = "LinearHistogramOfBytes",
        .source = "on tracepoint:block:block_rq_issue histogram linear(0, 1048576, 65536) bytes",
        .spec = {"metric sonde_block_rq_issue_bytes aggregation=histogram unit=bytes buckets=linear "
                 "bounds=17 keyed=no key_size=4 value_size=160 first=0 last=1048576"},
-       .c = {"__u64 buckets[18];", "__s64 x = (__s64)((__s64)(__u32)((ctx->bytes)));",
+       .c = {"__u64 buckets[18];", "__u64 r0 = (__u64)(ctx->bytes);",
+             "__s64 x = (__s64)((__s64)(__u32)(r0));",
              "struct sonde_v0 *v = bpf_map_lookup_elem(&sonde_m0, &zero);",
              "sonde_hist(&v->head, v->buckets, 18, sonde_linear_bucket(x, 0, 0LL, 65536ULL, 17), "
              "x);"}},
@@ -219,8 +221,8 @@ const std::vector<Row>& contract_rows() {
        .spec = {"metric sonde_sched_switch_prev_prio_max aggregation=max key_size=8 value_size=32 "
                 "window_ns=60000000000",
                 "label sonde_sched_switch_prev_prio_max.cpu offset=0 size=8 decoder=unsigned"},
-       .c = {"__type(value, struct sonde_minmax);",
-             "__s64 x = (__s64)((__s64)(__s32)((ctx->prev_prio)));",
+       .c = {"__type(value, struct sonde_minmax);", "__u64 r0 = (__u64)(ctx->prev_prio);",
+             "__s64 x = (__s64)((__s64)(__s32)(r0));",
              "key.k0 = (__u64)bpf_get_smp_processor_id();",
              "sonde_max(v, x, bpf_ktime_get_ns() / 60000000000ULL);"}},
       {.name = "AverageOfBytesByDisk",

@@ -264,5 +264,6 @@ TEST(Names, SyscallPointersAreUserMemory) {
   EXPECT_FALSE(key(exec, 0).type.user);
 }
 
+
 }  // namespace
 }  // namespace sonde::sema

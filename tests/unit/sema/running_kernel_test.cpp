@@ -59,5 +59,17 @@ TEST(RunningKernel, WildcardsAreCappedWithTheirCount) {
   EXPECT_TRUE(checker.result().statements.empty());
 }
 
+// `char buf[]` (ftrace:print) ends the record with a string of its own length: it was
+// a string of 0 bytes, a 0-byte key the kernel refused to create a map for.
+TEST(RunningKernel, FlexibleCharArrayIsAStringOfTheDefaultBound) {
+  Checker checker(running_kernel());
+  if (!running_kernel().tracepoint("ftrace", "print"))
+    GTEST_SKIP() << "this kernel has no ftrace:print tracepoint";
+  ASSERT_EQ(checker.check("on tracepoint:ftrace:print count by buf, c = str(buf, 10)"), "");
+  EXPECT_EQ(only(checker).programs.at(0).keys.at(0)->type.kind, ast::TypeKind::kString);
+  EXPECT_EQ(only(checker).programs.at(0).keys.at(0)->type.size, 64u);
+  EXPECT_EQ(only(checker).programs.at(0).keys.at(1)->type.size, 11u);
+}
+
 }  // namespace
 }  // namespace sonde::sema
