@@ -3,6 +3,7 @@
 // - examples/mallocsize.sonde (a uprobe) against bpftrace's hist() on the same uprobe;
 // - the `func` alias of stdlib/timer.sonde (examples/timers.sonde) against bpftrace's
 //   ksym(args->function) on the same tracepoint.
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <time.h>
@@ -86,11 +87,20 @@ TEST(Mallocsize, AllocationSizesAsBpftraceBucketsThem) {
     int calls;
   };
   static constexpr Size kSizes[] = {{16, 1000}, {100, 500}, {4096, 200}, {1 << 20, 10}};
-  Workload workload("sonde_malloc", [] {
+  // libc's own malloc and free: under AddressSanitizer (build-asan/) a plain malloc() is
+  // served by the sanitizer's allocator and never reaches the probed function.
+  void* handle = dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+  ASSERT_NE(handle, nullptr) << dlerror();
+  using Malloc = void* (*)(size_t);
+  using Free = void (*)(void*);
+  auto libc_malloc = reinterpret_cast<Malloc>(dlsym(handle, "malloc"));
+  auto libc_free = reinterpret_cast<Free>(dlsym(handle, "free"));
+  ASSERT_TRUE(libc_malloc && libc_free) << dlerror();
+  Workload workload("sonde_malloc", [&] {
     for (const auto& [bytes, calls] : kSizes)
       for (int i = 0; i < calls; ++i) {
-        void* volatile p = malloc(bytes);
-        free(p);
+        void* volatile p = libc_malloc(bytes);
+        libc_free(p);
       }
     return 0;
   });
