@@ -328,9 +328,7 @@ void ExprChecker::unknown_name(Expr& e) {
   auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
   candidates.insert(candidates.end(), builtins.begin(), builtins.end());
   if (scope_.latency) candidates.push_back("latency");
-  std::string suggestion = closest_match(e.text, candidates);
-  std::string did_you_mean =
-      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion);
+  const std::string suggestion = did_you_mean(e.text, candidates);
 
   std::string hint;
   if (!fields.empty()) {
@@ -340,10 +338,10 @@ void ExprChecker::unknown_name(Expr& e) {
   }
   if (scope_.probe && (scope_.probe->format || !scope_.probe->args.empty())) {
     diags_.error(e.range,
-                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), did_you_mean),
+                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), suggestion),
                  hint);
   } else {
-    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, did_you_mean), hint);
+    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion), hint);
   }
 }
 
@@ -372,13 +370,10 @@ void ExprChecker::unknown_constant(Expr& e, const Expr& other) {
   }
   std::vector<std::string> names;
   for (const auto& s : *other.type.symbols) names.push_back(s.name);
-  std::string suggestion = closest_match(e.text, names);
+  const std::string suggestion = did_you_mean(e.text, names);
   if (names.size() > 16) names.resize(16), names.push_back("...");
-  diags_.error(
-      e.range,
-      fmt::format("unknown name '{}'{}", e.text,
-                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-      fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
+  diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion),
+               fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
 }
 
 bool ExprChecker::constant(Expr& e, const Type* context) {
@@ -548,11 +543,8 @@ bool ExprChecker::member(Expr& e) {
   if (!m) {
     std::vector<std::string> names;
     for (const auto& mm : (*btf)->members(record)) names.emplace_back(mm.name);
-    std::string suggestion = closest_match(e.text, names);
-    diags_.error(
-        e.range,
-        fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
-                    suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+    diags_.error(e.range, fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
+                                      did_you_mean(e.text, names)));
     return false;
   }
   if (m->bitfield_size) {
@@ -877,12 +869,9 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     e.type.display = Display::kBlockOp;
     return true;
   }
-  std::string suggestion = closest_match(fn, function_names());
-  diags_.error(
-      e.range,
-      fmt::format("unknown function '{}'{}", fn,
-                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-      fmt::format("functions: {}", join(function_names(), ", ")));
+  diags_.error(e.range,
+               fmt::format("unknown function '{}'{}", fn, did_you_mean(fn, function_names())),
+               fmt::format("functions: {}", join(function_names(), ", ")));
   return false;
 }
 

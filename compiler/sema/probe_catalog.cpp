@@ -58,11 +58,8 @@ class Lister {
       return k;
     }();
     if (!kind_.empty() && std::find(kinds.begin(), kinds.end(), kind_) == kinds.end()) {
-      std::string suggestion = closest_match(kind_, kinds);
-      return Error{
-          fmt::format("unknown probe kind '{}'{}", kind_,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-          fmt::format("kinds: {}", join(kinds, ", "))};
+      return Error{fmt::format("unknown probe kind '{}'{}", kind_, did_you_mean(kind_, kinds)),
+                   fmt::format("kinds: {}", join(kinds, ", "))};
     }
     if (want("tracepoint", true)) {
       if (Status s = tracepoints(); !s) return s.error();

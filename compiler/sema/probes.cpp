@@ -62,10 +62,8 @@ class Resolver {
     auto alias = kind_aliases().find(kind);
     if (alias == kind_aliases().end()) {
       std::vector<std::string> kinds = probe_kinds();
-      std::string suggestion = closest_match(kind, kinds);
       error(part_range(0),
-            fmt::format("unknown probe kind '{}'{}", kind,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("unknown probe kind '{}'{}", kind, did_you_mean(kind, kinds)),
             fmt::format("probe kinds: {}", join(kinds, ", ")));
       return {};
     }
@@ -225,14 +223,12 @@ class Resolver {
       if (tp.category == category) names.push_back(tp.name);
     }
     if (names.empty()) {
-      std::string suggestion = closest_match(category, categories);
       error(part_range(1),
             fmt::format("unknown tracepoint category '{}'{}", category,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+                        did_you_mean(category, categories)),
             "`sonde list tracepoint` shows the tracepoints of this kernel");
       return;
     }
-    std::string suggestion = closest_match(name, names);
     std::string hint;
     if (names.size() <= 12)
       hint = fmt::format("tracepoints in '{}': {}", category, join(names, ", "));
@@ -240,8 +236,7 @@ class Resolver {
       hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'",
                          category, names.size(), category);
     error(part_range(2),
-          fmt::format("unknown tracepoint '{}:{}'{}", category, name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown tracepoint '{}:{}'{}", category, name, did_you_mean(name, names)),
           hint);
   }
 
@@ -302,10 +297,8 @@ class Resolver {
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
       names.emplace_back(n.substr(10));
     }
-    std::string suggestion = closest_match(name, names);
     error(part_range(1),
-          fmt::format("unknown raw tracepoint '{}'{}", name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown raw tracepoint '{}'{}", name, did_you_mean(name, names)),
           "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, "
           "...)");
   }
@@ -372,10 +365,8 @@ class Resolver {
       std::vector<std::string> names;
       names.reserve(all.size());
       for (const auto& f : all) names.push_back(f.name);
-      std::string suggestion = closest_match(base, names);
       error(part_range(2),
-            fmt::format("'{}' has no function '{}'{}", path, base,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("'{}' has no function '{}'{}", path, base, did_you_mean(base, names)),
             listing);
       return {};
     }
@@ -461,11 +452,10 @@ class Resolver {
     } else if (std::find(names.begin(), names.end(), written) != names.end()) {
       matches.push_back(written);
     } else {
-      std::string suggestion = closest_match(written, names);
-      error(parts_range(2, 3),
-            fmt::format("'{}' has no USDT probe '{}'{}", path, written,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-            listing);
+      error(
+          parts_range(2, 3),
+          fmt::format("'{}' has no USDT probe '{}'{}", path, written, did_you_mean(written, names)),
+          listing);
     }
     std::vector<ResolvedProbe> out;
     for (const auto& m : matches) {
@@ -550,11 +540,10 @@ class Resolver {
     else
       search(software_events());
     if (!found) {
-      std::string suggestion = closest_match(
-          event, hardware ? with_aliases(hardware_events()) : with_aliases(software_events()));
       error(part_range(1),
             fmt::format("unknown {} event '{}'{}", kind, event,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+                        did_you_mean(event, hardware ? with_aliases(hardware_events())
+                                                     : with_aliases(software_events()))),
             fmt::format("{} events: {}", kind, join(names, ", ")));
       return {};
     }
@@ -616,10 +605,8 @@ class Resolver {
                                const std::string& name) {
     std::vector<std::string> names;
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
-    std::string suggestion = closest_match(name, names);
     error(part_range(1),
-          fmt::format("unknown kernel function '{}'{}", name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown kernel function '{}'{}", name, did_you_mean(name, names)),
           fmt::format(
               "kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
               "lists them",

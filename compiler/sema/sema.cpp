@@ -162,11 +162,8 @@ class StatementChecker {
     if (!event) {
       std::vector<std::string> names;
       for (const auto* e : defs_.events()) names.push_back(e->name);
-      std::string suggestion = closest_match(ref.text, names);
       diags_.error(
-          ref.range,
-          fmt::format("unknown event '{}'{}", ref.text,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          ref.range, fmt::format("unknown event '{}'{}", ref.text, did_you_mean(ref.text, names)),
           fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}",
                       join(names, ", ")));
       return {};
@@ -234,12 +231,9 @@ class StatementChecker {
     if (!def) {
       std::vector<std::string> names;
       for (const auto* s : defs_.spans()) names.push_back(Definitions::span_name(*s));
-      std::string suggestion = closest_match(written, names);
-      diags_.error(
-          stmt.span_range,
-          fmt::format("unknown span '{}'{}", written,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-          fmt::format("spans: {}", join(names, ", ")));
+      diags_.error(stmt.span_range,
+                   fmt::format("unknown span '{}'{}", written, did_you_mean(written, names)),
+                   fmt::format("spans: {}", join(names, ", ")));
       return false;
     }
     out.is_span = true;
