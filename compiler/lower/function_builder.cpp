@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/sema/functions_table.h"
 #include "compiler/sema/typing.h"
 
 namespace sonde::lower {
@@ -162,19 +163,25 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kCall: {
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
       const Expr& arg = *e.args[0];
-      if (e.text == "op") {
-        if (arg.type.kind == TypeKind::kInt)
-          return fmt::format("(__s64)sonde_req_op({})", value(arg));
-        std::string t = temp();
-        line(fmt::format("char {}[8] = {{}};", t));
-        fill_string(arg, t, 8);
-        return fmt::format("(__s64)sonde_block_op({})", t);
+      const sema::FunctionInfo* f = sema::find_function(e.text);
+      if (!f) return "0";  // sema accepts no other call
+      switch (f->kind) {
+        case sema::FunctionKind::kBlockOp: {
+          if (arg.type.kind == TypeKind::kInt)
+            return fmt::format("(__s64)sonde_req_op({})", value(arg));
+          std::string t = temp();
+          line(fmt::format("char {}[8] = {{}};", t));
+          fill_string(arg, t, 8);
+          return fmt::format("(__s64)sonde_block_op({})", t);
+        }
+        case sema::FunctionKind::kByteSwap:
+          return fmt::format("{}__builtin_bswap{}((__u{})({}))", cast, 8 * f->width, 8 * f->width,
+                             value(arg));
+        case sema::FunctionKind::kCast:
+          return widen(e.type, value(arg));
+        case sema::FunctionKind::kString:
+          return "0";  // never a number; see fill_string
       }
-      if (e.text == "ntohs" || e.text == "htons")
-        return fmt::format("{}__builtin_bswap16((__u16)({}))", cast, value(arg));
-      if (e.text == "ntohl" || e.text == "htonl")
-        return fmt::format("{}__builtin_bswap32((__u32)({}))", cast, value(arg));
-      if (sema::cast_type(e.text)) return widen(e.type, value(arg));
       return "0";
     }
   }
@@ -371,7 +378,8 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     line(fmt::format("bpf_probe_read_kernel_str({}, {}, {});", dst, size, member_address(e)));
     return;
   }
-  if (e.kind == ExprKind::kCall && e.text == "str") {
+  if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kFunction &&
+      sema::find_function(e.text)->kind == sema::FunctionKind::kString) {
     const Expr& arg = *e.args[0];
     uint32_t n = std::min(size, e.type.size);
     if (arg.type.kind == TypeKind::kString) {

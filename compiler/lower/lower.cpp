@@ -9,7 +9,6 @@ namespace sonde::lower {
 namespace {
 
 using ast::AggregationKind;
-using ast::Display;
 using ast::Type;
 using ast::TypeKind;
 using sema::CheckedStatement;
@@ -46,38 +45,11 @@ Slot make_slot(const std::string& field, const Type& t, uint32_t offset) {
   return s;
 }
 
+// A number's decoder follows its type's signedness (ast::Type::decoder).
 spec::Decoder decoder_of(const Type& t) {
-  switch (t.display) {
-    case Display::kNumber:
-      return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
-    case Display::kString:
-      return spec::Decoder::kString;
-    case Display::kSymbols:
-      return spec::Decoder::kEnum;
-    case Display::kBool:
-      return spec::Decoder::kBool;
-    case Display::kKsym:
-      return spec::Decoder::kKsym;
-    case Display::kUsym:
-      return spec::Decoder::kUsym;
-    case Display::kKstack:
-      return spec::Decoder::kKstack;
-    case Display::kUstack:
-      return spec::Decoder::kUstack;
-    case Display::kSyscall:
-      return spec::Decoder::kSyscall;
-    case Display::kErrno:
-      return spec::Decoder::kErrno;
-    case Display::kInet:
-      return spec::Decoder::kInet;
-    case Display::kDisk:
-      return spec::Decoder::kDisk;
-    case Display::kBlockOp:
-      return spec::Decoder::kBlockOp;
-    case Display::kCgroup:
-      return spec::Decoder::kCgroup;
-  }
-  return spec::Decoder::kUnsigned;
+  if (t.decoder == spec::Decoder::kUnsigned || t.decoder == spec::Decoder::kSigned)
+    return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
+  return t.decoder;
 }
 
 spec::Aggregation aggregation_of(AggregationKind k) {
@@ -208,7 +180,7 @@ class ProgramLowering {
       slots.push_back(make_slot(fmt::format("k{}", i), t, offset));
       offset += slots.back().slot_size;
       needs_stacks |= t.kind == TypeKind::kStack;
-      needs_pid |= t.display == Display::kUsym || t.display == Display::kUstack;
+      needs_pid |= t.decoder == spec::Decoder::kUsym || t.decoder == spec::Decoder::kUstack;
     }
     int32_t pid_offset = -1;
     if (needs_pid) {
@@ -501,10 +473,9 @@ class ProgramLowering {
       case AggregationKind::kMin:
       case AggregationKind::kMax:
         // A span's end has just read the clock.
-        f.line(fmt::format("sonde_{}(v, x, {} / {}ULL);",
-                           s.aggregation == AggregationKind::kMin ? "min" : "max",
-                           prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()",
-                           s.window_ns));
+        f.line(fmt::format(
+            "sonde_{}(v, x, {} / {}ULL);", s.aggregation == AggregationKind::kMin ? "min" : "max",
+            prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()", s.window_ns));
         break;
       case AggregationKind::kAvg:
         f.line("sonde_avg(v, x);");

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "compiler/kernel/tracepoint_btf.h"
+#include "compiler/sema/functions_table.h"
 #include "compiler/sema/probes.h"
 #include "support/text.h"
 
@@ -54,7 +55,7 @@ class Lister {
   Result<std::vector<CatalogEntry>> run() {
     static const std::vector<std::string> kinds = [] {
       std::vector<std::string> k = probe_kinds();
-      k.insert(k.end(), {"span", "event"});
+      k.insert(k.end(), {"span", "event", "decoder", "function"});
       return k;
     }();
     if (!kind_.empty() && std::find(kinds.begin(), kinds.end(), kind_) == kinds.end()) {
@@ -84,6 +85,8 @@ class Lister {
     }
     if (want("span", true)) spans();
     if (want("event", true)) events();
+    if (want("decoder", false)) calls("decoder", decoders());
+    if (want("function", false)) calls("function", functions());
     return std::move(out_);
   }
 
@@ -246,6 +249,12 @@ class Lister {
       }
       out_.push_back(std::move(e));
     }
+  }
+
+  // Decoders and functions: what a call computes, for `sonde list decoder`.
+  template <typename Table>
+  void calls(const char* kind, const Table& table) {
+    for (const auto& row : table) add({fmt::format("{}:{}", kind, row.name), row.help, {}, {}});
   }
 
   std::string pattern_;

@@ -79,10 +79,10 @@ bool unify(Type& into, const Type& t) {
   bool t_text = t.kind == TypeKind::kString;
   if (into_text != t_text) return false;
   if (into.kind == TypeKind::kDecoded || t.kind == TypeKind::kDecoded) {
-    if (into.display != t.display) return false;
+    if (into.decoder != t.decoder) return false;
   }
   if (into.kind == TypeKind::kStack || t.kind == TypeKind::kStack)
-    return into.kind == t.kind && into.display == t.display;
+    return into.kind == t.kind && into.decoder == t.decoder;
   into.size = std::max(into.size, t.size);
   into.is_signed = into.is_signed || t.is_signed;
   if (!into.symbols) into.symbols = t.symbols;
