@@ -4,11 +4,11 @@
 #include <fmt/ranges.h>
 
 #include "compiler/lower/function_builder.h"
+#include "runtime/spec/aggregations.h"
 
 namespace sonde::lower {
 namespace {
 
-using ast::AggregationKind;
 using ast::Type;
 using ast::TypeKind;
 using sema::CheckedStatement;
@@ -50,40 +50,6 @@ spec::Decoder decoder_of(const Type& t) {
   if (t.decoder == spec::Decoder::kUnsigned || t.decoder == spec::Decoder::kSigned)
     return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
   return t.decoder;
-}
-
-spec::Aggregation aggregation_of(AggregationKind k) {
-  switch (k) {
-    case AggregationKind::kCount:
-      return spec::Aggregation::kCount;
-    case AggregationKind::kSum:
-      return spec::Aggregation::kSum;
-    case AggregationKind::kMin:
-      return spec::Aggregation::kMin;
-    case AggregationKind::kMax:
-      return spec::Aggregation::kMax;
-    case AggregationKind::kAvg:
-      return spec::Aggregation::kAvg;
-    case AggregationKind::kGauge:
-      return spec::Aggregation::kGauge;
-    case AggregationKind::kHistogram:
-      return spec::Aggregation::kHistogram;
-  }
-  return spec::Aggregation::kCount;
-}
-
-spec::BucketScheme scheme_of(const CheckedStatement& s) {
-  if (s.aggregation != AggregationKind::kHistogram) return spec::BucketScheme::kNone;
-  switch (s.buckets.scheme) {
-    case ast::Scheme::kLinear:
-      return spec::BucketScheme::kLinear;
-    case ast::Scheme::kExplicit:
-      return spec::BucketScheme::kExplicit;
-    case ast::Scheme::kNone:
-    case ast::Scheme::kLog2:
-      break;
-  }
-  return spec::BucketScheme::kLog2;
 }
 
 spec::AttachKind attach_of(sema::ProbeKind k) {
@@ -191,44 +157,23 @@ class ProgramLowering {
     const uint32_t key_size = keyed ? offset : 4;
 
     // Value layout.
+    const spec::AggregationInfo& aggregation = spec::aggregation_info(s.aggregation);
     uint32_t bucket_count = 0;
-    std::string value_type;
-    uint32_t value_size = 8;
-    switch (s.aggregation) {
-      case AggregationKind::kCount:
-        value_type = "__u64";
-        break;
-      case AggregationKind::kSum:
-        value_type = "__s64";
-        break;
-      case AggregationKind::kMin:
-      case AggregationKind::kMax:
-        value_type = "struct sonde_minmax";
-        value_size = 32;
-        break;
-      case AggregationKind::kAvg:
-        value_type = "struct sonde_avg";
-        value_size = 16;
-        break;
-      case AggregationKind::kGauge:
-        value_type = "struct sonde_gauge";
-        value_size = 16;
-        break;
-      case AggregationKind::kHistogram:
-        // One slot per bound, and one for values above them all.
-        bucket_count = static_cast<uint32_t>(s.buckets.bounds.size()) + 1;
-        value_type = fmt::format("struct sonde_v{}", n);
-        value_size = 16 + 8 * bucket_count;
-        c += fmt::format(
-            "struct sonde_v{} {{\n  struct sonde_hist_head head;\n  __u64 buckets[{}];\n}};\n", n,
-            bucket_count);
-        if (s.buckets.scheme == ast::Scheme::kExplicit) {
-          std::vector<std::string> bounds;
-          for (int64_t b : s.buckets.bounds) bounds.push_back(fmt::format("{}LL", b));
-          c += fmt::format("static const __s64 sonde_b{}[{}] = {{{}}};\n", n, bounds.size(),
-                           fmt::join(bounds, ", "));
-        }
-        break;
+    std::string value_type = aggregation.value_c_type;
+    uint32_t value_size = aggregation.value_size;
+    if (aggregation.bucketed) {
+      // One slot per bound, and one for values above them all.
+      bucket_count = static_cast<uint32_t>(s.buckets.bounds.size()) + 1;
+      value_type = fmt::format("struct sonde_v{}", n);
+      value_size += sizeof(uint64_t) * bucket_count;
+      c += fmt::format("struct sonde_v{} {{\n  {} head;\n  __u64 buckets[{}];\n}};\n", n,
+                       aggregation.value_c_type, bucket_count);
+      if (s.buckets.scheme == spec::BucketScheme::kExplicit) {
+        std::vector<std::string> bounds;
+        for (int64_t b : s.buckets.bounds) bounds.push_back(fmt::format("{}LL", b));
+        c += fmt::format("static const __s64 sonde_b{}[{}] = {{{}}};\n", n, bounds.size(),
+                         fmt::join(bounds, ", "));
+      }
     }
     if (keyed) {
       c += fmt::format("struct sonde_k{} {{\n", n);
@@ -344,8 +289,8 @@ class ProgramLowering {
     spec::Metric m;
     m.name = s.metric_name;
     m.help = s.help;
-    m.aggregation = aggregation_of(s.aggregation);
-    m.buckets = scheme_of(s);
+    m.aggregation = s.aggregation;
+    m.buckets = s.buckets.scheme;
     m.bounds = s.buckets.bounds;
     m.unit = s.unit;
     m.value_signed = s.value_signed && !s.is_span;
@@ -432,6 +377,7 @@ class ProgramLowering {
               const std::vector<Slot>& slots, bool needs_pid, bool keyed, const std::string& map,
               uint32_t drop_slot, const std::string& value_type, uint32_t bucket_count) {
     const uint32_t n = s.index;
+    const spec::AggregationInfo& aggregation = spec::aggregation_info(s.aggregation);
     std::string x;
     if (prog.role == ProgramRole::kSpanEnd)
       x = "(__s64)latency";
@@ -463,49 +409,32 @@ class ProgramLowering {
       f.line(fmt::format("{} *v = bpf_map_lookup_elem(&{}, &zero);", value_type, map));
     }
     f.line("if (!v) return 0;");
-    switch (s.aggregation) {
-      case AggregationKind::kCount:
-        f.line("sonde_count(v);");
-        break;
-      case AggregationKind::kSum:
-        f.line("sonde_sum(v, x);");
-        break;
-      case AggregationKind::kMin:
-      case AggregationKind::kMax:
-        // A span's end has just read the clock.
-        f.line(fmt::format(
-            "sonde_{}(v, x, {} / {}ULL);", s.aggregation == AggregationKind::kMin ? "min" : "max",
-            prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()", s.window_ns));
-        break;
-      case AggregationKind::kAvg:
-        f.line("sonde_avg(v, x);");
-        break;
-      case AggregationKind::kGauge:
-        f.line("sonde_gauge(v, x);");
-        break;
-      case AggregationKind::kHistogram: {
-        const sema::Buckets& b = s.buckets;
-        const int is_signed = prog.role == ProgramRole::kSpanEnd ? 0 : s.value_signed;
-        const size_t bounds = b.bounds.size();
-        std::string slot;
-        switch (b.scheme) {
-          case ast::Scheme::kLinear:
-            slot = fmt::format("sonde_linear_bucket(x, {}, {}LL, {}ULL, {})", is_signed, b.low,
-                               b.step, bounds);
-            break;
-          case ast::Scheme::kExplicit:
-            slot = fmt::format("sonde_explicit_bucket(x, {}, sonde_b{}, {})", is_signed, n, bounds);
-            break;
-          case ast::Scheme::kNone:
-          case ast::Scheme::kLog2:
-            slot = fmt::format("sonde_log2_bucket(x, {}, {}ULL, {}, {})", is_signed, b.low, b.first,
-                               bounds);
-            break;
-        }
-        f.line(fmt::format("sonde_hist(&v->head, v->buckets, {}, {}, x);", bucket_count, slot));
-        break;
+    std::string slot;
+    if (aggregation.bucketed) {
+      const sema::Buckets& b = s.buckets;
+      const int is_signed = prog.role == ProgramRole::kSpanEnd ? 0 : s.value_signed;
+      const size_t bounds = b.bounds.size();
+      switch (b.scheme) {
+        case spec::BucketScheme::kLinear:
+          slot = fmt::format("sonde_linear_bucket(x, {}, {}LL, {}ULL, {})", is_signed, b.low,
+                             b.step, bounds);
+          break;
+        case spec::BucketScheme::kExplicit:
+          slot = fmt::format("sonde_explicit_bucket(x, {}, sonde_b{}, {})", is_signed, n, bounds);
+          break;
+        case spec::BucketScheme::kNone:
+        case spec::BucketScheme::kLog2:
+          slot = fmt::format("sonde_log2_bucket(x, {}, {}ULL, {}, {})", is_signed, b.low, b.first,
+                             bounds);
+          break;
       }
     }
+    // A span's end has just read the clock.
+    f.line(fmt::format(
+        fmt::runtime(aggregation.update),
+        fmt::arg("now", prog.role == ProgramRole::kSpanEnd ? "now" : "bpf_ktime_get_ns()"),
+        fmt::arg("window", s.window_ns), fmt::arg("buckets", bucket_count),
+        fmt::arg("slot", slot)));
   }
 
   const sema::CheckedProgram& checked_;

@@ -84,7 +84,7 @@ struct Label {
 // A histogram's buckets (the rules are in stdlib/bpf/sonde/buckets.h): the finite
 // upper bounds in raw units, and what the kernel finds a value's slot with.
 struct Buckets {
-  ast::Scheme scheme = ast::Scheme::kNone;
+  spec::BucketScheme scheme = spec::BucketScheme::kNone;
   std::vector<int64_t> bounds;
   int64_t low = 0;     // log2: the bound of the first power (>= 1); linear: the first bound
   uint64_t step = 0;   // linear
@@ -98,7 +98,7 @@ struct CheckedStatement {
   std::string origin;  // "<input>:1:1"
   std::string metric_name;
   std::string help;
-  ast::AggregationKind aggregation = ast::AggregationKind::kCount;
+  spec::Aggregation aggregation = spec::Aggregation::kCount;
   Buckets buckets;  // histograms
   spec::Unit unit = spec::Unit::kNone;
   uint64_t window_ns = 0;  // min and max: the window they are kept over

@@ -56,24 +56,4 @@ bool valid_label_name(const std::string& name) {
   return true;
 }
 
-const char* aggregation_name(ast::AggregationKind kind) {
-  switch (kind) {
-    case ast::AggregationKind::kCount:
-      return "count";
-    case ast::AggregationKind::kSum:
-      return "sum";
-    case ast::AggregationKind::kMin:
-      return "min";
-    case ast::AggregationKind::kMax:
-      return "max";
-    case ast::AggregationKind::kAvg:
-      return "avg";
-    case ast::AggregationKind::kGauge:
-      return "gauge";
-    case ast::AggregationKind::kHistogram:
-      return "histogram";
-  }
-  return "?";
-}
-
 }  // namespace sonde::sema

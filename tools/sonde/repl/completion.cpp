@@ -6,15 +6,23 @@
 #include <filesystem>
 
 #include "compiler/sema/functions_table.h"
+#include "runtime/spec/aggregations.h"
 #include "tools/sonde/repl/input_text.h"
 
 namespace sonde::repl {
 namespace {
 
-const std::vector<std::string> kAggregations = {"count", "sum",   "min",      "max",
-                                                "avg",   "gauge", "histogram"};
-const std::vector<std::string> kStarters = {"on",    "count",     "sum",  "min",   "max",   "avg",
-                                            "gauge", "histogram", "span", "event", "alias", "use"};
+const std::vector<std::string> kAggregations = [] {
+  std::vector<std::string> out;
+  for (const auto& a : spec::aggregations()) out.emplace_back(a.keyword);
+  return out;
+}();
+const std::vector<std::string> kStarters = [] {
+  std::vector<std::string> out = {"on"};
+  out.insert(out.end(), kAggregations.begin(), kAggregations.end());
+  out.insert(out.end(), {"span", "event", "alias", "use"});
+  return out;
+}();
 const std::vector<std::string> kSpanItems = {"start", "end", "label"};
 const std::vector<std::string> kTailKeywords = {"by", "as", "capacity"};
 // Calls computed in user space (decoders) or in BPF, spelled with their parenthesis.
