@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/functions_table.h"
+#include "compiler/sema/probes.h"
 #include "compiler/sema/typing.h"
 
 namespace sonde::lower {
@@ -14,7 +15,6 @@ using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
 using ast::TypeKind;
-using sema::ProbeKind;
 
 const char* c_operator(Op op) { return ast::op_spelling(op); }
 
@@ -40,58 +40,33 @@ FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeE
     : probe_(probe), types_(types), stack_map_(std::move(stack_map)) {}
 
 std::string FunctionBuilder::section() const {
-  switch (probe_.kind) {
-    case ProbeKind::kTracepoint:
-      if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
-      return fmt::format("tracepoint/{}/{}", probe_.category, probe_.name);
-    // raw_tp, not tp_btf: both cost the same per event here, but tp_btf makes libbpf
-    // load the kernel BTF (see docs/probes.md for the figures).
-    case ProbeKind::kRawTracepoint:
-      return fmt::format("raw_tp/{}", probe_.name);
-    case ProbeKind::kUprobe:
-      return "uprobe";
-    case ProbeKind::kUretprobe:
-      return "uretprobe";
-    case ProbeKind::kUsdt:
-      return "usdt";
-    case ProbeKind::kProfile:
-    case ProbeKind::kSoftware:
-    case ProbeKind::kHardware:
-      return "perf_event";
-    case ProbeKind::kKprobe:
-      return fmt::format("kprobe/{}", probe_.name);
-    case ProbeKind::kKretprobe:
-      return fmt::format("kretprobe/{}", probe_.name);
-    case ProbeKind::kFentry:
-      return fmt::format("fentry/{}", probe_.name);
-    case ProbeKind::kFexit:
-      return fmt::format("fexit/{}", probe_.name);
-  }
-  return "";
+  // raw_syscalls are hooked as raw tracepoints (sema/checked.h).
+  if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
+  return sema::probe_text(probe_.kind->section, probe_);
 }
 
 std::string FunctionBuilder::context_parameter() {
-  switch (probe_.kind) {
-    case ProbeKind::kTracepoint:
-      if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
-      if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
-      return "void *ctx";
-    case ProbeKind::kRawTracepoint:
-      return "struct bpf_raw_tracepoint_args *ctx";
-    case ProbeKind::kProfile:
-    case ProbeKind::kSoftware:
-    case ProbeKind::kHardware:
-      return "struct bpf_perf_event_data *ctx";
-    case ProbeKind::kFentry:
-    case ProbeKind::kFexit:
-      return "__u64 *ctx";
-    default:
-      return "struct pt_regs *ctx";
-  }
+  if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
+  // A tracepoint's record, typed from BTF when the kernel describes it.
+  if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
+  return probe_.kind->context;
 }
 
-std::string FunctionBuilder::register_arg(uint32_t index) const {
+// The probed function's argument `index`, as a raw 64-bit C expression.
+std::string FunctionBuilder::argument(uint32_t index) const {
   static const char* kRegs[] = {"di", "si", "dx", "cx", "r8", "r9"};
+  switch (probe_.kind->args) {
+    case sema::ArgAccess::kRawArgs:
+      // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
+      // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
+      return fmt::format("ctx->args[{}]", index);
+    case sema::ArgAccess::kTrampoline:
+      return fmt::format("ctx[{}]", index);
+    case sema::ArgAccess::kNone:
+    case sema::ArgAccess::kRegisters:
+    case sema::ArgAccess::kUsdtSpec:
+      break;
+  }
   return fmt::format("ctx->{}", kRegs[index < 6 ? index : 0]);
 }
 
@@ -250,17 +225,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
   const std::string& name = e.binding.field;
   for (size_t i = 0; i < probe_.args.size(); ++i) {
     if (probe_.args[i].name != name) continue;
-    switch (probe_.kind) {
-      case ProbeKind::kRawTracepoint:
-        // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
-        // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
-        return fmt::format("ctx->args[{}]", i);
-      case ProbeKind::kFentry:
-      case ProbeKind::kFexit:
-        return fmt::format("ctx[{}]", i);
-      default:
-        return register_arg(static_cast<uint32_t>(i));
-    }
+    return argument(static_cast<uint32_t>(i));
   }
   if (probe_.raw_syscall) return raw_syscall_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
@@ -338,20 +303,18 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
     case Builtin::kLatency:
       return fmt::format("(__u64){}", latency_);
     case Builtin::kRetval:
-      if (probe_.kind == ProbeKind::kFexit)
+      // After the arguments in a trampoline's context, in ax at a probed return.
+      if (probe_.kind->args == sema::ArgAccess::kTrampoline)
         return fmt::format("(__s64)ctx[{}]", probe_.args.size());
       return "(__s64)ctx->ax";
     case Builtin::kArg:
-      if (probe_.kind == ProbeKind::kUsdt) {
+      if (probe_.kind->args == sema::ArgAccess::kUsdtSpec) {
         std::string t = temp();
         line(fmt::format("long {} = 0;", t));
         line(fmt::format("bpf_usdt_arg(ctx, {}, &{});", e.binding.index, t));
         return fmt::format("(__s64){}", t);
       }
-      if (probe_.kind == ProbeKind::kFentry || probe_.kind == ProbeKind::kFexit) {
-        return fmt::format("(__s64)ctx[{}]", e.binding.index);
-      }
-      return fmt::format("(__s64){}", register_arg(e.binding.index));
+      return fmt::format("(__s64){}", argument(e.binding.index));
     case Builtin::kComm:
       return "0";  // a string: see fill_string
   }

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include "compiler/lower/function_builder.h"
+#include "compiler/sema/probes.h"
 #include "runtime/spec/aggregations.h"
 
 namespace sonde::lower {
@@ -50,34 +51,6 @@ spec::Decoder decoder_of(const Type& t) {
   if (t.decoder == spec::Decoder::kUnsigned || t.decoder == spec::Decoder::kSigned)
     return t.is_signed ? spec::Decoder::kSigned : spec::Decoder::kUnsigned;
   return t.decoder;
-}
-
-spec::AttachKind attach_of(sema::ProbeKind k) {
-  switch (k) {
-    case sema::ProbeKind::kTracepoint:
-      return spec::AttachKind::kTracepoint;
-    case sema::ProbeKind::kRawTracepoint:
-      return spec::AttachKind::kRawTracepoint;
-    case sema::ProbeKind::kUprobe:
-      return spec::AttachKind::kUprobe;
-    case sema::ProbeKind::kUretprobe:
-      return spec::AttachKind::kUretprobe;
-    case sema::ProbeKind::kUsdt:
-      return spec::AttachKind::kUsdt;
-    case sema::ProbeKind::kProfile:
-    case sema::ProbeKind::kSoftware:
-    case sema::ProbeKind::kHardware:
-      return spec::AttachKind::kPerfEvent;
-    case sema::ProbeKind::kKprobe:
-      return spec::AttachKind::kKprobe;
-    case sema::ProbeKind::kKretprobe:
-      return spec::AttachKind::kKretprobe;
-    case sema::ProbeKind::kFentry:
-      return spec::AttachKind::kFentry;
-    case sema::ProbeKind::kFexit:
-      return spec::AttachKind::kFexit;
-  }
-  return spec::AttachKind::kTracepoint;
 }
 
 class ProgramLowering {
@@ -253,30 +226,16 @@ class ProgramLowering {
 
       spec::Probe probe;
       probe.program = fn;
+      // raw_syscalls are hooked as raw tracepoints (sema/checked.h).
       probe.kind =
-          prog.probe.raw_syscall ? spec::AttachKind::kRawTracepoint : attach_of(prog.probe.kind);
+          prog.probe.raw_syscall ? spec::AttachKind::kRawTracepoint : prog.probe.kind->attach;
+      probe.target = prog.probe.raw_syscall ? prog.probe.name
+                                            : sema::probe_text(prog.probe.kind->target, prog.probe);
+      probe.path = prog.probe.path;
+      probe.provider = prog.probe.provider;
       probe.display = prog.probe.display;
       probe.origin = s.origin;
       probe.statement = n;
-      switch (prog.probe.kind) {
-        case sema::ProbeKind::kTracepoint:
-          probe.target = prog.probe.raw_syscall ? prog.probe.name
-                                                : prog.probe.category + ":" + prog.probe.name;
-          break;
-        case sema::ProbeKind::kUprobe:
-        case sema::ProbeKind::kUretprobe:
-          probe.path = prog.probe.path;
-          probe.target = prog.probe.symbol;
-          break;
-        case sema::ProbeKind::kUsdt:
-          probe.path = prog.probe.path;
-          probe.provider = prog.probe.provider;
-          probe.target = prog.probe.name;
-          break;
-        default:
-          probe.target = prog.probe.name;
-          break;
-      }
       probe.perf_type = prog.probe.perf_type;
       probe.perf_config = prog.probe.perf_config;
       probe.sample_period = prog.probe.sample_period;

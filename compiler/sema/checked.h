@@ -10,24 +10,10 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/kernel/tracefs.h"
+#include "compiler/sema/probe_kinds.h"
 #include "runtime/spec/program.h"
 
 namespace sonde::sema {
-
-enum class ProbeKind : uint8_t {
-  kTracepoint,
-  kRawTracepoint,
-  kUprobe,
-  kUretprobe,
-  kUsdt,
-  kProfile,
-  kSoftware,
-  kHardware,
-  kKprobe,
-  kKretprobe,
-  kFentry,
-  kFexit,
-};
 
 // A typed argument of a BTF-described probe (raw tracepoints, kernel functions).
 struct ProbeArg {
@@ -37,14 +23,14 @@ struct ProbeArg {
 };
 
 struct ResolvedProbe {
-  ProbeKind kind = ProbeKind::kTracepoint;
-  std::string display;     // "tracepoint:timer:timer_start"
-  std::string short_name;  // "timer_start": used to name metrics
-  std::string category;    // tracepoint category
-  std::string name;        // tracepoint / raw tracepoint / function / usdt probe name
-  std::string path;        // uprobe / usdt binary
-  std::string symbol;      // uprobe symbol
-  std::string provider;    // usdt provider
+  const ProbeKindInfo* kind = nullptr;  // its row in the table of probe kinds
+  std::string display;                  // "tracepoint:timer:timer_start"
+  std::string short_name;               // "timer_start": used to name metrics
+  std::string category;                 // tracepoint category
+  std::string name;                     // tracepoint / raw tracepoint / function / usdt probe name
+  std::string path;                     // uprobe / usdt binary
+  std::string symbol;                   // uprobe symbol
+  std::string provider;                 // usdt provider
   uint32_t perf_type = 0;
   uint64_t perf_config = 0;
   uint64_t sample_period = 0;

@@ -41,20 +41,6 @@ bool is_comparison(Op op) {
          op == Op::kNe;
 }
 
-// Probes whose arguments are read from registers (or USDT argument specs) as argN. At a
-// function's return those registers hold whatever the function left there.
-bool has_arg_builtins(ProbeKind k) {
-  return k == ProbeKind::kUprobe || k == ProbeKind::kUsdt || k == ProbeKind::kKprobe;
-}
-
-bool is_return_probe(ProbeKind k) {
-  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe;
-}
-
-bool has_retval(ProbeKind k) {
-  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe || k == ProbeKind::kFexit;
-}
-
 Type decoded(spec::Decoder decoder, const Type& inner) {
   Type t = inner;
   t.buffer = inner.kind == TypeKind::kBytes || inner.kind == TypeKind::kString;
@@ -87,8 +73,10 @@ std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
 std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
   std::vector<std::string> names = {"pid", "tid",    "comm",  "cpu",    "uid",
                                     "gid", "cgroup", "nsecs", "kstack", "ustack"};
-  if (has_retval(probe.kind)) names.push_back("retval");
-  if (has_arg_builtins(probe.kind)) {
+  // argN are read from registers (or USDT argument specs); at a function's return those
+  // registers hold whatever the function left there.
+  if (probe.kind && probe.kind->retval) names.push_back("retval");
+  if (probe.kind && probe.kind->arg_builtins) {
     for (int i = 0; i < 6; ++i) names.push_back(fmt::format("arg{}", i));
   }
   return names;
@@ -250,7 +238,7 @@ bool ExprChecker::name(Expr& e, Use use) {
     bool ret = n == "retval";
     std::string hint =
         ret ? "return values are read at a function's return: uretprobe:, kretprobe:, fexit:"
-        : scope_.probe && is_return_probe(scope_.probe->kind)
+        : scope_.probe && scope_.probe->kind->at_return
             ? "at a function's return its argument registers hold other values; read arguments in "
               "uprobe: or "
               "kprobe: (fexit: keeps them)"
@@ -845,9 +833,7 @@ bool ExprChecker::string_call(Expr& e, Use use) {
       bound = kDefaultDataLocBound;
     }
     e.type = Type::string(bound);
-    e.type.user = arg.type.user || (scope_.probe && (scope_.probe->kind == ProbeKind::kUprobe ||
-                                                     scope_.probe->kind == ProbeKind::kUretprobe ||
-                                                     scope_.probe->kind == ProbeKind::kUsdt));
+    e.type.user = arg.type.user || (scope_.probe && scope_.probe->kind->user_memory);
   } else {
     diags_.error(
         arg.range,

@@ -54,7 +54,8 @@ class Lister {
 
   Result<std::vector<CatalogEntry>> run() {
     static const std::vector<std::string> kinds = [] {
-      std::vector<std::string> k = probe_kinds();
+      std::vector<std::string> k;
+      for (const auto& kind : probe_kinds()) k.emplace_back(kind.name);
       k.insert(k.end(), {"span", "event", "decoder", "function"});
       return k;
     }();
@@ -62,26 +63,14 @@ class Lister {
       return Error{fmt::format("unknown probe kind '{}'{}", kind_, did_you_mean(kind_, kinds)),
                    fmt::format("kinds: {}", join(kinds, ", "))};
     }
-    if (want("tracepoint", true)) {
-      if (Status s = tracepoints(); !s) return s.error();
-    }
-    if (want("rawtracepoint", true)) raw_tracepoints();
-    if (want("software", true)) perf_events("software", software_events());
-    if (want("hardware", false)) perf_events("hardware", hardware_events());
-    if (want("profile", true)) {
-      add({"profile:hz:N",
-           "every CPU, N times a second (or every N s, ms, us: profile:ms:N)",
-           {},
-           {}});
-    }
-    for (const char* k : {"kprobe", "kretprobe", "fentry", "fexit"}) {
-      if (kind_ == k) kernel_functions();
-    }
-    if (kind_ == "uprobe" || kind_ == "uretprobe") {
-      if (Status s = user_functions(); !s) return s.error();
-    }
-    if (kind_ == "usdt") {
-      if (Status s = usdt_probes(); !s) return s.error();
+    // The kernel's probes first, then those of binaries.
+    for (ProbeForm form : {ProbeForm::kTracepoint, ProbeForm::kRawTracepoint, ProbeForm::kPerfEvent,
+                           ProbeForm::kProfile, ProbeForm::kKernelFunction,
+                           ProbeForm::kUserFunction, ProbeForm::kUsdt}) {
+      for (const auto& kind : probe_kinds()) {
+        if (kind.form != form || !want(kind.name, kind.listed)) continue;
+        if (Status s = probes(kind); !s) return s.error();
+      }
     }
     if (want("span", true)) spans();
     if (want("event", true)) events();
@@ -91,6 +80,33 @@ class Lister {
   }
 
  private:
+  Status probes(const ProbeKindInfo& kind) {
+    switch (kind.form) {
+      case ProbeForm::kTracepoint:
+        return tracepoints();
+      case ProbeForm::kRawTracepoint:
+        raw_tracepoints();
+        return {};
+      case ProbeForm::kPerfEvent:
+        perf_events(kind.name, kind.events);
+        return {};
+      case ProbeForm::kProfile:
+        add({"profile:hz:N",
+             "every CPU, N times a second (or every N s, ms, us: profile:ms:N)",
+             {},
+             {}});
+        return {};
+      case ProbeForm::kKernelFunction:
+        kernel_functions();
+        return {};
+      case ProbeForm::kUserFunction:
+        return user_functions();
+      case ProbeForm::kUsdt:
+        return usdt_probes();
+    }
+    return {};
+  }
+
   bool want(const char* kind, bool by_default) const {
     return kind_.empty() ? by_default : kind_ == kind;
   }
