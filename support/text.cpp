@@ -75,6 +75,13 @@ std::string closest_match(std::string_view name, const std::vector<std::string>&
   return best_distance <= limit ? best : std::string();
 }
 
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates,
+                         std::string_view lead) {
+  std::string best = closest_match(name, candidates);
+  if (best.empty()) return {};
+  return std::string(lead) + "did you mean '" + best + "'?";
+}
+
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;

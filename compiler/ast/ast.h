@@ -101,9 +101,6 @@ struct ProbeRef {
   SourceRange range;
 };
 
-enum class AggregationKind : uint8_t { kCount, kSum, kMin, kMax, kAvg, kGauge, kHistogram };
-enum class Scheme : uint8_t { kNone, kLog2, kLinear, kExplicit };
-
 // What a number's suffix says it measures: `10ms` a duration, `4KiB` a size.
 enum class NumberUnit : uint8_t { kNone, kDuration, kSize };
 
@@ -115,8 +112,8 @@ struct SchemeNumber {
 };
 
 struct Aggregation {
-  AggregationKind kind = AggregationKind::kCount;
-  Scheme scheme = Scheme::kNone;
+  spec::Aggregation kind = spec::Aggregation::kCount;
+  spec::BucketScheme scheme = spec::BucketScheme::kNone;
   // log2: none (the default range) or (low, high); linear: (low, high, step);
   // explicit: the bounds as written.
   std::vector<SchemeNumber> args;

@@ -3,35 +3,18 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "runtime/spec/aggregations.h"
+
 namespace sonde::ast {
 namespace {
 
-const char* aggregation_name(AggregationKind k) {
-  switch (k) {
-    case AggregationKind::kCount:
-      return "count";
-    case AggregationKind::kSum:
-      return "sum";
-    case AggregationKind::kMin:
-      return "min";
-    case AggregationKind::kMax:
-      return "max";
-    case AggregationKind::kAvg:
-      return "avg";
-    case AggregationKind::kGauge:
-      return "gauge";
-    case AggregationKind::kHistogram:
-      return "histogram";
-  }
-  return "?";
-}
-
 std::string print_aggregation(const Aggregation& a) {
-  std::string out = aggregation_name(a.kind);
-  const char* scheme = a.scheme == Scheme::kLog2       ? "log2"
-                       : a.scheme == Scheme::kLinear   ? "linear"
-                       : a.scheme == Scheme::kExplicit ? "buckets"
-                                                       : nullptr;
+  std::string out = spec::aggregation_info(a.kind).keyword;
+  using spec::BucketScheme;
+  const char* scheme = a.scheme == BucketScheme::kLog2       ? "log2"
+                       : a.scheme == BucketScheme::kLinear   ? "linear"
+                       : a.scheme == BucketScheme::kExplicit ? "buckets"
+                                                             : nullptr;
   if (!scheme) return out;
   out += fmt::format(" {}", scheme);
   if (a.args.empty()) return out;

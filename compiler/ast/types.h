@@ -6,37 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "runtime/spec/program.h"
+
 namespace sonde::ast {
 
 struct SymbolName {
   int64_t value = 0;
   std::string name;
-};
-
-// How a value is shown when it becomes a label (decoded in user space).
-enum class Display : uint8_t {
-  kNumber,   // decimal (signedness from the type)
-  kString,   // text
-  kSymbols,  // name from `symbols` (enums, __print_symbolic)
-  kBool,
-  kKsym,
-  kUsym,
-  kKstack,
-  kUstack,
-  kSyscall,
-  kErrno,
-  kInet,
-  kDisk,
-  kBlockOp,
-  kCgroup,
-  // From a cgroup id: the container, pod and systemd unit behind it.
-  kContainer,
-  kContainerId,
-  kImage,
-  kPod,
-  kPodUid,
-  kNamespace,
-  kUnit,
 };
 
 enum class TypeKind : uint8_t {
@@ -57,7 +33,9 @@ struct Type {
   bool is_signed = false;
   uint32_t btf = 0;   // BTF type id of the value (or pointee), 0 when unknown
   bool user = false;  // pointer into user memory (uprobe args)
-  Display display = Display::kNumber;
+  // How the value is shown when it becomes a label (decoded in user space). A number's is
+  // kUnsigned or kSigned as its type is (lowering decides, from `is_signed`).
+  spec::Decoder decoder = spec::Decoder::kUnsigned;
   bool buffer = false;  // kDecoded: the value is a byte buffer (u8 addr[16]), not a number
   // Names of values (tracepoint __print_symbolic tables, BTF enums), shown as labels.
   std::shared_ptr<const std::vector<SymbolName>> symbols;
@@ -73,14 +51,14 @@ struct Type {
     Type t;
     t.kind = TypeKind::kBool;
     t.size = 1;
-    t.display = Display::kBool;
+    t.decoder = spec::Decoder::kBool;
     return t;
   }
   static Type string(uint32_t size) {
     Type t;
     t.kind = TypeKind::kString;
     t.size = size;
-    t.display = Display::kString;
+    t.decoder = spec::Decoder::kString;
     return t;
   }
   bool is_numeric() const {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "compiler/sema/functions_table.h"
+#include "compiler/sema/probes.h"
 #include "compiler/sema/typing.h"
 
 namespace sonde::lower {
@@ -15,7 +17,6 @@ using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
 using ast::TypeKind;
-using sema::ProbeKind;
 
 const char* c_operator(Op op) { return ast::op_spelling(op); }
 
@@ -41,58 +42,33 @@ FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeE
     : probe_(probe), types_(types), stack_map_(std::move(stack_map)) {}
 
 std::string FunctionBuilder::section() const {
-  switch (probe_.kind) {
-    case ProbeKind::kTracepoint:
-      if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
-      return fmt::format("tracepoint/{}/{}", probe_.category, probe_.name);
-    // raw_tp, not tp_btf: both cost the same per event here, but tp_btf makes libbpf
-    // load the kernel BTF (see docs/probes.md for the figures).
-    case ProbeKind::kRawTracepoint:
-      return fmt::format("raw_tp/{}", probe_.name);
-    case ProbeKind::kUprobe:
-      return "uprobe";
-    case ProbeKind::kUretprobe:
-      return "uretprobe";
-    case ProbeKind::kUsdt:
-      return "usdt";
-    case ProbeKind::kProfile:
-    case ProbeKind::kSoftware:
-    case ProbeKind::kHardware:
-      return "perf_event";
-    case ProbeKind::kKprobe:
-      return fmt::format("kprobe/{}", probe_.name);
-    case ProbeKind::kKretprobe:
-      return fmt::format("kretprobe/{}", probe_.name);
-    case ProbeKind::kFentry:
-      return fmt::format("fentry/{}", probe_.name);
-    case ProbeKind::kFexit:
-      return fmt::format("fexit/{}", probe_.name);
-  }
-  return "";
+  // raw_syscalls are hooked as raw tracepoints (sema/checked.h).
+  if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
+  return sema::probe_text(probe_.kind->section, probe_);
 }
 
 std::string FunctionBuilder::context_parameter() {
-  switch (probe_.kind) {
-    case ProbeKind::kTracepoint:
-      if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
-      if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
-      return "void *ctx";
-    case ProbeKind::kRawTracepoint:
-      return "struct bpf_raw_tracepoint_args *ctx";
-    case ProbeKind::kProfile:
-    case ProbeKind::kSoftware:
-    case ProbeKind::kHardware:
-      return "struct bpf_perf_event_data *ctx";
-    case ProbeKind::kFentry:
-    case ProbeKind::kFexit:
-      return "__u64 *ctx";
-    default:
-      return "struct pt_regs *ctx";
-  }
+  if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
+  // A tracepoint's record, typed from BTF when the kernel describes it.
+  if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
+  return probe_.kind->context;
 }
 
-std::string FunctionBuilder::register_arg(uint32_t index) const {
+// The probed function's argument `index`, as a raw 64-bit C expression.
+std::string FunctionBuilder::argument(uint32_t index) const {
   static const char* kRegs[] = {"di", "si", "dx", "cx", "r8", "r9"};
+  switch (probe_.kind->args) {
+    case sema::ArgAccess::kRawArgs:
+      // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
+      // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
+      return fmt::format("ctx->args[{}]", index);
+    case sema::ArgAccess::kTrampoline:
+      return fmt::format("ctx[{}]", index);
+    case sema::ArgAccess::kNone:
+    case sema::ArgAccess::kRegisters:
+    case sema::ArgAccess::kUsdtSpec:
+      break;
+  }
   return fmt::format("ctx->{}", kRegs[index < 6 ? index : 0]);
 }
 
@@ -178,29 +154,36 @@ std::string FunctionBuilder::value(const Expr& e) {
     case ExprKind::kCall: {
       if (e.binding.kind == BindingKind::kDecoder) return value(*e.args[0]);
       const Expr& arg = *e.args[0];
-      if (e.text == "in_cgroup" && cgroup_paths_) {
-        // The kernel's own test (cgroup_is_descendant) on the task's cgroup2 cgroup,
-        // against the directory the runtime opened at load; a path that did not exist
-        // then leaves its slot empty, and the helper's error means "no".
-        auto& paths = *cgroup_paths_;
-        size_t slot = std::find(paths.begin(), paths.end(), arg.text) - paths.begin();
-        if (slot == paths.size()) paths.push_back(arg.text);
-        return fmt::format("(__s64)(bpf_current_task_under_cgroup(&{}, {}) == 1)", kCgroupMap,
-                           slot);
+      const sema::FunctionInfo* f = sema::find_function(e.text);
+      if (!f) return "0";  // sema accepts no other call
+      switch (f->kind) {
+        case sema::FunctionKind::kInCgroup: {
+          if (!cgroup_paths_) return "0";
+          // The kernel's own test (cgroup_is_descendant) on the task's cgroup2 cgroup,
+          // against the directory the runtime opened at load; a path that did not exist
+          // then leaves its slot empty, and the helper's error means "no".
+          auto& paths = *cgroup_paths_;
+          size_t slot = std::find(paths.begin(), paths.end(), arg.text) - paths.begin();
+          if (slot == paths.size()) paths.push_back(arg.text);
+          return fmt::format("(__s64)(bpf_current_task_under_cgroup(&{}, {}) == 1)", kCgroupMap,
+                             slot);
+        }
+        case sema::FunctionKind::kBlockOp: {
+          if (arg.type.kind == TypeKind::kInt)
+            return fmt::format("(__s64)sonde_req_op({})", value(arg));
+          std::string t = temp();
+          line(fmt::format("char {}[8] = {{}};", t));
+          fill_string(arg, t, 8);
+          return fmt::format("(__s64)sonde_block_op({})", t);
+        }
+        case sema::FunctionKind::kByteSwap:
+          return fmt::format("{}__builtin_bswap{}((__u{})({}))", cast, 8 * f->width, 8 * f->width,
+                             value(arg));
+        case sema::FunctionKind::kCast:
+          return widen(e.type, value(arg));
+        case sema::FunctionKind::kString:
+          return "0";  // never a number; see fill_string
       }
-      if (e.text == "op") {
-        if (arg.type.kind == TypeKind::kInt)
-          return fmt::format("(__s64)sonde_req_op({})", value(arg));
-        std::string t = temp();
-        line(fmt::format("char {}[8] = {{}};", t));
-        fill_string(arg, t, 8);
-        return fmt::format("(__s64)sonde_block_op({})", t);
-      }
-      if (e.text == "ntohs" || e.text == "htons")
-        return fmt::format("{}__builtin_bswap16((__u16)({}))", cast, value(arg));
-      if (e.text == "ntohl" || e.text == "htonl")
-        return fmt::format("{}__builtin_bswap32((__u32)({}))", cast, value(arg));
-      if (sema::cast_type(e.text)) return widen(e.type, value(arg));
       return "0";
     }
   }
@@ -299,17 +282,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
   const std::string& name = e.binding.field;
   for (size_t i = 0; i < probe_.args.size(); ++i) {
     if (probe_.args[i].name != name) continue;
-    switch (probe_.kind) {
-      case ProbeKind::kRawTracepoint:
-        // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
-        // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
-        return fmt::format("ctx->args[{}]", i);
-      case ProbeKind::kFentry:
-      case ProbeKind::kFexit:
-        return fmt::format("ctx[{}]", i);
-      default:
-        return register_arg(static_cast<uint32_t>(i));
-    }
+    return argument(static_cast<uint32_t>(i));
   }
   if (probe_.raw_syscall) return raw_syscall_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
@@ -384,20 +357,18 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
     case Builtin::kLatency:
       return fmt::format("(__u64){}", latency_);
     case Builtin::kRetval:
-      if (probe_.kind == ProbeKind::kFexit)
+      // After the arguments in a trampoline's context, in ax at a probed return.
+      if (probe_.kind->args == sema::ArgAccess::kTrampoline)
         return fmt::format("(__s64)ctx[{}]", probe_.args.size());
       return "(__s64)ctx->ax";
     case Builtin::kArg:
-      if (probe_.kind == ProbeKind::kUsdt) {
+      if (probe_.kind->args == sema::ArgAccess::kUsdtSpec) {
         std::string t = temp();
         line(fmt::format("long {} = 0;", t));
         line(fmt::format("bpf_usdt_arg(ctx, {}, &{});", e.binding.index, t));
         return fmt::format("(__s64){}", t);
       }
-      if (probe_.kind == ProbeKind::kFentry || probe_.kind == ProbeKind::kFexit) {
-        return fmt::format("(__s64)ctx[{}]", e.binding.index);
-      }
-      return fmt::format("(__s64){}", register_arg(e.binding.index));
+      return fmt::format("(__s64){}", argument(e.binding.index));
     case Builtin::kComm:
       return "0";  // a string: see fill_string
   }
@@ -428,7 +399,8 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
         dst, std::min(size, e.type.size), member_address(e)));
     return;
   }
-  if (e.kind == ExprKind::kCall && e.text == "str") {
+  if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kFunction &&
+      sema::find_function(e.text)->kind == sema::FunctionKind::kString) {
     const Expr& arg = *e.args[0];
     uint32_t n = std::min(size, e.type.size);
     if (arg.type.kind == TypeKind::kString) {

@@ -24,7 +24,6 @@ class FunctionBuilder {
   // The program's section and context parameter ("struct pt_regs *ctx").
   std::string section() const;
   std::string context_parameter();
-  bool uses_usdt() const { return probe_.kind == sema::ProbeKind::kUsdt; }
 
   // A numeric C expression for `e` (statements it needs are appended to the body).
   std::string value(const ast::Expr& e);
@@ -60,7 +59,7 @@ class FunctionBuilder {
   std::string record_value(const std::string& member);   // read once, into a local
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
   std::string widen(const ast::Type& t, const std::string& raw) const;
-  std::string register_arg(uint32_t index) const;
+  std::string argument(uint32_t index) const;
   std::string read_user_or_kernel_str(bool user) const;
 
   const sema::ResolvedProbe& probe_;

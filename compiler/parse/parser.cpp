@@ -8,6 +8,7 @@
 #include "SondeParser.h"
 #include "compiler/parse/nesting.h"
 #include "compiler/parse/syntax_errors.h"
+#include "runtime/spec/aggregations.h"
 #include "support/utf8.h"
 
 namespace sonde::parse {
@@ -196,50 +197,29 @@ class Builder {
   Aggregation aggregation(SondeParser::AggregationContext* ctx) {
     Aggregation a;
     a.range = range(ctx);
-    if (ctx->HISTOGRAM()) {
-      a.kind = AggregationKind::kHistogram;
-      a.scheme = Scheme::kLog2;
-      auto* scheme = ctx->scheme();
-      if (!scheme) return a;
-      a.scheme_range = range(scheme);
-      std::vector<SondeParser::SignedNumberContext*> numbers;
-      if (auto* log2 = dynamic_cast<SondeParser::Log2SchemeContext*>(scheme)) {
-        numbers = log2->signedNumber();
-      } else if (auto* lin = dynamic_cast<SondeParser::LinearSchemeContext*>(scheme)) {
-        a.scheme = Scheme::kLinear;
-        numbers = lin->signedNumber();
-      } else if (auto* list = dynamic_cast<SondeParser::ExplicitSchemeContext*>(scheme)) {
-        a.scheme = Scheme::kExplicit;
-        numbers = list->signedNumber();
-      }
-      for (auto* n : numbers) {
-        ast::SchemeNumber number;
-        number.range = range(n);
-        number.value = signed_number(n);
-        number.unit = number_unit(n->NUMBER()->getText());
-        a.args.push_back(number);
-      }
-      return a;
+    // The grammar admits only the keywords of the table.
+    if (const auto* row = spec::find_aggregation(ctx->getStart()->getText()))
+      a.kind = row->aggregation;
+    auto* scheme = ctx->scheme();
+    if (ctx->HISTOGRAM()) a.scheme = spec::BucketScheme::kLog2;
+    if (!scheme) return a;
+    a.scheme_range = range(scheme);
+    std::vector<SondeParser::SignedNumberContext*> numbers;
+    if (auto* log2 = dynamic_cast<SondeParser::Log2SchemeContext*>(scheme)) {
+      numbers = log2->signedNumber();
+    } else if (auto* lin = dynamic_cast<SondeParser::LinearSchemeContext*>(scheme)) {
+      a.scheme = spec::BucketScheme::kLinear;
+      numbers = lin->signedNumber();
+    } else if (auto* list = dynamic_cast<SondeParser::ExplicitSchemeContext*>(scheme)) {
+      a.scheme = spec::BucketScheme::kExplicit;
+      numbers = list->signedNumber();
     }
-    switch (ctx->op->getType()) {
-      case SondeParser::COUNT:
-        a.kind = AggregationKind::kCount;
-        break;
-      case SondeParser::SUM:
-        a.kind = AggregationKind::kSum;
-        break;
-      case SondeParser::MIN:
-        a.kind = AggregationKind::kMin;
-        break;
-      case SondeParser::MAX:
-        a.kind = AggregationKind::kMax;
-        break;
-      case SondeParser::AVG:
-        a.kind = AggregationKind::kAvg;
-        break;
-      default:
-        a.kind = AggregationKind::kGauge;
-        break;
+    for (auto* n : numbers) {
+      ast::SchemeNumber number;
+      number.range = range(n);
+      number.value = signed_number(n);
+      number.unit = number_unit(n->NUMBER()->getText());
+      a.args.push_back(number);
     }
     return a;
   }

@@ -12,7 +12,7 @@ ast::Type type_from_btf(const kernel::Btf& btf, uint32_t id) {
   switch (t.kind) {
     case kernel::TypeKind::kInt:
       out = ast::Type::integer(t.size, t.is_signed);
-      if (t.is_bool) out.display = ast::Display::kBool;
+      if (t.is_bool) out.decoder = spec::Decoder::kBool;
       break;
     case kernel::TypeKind::kEnum: {
       out = ast::Type::integer(t.size, t.is_signed);
@@ -20,7 +20,7 @@ ast::Type type_from_btf(const kernel::Btf& btf, uint32_t id) {
       for (const auto& v : btf.enum_values(resolved))
         symbols->push_back({v.value, std::string(v.name)});
       out.symbols = std::move(symbols);
-      out.display = ast::Display::kSymbols;
+      out.decoder = spec::Decoder::kEnum;
       break;
     }
     case kernel::TypeKind::kPointer:

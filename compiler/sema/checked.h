@@ -10,24 +10,10 @@
 
 #include "compiler/ast/ast.h"
 #include "compiler/kernel/tracefs.h"
+#include "compiler/sema/probe_kinds.h"
 #include "runtime/spec/program.h"
 
 namespace sonde::sema {
-
-enum class ProbeKind : uint8_t {
-  kTracepoint,
-  kRawTracepoint,
-  kUprobe,
-  kUretprobe,
-  kUsdt,
-  kProfile,
-  kSoftware,
-  kHardware,
-  kKprobe,
-  kKretprobe,
-  kFentry,
-  kFexit,
-};
 
 // A typed argument of a BTF-described probe (raw tracepoints, kernel functions).
 struct ProbeArg {
@@ -37,14 +23,14 @@ struct ProbeArg {
 };
 
 struct ResolvedProbe {
-  ProbeKind kind = ProbeKind::kTracepoint;
-  std::string display;     // "tracepoint:timer:timer_start"
-  std::string short_name;  // "timer_start": used to name metrics
-  std::string category;    // tracepoint category
-  std::string name;        // tracepoint / raw tracepoint / function / usdt probe name
-  std::string path;        // uprobe / usdt binary
-  std::string symbol;      // uprobe symbol
-  std::string provider;    // usdt provider
+  const ProbeKindInfo* kind = nullptr;  // its row in the table of probe kinds
+  std::string display;                  // "tracepoint:timer:timer_start"
+  std::string short_name;               // "timer_start": used to name metrics
+  std::string category;                 // tracepoint category
+  std::string name;                     // tracepoint / raw tracepoint / function / usdt probe name
+  std::string path;                     // uprobe / usdt binary
+  std::string symbol;                   // uprobe symbol
+  std::string provider;                 // usdt provider
   uint32_t perf_type = 0;
   uint64_t perf_config = 0;
   uint64_t sample_period = 0;
@@ -84,7 +70,7 @@ struct Label {
 // A histogram's buckets (the rules are in stdlib/bpf/sonde/buckets.h): the finite
 // upper bounds in raw units, and what the kernel finds a value's slot with.
 struct Buckets {
-  ast::Scheme scheme = ast::Scheme::kNone;
+  spec::BucketScheme scheme = spec::BucketScheme::kNone;
   std::vector<int64_t> bounds;
   int64_t low = 0;     // log2: the bound of the first power (>= 1); linear: the first bound
   uint64_t step = 0;   // linear
@@ -98,7 +84,7 @@ struct CheckedStatement {
   std::string origin;  // "<input>:1:1"
   std::string metric_name;
   std::string help;
-  ast::AggregationKind aggregation = ast::AggregationKind::kCount;
+  spec::Aggregation aggregation = spec::Aggregation::kCount;
   Buckets buckets;  // histograms
   spec::Unit unit = spec::Unit::kNone;
   uint64_t window_ns = 0;  // min and max: the window they are kept over

@@ -5,6 +5,8 @@
 #include <algorithm>
 
 #include "compiler/sema/btf_types.h"
+#include "compiler/sema/decoders_table.h"
+#include "compiler/sema/functions_table.h"
 #include "compiler/sema/typing.h"
 #include "support/text.h"
 
@@ -13,7 +15,6 @@ namespace {
 
 using ast::BindingKind;
 using ast::Builtin;
-using ast::Display;
 using ast::Expr;
 using ast::ExprKind;
 using ast::Op;
@@ -24,42 +25,16 @@ using ast::TypeKind;
 constexpr uint32_t kDefaultDataLocBound = 64;
 constexpr uint32_t kMaxStringBound = 256;
 
-struct DecoderInfo {
-  const char* name;
-  Display display;
-  const char* what;     // for messages
-  bool cgroup = false;  // takes a cgroup id (the `cgroup` builtin)
-};
-
-// Every decoder's name is here and nowhere else in the compiler.
-constexpr DecoderInfo kDecoders[] = {
-    {"ksym", Display::kKsym, "turns kernel addresses into function names"},
-    {"usym", Display::kUsym, "turns user addresses into function names"},
-    {"syscall", Display::kSyscall, "turns syscall numbers into names"},
-    {"errno", Display::kErrno, "turns error numbers into names"},
-    {"ntop", Display::kInet, "turns IP addresses into text"},
-    {"disk", Display::kDisk, "turns device numbers into disk names"},
-    {"cgroup", Display::kCgroup, "turns cgroup ids into paths"},
-    {"container", Display::kContainer, "turns cgroup ids into container names", true},
-    {"container_id", Display::kContainerId, "turns cgroup ids into container ids", true},
-    {"image", Display::kImage, "turns cgroup ids into container images", true},
-    {"pod", Display::kPod, "turns cgroup ids into pod names", true},
-    {"pod_uid", Display::kPodUid, "turns cgroup ids into pod UIDs", true},
-    {"namespace", Display::kNamespace, "turns cgroup ids into Kubernetes namespaces", true},
-    {"unit", Display::kUnit, "turns cgroup ids into systemd units", true},
-};
-
 // The longest cgroup path in_cgroup() takes (PATH_MAX).
 constexpr size_t kMaxCgroupPath = 4096;
 
-const std::vector<std::string>& function_names() {
+// Every call a program can make, decoders first, for suggestions and hints.
+const std::vector<std::string>& call_names() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> all;
-    for (const auto& d : kDecoders) all.push_back(d.name);
-    for (const char* f : {"in_cgroup", "str", "op", "ntohs", "ntohl", "htons", "htonl", "u8", "u16",
-                          "u32", "u64", "s8", "s16", "s32", "s64"})
-      all.push_back(f);
-    return all;
+    std::vector<std::string> out;
+    for (const auto& d : decoders()) out.emplace_back(d.name);
+    for (const auto& f : functions()) out.emplace_back(f.name);
+    return out;
   }();
   return names;
 }
@@ -79,37 +54,16 @@ std::string cgroup_path_problem(const std::string& path) {
   return {};
 }
 
-// Byte-order conversions: the width they swap.
-uint32_t byte_swap_width(const std::string& fn) {
-  if (fn == "ntohs" || fn == "htons") return 2;
-  if (fn == "ntohl" || fn == "htonl") return 4;
-  return 0;
-}
-
 bool is_comparison(Op op) {
   return op == Op::kLt || op == Op::kLe || op == Op::kGt || op == Op::kGe || op == Op::kEq ||
          op == Op::kNe;
 }
 
-// Probes whose arguments are read from registers (or USDT argument specs) as argN. At a
-// function's return those registers hold whatever the function left there.
-bool has_arg_builtins(ProbeKind k) {
-  return k == ProbeKind::kUprobe || k == ProbeKind::kUsdt || k == ProbeKind::kKprobe;
-}
-
-bool is_return_probe(ProbeKind k) {
-  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe;
-}
-
-bool has_retval(ProbeKind k) {
-  return k == ProbeKind::kUretprobe || k == ProbeKind::kKretprobe || k == ProbeKind::kFexit;
-}
-
-Type decoded(Display display, const Type& inner) {
+Type decoded(spec::Decoder decoder, const Type& inner) {
   Type t = inner;
   t.buffer = inner.kind == TypeKind::kBytes || inner.kind == TypeKind::kString;
   t.kind = TypeKind::kDecoded;
-  t.display = display;
+  t.decoder = decoder;
   if (t.size == 0) t.size = 8;
   return t;
 }
@@ -137,8 +91,10 @@ std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
 std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
   std::vector<std::string> names = {"pid", "tid",    "comm",  "cpu",    "uid",
                                     "gid", "cgroup", "nsecs", "kstack", "ustack"};
-  if (has_retval(probe.kind)) names.push_back("retval");
-  if (has_arg_builtins(probe.kind)) {
+  // argN are read from registers (or USDT argument specs); at a function's return those
+  // registers hold whatever the function left there.
+  if (probe.kind && probe.kind->retval) names.push_back("retval");
+  if (probe.kind && probe.kind->arg_builtins) {
     for (int i = 0; i < 6; ++i) names.push_back(fmt::format("arg{}", i));
   }
   return names;
@@ -300,7 +256,7 @@ bool ExprChecker::name(Expr& e, Use use) {
     bool ret = n == "retval";
     std::string hint =
         ret ? "return values are read at a function's return: uretprobe:, kretprobe:, fexit:"
-        : scope_.probe && is_return_probe(scope_.probe->kind)
+        : scope_.probe && scope_.probe->kind->at_return
             ? "at a function's return its argument registers hold other values; read arguments in "
               "uprobe: or "
               "kprobe: (fexit: keeps them)"
@@ -359,9 +315,7 @@ void ExprChecker::unknown_name(Expr& e) {
   auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
   candidates.insert(candidates.end(), builtins.begin(), builtins.end());
   if (scope_.latency) candidates.push_back("latency");
-  std::string suggestion = closest_match(e.text, candidates);
-  std::string did_you_mean =
-      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion);
+  const std::string suggestion = did_you_mean(e.text, candidates);
 
   std::string hint;
   if (!fields.empty()) {
@@ -371,10 +325,10 @@ void ExprChecker::unknown_name(Expr& e) {
   }
   if (scope_.probe && (scope_.probe->format || !scope_.probe->args.empty())) {
     diags_.error(e.range,
-                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), did_you_mean),
+                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), suggestion),
                  hint);
   } else {
-    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, did_you_mean), hint);
+    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion), hint);
   }
 }
 
@@ -403,13 +357,10 @@ void ExprChecker::unknown_constant(Expr& e, const Expr& other) {
   }
   std::vector<std::string> names;
   for (const auto& s : *other.type.symbols) names.push_back(s.name);
-  std::string suggestion = closest_match(e.text, names);
+  const std::string suggestion = did_you_mean(e.text, names);
   if (names.size() > 16) names.resize(16), names.push_back("...");
-  diags_.error(
-      e.range,
-      fmt::format("unknown name '{}'{}", e.text,
-                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-      fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
+  diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion),
+               fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
 }
 
 bool ExprChecker::constant(Expr& e, const Type* context) {
@@ -456,7 +407,7 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
         auto symbols = std::make_shared<std::vector<ast::SymbolName>>();
         for (const auto& s : f->symbols) symbols->push_back({s.value, s.name});
         e.type.symbols = std::move(symbols);
-        e.type.display = Display::kSymbols;
+        e.type.decoder = spec::Decoder::kEnum;
       }
       break;
     case kernel::FieldKind::kPointer:
@@ -511,7 +462,7 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
   } else if (n == "cgroup") {
     e.binding.builtin = Builtin::kCgroup;
     t = Type::integer(8, false);
-    t.display = Display::kCgroup;
+    t.decoder = spec::Decoder::kCgroup;
   } else if (n == "nsecs") {
     e.binding.builtin = Builtin::kNsecs;
     t = Type::integer(8, false);
@@ -519,7 +470,7 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     e.binding.builtin = n == "kstack" ? Builtin::kKstack : Builtin::kUstack;
     t.kind = TypeKind::kStack;
     t.size = 8;
-    t.display = n == "kstack" ? Display::kKstack : Display::kUstack;
+    t.decoder = n == "kstack" ? spec::Decoder::kKstack : spec::Decoder::kUstack;
   } else if (n == "retval" && !qualified) {
     e.binding.builtin = Builtin::kRetval;
     t = Type::integer(8, true);
@@ -581,11 +532,8 @@ bool ExprChecker::member(Expr& e) {
   if (!m) {
     std::vector<std::string> names;
     for (const auto& mm : (*btf)->members(record)) names.emplace_back(mm.name);
-    std::string suggestion = closest_match(e.text, names);
-    diags_.error(
-        e.range,
-        fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
-                    suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)));
+    diags_.error(e.range, fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
+                                      did_you_mean(e.text, names)));
     return false;
   }
   if (m->bitfield_size) {
@@ -805,144 +753,146 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     }
     return true;
   };
-  for (const auto& d : kDecoders) {
-    if (fn != d.name) continue;
+  if (const DecoderInfo* d = find_decoder(fn)) {
     if (!arity(1, 1)) return false;
-    if (use != Use::kKey || !top) {
-      diags_.error(
-          e.range,
-          fmt::format("{}() {} in user space; it can only be a label (in 'by')", fn, d.what),
-          d.cgroup || d.display == Display::kCgroup
-              ? "select cgroups in the kernel with in_cgroup(\"/path\"), e.g. "
-                "in_cgroup(\"/system.slice/nginx.service\")"
-          : use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39"
-                                   : "");
-      return false;
-    }
-    Expr& arg = *e.args[0];
-    if (!visit(arg, Use::kValue, false)) return false;
-    const Type& at = arg.type;
-    bool ok = at.is_numeric();
-    if (d.cgroup && !(at.kind == TypeKind::kInt && at.size == 8)) {
-      diags_.error(arg.range, fmt::format("{}() needs a cgroup id, not a {}", fn, describe(at)),
-                   fmt::format("give it the cgroup builtin: {}(cgroup)", fn));
-      return false;
-    }
-    if (d.display == Display::kInet) {
-      ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
-           (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
-    }
-    if (!ok) {
-      std::string wants =
-          d.display == Display::kInet ? "a 4-byte or 16-byte address" : "a number or an address";
-      diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", fn, wants, describe(at)));
-      return false;
-    }
-    e.binding.kind = BindingKind::kDecoder;
-    e.type = decoded(d.display, at);
-    return true;
+    return decoder_call(e, *d, use, top);
   }
-  if (fn == "in_cgroup") {
-    if (!arity(1, 1)) return false;
-    Expr& arg = *e.args[0];
-    if (arg.kind != ExprKind::kString) {
-      diags_.error(arg.range, "in_cgroup() takes a cgroup path in quotes",
-                   "e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths");
-      return false;
-    }
-    if (std::string problem = cgroup_path_problem(arg.text); !problem.empty()) {
-      diags_.error(arg.range, fmt::format("in_cgroup(\"{}\"): {}", arg.text, problem),
-                   "e.g. in_cgroup(\"/system.slice/nginx.service\")");
-      return false;
-    }
-    e.binding.kind = BindingKind::kFunction;
-    e.type = Type::boolean();
-    return true;
+  const FunctionInfo* f = find_function(fn);
+  if (!f) {
+    diags_.error(e.range,
+                 fmt::format("unknown function '{}'{}", fn, did_you_mean(fn, call_names())),
+                 fmt::format("functions: {}", join(call_names(), ", ")));
+    return false;
   }
-  if (fn == "str") {
-    if (!arity(1, 2)) return false;
-    Expr& arg = *e.args[0];
-    if (!visit(arg, Use::kValue, false)) return false;
-    uint32_t bound = 0;
-    if (e.args.size() == 2) {
-      Expr& n = *e.args[1];
-      if (n.kind != ExprKind::kNumber || n.number == 0 || n.number > kMaxStringBound) {
-        diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}",
-                                          kMaxStringBound));
+  if (!arity(f->min_args, f->max_args)) return false;
+  if (f->kind == FunctionKind::kInCgroup) return in_cgroup_call(e);
+  Expr& arg = *e.args[0];
+  if (!visit(arg, Use::kValue, false)) return false;
+  e.binding.kind = BindingKind::kFunction;
+  switch (f->kind) {
+    case FunctionKind::kString:
+      return string_call(e, use);
+    case FunctionKind::kCast:
+    case FunctionKind::kByteSwap:
+      if (arg.type.kind != TypeKind::kInt && arg.type.kind != TypeKind::kBool &&
+          arg.type.kind != TypeKind::kPointer) {
+        diags_.error(arg.range,
+                     fmt::format("{}() converts numbers, not a {}", fn, describe(arg.type)));
         return false;
       }
-      // N characters shown, and the NUL after them.
-      bound = static_cast<uint32_t>(n.number) + 1;
-    }
-    if (arg.type.kind == TypeKind::kString) {
-      e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
-    } else if (arg.type.kind == TypeKind::kPointer ||
-               (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
-      if (!bound) {
-        if (use == Use::kKey) {
-          diags_.error(
-              e.range, "a string read through a pointer needs a bound to be a label",
-              fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
-          return false;
-        }
-        bound = kDefaultDataLocBound;
+      e.type = Type::integer(f->width, f->is_signed);
+      return true;
+    case FunctionKind::kBlockOp:
+      // Either the rwbs text of the block tracepoints or a request's cmd_flags (raw
+      // tracepoints: op(rq.cmd_flags)), whose low 8 bits are the REQ_OP_*.
+      if (arg.type.kind != TypeKind::kString && arg.type.kind != TypeKind::kInt) {
+        diags_.error(arg.range,
+                     fmt::format("op() reads a block request's rwbs flags (a string) or its "
+                                 "cmd_flags (a number), not a {}",
+                                 describe(arg.type)));
+        return false;
       }
-      e.type = Type::string(bound);
-      e.type.user =
-          arg.type.user || (scope_.probe && (scope_.probe->kind == ProbeKind::kUprobe ||
-                                             scope_.probe->kind == ProbeKind::kUretprobe ||
-                                             scope_.probe->kind == ProbeKind::kUsdt));
-    } else {
-      diags_.error(
-          arg.range,
-          fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
-          arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one"
-                                          : "");
-      return false;
-    }
-    e.binding.kind = BindingKind::kFunction;
-    return true;
+      e.type = Type::integer(1, false);
+      e.type.decoder = spec::Decoder::kBlockOp;
+      return true;
+    case FunctionKind::kInCgroup:
+      break;  // checked above, its argument is a path, not a value
   }
-  if (auto cast = cast_type(fn); cast || byte_swap_width(fn)) {
-    if (!arity(1, 1)) return false;
-    Expr& arg = *e.args[0];
-    if (!visit(arg, Use::kValue, false)) return false;
-    if (arg.type.kind != TypeKind::kInt && arg.type.kind != TypeKind::kBool &&
-        arg.type.kind != TypeKind::kPointer) {
-      diags_.error(arg.range,
-                   fmt::format("{}() converts numbers, not a {}", fn, describe(arg.type)));
-      return false;
-    }
-    e.binding.kind = BindingKind::kFunction;
-    e.type = cast ? Type::integer(cast->size, cast->is_signed)
-                  : Type::integer(byte_swap_width(fn), false);
-    return true;
-  }
-  if (fn == "op") {
-    if (!arity(1, 1)) return false;
-    Expr& arg = *e.args[0];
-    if (!visit(arg, Use::kValue, false)) return false;
-    // Either the rwbs text of the block tracepoints or a request's cmd_flags (raw
-    // tracepoints: op(rq.cmd_flags)), whose low 8 bits are the REQ_OP_*.
-    if (arg.type.kind != TypeKind::kString && arg.type.kind != TypeKind::kInt) {
-      diags_.error(arg.range,
-                   fmt::format("op() reads a block request's rwbs flags (a string) or its "
-                               "cmd_flags (a number), not a {}",
-                               describe(arg.type)));
-      return false;
-    }
-    e.binding.kind = BindingKind::kFunction;
-    e.type = Type::integer(1, false);
-    e.type.display = Display::kBlockOp;
-    return true;
-  }
-  std::string suggestion = closest_match(fn, function_names());
-  diags_.error(
-      e.range,
-      fmt::format("unknown function '{}'{}", fn,
-                  suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-      fmt::format("functions: {}", join(function_names(), ", ")));
   return false;
+}
+
+// in_cgroup("/path"): is the task in that cgroup2 subtree (tested in the kernel).
+bool ExprChecker::in_cgroup_call(Expr& e) {
+  Expr& arg = *e.args[0];
+  if (arg.kind != ExprKind::kString) {
+    diags_.error(arg.range, "in_cgroup() takes a cgroup path in quotes",
+                 "e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths");
+    return false;
+  }
+  if (std::string problem = cgroup_path_problem(arg.text); !problem.empty()) {
+    diags_.error(arg.range, fmt::format("in_cgroup(\"{}\"): {}", arg.text, problem),
+                 "e.g. in_cgroup(\"/system.slice/nginx.service\")");
+    return false;
+  }
+  e.binding.kind = BindingKind::kFunction;
+  e.type = Type::boolean();
+  return true;
+}
+
+bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top) {
+  if (use != Use::kKey || !top) {
+    diags_.error(
+        e.range,
+        fmt::format("{}() {} in user space; it can only be a label (in 'by')", d.name, d.help),
+        d.input == DecoderInput::kCgroupId || d.decoder == spec::Decoder::kCgroup
+            ? "select cgroups in the kernel with in_cgroup(\"/path\"), e.g. "
+              "in_cgroup(\"/system.slice/nginx.service\")"
+        : use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39"
+                                 : "");
+    return false;
+  }
+  Expr& arg = *e.args[0];
+  if (!visit(arg, Use::kValue, false)) return false;
+  const Type& at = arg.type;
+  bool ok = at.is_numeric();
+  if (d.input == DecoderInput::kCgroupId && !(at.kind == TypeKind::kInt && at.size == 8)) {
+    diags_.error(arg.range, fmt::format("{}() needs a cgroup id, not a {}", d.name, describe(at)),
+                 fmt::format("give it the cgroup builtin: {}(cgroup)", d.name));
+    return false;
+  }
+  if (d.input == DecoderInput::kAddress) {
+    ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
+         (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
+  }
+  if (!ok) {
+    std::string wants = d.input == DecoderInput::kAddress ? "a 4-byte or 16-byte address"
+                                                          : "a number or an address";
+    diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", d.name, wants, describe(at)));
+    return false;
+  }
+  e.binding.kind = BindingKind::kDecoder;
+  e.type = decoded(d.decoder, at);
+  return true;
+}
+
+// str(p, N), str(s, N): `e.args[0]` is checked.
+bool ExprChecker::string_call(Expr& e, Use use) {
+  Expr& arg = *e.args[0];
+  uint32_t bound = 0;
+  if (e.args.size() == 2) {
+    Expr& n = *e.args[1];
+    if (n.kind != ExprKind::kNumber || n.number == 0 || n.number > kMaxStringBound) {
+      diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}",
+                                        kMaxStringBound));
+      return false;
+    }
+    // N characters shown, and the NUL after them.
+    bound = static_cast<uint32_t>(n.number) + 1;
+  }
+  if (arg.type.kind == TypeKind::kString) {
+    e.type = Type::string(bound ? std::min(bound, arg.type.size) : arg.type.size);
+  } else if (arg.type.kind == TypeKind::kPointer ||
+             (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
+    if (!bound) {
+      if (use == Use::kKey) {
+        diags_.error(
+            e.range, "a string read through a pointer needs a bound to be a label",
+            fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
+        return false;
+      }
+      bound = kDefaultDataLocBound;
+    }
+    e.type = Type::string(bound);
+    e.type.user = arg.type.user || (scope_.probe && scope_.probe->kind->user_memory);
+  } else {
+    diags_.error(
+        arg.range,
+        fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
+        arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one"
+                                        : "");
+    return false;
+  }
+  return true;
 }
 
 }  // namespace sonde::sema

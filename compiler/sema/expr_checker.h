@@ -12,6 +12,7 @@
 #include "compiler/ast/ast.h"
 #include "compiler/ast/diagnostics.h"
 #include "compiler/sema/checked.h"
+#include "compiler/sema/decoders_table.h"
 #include "compiler/sema/kernel_info.h"
 
 namespace sonde::sema {
@@ -59,6 +60,9 @@ class ExprChecker {
   bool adopt_literal(ast::Expr& e);
   bool defined_for_constants(const ast::Expr& e);
   bool call(ast::Expr& e, Use use, bool top);
+  bool decoder_call(ast::Expr& e, const DecoderInfo& d, Use use, bool top);
+  bool in_cgroup_call(ast::Expr& e);
+  bool string_call(ast::Expr& e, Use use);
   bool field(ast::Expr& e, const std::string& field_name);
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
   bool constant(ast::Expr& e, const ast::Type* context);

@@ -175,7 +175,7 @@ class SchemeChecker {
   std::string written() const { return std::string(sources_.text(a_.scheme_range)); }
 
   bool arity(const char* form) {
-    const bool linear = a_.scheme == ast::Scheme::kLinear;
+    const bool linear = a_.scheme == spec::BucketScheme::kLinear;
     diags_.error(
         a_.scheme_range,
         fmt::format("{} takes {} numbers, not {}", form, linear ? "three" : "two", a_.args.size()),
@@ -203,15 +203,15 @@ bool check_histogram(const ast::Aggregation& a, const ast::SourceManager& source
                      ast::Diagnostics& diags, spec::Unit& unit, Buckets& out) {
   SchemeChecker checker(a, sources, diags);
   out = Buckets{};
-  out.scheme = a.scheme == ast::Scheme::kNone ? ast::Scheme::kLog2 : a.scheme;
+  out.scheme = a.scheme == spec::BucketScheme::kNone ? spec::BucketScheme::kLog2 : a.scheme;
   if (!checker.units(unit)) return false;
   switch (out.scheme) {
-    case ast::Scheme::kLinear:
+    case spec::BucketScheme::kLinear:
       return checker.linear(out);
-    case ast::Scheme::kExplicit:
+    case spec::BucketScheme::kExplicit:
       return checker.explicit_bounds(out);
-    case ast::Scheme::kNone:
-    case ast::Scheme::kLog2:
+    case spec::BucketScheme::kNone:
+    case spec::BucketScheme::kLog2:
       break;
   }
   return checker.log2(unit, out);

@@ -2,7 +2,18 @@
 
 #include <cctype>
 
+#include "compiler/sema/functions_table.h"
+
 namespace sonde::sema {
+namespace {
+
+LabelNaming call_naming(const std::string& name) {
+  if (const DecoderInfo* d = find_decoder(name)) return d->naming;
+  if (const FunctionInfo* f = find_function(name)) return f->naming;
+  return LabelNaming::kCall;
+}
+
+}  // namespace
 
 std::string sanitize_name(const std::string& text) {
   std::string out;
@@ -28,10 +39,8 @@ std::string derive_label_name(const ast::Expr& e, const ast::SourceManager& sour
       return derive_label_name(*e.args[0], sources) + "_" + e.text;
     case ast::ExprKind::kCall:
       // Representations keep the name of what they show; concepts name themselves.
-      if ((e.text == "ksym" || e.text == "usym" || e.text == "ntop" || e.text == "str") &&
-          !e.args.empty()) {
+      if (call_naming(e.text) == LabelNaming::kArgument && !e.args.empty())
         return derive_label_name(*e.args[0], sources);
-      }
       return e.text;
     default:
       return sanitize_name(std::string(sources.text(e.range)));
@@ -45,26 +54,6 @@ bool valid_label_name(const std::string& name) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
   }
   return true;
-}
-
-const char* aggregation_name(ast::AggregationKind kind) {
-  switch (kind) {
-    case ast::AggregationKind::kCount:
-      return "count";
-    case ast::AggregationKind::kSum:
-      return "sum";
-    case ast::AggregationKind::kMin:
-      return "min";
-    case ast::AggregationKind::kMax:
-      return "max";
-    case ast::AggregationKind::kAvg:
-      return "avg";
-    case ast::AggregationKind::kGauge:
-      return "gauge";
-    case ast::AggregationKind::kHistogram:
-      return "histogram";
-  }
-  return "?";
 }
 
 }  // namespace sonde::sema

@@ -15,6 +15,5 @@ std::string derive_label_name(const ast::Expr& e, const ast::SourceManager& sour
 // Lowercase [a-z0-9_], no leading digit, no runs of underscores.
 std::string sanitize_name(const std::string& text);
 bool valid_label_name(const std::string& name);
-const char* aggregation_name(ast::AggregationKind kind);
 
 }  // namespace sonde::sema

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "compiler/kernel/tracepoint_btf.h"
+#include "compiler/sema/functions_table.h"
 #include "compiler/sema/probes.h"
 #include "support/text.h"
 
@@ -67,44 +68,59 @@ class Lister {
 
   Result<std::vector<CatalogEntry>> run() {
     static const std::vector<std::string> kinds = [] {
-      std::vector<std::string> k = probe_kinds();
-      k.insert(k.end(), {"span", "event"});
+      std::vector<std::string> k;
+      for (const auto& kind : probe_kinds()) k.emplace_back(kind.name);
+      k.insert(k.end(), {"span", "event", "decoder", "function"});
       return k;
     }();
     if (!kind_.empty() && std::find(kinds.begin(), kinds.end(), kind_) == kinds.end()) {
-      std::string suggestion = closest_match(kind_, kinds);
-      return Error{
-          fmt::format("unknown probe kind '{}'{}", kind_,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-          fmt::format("kinds: {}", join(kinds, ", "))};
+      return Error{fmt::format("unknown probe kind '{}'{}", kind_, did_you_mean(kind_, kinds)),
+                   fmt::format("kinds: {}", join(kinds, ", "))};
     }
-    if (want("tracepoint", true)) {
-      if (Status s = tracepoints(); !s) return s.error();
-    }
-    if (want("rawtracepoint", true)) raw_tracepoints();
-    if (want("software", true)) perf_events("software", software_events());
-    if (want("hardware", false)) perf_events("hardware", hardware_events());
-    if (want("profile", true)) {
-      add({"profile:hz:N",
-           "every CPU, N times a second (or every N s, ms, us: profile:ms:N)",
-           {},
-           {}});
-    }
-    for (const char* k : {"kprobe", "kretprobe", "fentry", "fexit"}) {
-      if (kind_ == k) kernel_functions();
-    }
-    if (kind_ == "uprobe" || kind_ == "uretprobe") {
-      if (Status s = user_functions(); !s) return s.error();
-    }
-    if (kind_ == "usdt") {
-      if (Status s = usdt_probes(); !s) return s.error();
+    // The kernel's probes first, then those of binaries.
+    for (ProbeForm form : {ProbeForm::kTracepoint, ProbeForm::kRawTracepoint, ProbeForm::kPerfEvent,
+                           ProbeForm::kProfile, ProbeForm::kKernelFunction,
+                           ProbeForm::kUserFunction, ProbeForm::kUsdt}) {
+      for (const auto& kind : probe_kinds()) {
+        if (kind.form != form || !want(kind.name, kind.listed)) continue;
+        if (Status s = probes(kind); !s) return s.error();
+      }
     }
     if (want("span", true)) spans();
     if (want("event", true)) events();
+    if (want("decoder", false)) calls("decoder", decoders());
+    if (want("function", false)) calls("function", functions());
     return std::move(out_);
   }
 
  private:
+  Status probes(const ProbeKindInfo& kind) {
+    switch (kind.form) {
+      case ProbeForm::kTracepoint:
+        return tracepoints();
+      case ProbeForm::kRawTracepoint:
+        raw_tracepoints();
+        return {};
+      case ProbeForm::kPerfEvent:
+        perf_events(kind.name, kind.events);
+        return {};
+      case ProbeForm::kProfile:
+        add({"profile:hz:N",
+             "every CPU, N times a second (or every N s, ms, us: profile:ms:N)",
+             {},
+             {}});
+        return {};
+      case ProbeForm::kKernelFunction:
+        kernel_functions();
+        return {};
+      case ProbeForm::kUserFunction:
+        return user_functions();
+      case ProbeForm::kUsdt:
+        return usdt_probes();
+    }
+    return {};
+  }
+
   bool want(const char* kind, bool by_default) const {
     return kind_.empty() ? by_default : kind_ == kind;
   }
@@ -263,6 +279,12 @@ class Lister {
       }
       out_.push_back(std::move(e));
     }
+  }
+
+  // Decoders and functions: what a call computes, for `sonde list decoder`.
+  template <typename Table>
+  void calls(const char* kind, const Table& table) {
+    for (const auto& row : table) add({fmt::format("{}:{}", kind, row.name), row.help, {}, {}});
   }
 
   std::string pattern_;

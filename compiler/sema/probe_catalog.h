@@ -19,7 +19,8 @@ struct CatalogField {
 };
 
 struct CatalogEntry {
-  std::string name;     // "tracepoint:sched:sched_switch", "span:block rq", "event:exec"
+  std::string
+      name;  // "tracepoint:sched:sched_switch", "span:block rq", "event:exec", "decoder:ksym"
   std::string summary;  // one line, may be empty ("tracepoint:sched:sched_process_exec")
   std::vector<CatalogField> fields;  // with details only
   std::vector<std::string> lines;    // with details: a definition's source, line by line
@@ -27,9 +28,10 @@ struct CatalogEntry {
 
 // Entries whose name matches `pattern`: a glob ("tracepoint:sched:*"), a probe kind may
 // be abbreviated as in programs ("t:sched:*"); a word without ':' or wildcards matches
-// anywhere ("sched"); empty matches everything. Kernel-function probes and hardware
-// events are listed only when the pattern names their kind, user functions and USDT
-// probes only for a binary the pattern names ("uprobe:/bin/bash:*").
+// anywhere ("sched"); empty matches everything. Kernel-function probes, hardware
+// events, decoders ("decoder:ksym") and functions ("function:str") are listed only when
+// the pattern names their kind, user functions and USDT probes only for a binary the
+// pattern names ("uprobe:/bin/bash:*").
 Result<std::vector<CatalogEntry>> list_probes(const std::string& pattern, bool details,
                                               KernelInfo& kernel, const Definitions& definitions,
                                               const ast::SourceManager& sources);

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <map>
 
 #include "compiler/kernel/tracepoint_btf.h"
 #include "compiler/sema/btf_types.h"
@@ -19,38 +18,6 @@ namespace {
 
 using ast::SourceRange;
 
-const std::map<std::string, std::string>& kind_aliases() {
-  static const std::map<std::string, std::string> aliases = {
-      {"tracepoint", "tracepoint"},
-      {"tp", "tracepoint"},
-      {"t", "tracepoint"},
-      {"rawtracepoint", "rawtracepoint"},
-      {"rawtp", "rawtracepoint"},
-      {"rt", "rawtracepoint"},
-      {"uprobe", "uprobe"},
-      {"u", "uprobe"},
-      {"uretprobe", "uretprobe"},
-      {"ur", "uretprobe"},
-      {"usdt", "usdt"},
-      {"U", "usdt"},
-      {"profile", "profile"},
-      {"p", "profile"},
-      {"software", "software"},
-      {"s", "software"},
-      {"hardware", "hardware"},
-      {"h", "hardware"},
-      {"kprobe", "kprobe"},
-      {"k", "kprobe"},
-      {"kretprobe", "kretprobe"},
-      {"kr", "kretprobe"},
-      {"fentry", "fentry"},
-      {"f", "fentry"},
-      {"fexit", "fexit"},
-      {"fr", "fexit"},
-  };
-  return aliases;
-}
-
 class Resolver {
  public:
   Resolver(const ast::ProbeRef& ref, KernelInfo& kernel, ast::Diagnostics& diags)
@@ -58,25 +25,32 @@ class Resolver {
 
   std::vector<ResolvedProbe> resolve() {
     parts_ = split(ref_.text, ':');
-    std::string kind(parts_[0]);
-    auto alias = kind_aliases().find(kind);
-    if (alias == kind_aliases().end()) {
-      std::vector<std::string> kinds = probe_kinds();
-      std::string suggestion = closest_match(kind, kinds);
+    kind_ = find_probe_kind(parts_[0]);
+    if (!kind_) {
+      std::vector<std::string> kinds;
+      for (const auto& k : probe_kinds()) kinds.emplace_back(k.name);
       error(part_range(0),
-            fmt::format("unknown probe kind '{}'{}", kind,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("unknown probe kind '{}'{}", parts_[0], did_you_mean(parts_[0], kinds)),
             fmt::format("probe kinds: {}", join(kinds, ", ")));
       return {};
     }
-    kind = alias->second;
-    if (kind == "tracepoint") return tracepoint();
-    if (kind == "rawtracepoint") return raw_tracepoint();
-    if (kind == "uprobe" || kind == "uretprobe") return uprobe(kind == "uretprobe");
-    if (kind == "usdt") return usdt();
-    if (kind == "profile") return profile();
-    if (kind == "software" || kind == "hardware") return perf_event(kind == "hardware");
-    return kernel_function(kind);
+    switch (kind_->form) {
+      case ProbeForm::kTracepoint:
+        return tracepoint();
+      case ProbeForm::kRawTracepoint:
+        return raw_tracepoint();
+      case ProbeForm::kUserFunction:
+        return uprobe();
+      case ProbeForm::kUsdt:
+        return usdt();
+      case ProbeForm::kProfile:
+        return profile();
+      case ProbeForm::kPerfEvent:
+        return perf_event();
+      case ProbeForm::kKernelFunction:
+        return kernel_function();
+    }
+    return {};
   }
 
  private:
@@ -101,12 +75,14 @@ class Resolver {
 
   ResolvedProbe base() const {
     ResolvedProbe p;
+    p.kind = kind_;
     p.display = ref_.text;
     p.ref = ref_;
     return p;
   }
 
-  bool expect_parts(size_t n, const char* form) {
+  bool expect_parts(size_t n) {
+    const char* form = kind_->usage;
     if (parts_.size() != n ||
         std::any_of(parts_.begin(), parts_.end(), [](auto p) { return p.empty(); })) {
       error(ref_.range, fmt::format("malformed probe '{}'", ref_.text),
@@ -159,7 +135,7 @@ class Resolver {
   }
 
   std::vector<ResolvedProbe> tracepoint() {
-    if (!expect_parts(3, "tracepoint:CATEGORY:NAME")) return {};
+    if (!expect_parts(3)) return {};
     std::string category(parts_[1]), name(parts_[2]);
     std::vector<std::pair<std::string, std::string>> matches;
     const bool wildcard = has_wildcard(category) || has_wildcard(name);
@@ -195,7 +171,6 @@ class Resolver {
         return {};
       }
       ResolvedProbe p = base();
-      p.kind = ProbeKind::kTracepoint;
       p.category = cat;
       p.name = nm;
       p.short_name = wildcard ? pattern_short_name(name, category) : nm;
@@ -225,14 +200,12 @@ class Resolver {
       if (tp.category == category) names.push_back(tp.name);
     }
     if (names.empty()) {
-      std::string suggestion = closest_match(category, categories);
       error(part_range(1),
             fmt::format("unknown tracepoint category '{}'{}", category,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+                        did_you_mean(category, categories)),
             "`sonde list tracepoint` shows the tracepoints of this kernel");
       return;
     }
-    std::string suggestion = closest_match(name, names);
     std::string hint;
     if (names.size() <= 12)
       hint = fmt::format("tracepoints in '{}': {}", category, join(names, ", "));
@@ -240,8 +213,7 @@ class Resolver {
       hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'",
                          category, names.size(), category);
     error(part_range(2),
-          fmt::format("unknown tracepoint '{}:{}'{}", category, name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown tracepoint '{}:{}'{}", category, name, did_you_mean(name, names)),
           hint);
   }
 
@@ -260,7 +232,7 @@ class Resolver {
   }
 
   std::vector<ResolvedProbe> raw_tracepoint() {
-    if (!expect_parts(2, "rawtracepoint:NAME")) return {};
+    if (!expect_parts(2)) return {};
     auto btf = kernel_.btf();
     if (!btf) {
       error(ref_.range, btf.error().message, btf.error().hint);
@@ -287,7 +259,6 @@ class Resolver {
         return {};
       }
       ResolvedProbe p = base();
-      p.kind = ProbeKind::kRawTracepoint;
       p.name = n;
       p.short_name = has_wildcard(name) ? pattern_short_name(name, "rawtracepoint") : n;
       p.display = "rawtracepoint:" + n;
@@ -302,10 +273,8 @@ class Resolver {
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
       names.emplace_back(n.substr(10));
     }
-    std::string suggestion = closest_match(name, names);
     error(part_range(1),
-          fmt::format("unknown raw tracepoint '{}'{}", name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown raw tracepoint '{}'{}", name, did_you_mean(name, names)),
           "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, "
           "...)");
   }
@@ -372,10 +341,8 @@ class Resolver {
       std::vector<std::string> names;
       names.reserve(all.size());
       for (const auto& f : all) names.push_back(f.name);
-      std::string suggestion = closest_match(base, names);
       error(part_range(2),
-            fmt::format("'{}' has no function '{}'{}", path, base,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("'{}' has no function '{}'{}", path, base, did_you_mean(base, names)),
             listing);
       return {};
     }
@@ -411,9 +378,9 @@ class Resolver {
     return {symbol};
   }
 
-  std::vector<ResolvedProbe> uprobe(bool ret) {
-    const char* kind = ret ? "uretprobe" : "uprobe";
-    if (!expect_parts(3, fmt::format("{}:PATH:SYMBOL", kind).c_str())) return {};
+  std::vector<ResolvedProbe> uprobe() {
+    const char* kind = kind_->name;
+    if (!expect_parts(3)) return {};
     std::string path = find_user_binary(std::string(parts_[1]));
     if (!user_binary(path, "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc")) return {};
     std::string symbol(parts_[2]);
@@ -421,7 +388,6 @@ class Resolver {
     std::vector<ResolvedProbe> out;
     for (const auto& sym : symbols) {
       ResolvedProbe p = base();
-      p.kind = ret ? ProbeKind::kUretprobe : ProbeKind::kUprobe;
       p.path = path;
       p.symbol = sym;
       p.short_name = has_wildcard(symbol) ? pattern_short_name(symbol, "uprobe") : sym;
@@ -432,7 +398,7 @@ class Resolver {
   }
 
   std::vector<ResolvedProbe> usdt() {
-    if (!expect_parts(4, "usdt:PATH:PROVIDER:NAME")) return {};
+    if (!expect_parts(4)) return {};
     std::string path = find_user_binary(std::string(parts_[1]));
     if (!user_binary(path, "usdt:/usr/bin/python3:python:function__entry")) return {};
     auto probes = kernel_.usdt_probes(path);
@@ -461,17 +427,15 @@ class Resolver {
     } else if (std::find(names.begin(), names.end(), written) != names.end()) {
       matches.push_back(written);
     } else {
-      std::string suggestion = closest_match(written, names);
-      error(parts_range(2, 3),
-            fmt::format("'{}' has no USDT probe '{}'{}", path, written,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-            listing);
+      error(
+          parts_range(2, 3),
+          fmt::format("'{}' has no USDT probe '{}'{}", path, written, did_you_mean(written, names)),
+          listing);
     }
     std::vector<ResolvedProbe> out;
     for (const auto& m : matches) {
       size_t colon = m.find(':');
       ResolvedProbe p = base();
-      p.kind = ProbeKind::kUsdt;
       p.path = path;
       p.provider = m.substr(0, colon);
       p.name = m.substr(colon + 1);
@@ -499,14 +463,13 @@ class Resolver {
   }
 
   std::vector<ResolvedProbe> profile() {
-    if (!expect_parts(3, "profile:hz:N (or profile:s:N, profile:ms:N, profile:us:N)")) return {};
+    if (!expect_parts(3)) return {};
     std::string unit(parts_[1]);
     uint64_t n = 0;
     if (!positive_number(2, n)) return {};
     ResolvedProbe p = base();
-    p.kind = ProbeKind::kProfile;
     p.short_name = "profile";
-    p.perf_type = PERF_TYPE_SOFTWARE;
+    p.perf_type = kind_->perf_type;
     p.perf_config = PERF_COUNT_SW_CPU_CLOCK;
     // Bounds the kernel would enforce less clearly: perf refuses frequencies above
     // kernel.perf_event_max_sample_rate (100000 by default), and a period is at most an
@@ -539,56 +502,44 @@ class Resolver {
     return {std::move(p)};
   }
 
-  std::vector<ResolvedProbe> perf_event(bool hardware) {
-    const char* kind = hardware ? "hardware" : "software";
+  std::vector<ResolvedProbe> perf_event() {
+    const char* kind = kind_->name;
     if (parts_.size() != 2 && parts_.size() != 3) {
-      expect_parts(3, hardware ? "hardware:EVENT:PERIOD" : "software:EVENT:PERIOD");
+      expect_parts(3);
       return {};
     }
     std::string event(parts_[1]);
     const PerfEventName* found = nullptr;
     std::vector<std::string> names;
-    auto search = [&](const auto& table) {
-      for (const auto& e : table) {
-        names.emplace_back(e.name);
-        if (event == e.name || (e.alias && event == e.alias)) found = &e;
-      }
-    };
-    // Aliases count for suggestions ("cycle" -> "cycles"), not in the list shown.
-    auto with_aliases = [&](const auto& table) {
-      std::vector<std::string> all = names;
-      for (const auto& e : table) {
-        if (e.alias) all.emplace_back(e.alias);
-      }
-      return all;
-    };
-    if (hardware)
-      search(hardware_events());
-    else
-      search(software_events());
+    for (const auto& e : kind_->events) {
+      names.emplace_back(e.name);
+      if (event == e.name || (e.alias && event == e.alias)) found = &e;
+    }
     if (!found) {
-      std::string suggestion = closest_match(
-          event, hardware ? with_aliases(hardware_events()) : with_aliases(software_events()));
+      // Aliases count for suggestions ("cycle" -> "cycles"), not in the list shown.
+      std::vector<std::string> with_aliases = names;
+      for (const auto& e : kind_->events) {
+        if (e.alias) with_aliases.emplace_back(e.alias);
+      }
       error(part_range(1),
-            fmt::format("unknown {} event '{}'{}", kind, event,
-                        suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+            fmt::format("unknown {} event '{}'{}", kind, event, did_you_mean(event, with_aliases)),
             fmt::format("{} events: {}", kind, join(names, ", ")));
       return {};
     }
     ResolvedProbe p = base();
-    p.kind = hardware ? ProbeKind::kHardware : ProbeKind::kSoftware;
     p.name = found->name;
     p.short_name = std::string(found->name);
     std::replace(p.short_name.begin(), p.short_name.end(), '-', '_');
-    p.perf_type = hardware ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+    p.perf_type = kind_->perf_type;
     p.perf_config = found->config;
     p.sample_period = found->default_period;
     if (parts_.size() == 3 && !positive_number(2, p.sample_period)) return {};
     return {std::move(p)};
   }
 
-  std::vector<ResolvedProbe> kernel_function(const std::string& kind) {
-    if (!expect_parts(2, fmt::format("{}:FUNCTION", kind).c_str())) return {};
+  std::vector<ResolvedProbe> kernel_function() {
+    const std::string kind = kind_->name;
+    if (!expect_parts(2)) return {};
     auto btf = kernel_.btf();
     if (!btf) {
       error(ref_.range, btf.error().message, btf.error().hint);
@@ -614,16 +565,10 @@ class Resolver {
         return {};
       }
       ResolvedProbe p = base();
-      p.kind = kind == "kprobe"      ? ProbeKind::kKprobe
-               : kind == "kretprobe" ? ProbeKind::kKretprobe
-               : kind == "fentry"    ? ProbeKind::kFentry
-                                     : ProbeKind::kFexit;
       p.name = n;
       p.short_name = has_wildcard(name) ? pattern_short_name(name, kind) : n;
       p.display = fmt::format("{}:{}", kind, n);
-      // A kretprobe sees registers at the return, where the arguments are gone; fexit's
-      // context keeps them.
-      if (p.kind != ProbeKind::kKretprobe) p.args = typed_args(**btf, (*btf)->params(*func));
+      if (kind_->named_args) p.args = typed_args(**btf, (*btf)->params(*func));
       out.push_back(std::move(p));
     }
     return out;
@@ -633,10 +578,8 @@ class Resolver {
                                const std::string& name) {
     std::vector<std::string> names;
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
-    std::string suggestion = closest_match(name, names);
     error(part_range(1),
-          fmt::format("unknown kernel function '{}'{}", name,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          fmt::format("unknown kernel function '{}'{}", name, did_you_mean(name, names)),
           fmt::format(
               "kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
               "lists them",
@@ -647,32 +590,10 @@ class Resolver {
   KernelInfo& kernel_;
   ast::Diagnostics& diags_;
   std::vector<std::string_view> parts_;
+  const ProbeKindInfo* kind_ = nullptr;
 };
 
 }  // namespace
-
-constexpr PerfEventName kSoftwareTable[] = {
-    {"cpu-clock", "cpu", PERF_COUNT_SW_CPU_CLOCK, 1000000},
-    {"task-clock", nullptr, PERF_COUNT_SW_TASK_CLOCK, 1000000},
-    {"page-faults", "faults", PERF_COUNT_SW_PAGE_FAULTS, 100},
-    {"context-switches", "cs", PERF_COUNT_SW_CONTEXT_SWITCHES, 1000},
-    {"cpu-migrations", nullptr, PERF_COUNT_SW_CPU_MIGRATIONS, 1},
-    {"minor-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MIN, 100},
-    {"major-faults", nullptr, PERF_COUNT_SW_PAGE_FAULTS_MAJ, 1},
-    {"alignment-faults", nullptr, PERF_COUNT_SW_ALIGNMENT_FAULTS, 1},
-    {"emulation-faults", nullptr, PERF_COUNT_SW_EMULATION_FAULTS, 1},
-};
-
-constexpr PerfEventName kHardwareTable[] = {
-    {"cpu-cycles", "cycles", PERF_COUNT_HW_CPU_CYCLES, 1000000},
-    {"instructions", nullptr, PERF_COUNT_HW_INSTRUCTIONS, 1000000},
-    {"cache-references", nullptr, PERF_COUNT_HW_CACHE_REFERENCES, 1000000},
-    {"cache-misses", nullptr, PERF_COUNT_HW_CACHE_MISSES, 1000000},
-    {"branch-instructions", "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS, 100000},
-    {"branch-misses", nullptr, PERF_COUNT_HW_BRANCH_MISSES, 100000},
-    {"bus-cycles", nullptr, PERF_COUNT_HW_BUS_CYCLES, 100000},
-    {"ref-cycles", nullptr, PERF_COUNT_HW_REF_CPU_CYCLES, 1000000},
-};
 
 std::string find_user_binary(const std::string& path) {
   // Absolute, so that the program means the same file wherever it is loaded from.
@@ -699,22 +620,9 @@ std::string find_user_binary(const std::string& path) {
   return path;
 }
 
-std::span<const PerfEventName> software_events() { return kSoftwareTable; }
-std::span<const PerfEventName> hardware_events() { return kHardwareTable; }
-
-std::string canonical_probe_text(const std::string& text) {
-  size_t colon = text.find(':');
-  if (colon == std::string::npos) return text;
-  auto alias = kind_aliases().find(text.substr(0, colon));
-  if (alias == kind_aliases().end()) return text;
-  return alias->second + text.substr(colon);
-}
-
-const std::vector<std::string>& probe_kinds() {
-  static const std::vector<std::string> kinds = {
-      "tracepoint", "rawtracepoint", "uprobe", "uretprobe", "usdt",   "profile",
-      "software",   "hardware",      "kprobe", "kretprobe", "fentry", "fexit"};
-  return kinds;
+std::string probe_text(const char* format, const ResolvedProbe& probe) {
+  return fmt::format(fmt::runtime(format), fmt::arg("name", probe.name),
+                     fmt::arg("category", probe.category), fmt::arg("symbol", probe.symbol));
 }
 
 std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,

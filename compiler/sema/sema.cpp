@@ -12,12 +12,12 @@
 #include "compiler/sema/naming.h"
 #include "compiler/sema/probes.h"
 #include "compiler/sema/stack.h"
+#include "runtime/spec/aggregations.h"
 #include "support/text.h"
 
 namespace sonde::sema {
 namespace {
 
-using ast::AggregationKind;
 using ast::Expr;
 using ast::ExprPtr;
 using ast::Type;
@@ -80,10 +80,10 @@ bool unify(Type& into, const Type& t) {
   bool t_text = t.kind == TypeKind::kString;
   if (into_text != t_text) return false;
   if (into.kind == TypeKind::kDecoded || t.kind == TypeKind::kDecoded) {
-    if (into.display != t.display) return false;
+    if (into.decoder != t.decoder) return false;
   }
   if (into.kind == TypeKind::kStack || t.kind == TypeKind::kStack)
-    return into.kind == t.kind && into.display == t.display;
+    return into.kind == t.kind && into.decoder == t.decoder;
   into.size = std::max(into.size, t.size);
   into.is_signed = into.is_signed || t.is_signed;
   if (!into.symbols) into.symbols = t.symbols;
@@ -101,9 +101,9 @@ class StatementChecker {
     out.source = std::string(trim(sources_.text(stmt.range)));
     out.origin = sources_.location(stmt.range);
     out.aggregation = stmt.aggregation.kind;
-    if (out.aggregation == AggregationKind::kMin || out.aggregation == AggregationKind::kMax)
-      out.window_ns = options_.minmax_window_ns;
-    if (!check_aggregation(stmt)) return false;
+    const spec::AggregationInfo& a = spec::aggregation_info(out.aggregation);
+    if (a.windowed) out.window_ns = options_.minmax_window_ns;
+    if (!check_aggregation(stmt, a)) return false;
     if (!check_capacity(stmt, out)) return false;
     bool ok = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out);
     if (!ok) return false;
@@ -131,21 +131,16 @@ class StatementChecker {
   }
 
  private:
-  bool check_aggregation(const ast::MetricStmt& stmt) {
-    const auto& a = stmt.aggregation;
-    const char* name = aggregation_name(a.kind);
-    if (!stmt.is_span) {
-      if (a.kind == AggregationKind::kCount && stmt.value) {
-        diags_.error(stmt.value->range, "count takes no value",
-                     "count counts events; to add up a value use 'sum VALUE', to count per value "
-                     "use 'count by VALUE'");
-        return false;
-      }
-      if (a.kind != AggregationKind::kCount && !stmt.value) {
-        diags_.error(a.range, fmt::format("{} needs a value", name),
-                     fmt::format("write what to aggregate after it, e.g. '{} ret'", name));
-        return false;
-      }
+  bool check_aggregation(const ast::MetricStmt& stmt, const spec::AggregationInfo& a) {
+    if (stmt.is_span) return true;  // a span's value is its latency
+    if (!a.takes_value && stmt.value) {
+      diags_.error(stmt.value->range, fmt::format("{} takes no value", a.keyword), a.no_value_hint);
+      return false;
+    }
+    if (a.takes_value && !stmt.value) {
+      diags_.error(stmt.aggregation.range, fmt::format("{} needs a value", a.keyword),
+                   fmt::format("write what to aggregate after it, e.g. '{} ret'", a.keyword));
+      return false;
     }
     return true;
   }
@@ -182,11 +177,8 @@ class StatementChecker {
     if (!event) {
       std::vector<std::string> names;
       for (const auto* e : defs_.events()) names.push_back(e->name);
-      std::string suggestion = closest_match(ref.text, names);
       diags_.error(
-          ref.range,
-          fmt::format("unknown event '{}'{}", ref.text,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
+          ref.range, fmt::format("unknown event '{}'{}", ref.text, did_you_mean(ref.text, names)),
           fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}",
                       join(names, ", ")));
       return {};
@@ -254,19 +246,16 @@ class StatementChecker {
     if (!def) {
       std::vector<std::string> names;
       for (const auto* s : defs_.spans()) names.push_back(Definitions::span_name(*s));
-      std::string suggestion = closest_match(written, names);
-      diags_.error(
-          stmt.span_range,
-          fmt::format("unknown span '{}'{}", written,
-                      suggestion.empty() ? "" : fmt::format("; did you mean '{}'?", suggestion)),
-          fmt::format("spans: {}", join(names, ", ")));
+      diags_.error(stmt.span_range,
+                   fmt::format("unknown span '{}'{}", written, did_you_mean(written, names)),
+                   fmt::format("spans: {}", join(names, ", ")));
       return false;
     }
     out.is_span = true;
     out.span_name = written;
     // A span's value is its latency; a count of spans is a number of them.
-    out.unit =
-        out.aggregation == AggregationKind::kCount ? spec::Unit::kNone : spec::Unit::kNanoseconds;
+    out.unit = spec::aggregation_info(out.aggregation).takes_value ? spec::Unit::kNanoseconds
+                                                                   : spec::Unit::kNone;
     if (def->starts.empty() || def->ends.empty()) {
       diags_.error(def->name_range,
                    fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
@@ -468,7 +457,8 @@ class StatementChecker {
                      "or '__'; name it with 'NAME = EXPR'");
         return false;
       }
-      if (label.name == "le" && out.aggregation == AggregationKind::kHistogram) {
+      if (label.name == "le" &&
+          spec::aggregation_info(out.aggregation).family == spec::Family::kHistogram) {
         diags_.error(label.range, "the label name 'le' is reserved for histogram buckets",
                      "name it with 'NAME = EXPR'");
         return false;
@@ -495,6 +485,7 @@ class StatementChecker {
   }
 
   bool name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    const spec::AggregationInfo& a = spec::aggregation_info(out.aggregation);
     std::string base;
     std::string value_name;
     if (stmt.is_span) {
@@ -506,80 +497,34 @@ class StatementChecker {
     }
     bool user_named = !stmt.name.empty();
     std::string name = user_named ? stmt.name : "sonde_" + base;
-    if (!user_named && !value_name.empty()) name += "_" + value_name;
-    if (out.unit == spec::Unit::kNone && out.aggregation != AggregationKind::kCount &&
-        (name.find("bytes") != std::string::npos))
+    if (!user_named && a.takes_value && !value_name.empty()) name += "_" + value_name;
+    if (out.unit == spec::Unit::kNone && a.takes_value && name.find("bytes") != std::string::npos)
       out.unit = spec::Unit::kBytes;
     // Bounds written with a unit give unitless values theirs, hence the name's suffix.
-    if (out.aggregation == AggregationKind::kHistogram &&
-        !check_histogram(stmt.aggregation, sources_, diags_, out.unit, out.buckets))
+    if (a.bucketed && !check_histogram(stmt.aggregation, sources_, diags_, out.unit, out.buckets))
       return false;
-    auto ends_with = [](const std::string& s, const std::string& suffix) {
-      return s.size() >= suffix.size() &&
-             s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-    };
     auto add_suffix = [&](const std::string& suffix) {
-      if (!ends_with(name, suffix)) name += suffix;
+      if (!name.ends_with(suffix)) name += suffix;
     };
-    bool seconds = out.unit == spec::Unit::kNanoseconds;
-    switch (out.aggregation) {
-      case AggregationKind::kCount:
-        if (stmt.is_span && !user_named) name = "sonde_" + base;
-        add_suffix("_total");
-        break;
-      case AggregationKind::kSum:
-        if (seconds) add_suffix("_seconds");
-        if (!out.value_signed) add_suffix("_total");  // else a gauge (it can go down)
-        break;
-      case AggregationKind::kMin:
-      case AggregationKind::kMax:
-        if (!user_named) name += std::string("_") + aggregation_name(out.aggregation);
-        if (seconds) add_suffix("_seconds");
-        break;
-      case AggregationKind::kAvg:  // a summary: NAME_sum and NAME_count, like a histogram's
-      case AggregationKind::kGauge:
-      case AggregationKind::kHistogram:
-        if (seconds) add_suffix("_seconds");
-        break;
-    }
+    if (a.keyword_in_name && !user_named) name += std::string("_") + a.keyword;
+    if (out.unit == spec::Unit::kNanoseconds) add_suffix("_seconds");
+    // Counters end in _total; a sum that can go down is a gauge.
+    if ((out.value_signed ? a.signed_family : a.family) == spec::Family::kCounter)
+      add_suffix("_total");
     out.metric_name = name;
-    out.help = fmt::format("{} (sonde: {})", describe_statement(out), out.source);
+    out.help = fmt::format("{} (sonde: {})", describe_statement(out, a), out.source);
     return true;
   }
 
-  static std::string describe_statement(const CheckedStatement& s) {
+  static std::string describe_statement(const CheckedStatement& s, const spec::AggregationInfo& a) {
+    const char* text = s.is_span && *a.span_help          ? a.span_help
+                       : s.value_signed && *a.signed_help ? a.signed_help
+                                                          : a.help;
     std::string what =
         s.is_span ? fmt::format("latency of {}", s.span_name) : s.programs.front().probe.display;
-    switch (s.aggregation) {
-      case AggregationKind::kCount:
-        return s.is_span ? fmt::format("Completed {}", s.span_name)
-                         : fmt::format("Events of {}", what);
-      case AggregationKind::kSum:
-        if (s.value_signed)
-          return fmt::format(
-              "Sum over {}; a gauge, since the values can be negative: use delta(), not rate()",
-              what);
-        return fmt::format("Sum over {}", what);
-      case AggregationKind::kMin:
-      case AggregationKind::kMax:
-        return fmt::format(
-            "{} of {} over the last {} to {} (the current {} window and the one "
-            "before)",
-            s.aggregation == AggregationKind::kMin ? "Minimum" : "Maximum", what,
-            duration_text(s.window_ns), duration_text(2 * s.window_ns), duration_text(s.window_ns));
-      case AggregationKind::kAvg:
-        if (s.value_signed)
-          return fmt::format(
-              "Average over {}: delta(_sum[W]) / increase(_count[W]) (the values can be "
-              "negative, so _sum can go down)",
-              what);
-        return fmt::format("Average over {}: rate(_sum[W]) / rate(_count[W])", what);
-      case AggregationKind::kGauge:
-        return fmt::format("Last value of {}", what);
-      case AggregationKind::kHistogram:
-        return fmt::format("Histogram of {}", what);
-    }
-    return what;
+    return fmt::format(fmt::runtime(text), fmt::arg("what", what), fmt::arg("span", s.span_name),
+                       fmt::arg("window", duration_text(s.window_ns)),
+                       fmt::arg("window2", duration_text(2 * s.window_ns)));
   }
 
   const Definitions& defs_;

@@ -28,7 +28,7 @@ class Walker {
         return 0;
       case ExprKind::kName:
         if (e.binding.kind == BindingKind::kBuiltin && e.binding.builtin == ast::Builtin::kArg &&
-            probe_.kind == ProbeKind::kUsdt)
+            probe_.kind->args == ArgAccess::kUsdtSpec)
           return 8;
         // sys_exit's syscall number is read from the saved registers.
         return e.binding.kind == BindingKind::kField && probe_.raw_syscall ? 8 : 0;
@@ -117,7 +117,7 @@ StackUse stack_use(const CheckedStatement& s, const ProbeProgram& p) {
   bool pid = false;
   for (const auto& label : s.labels) {
     key += slot(label.type);
-    pid |= label.type.display == ast::Display::kUsym || label.type.display == ast::Display::kUstack;
+    pid |= label.type.decoder == spec::Decoder::kUsym || label.type.decoder == spec::Decoder::kUstack;
   }
   if (pid) key += 8;
   switch (p.role) {

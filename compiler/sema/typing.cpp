@@ -160,19 +160,4 @@ bool representable(const Constant& c, uint32_t size, bool is_signed) {
   return bits == 64 || c.bits < (uint64_t{1} << bits);
 }
 
-std::optional<IntType> cast_type(std::string_view name) {
-  struct Entry {
-    std::string_view name;
-    IntType type;
-  };
-  static constexpr Entry kTypes[] = {
-      {"u8", {1, false}}, {"u16", {2, false}}, {"u32", {4, false}}, {"u64", {8, false}},
-      {"s8", {1, true}},  {"s16", {2, true}},  {"s32", {4, true}},  {"s64", {8, true}},
-  };
-  for (const auto& t : kTypes) {
-    if (t.name == name) return t.type;
-  }
-  return std::nullopt;
-}
-
 }  // namespace sonde::sema

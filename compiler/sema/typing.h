@@ -50,12 +50,4 @@ std::optional<Constant> fold(const ast::Expr& e);
 // Whether a constant's value fits in an integer type of `size` bytes and `is_signed`.
 bool representable(const Constant& c, uint32_t size, bool is_signed);
 
-// Type names a user can cast to (`u32(x)`, `(unsigned int)x`): the width and signedness
-// of `name` ("u8".."u64", "s8".."s64"), or nullopt.
-struct IntType {
-  uint32_t size;
-  bool is_signed;
-};
-std::optional<IntType> cast_type(std::string_view name);
-
 }  // namespace sonde::sema

@@ -42,11 +42,6 @@ std::vector<std::string> directory_names(const std::string& path) {
   return out;
 }
 
-std::string did_you_mean(std::string_view name, const std::vector<std::string>& candidates) {
-  std::string best = closest_match(name, candidates);
-  return best.empty() ? std::string() : fmt::format("did you mean '{}'?", best);
-}
-
 bool kprobes_available() {
   return exists("/sys/bus/event_source/devices/kprobe") ||
          exists("/sys/kernel/tracing/kprobe_events") ||
@@ -98,10 +93,10 @@ Error tracepoint_error(const spec::Probe& probe, int err, const LibbpfWarnings& 
   std::string category_dir = fmt::format("{}/{}", events, category);
   if (!exists(category_dir.c_str())) {
     return probe_error(probe, fmt::format("this kernel has no tracepoint category '{}'", category),
-                       did_you_mean(category, directory_names(events)));
+                       did_you_mean(category, directory_names(events), ""));
   }
   return probe_error(probe, fmt::format("this kernel has no tracepoint '{}'", probe.target),
-                     did_you_mean(name, directory_names(category_dir)));
+                     did_you_mean(name, directory_names(category_dir), ""));
 }
 
 Error raw_tracepoint_error(const spec::Probe& probe, int err, const LibbpfWarnings& warnings) {

@@ -28,35 +28,29 @@ void write_string(LineWriter& out, std::string_view text) {
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '"' || c == '\\') {
-      out.write('\\');
-      out.write(static_cast<char>(c));
-    } else if (c == '\n') {
-      out.write("\\n");
-    } else if (c == '\t') {
-      out.write("\\t");
-    } else if (c == '\r') {
-      out.write("\\r");
-    } else if (c < 0x20) {
-      out.write("\\u00");
-      out.write(kHex[c >> 4]);
-      out.write(kHex[c & 0xF]);
-    } else {
-      const size_t n = utf8_sequence_length(text, i);
-      if (n == 0) {
-        out.write(kReplacementCharacter);
-        ++i;
-      } else {
-        out.write(text.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-  }
+  char escaped[6] = {'\\', 'u', '0', '0'};
+  escape_utf8(
+      text, [&](std::string_view piece) { out.write(piece); },
+      [&](unsigned char c) {
+        switch (c) {
+          case '"':
+            return std::string_view("\\\"");
+          case '\\':
+            return std::string_view("\\\\");
+          case '\n':
+            return std::string_view("\\n");
+          case '\t':
+            return std::string_view("\\t");
+          case '\r':
+            return std::string_view("\\r");
+          default:
+            if (c >= 0x20) return std::string_view();
+            escaped[4] = kHex[c >> 4];
+            escaped[5] = kHex[c & 0xF];
+            return std::string_view(escaped, sizeof(escaped));
+        }
+      },
+      [](unsigned char) { return kReplacementCharacter; });
   out.write('"');
 }
 

@@ -29,28 +29,15 @@ void write_escaped(LineWriter& out, std::string_view text, bool quote) {
     out.write(text);
     return;
   }
-  size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '\\') {
-      out.write("\\\\");
-    } else if (c == '\n') {
-      out.write("\\n");
-    } else if (c == '"' && quote) {
-      out.write("\\\"");
-    } else {
-      const size_t n = utf8_sequence_length(text, i);
-      if (n == 0) {
-        out.write(kReplacementCharacter);
-        ++i;
-      } else {
-        out.write(text.substr(i, n));
-        i += n;
-      }
-      continue;
-    }
-    ++i;
-  }
+  escape_utf8(
+      text, [&](std::string_view piece) { out.write(piece); },
+      [quote](unsigned char c) {
+        return c == '\\'           ? std::string_view("\\\\")
+               : c == '\n'         ? std::string_view("\\n")
+               : c == '"' && quote ? std::string_view("\\\"")
+                                   : std::string_view();
+      },
+      [](unsigned char) { return kReplacementCharacter; });
 }
 
 const std::string& label_value(const Series& series, size_t i) {

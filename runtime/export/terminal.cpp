@@ -28,23 +28,15 @@ constexpr size_t kMaxColumnWidth = 48;
 std::string printable(std::string_view text) {
   if (is_plain_ascii(text)) return std::string(text);
   std::string out;
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7F) {
-      out += fmt::format("\\x{:02x}", c);
-      ++i;
-      continue;
-    }
-    const size_t n = utf8_sequence_length(text, i);
-    if (n == 0) {
-      out += kReplacementCharacter;
-      ++i;
-    } else {
-      out.append(text, i, n);
-      i += n;
-    }
-  }
+  char escaped[4];
+  escape_utf8(
+      text, [&](std::string_view piece) { out += piece; },
+      [&](unsigned char c) {
+        if (c >= 0x20 && c != 0x7F) return std::string_view();
+        fmt::format_to_n(escaped, sizeof(escaped), "\\x{:02x}", c);
+        return std::string_view(escaped, sizeof(escaped));
+      },
+      [](unsigned char) { return kReplacementCharacter; });
   return out;
 }
 

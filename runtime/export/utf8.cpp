@@ -24,17 +24,10 @@ bool is_plain_quotable(std::string_view text) {
 }
 
 void append_utf8_lossy(std::string& out, std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t n = utf8_sequence_length(text, i);
-    if (n == 0) {
-      out += kReplacementCharacter;
-      ++i;
-    } else {
-      out.append(text, i, n);
-      i += n;
-    }
-  }
+  escape_utf8(
+      text, [&](std::string_view piece) { out += piece; },
+      [](unsigned char) { return std::string_view(); },
+      [](unsigned char) { return kReplacementCharacter; });
 }
 
 }  // namespace sonde::exporter

@@ -11,9 +11,6 @@
 
 namespace sonde::exporter {
 
-// U+FFFD, what invalid bytes are replaced with.
-inline constexpr std::string_view kReplacementCharacter = "\xEF\xBF\xBD";
-
 // Whether `text` is entirely plain printable ASCII, the common case every escaper
 // checks first so that it can append the text in one piece.
 bool is_plain_ascii(std::string_view text);

@@ -24,25 +24,6 @@ uint64_t sum_over_cpus(std::span<const uint8_t> values, uint32_t cpus) {
   return total;
 }
 
-FamilyType family_type(const spec::Metric& m) {
-  switch (m.aggregation) {
-    case spec::Aggregation::kCount:
-      return FamilyType::kCounter;
-    case spec::Aggregation::kSum:
-      // Prometheus reads a counter that went down as a restart.
-      return m.value_signed ? FamilyType::kGauge : FamilyType::kCounter;
-    case spec::Aggregation::kHistogram:
-      return FamilyType::kHistogram;
-    case spec::Aggregation::kAvg:
-      return FamilyType::kSummary;
-    case spec::Aggregation::kMin:
-    case spec::Aggregation::kMax:
-    case spec::Aggregation::kGauge:
-      break;
-  }
-  return FamilyType::kGauge;
-}
-
 // Keys that vanished from a map (exited pids) stay known until there are this many
 // more of them than live keys; then the metric's series are rebuilt from scratch.
 constexpr size_t kStaleKeySlack = 4096;
@@ -180,7 +161,7 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   const spec::Metric& m = *state.metric;
   family.name = m.name;
   family.help = m.help;
-  family.type = family_type(m);
+  family.type = spec::family(m);
   family.unit = m.unit;
   family.aggregation = m.aggregation;
   family.buckets = m.buckets;

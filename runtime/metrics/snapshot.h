@@ -7,12 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "runtime/spec/aggregations.h"
 #include "runtime/spec/program.h"
 
 namespace sonde::metrics {
 
-// kSummary: `count` and `sum` only (no quantiles), from avg; `value` is their ratio.
-enum class FamilyType : uint8_t { kCounter, kGauge, kHistogram, kSummary };
+// The metric type, from the aggregation's row (runtime/spec/aggregations.h). kSummary:
+// `count` and `sum` only (no quantiles), from avg; `value` is their ratio.
+using FamilyType = spec::Family;
 
 struct Bucket {
   double le = 0;       // upper bound in raw units (ns, bytes, ...); inclusive

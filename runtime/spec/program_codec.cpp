@@ -5,6 +5,8 @@
 #include <concepts>
 #include <type_traits>
 
+#include "runtime/spec/aggregations.h"
+
 namespace sonde::spec {
 namespace {
 
@@ -63,19 +65,7 @@ bool known(Decoder d) {
   return false;
 }
 
-bool known(Aggregation a) {
-  switch (a) {
-    case Aggregation::kCount:
-    case Aggregation::kSum:
-    case Aggregation::kMin:
-    case Aggregation::kMax:
-    case Aggregation::kAvg:
-    case Aggregation::kGauge:
-    case Aggregation::kHistogram:
-      return true;
-  }
-  return false;
-}
+bool known(Aggregation a) { return known_aggregation(a); }
 
 bool known(BucketScheme b) {
   switch (b) {

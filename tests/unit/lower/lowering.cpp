@@ -13,12 +13,19 @@
 
 namespace sonde::lower {
 
-Lowered lower_on_fixture(const std::string& source) {
-  Lowered out;
+struct Checked::Owner {
   ast::SourceManager sources;
-  ast::Diagnostics diags;
   std::vector<std::unique_ptr<ast::Program>> programs;
   sema::Definitions definitions;
+};
+
+Checked check_on_fixture(const std::string& source) {
+  Checked out;
+  out.owner = std::make_shared<Checked::Owner>();
+  ast::SourceManager& sources = out.owner->sources;
+  auto& programs = out.owner->programs;
+  sema::Definitions& definitions = out.owner->definitions;
+  ast::Diagnostics diags;
   for (const auto& f : stdlib::embedded_files()) {
     if (!f.path.ends_with(".sonde")) continue;
     uint32_t file = sources.add("<stdlib>/" + std::string(f.path), std::string(f.text));
@@ -28,14 +35,21 @@ Lowered lower_on_fixture(const std::string& source) {
   uint32_t file = sources.add("<input>", source);
   programs.push_back(std::make_unique<ast::Program>(parse::parse(sources, file, diags)));
   if (!diags.has_errors()) definitions.add(*programs.back(), sources, diags);
-  sema::CheckedProgram checked;
   if (!diags.has_errors()) {
-    checked =
+    out.program =
         sema::check(*programs.back(), definitions, fixture::fixture_kernel(), sources, diags, {});
   }
   out.diagnostics = diags.render(sources);
-  if (diags.has_errors()) return out;
-  auto lowered = lower(checked, fixture::fixture_kernel(), {});
+  out.has_errors = diags.has_errors();
+  return out;
+}
+
+Lowered lower_on_fixture(const std::string& source) {
+  Lowered out;
+  Checked checked = check_on_fixture(source);
+  out.diagnostics = checked.diagnostics;
+  if (checked.has_errors) return out;
+  auto lowered = lower(checked.program, fixture::fixture_kernel(), {});
   if (!lowered) {
     out.diagnostics += lowered.error().message;
     return out;

@@ -3,8 +3,10 @@
 // without compiling the C or touching the running kernel.
 #pragma once
 
+#include <memory>
 #include <string>
 
+#include "compiler/sema/checked.h"
 #include "runtime/spec/program.h"
 
 namespace sonde::lower {
@@ -17,5 +19,16 @@ struct Lowered {
 };
 
 Lowered lower_on_fixture(const std::string& source);
+
+// A program checked on the fixture kernel, and what its statements point into.
+struct Checked {
+  struct Owner;
+  std::shared_ptr<Owner> owner;
+  bool has_errors = false;
+  std::string diagnostics;  // rendered, warnings included; empty when there are none
+  sema::CheckedProgram program;
+};
+
+Checked check_on_fixture(const std::string& source);
 
 }  // namespace sonde::lower

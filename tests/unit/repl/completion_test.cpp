@@ -132,7 +132,7 @@ TEST(Completion, DecodersAreCalls) {
   EXPECT_THAT(offer("on tracepoint:timer:timer_start count by ks").candidates,
               ElementsAre("ksym("));
   EXPECT_THAT(offer("on tracepoint:timer:timer_start count by ksym(p").candidates,
-              ElementsAre("pid"));
+              ElementsAre("pid", "pod(", "pod_uid("));
 }
 
 TEST(Completion, WhatFollowsAProbe) {
@@ -141,7 +141,7 @@ TEST(Completion, WhatFollowsAProbe) {
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch count ").candidates,
               ElementsAre("as", "by", "capacity"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch where prev_pid > 0 c").candidates,
-              ElementsAre("cgroup(", "comm", "count"));
+              ElementsAre("cgroup(", "comm", "container(", "container_id(", "count"));
 }
 
 TEST(Completion, AFieldCalledLikeAnAggregationIsStillAPredicate) {

@@ -2,6 +2,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "compiler/sema/functions_table.h"
 #include "compiler/sema/probe_catalog.h"
 #include "tests/unit/sema/sema_fixture.h"
 
@@ -44,6 +45,18 @@ TEST_F(Catalog, AWordMatchesAnywhereAcrossKinds) {
   auto sched = names("sched");
   EXPECT_THAT(sched, testing::Contains("span:sched runq"));
   EXPECT_THAT(sched, testing::Contains("tracepoint:sched:sched_wakeup"));
+}
+
+// Decoders and functions come from their tables, only when asked for by kind.
+TEST_F(Catalog, DecodersAndFunctionsWhenTheirKindIsNamed) {
+  auto decoders = list("decoder:*");
+  ASSERT_EQ(decoders.size(), sema::decoders().size());
+  EXPECT_EQ(decoders[0].name, "decoder:ksym");
+  EXPECT_EQ(decoders[0].summary, "turns kernel addresses into function names");
+  EXPECT_THAT(names("function:s*"),
+              testing::ElementsAre("function:str", "function:s8", "function:s16", "function:s32",
+                                   "function:s64"));
+  EXPECT_THAT(names("ksym"), testing::IsEmpty());
 }
 
 TEST_F(Catalog, KindsAreAbbreviatedAsInPrograms) {

@@ -174,7 +174,7 @@ TEST(HistogramBounds, WrittenRangesAndLists) {
         checked(checker, "histogram buckets(1ms, 5ms, 10ms, 50ms, 100ms, 500ms) latency of rd");
     EXPECT_EQ(s.buckets.bounds, (std::vector<int64_t>{1'000'000, 5'000'000, 10'000'000, 50'000'000,
                                                       100'000'000, 500'000'000}));
-    EXPECT_EQ(s.buckets.scheme, ast::Scheme::kExplicit);
+    EXPECT_EQ(s.buckets.scheme, spec::BucketScheme::kExplicit);
   }
 }
 

@@ -242,7 +242,7 @@ TEST(Names, EnumConstantsTakeTheValueOfTheOtherSide) {
   // The label shows states by name.
   const ast::Type& state = checker.result().statements[0].labels.at(0).type;
   ASSERT_TRUE(state.symbols);
-  EXPECT_EQ(state.display, ast::Display::kSymbols);
+  EXPECT_EQ(state.decoder, spec::Decoder::kEnum);
 }
 
 TEST(Names, BtfEnumConstantsWithoutAContext) {

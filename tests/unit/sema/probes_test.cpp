@@ -154,7 +154,7 @@ TEST(Probes, UprobesFindLibrariesByName) {
   Checker checker;
   ASSERT_EQ(checker.check("on uprobe:libc.so.6:malloc histogram log2 arg0"), "");
   const ResolvedProbe& p = only(checker).programs.at(0).probe;
-  EXPECT_EQ(p.kind, ProbeKind::kUprobe);
+  EXPECT_EQ(p.kind, find_probe_kind("uprobe"));
   EXPECT_TRUE(p.path.starts_with("/")) << p.path;
   EXPECT_TRUE(p.path.ends_with("/libc.so.6")) << p.path;
   EXPECT_EQ(p.symbol, "malloc");
@@ -166,7 +166,7 @@ TEST(Probes, UprobeWildcardsMatchFunctionsOfTheBinary) {
   ASSERT_EQ(checker.check("on uretprobe:{SELF}:sonde_sema_probe* count"), "");
   ASSERT_EQ(only(checker).programs.size(), 1u);
   const ResolvedProbe& p = only(checker).programs[0].probe;
-  EXPECT_EQ(p.kind, ProbeKind::kUretprobe);
+  EXPECT_EQ(p.kind, find_probe_kind("uretprobe"));
   EXPECT_EQ(p.symbol, "sonde_sema_probed");
   EXPECT_EQ(p.display, with_self("uretprobe:{SELF}:sonde_sema_probed"));
 }
@@ -194,7 +194,7 @@ TEST(Probes, UsdtProbesAreFoundInTheBinary) {
   Checker checker;
   ASSERT_EQ(checker.check("on usdt:{SELF}:sonde:tick sum arg0"), "");
   const ResolvedProbe& p = only(checker).programs.at(0).probe;
-  EXPECT_EQ(p.kind, ProbeKind::kUsdt);
+  EXPECT_EQ(p.kind, find_probe_kind("usdt"));
   EXPECT_EQ(p.provider, "sonde");
   EXPECT_EQ(p.name, "tick");
   EXPECT_EQ(p.path, self_path());
@@ -204,7 +204,7 @@ TEST(Probes, RawTracepointsHaveTypedArguments) {
   Checker checker;
   ASSERT_EQ(checker.check("on rawtracepoint:sched_switch count by prev.comm"), "");
   const ResolvedProbe& p = only(checker).programs.at(0).probe;
-  EXPECT_EQ(p.kind, ProbeKind::kRawTracepoint);
+  EXPECT_EQ(p.kind, find_probe_kind("rawtracepoint"));
   std::vector<std::string> args;
   for (const auto& a : p.args) args.push_back(a.name);
   EXPECT_THAT(args, testing::ElementsAre("preempt", "prev", "next", "prev_state"));
@@ -221,7 +221,7 @@ TEST(Probes, PerfEventsCarryTheirSettings) {
   Checker software;
   ASSERT_EQ(software.check("on software:faults:7 count"), "");
   const ResolvedProbe& p = only(software).programs[0].probe;
-  EXPECT_EQ(p.kind, ProbeKind::kSoftware);
+  EXPECT_EQ(p.kind, find_probe_kind("software"));
   EXPECT_EQ(p.name, "page-faults");
   EXPECT_EQ(p.sample_period, 7u);
   EXPECT_EQ(only(software).metric_name, "sonde_page_faults_total");

@@ -5,20 +5,38 @@
 #include <cstring>
 #include <filesystem>
 
+#include "compiler/sema/functions_table.h"
+#include "runtime/spec/aggregations.h"
 #include "tools/sonde/repl/input_text.h"
 
 namespace sonde::repl {
 namespace {
 
-const std::vector<std::string> kAggregations = {"count", "sum",   "min",      "max",
-                                                "avg",   "gauge", "histogram"};
-const std::vector<std::string> kStarters = {"on",    "count",     "sum",  "min",   "max",   "avg",
-                                            "gauge", "histogram", "span", "event", "alias", "use"};
+const std::vector<std::string> kAggregations = [] {
+  std::vector<std::string> out;
+  for (const auto& a : spec::aggregations()) out.emplace_back(a.keyword);
+  return out;
+}();
+const std::vector<std::string> kStarters = [] {
+  std::vector<std::string> out = {"on"};
+  out.insert(out.end(), kAggregations.begin(), kAggregations.end());
+  out.insert(out.end(), {"span", "event", "alias", "use"});
+  return out;
+}();
 const std::vector<std::string> kSpanItems = {"start", "end", "label"};
 const std::vector<std::string> kTailKeywords = {"by", "as", "capacity"};
-// Calls computed in user space (decoders) or in BPF; they take one argument.
-const std::vector<std::string> kCalls = {"ksym(", "usym(",   "syscall(", "errno(", "ntop(",
-                                         "disk(", "cgroup(", "str(",     "op("};
+// Calls computed in user space (decoders) or in BPF, spelled with their parenthesis.
+const std::vector<std::string>& calls() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& d : sema::decoders()) out.push_back(std::string(d.name) + "(");
+    for (const auto& f : sema::functions()) {
+      if (f.completed) out.push_back(std::string(f.name) + "(");
+    }
+    return out;
+  }();
+  return names;
+}
 constexpr size_t kMaxPathEntries = 10'000;
 
 enum class TokenKind { kWord, kProbe, kNumber, kString, kParam, kPunct };
@@ -183,7 +201,7 @@ class Completer {
 
   std::vector<std::string> expression_names(const std::string& probe) {
     std::vector<std::string> names = source_.probe_names(probe);
-    append(names, kCalls);
+    append(names, calls());
     return names;
   }
 
@@ -328,7 +346,7 @@ class Completer {
       return words(std::move(c));
     }
     std::vector<std::string> c = source_.span_statement_names(span);
-    append(c, kCalls);
+    append(c, calls());
     append(c, kTailKeywords);
     return words(std::move(c));
   }

@@ -31,7 +31,11 @@ const std::vector<kernel::TracepointName>& KernelSource::tracepoints() {
   return list ? **list : none;
 }
 
-std::vector<std::string> KernelSource::probe_kinds() { return sema::probe_kinds(); }
+std::vector<std::string> KernelSource::probe_kinds() {
+  std::vector<std::string> out;
+  for (const auto& k : sema::probe_kinds()) out.emplace_back(k.name);
+  return out;
+}
 
 std::string KernelSource::canonical_kind(const std::string& kind) {
   std::string canonical = sema::canonical_probe_text(kind + ":");

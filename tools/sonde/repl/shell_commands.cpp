@@ -74,9 +74,7 @@ bool Shell::run_command(const std::string& line) {
   if (command == nullptr) {
     std::vector<std::string> spellings;
     for (const auto& c : command_names()) spellings.push_back(c.name);
-    std::string guess = closest_match(name, spellings);
-    print_error(Error{fmt::format("unknown command '{}'{}", name,
-                                  guess.empty() ? "" : fmt::format("; did you mean '{}'?", guess)),
+    print_error(Error{fmt::format("unknown command '{}'{}", name, did_you_mean(name, spellings)),
                       ":help lists the commands"});
     ++failures_;
     return true;

@@ -1,0 +1,106 @@
+// Lowering's layout step alone (compiler/lower/layout.h): key slots, value sizes, labels
+// and probes of checked statements on the fixture kernel, with no C written or compiled.
+#include "compiler/lower/layout.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/unit/lower/contract_rows.h"
+#include "tests/unit/lower/lowering.h"
+
+namespace sonde::lower {
+namespace {
+
+// The layout of the first statement of `source`.
+StatementLayout first(const std::string& source) {
+  Checked checked = check_on_fixture(with_self(source));
+  EXPECT_FALSE(checked.has_errors) << checked.diagnostics;
+  if (checked.program.statements.empty()) return {};
+  return layout_statement(checked.program.statements[0], 3, 1, 500);
+}
+
+TEST(Layout, KeySlotsAreEightByteAlignedAndThePidComesLast) {
+  StatementLayout l =
+      first("on uprobe:{SELF}:sonde_lower_probed count by comm, s32(arg0), usym(arg1)");
+  ASSERT_EQ(l.key.size(), 3u);
+  EXPECT_EQ(l.key[0].field, "k0");
+  EXPECT_TRUE(l.key[0].text);
+  EXPECT_EQ(l.key[0].offset, 0u);
+  EXPECT_EQ(l.key[0].size, 16u);
+  EXPECT_EQ(l.key[0].slot_size, 16u);
+  EXPECT_FALSE(l.key[1].text);
+  EXPECT_TRUE(l.key[1].is_signed);
+  EXPECT_EQ(l.key[1].offset, 16u);
+  EXPECT_EQ(l.key[1].size, 8u);
+  EXPECT_EQ(l.key[2].offset, 24u);
+  EXPECT_TRUE(l.key_pid);
+  const spec::Metric& m = l.metric;
+  EXPECT_TRUE(m.keyed);
+  EXPECT_EQ(m.key_size, 40u);  // three slots and the tgid
+  ASSERT_EQ(m.labels.size(), 3u);
+  EXPECT_EQ(m.labels[0].decoder, spec::Decoder::kString);
+  EXPECT_EQ(m.labels[1].decoder, spec::Decoder::kSigned);
+  EXPECT_EQ(m.labels[2].decoder, spec::Decoder::kUsym);
+  EXPECT_EQ(m.labels[2].pid_offset, 32);
+  EXPECT_EQ(m.labels[2].binary, self_path());
+  EXPECT_EQ(m.drop_index, 3u);
+  EXPECT_EQ(m.map, "sonde_m0");
+}
+
+TEST(Layout, WithoutLabelsAMetricIsOneSlot) {
+  StatementLayout l = first("on tracepoint:sched:sched_switch count");
+  EXPECT_TRUE(l.key.empty());
+  EXPECT_FALSE(l.metric.keyed);
+  EXPECT_EQ(l.metric.key_size, 4u);
+  EXPECT_EQ(l.metric.max_entries, 1u);
+  EXPECT_EQ(l.metric.value_size, 8u);
+  ASSERT_EQ(l.probes.size(), 1u);
+  EXPECT_EQ(l.probes[0].program, "sonde_s0_p0");
+  EXPECT_EQ(l.probes[0].kind, spec::AttachKind::kTracepoint);
+  EXPECT_EQ(l.probes[0].target, "sched:sched_switch");
+}
+
+TEST(Layout, HistogramValuesHoldTheHeadAndOneSlotPerBucket) {
+  StatementLayout l =
+      first("on tracepoint:sched:sched_switch histogram buckets(1, 10, 100) prev_pid by cpu");
+  EXPECT_EQ(l.bucket_count, 4u);
+  EXPECT_EQ(l.metric.value_size, 16u + 8u * 4u);
+  EXPECT_EQ(l.metric.bounds, (std::vector<int64_t>{1, 10, 100}));
+  EXPECT_EQ(l.metric.max_entries, 10240u);
+}
+
+TEST(Layout, StacksHaveTheirMap) {
+  StatementLayout l = first("on profile:hz:99 count by kstack");
+  EXPECT_TRUE(l.stacks);
+  ASSERT_EQ(l.metric.labels.size(), 1u);
+  EXPECT_EQ(l.metric.labels[0].aux_map, "sonde_sk0");
+  EXPECT_EQ(l.probes[0].kind, spec::AttachKind::kPerfEvent);
+}
+
+TEST(Layout, SpansKeepTheirKeyAndTheLabelsOfTheStart) {
+  StatementLayout l = first(
+      "span t wake {\n"
+      "  start tracepoint:sched:sched_wakeup key pid\n"
+      "  end tracepoint:sched:sched_switch key next_pid\n"
+      "  label target = target_cpu\n"
+      "}\n"
+      "max latency of t wake by target, next_comm");
+  ASSERT_TRUE(l.span);
+  EXPECT_EQ(l.span->start_map, "sonde_st0");
+  EXPECT_EQ(l.span->stats_index, 1u);
+  EXPECT_EQ(l.span->max_entries, 500u);
+  ASSERT_EQ(l.span_key.size(), 1u);
+  EXPECT_EQ(l.span_key[0].size, 8u);
+  ASSERT_EQ(l.start_values.size(), 1u);
+  EXPECT_EQ(l.start_values[0].field, "l0");
+  EXPECT_TRUE(l.start_values[0].is_signed);
+  ASSERT_EQ(l.key.size(), 2u);
+  EXPECT_TRUE(l.key[1].text);
+  EXPECT_EQ(l.metric.value_size, 32u);  // struct sonde_minmax
+  EXPECT_FALSE(l.metric.value_signed);
+  ASSERT_EQ(l.probes.size(), 2u);
+  EXPECT_EQ(l.probes[0].program, "sonde_s0_a0");
+  EXPECT_EQ(l.probes[1].program, "sonde_s0_b0");
+}
+
+}  // namespace
+}  // namespace sonde::lower
