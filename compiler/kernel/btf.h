@@ -136,25 +136,24 @@ class Btf {
 };
 
 // Emits C declarations for just the kernel types a program uses, marked
-// preserve_access_index so clang records CO-RE relocations, and the same subset as
-// a small raw BTF blob with the running kernel's offsets: libbpf can relocate against
-// that instead of re-reading the whole vmlinux BTF at load.
+// preserve_access_index so clang records CO-RE relocations. At load, libbpf relocates
+// them against the part of the kernel's BTF they name (runtime/btf/relocation_btf.h).
 //
 // Struct and union names get `suffix` ("___s7"); libbpf ignores a `___suffix` when
 // matching, and a name unique per compile sidesteps the LLVM CO-RE cache bug in
 // docs/toolchain.md.
 //
 // Spelling: integers by size and signedness (__s32, __u64; the kernel's `char` stays
-// `char`), enums as anonymous enums of their size (`enum : __u32 { __sonde_enum0___s7 }`:
-// libbpf matches an anonymous enum with any enum, never an int with one), floats as
-// integers of their size, function pointers as `void *`,
-// typedefs and qualifiers looked through. Bitfields are declared `__u32 x : 3`, but a
-// plain C read of one relocates only the byte offset and keeps the local shift: read
-// them with __builtin_preserve_field_info (libbpf's BPF_CORE_READ_BITFIELD_PROBED).
-// Anonymous structs reached by value get a local name (`__anon_<id>___s7`); they
-// relocate as part of their parent's access. An anonymous struct at the root of an
-// access (a pointer to guid_t) is spelled by the kernel's typedef for it
-// (`guid_t___s7`), which libbpf can find by name.
+// `char`), enums and floats as integers of their size, function pointers as `void *`,
+// typedefs and qualifiers looked through. Struct members of enum type are declared with
+// an anonymous enum of the same size and signedness (`__sonde_enum_u32`, prelude()):
+// CO-RE matches an enum member with another enum only, never with an integer. Bitfields are
+// declared `__u32 x : 3`, but a plain C read of one relocates only the byte offset and keeps the
+// local shift: read them with __builtin_preserve_field_info (libbpf's
+// BPF_CORE_READ_BITFIELD_PROBED). Anonymous structs reached by value get a local name
+// (`__anon_<id>___s7`); they relocate as part of their parent's access. An anonymous struct at the root of an
+// access (a pointer to guid_t) is spelled by the kernel's typedef for it (`guid_t___s7`),
+// which libbpf can find by name.
 class TypeEmitter {
  public:
   TypeEmitter(std::shared_ptr<const Btf> btf, std::string suffix);
@@ -177,16 +176,12 @@ class TypeEmitter {
   // every struct/union reached and definitions (members in kernel order, without
   // offsets) of those whose members are read or that are embedded by value.
   std::string declarations() const;
-  // Raw BTF (header, types, strings) for the same subset under the kernel's names,
-  // with the kernel's sizes and member bit offsets; libbpf accepts it as
-  // btf_custom_path to relocate the program's CO-RE accesses.
-  std::vector<uint8_t> relocation_btf() const;
 
   // The typedefs the declarations spell integers with (__u8 .. __s64): the generated
   // program is compiled with no system headers. Guarded, so it may appear twice.
   static std::string_view prelude();
 
-  // Defined in type_emitter_impl.h, which only this module's sources include.
+  // Defined in type_emitter.cpp.
   struct Impl;
 
  private:

@@ -1,14 +1,78 @@
 // C declarations for the kernel types a program uses.
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "compiler/kernel/btf.h"
-#include "compiler/kernel/type_emitter_impl.h"
 
 namespace sonde::kernel {
+
+// A member as the emitted struct holds it: anonymous struct/union levels flattened,
+// so the offset counts from the start of the outer struct.
+struct RecordedMember {
+  std::string_view name;
+  uint32_t type = 0;  // kernel type id, as declared in the kernel
+  uint32_t bit_offset = 0;
+  uint32_t bitfield_size = 0;
+  std::string c_declaration;  // "char comm[16]", "__u32 flags : 3"
+};
+
+// A kernel struct or union the program refers to.
+struct Composite {
+  uint32_t id = 0;  // kernel type id
+  bool is_union = false;
+  std::string_view kernel_name;  // empty for anonymous types
+  std::string c_name;            // without the tag: "task_struct___s7"
+  uint32_t size = 0;
+  // Pointer-only uses need just a forward declaration; members or by-value uses
+  // need a definition.
+  bool defined = false;
+  std::vector<RecordedMember> members;  // in bit-offset order
+  // An anonymous struct/union a pointer leads to is spelled by the kernel's typedef
+  // for it (guid_t): libbpf finds the root of a CO-RE access by its name, and
+  // "__anon_N" names nothing in the kernel.
+  std::string_view typedef_name;  // the kernel's; empty when none is used
+  std::string typedef_c_name;     // "guid_t___s7"
+};
+
+struct TypeEmitter::Impl {
+  std::shared_ptr<const Btf> btf;
+  std::string suffix;
+  std::map<uint32_t, Composite> composites;  // by kernel type id
+  std::vector<uint32_t> order;               // kernel ids, first use first
+  std::set<std::string> c_names;
+
+  // Registers a struct/union (a FWD is replaced by the full type of that name when the
+  // kernel has one) and returns it.
+  Composite& composite(uint32_t id);
+  // C declaration of `declarator` with type `id`, as the emitted code spells it.
+  // Registers every struct/union reached; those reached `by_value` get definitions.
+  // A `member` of a struct spells enums as enums (see kPrelude).
+  std::string declare(uint32_t id, const std::string& declarator, bool by_value,
+                      bool member = false, int depth = 0);
+  // The C name of the typedef naming the anonymous struct/union `id` (registering
+  // both), or nullptr when the kernel has none.
+  const std::string* typedef_for(uint32_t id);
+  // Struct/union ids a definition of `c` needs complete (members by value, arrays).
+  std::vector<uint32_t> by_value_dependencies(const Composite& c) const;
+};
+
 namespace {
+
+// How the emitter spells a kernel integer-like type (int, enum, float, bool) in C.
+struct IntSpelling {
+  uint32_t size = 0;
+  bool is_signed = false;
+  bool is_char = false;  // the kernel's `char`, kept as C `char` for strings
+};
 
 // The generated program is compiled with only sonde's own headers: no libc, no kernel
 // headers, no vmlinux.h. Kernel integers are spelled with these typedefs (by size and
@@ -27,6 +91,19 @@ typedef int __s32;
 typedef unsigned int __u32;
 typedef long long __s64;
 typedef unsigned long long __u64;
+#endif
+/* Enum-typed members, by size and signedness: CO-RE matches a member of an anonymous
+ * enum type with any enum, and one of an integer type with none. */
+#ifndef SONDE_ENUM_TYPES
+#define SONDE_ENUM_TYPES
+typedef enum __attribute__((packed)) { __sonde_enum_u8_max = 0xff } __sonde_enum_u8;
+typedef enum __attribute__((packed)) { __sonde_enum_s8_min = -0x80 } __sonde_enum_s8;
+typedef enum __attribute__((packed)) { __sonde_enum_u16_max = 0xffff } __sonde_enum_u16;
+typedef enum __attribute__((packed)) { __sonde_enum_s16_min = -0x8000 } __sonde_enum_s16;
+typedef enum { __sonde_enum_u32_max = 0xffffffffu } __sonde_enum_u32;
+typedef enum { __sonde_enum_s32_min = -0x7fffffff - 1 } __sonde_enum_s32;
+typedef enum { __sonde_enum_u64_max = 0xffffffffffffffffull } __sonde_enum_u64;
+typedef enum { __sonde_enum_s64_min = -0x7fffffffffffffffll - 1 } __sonde_enum_s64;
 #endif
 )";
 
@@ -61,11 +138,15 @@ std::string_view int_c_name(const IntSpelling& s) {
   }
 }
 
+// "" when there is no enum type of that size.
+std::string enum_c_name(const IntSpelling& s) {
+  if (s.size != 1 && s.size != 2 && s.size != 4 && s.size != 8) return "";
+  return fmt::format("__sonde_enum_{}{}", s.is_signed ? 's' : 'u', s.size * 8);
+}
+
 bool is_composite(TypeKind k) {
   return k == TypeKind::kStruct || k == TypeKind::kUnion || k == TypeKind::kForward;
 }
-
-}  // namespace
 
 IntSpelling int_spelling(const Type& t) {
   IntSpelling s;
@@ -83,6 +164,8 @@ IntSpelling int_spelling(const Type& t) {
   }
   return s;
 }
+
+}  // namespace
 
 Composite& TypeEmitter::Impl::composite(uint32_t id) {
   Type t = btf->type(id);
@@ -112,23 +195,19 @@ Composite& TypeEmitter::Impl::composite(uint32_t id) {
 }
 
 std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarator, bool by_value,
-                                       int depth) {
+                                       bool member, int depth) {
   if (depth > kMaxDepth) return with("void", "*" + declarator);
   id = btf->resolve(id);
   Type t = btf->type(id);
   switch (t.kind) {
     case TypeKind::kVoid:
       return with("void", declarator);
-    case TypeKind::kEnum: {
-      // An enum stays an enum, anonymous, of the kernel's size: libbpf finds an int
-      // incompatible with the kernel's enum, and an anonymous enum compatible with any.
-      // (An 8-byte enum needs a 64-bit enumerator to be an ENUM64, as the kernel's are.)
-      std::string_view base = int_c_name(int_spelling(t));
-      if (base.empty()) return with("__u8", fmt::format("{}[{}]", grouped(declarator), t.size));
-      return with(fmt::format("enum : {} {{ __sonde_enum{}{}{} }}", base, enums++, suffix,
-                              t.size == 8 ? " = 0x100000000ULL" : ""),
-                  declarator);
-    }
+    case TypeKind::kEnum:
+      if (member && by_value) {
+        std::string name = enum_c_name(int_spelling(t));
+        if (!name.empty()) return with(name, declarator);
+      }
+      [[fallthrough]];
     case TypeKind::kInt:
     case TypeKind::kFloat: {
       std::string_view name = int_c_name(int_spelling(t));
@@ -142,10 +221,10 @@ std::string TypeEmitter::Impl::declare(uint32_t id, const std::string& declarato
                        pointee.kind == TypeKind::kPointer || is_composite(pointee.kind);
       // Function pointers, pointers to arrays and the like are addresses to the program.
       if (!spellable) return with("void", "*" + declarator);
-      return declare(pointee.id, "*" + declarator, false, depth + 1);
+      return declare(pointee.id, "*" + declarator, false, member, depth + 1);
     }
     case TypeKind::kArray:
-      return declare(t.ref, fmt::format("{}[{}]", grouped(declarator), t.nelems), by_value,
+      return declare(t.ref, fmt::format("{}[{}]", grouped(declarator), t.nelems), by_value, member,
                      depth + 1);
     case TypeKind::kStruct:
     case TypeKind::kUnion:
@@ -212,7 +291,7 @@ std::optional<uint32_t> TypeEmitter::use_member(uint32_t struct_id, std::string_
   auto same = [&](const RecordedMember& r) { return r.name == m->name; };
   if (std::find_if(c.members.begin(), c.members.end(), same) == c.members.end()) {
     RecordedMember r{m->name, m->type, m->bit_offset, m->bitfield_size, ""};
-    r.c_declaration = impl_->declare(m->type, std::string(m->name), true);
+    r.c_declaration = impl_->declare(m->type, std::string(m->name), true, true);
     if (m->bitfield_size != 0) r.c_declaration += fmt::format(" : {}", m->bitfield_size);
     // Kernel order; members of one anonymous union share an offset and keep theirs.
     auto pos = std::upper_bound(

@@ -66,7 +66,6 @@ class ProgramLowering {
       c += "// Kernel types this program reads (from BTF; relocated by CO-RE).\n";
       c += types_->declarations();
       c += "\n";
-      out.program.relocation_btf = types_->relocation_btf();
     }
     if (!cgroup_paths_.empty()) {
       c += fmt::format(

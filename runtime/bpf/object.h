@@ -1,7 +1,7 @@
 // One BPF object: the ELF the compiler produced (programs and maps), opened, then loaded
 // into the kernel. The entry point of this module:
 //
-//   auto object = Object::open(program.object, "sonde", program.relocation_btf);
+//   auto object = Object::open(program.object, "sonde", relocation_btf);
 //   object->load({.probes = program.probes});
 //   auto links = attach_all(*object, program.probes);   // attach.h
 //   auto map = object->map("counts");                    // map.h
@@ -21,9 +21,9 @@
 
 #include "runtime/bpf/map.h"
 #include "runtime/bpf/stats.h"
-#include "support/unique_fd.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
+#include "support/unique_fd.h"
 
 struct bpf_object;
 struct bpf_program;

@@ -10,14 +10,18 @@
 namespace sonde::btf {
 namespace {
 
-template <typename T>
-T load(std::span<const uint8_t> bytes, size_t offset) {
-  T v{};
-  std::memcpy(&v, bytes.data() + offset, sizeof v);  // records need not be aligned
+uint32_t u32_at(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);  // records need not be aligned
   return v;
 }
 
 }  // namespace
+
+bool named_root_kind(uint32_t kind) {
+  return kind == BTF_KIND_STRUCT || kind == BTF_KIND_UNION || kind == BTF_KIND_ENUM ||
+         kind == BTF_KIND_ENUM64 || kind == BTF_KIND_TYPEDEF || kind == BTF_KIND_FWD;
+}
 
 Result<RawBtf> RawBtf::parse(std::span<const uint8_t> data) {
   auto sections = format::btf_sections(data);
@@ -25,30 +29,49 @@ Result<RawBtf> RawBtf::parse(std::span<const uint8_t> data) {
   RawBtf b;
   b.types_ = sections->types;
   b.strings_ = sections->strings;
-  b.offsets_.push_back(0);  // void
+  const uint8_t* types = b.types_.data();
+  const size_t len = b.types_.size();
+  b.checkpoints_.reserve(len / format::kBtfTypeHeaderSize / kStride + 2);
+  uint32_t id = 1;
   size_t off = 0;
-  while (off < b.types_.size()) {
-    if (b.types_.size() - off < sizeof(btf_type)) return Error{"BTF: truncated type record", ""};
-    auto t = load<btf_type>(b.types_, off);
-    int64_t extra = format::btf_trailing_bytes(BTF_INFO_KIND(t.info), BTF_INFO_VLEN(t.info));
-    if (extra < 0)
-      return Error{
-          fmt::format("BTF: type {} has unknown kind {}", b.count(), BTF_INFO_KIND(t.info)), ""};
-    if (off + sizeof(btf_type) + static_cast<uint64_t>(extra) > b.types_.size()) {
+  while (off < len) {
+    if (len - off < format::kBtfTypeHeaderSize) return Error{"BTF: truncated type record", ""};
+    if (id % kStride == 0 || id == 1) b.checkpoints_.push_back(static_cast<uint32_t>(off));
+    const uint32_t name_off = u32_at(types + off);
+    const uint32_t info = u32_at(types + off + 4);
+    const uint32_t kind = BTF_INFO_KIND(info);
+    int64_t extra = format::btf_trailing_bytes(kind, BTF_INFO_VLEN(info));
+    if (extra < 0) return Error{fmt::format("BTF: type {} has unknown kind {}", id, kind), ""};
+    if (static_cast<uint64_t>(extra) > len - off - format::kBtfTypeHeaderSize)
       return Error{"BTF: truncated type record", ""};
-    }
-    b.offsets_.push_back(static_cast<uint32_t>(off));
-    off += sizeof(btf_type) + static_cast<size_t>(extra);
+    if (name_off != 0 && named_root_kind(kind))
+      b.roots_.push_back({id, static_cast<uint32_t>(off)});
+    off += format::kBtfTypeHeaderSize + static_cast<size_t>(extra);
+    if (++id > BTF_MAX_TYPE) return Error{"BTF: more types than BTF ids can number", ""};
   }
+  b.count_ = id;
   return b;
 }
 
-TypeRecord RawBtf::type(uint32_t id) const {
-  size_t off = offsets_[id];
-  auto t = load<btf_type>(types_, off);
+TypeRecord RawBtf::at(size_t off) const {
+  const uint8_t* p = types_.data() + off;
+  const uint32_t info = u32_at(p + 4);
   auto extra =
-      static_cast<size_t>(format::btf_trailing_bytes(BTF_INFO_KIND(t.info), BTF_INFO_VLEN(t.info)));
-  return TypeRecord{t.name_off, t.info, t.size, types_.subspan(off + sizeof(btf_type), extra)};
+      static_cast<size_t>(format::btf_trailing_bytes(BTF_INFO_KIND(info), BTF_INFO_VLEN(info)));
+  return TypeRecord{u32_at(p), info, u32_at(p + 8),
+                    types_.subspan(off + format::kBtfTypeHeaderSize, extra)};
+}
+
+TypeRecord RawBtf::type(uint32_t id) const {
+  // parse() checked every record: stepping from the checkpoint stays in bounds.
+  uint32_t from = id / kStride == 0 ? 1 : id / kStride * kStride;
+  size_t off = checkpoints_[id / kStride];
+  for (; from < id; ++from) {
+    const uint32_t info = u32_at(types_.data() + off + 4);
+    off += format::kBtfTypeHeaderSize + static_cast<size_t>(format::btf_trailing_bytes(
+                                            BTF_INFO_KIND(info), BTF_INFO_VLEN(info)));
+  }
+  return at(off);
 }
 
 std::string_view RawBtf::name(uint32_t name_off) const {

@@ -5,6 +5,7 @@
 #include "runtime/bpf/privileges.h"
 #include "runtime/decode/cgroup.h"
 #include "runtime/session/cgroup_array.h"
+#include "runtime/session/relocation.h"
 
 namespace sonde::session {
 namespace {
@@ -33,9 +34,12 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
   const spec::Program& p = s->program_;
   bpf::LoadOptions load;
   load.probes = p.probes;
+  RelocationBtf relocation = choose_relocation_btf(p, options.kernel_btf);
+  s->relocation_btf_size_ = relocation.subset.size();
+  s->whole_btf_reason_ = std::move(relocation.whole_btf_reason);
 
   if (options.strict) {
-    auto object = bpf::Object::open(p.object, "sonde", p.relocation_btf);
+    auto object = bpf::Object::open(p.object, "sonde", relocation.subset);
     if (!object) return object.error();
     if (auto st = object->load(load); !st) {
       Error e = st.error();
@@ -60,7 +64,7 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     s->links_ = std::move(report.links);
     s->attached_ = p.probes.size();
   } else {
-    auto partial = bpf::open_and_load_partial(p.object, "sonde", p.relocation_btf, load);
+    auto partial = bpf::open_and_load_partial(p.object, "sonde", relocation.subset, load);
     if (!partial) return partial.error();
     s->object_ = std::make_unique<bpf::Object>(std::move(partial->object));
     auto missing = fill_cgroup_array(*s->object_, p, decode::find_cgroup2_mount());

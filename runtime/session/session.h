@@ -10,6 +10,7 @@
 
 #include "runtime/bpf/attach.h"
 #include "runtime/bpf/object.h"
+#include "runtime/btf/kernel_btf.h"
 #include "runtime/metrics/collector.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/spec/program.h"
@@ -22,6 +23,9 @@ struct Options {
   // does, and `failures()` says what did not.
   bool strict = true;
   bool verbose = false;  // errors carry the verifier's whole log
+  // The running kernel's BTF, shared by the programs a process loads; null: opened at
+  // load when the program has CO-RE relocations (runtime/session/relocation.h).
+  std::shared_ptr<const btf::KernelBtf> kernel_btf;
 };
 
 struct ProbeFailure {
@@ -37,6 +41,10 @@ class Session {
   const spec::Program& program() const { return program_; }
   size_t attached_probes() const { return attached_; }
   const std::vector<ProbeFailure>& failures() const { return failures_; }
+  // How the CO-RE relocations were resolved: the size of the part of the kernel's BTF
+  // handed to libbpf (0: none), or why libbpf read the whole of it instead.
+  size_t relocation_btf_size() const { return relocation_btf_size_; }
+  const std::string& whole_btf_reason() const { return whole_btf_reason_; }
 
   // Appends the current values of every metric. Thread-safe.
   Status snapshot(metrics::Snapshot& out);
@@ -54,6 +62,8 @@ class Session {
   std::unique_ptr<metrics::Collector> collector_;
   std::vector<ProbeFailure> failures_;
   size_t attached_ = 0;
+  size_t relocation_btf_size_ = 0;
+  std::string whole_btf_reason_;
   std::mutex mutex_;
 };
 

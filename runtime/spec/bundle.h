@@ -24,7 +24,6 @@ struct Bundle {
   uint32_t checksum = 0;  // of the file, as read by decode_bundle (encode ignores it)
 };
 
-// `Program::relocation_btf` is not stored: it describes the build host's kernel.
 std::vector<uint8_t> encode_bundle(const Bundle& bundle);
 
 // Every way a file can be wrong (not a bundle, another format version, truncated,

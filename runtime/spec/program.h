@@ -146,9 +146,6 @@ struct Program {
   std::vector<std::string> source_names;  // files the program came from
   std::string source;                     // the program text, for humans and `sonde show`
   std::vector<uint8_t> object;            // BPF ELF (CO-RE)
-  // Minimal target BTF for CO-RE relocation, extracted from the running kernel at compile
-  // time so that loading need not parse the whole vmlinux BTF again. Empty in bundles.
-  std::vector<uint8_t> relocation_btf;
 };
 
 }  // namespace sonde::spec

@@ -13,7 +13,7 @@ namespace {
 // A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
-                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 296,
+                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 272,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -164,7 +164,7 @@ void fields(V& v, T& s) {
   v(s.statement);
 }
 
-// Everything but `object` (its own chunk) and `relocation_btf` (never stored).
+// Everything but `object` (its own chunk).
 template <typename V, Is<Program> T>
 void fields(V& v, T& p) {
   v(p.probes);

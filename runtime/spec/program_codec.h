@@ -10,7 +10,7 @@
 
 namespace sonde::spec {
 
-// Everything but `object` (its own chunk) and `relocation_btf` (never stored).
+// Everything but `object` (its own chunk).
 void encode_program_spec(const Program& program, ByteWriter& out);
 
 // False with `problem` saying what was wrong ("metric 2: unknown aggregation 9").

@@ -1,9 +1,12 @@
 // sonde build + sonde-agent against the real kernel: a real Prometheus scrapes the agent,
 // the agent links no compiler, bad bundles attach nothing, --strict refuses partial
 // starts, and self-metrics say what runs.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -247,6 +250,41 @@ TEST_F(AgentTest, ReadsTracepointFieldsOfThisKernel) {
         1.0)
         << *body;
   }
+}
+
+// A field of enum type (skb_drop_reason): CO-RE matches it with an enum only, so the
+// generated C declares it as one (an integer there failed to relocate, and the agent
+// refused the bundle). Each UDP datagram to a loopback port nobody listens on is freed
+// with reason NO_SOCKET: at least that many, whatever else the machine drops.
+TEST_F(AgentTest, ReadsEnumFieldsOfThisKernel) {
+  std::string bundle = build("drops", "on tracepoint:skb:kfree_skb count by reason\n");
+  int port = free_port();
+  Process agent({agent_binary(), bundle, "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(agent.wait_for_stderr("attached 1 probe")) << agent.err();
+
+  int udp = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(udp, 0);
+  sockaddr_in closed{};
+  closed.sin_family = AF_INET;
+  closed.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof closed;
+  // A port that was free a moment ago: bound, named, closed again.
+  int probe = socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&closed), sizeof closed), 0);
+  ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&closed), &len), 0);
+  close(probe);
+  const int kDatagrams = 40;
+  for (int i = 0; i < kDatagrams; ++i) {
+    ASSERT_EQ(sendto(udp, "x", 1, 0, reinterpret_cast<sockaddr*>(&closed), sizeof closed), 1);
+  }
+  close(udp);
+
+  auto body = http_get(port);
+  agent.signal(SIGTERM);
+  EXPECT_EQ(agent.wait().code, 0);
+  ASSERT_TRUE(body);
+  EXPECT_GE(sample(*body, "sonde_kfree_skb_total", "reason=\"NO_SOCKET\"").value_or(0), kDatagrams)
+      << *body;
 }
 
 // A bundle with a probe this kernel cannot attach (kprobes are off here) next to one

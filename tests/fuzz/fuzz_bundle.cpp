@@ -5,10 +5,11 @@
 // CRC fields are set right first (the raw bytes are decoded too, for the door itself).
 #include <cstddef>
 #include <cstdint>
-#include <optional>
+#include <memory>
 #include <vector>
 
 #include "format/elf.h"
+#include "runtime/btf/kernel_btf.h"
 #include "runtime/btf/raw_btf.h"
 #include "runtime/btf/relocation_btf.h"
 #include "runtime/spec/bundle.h"
@@ -21,13 +22,13 @@ void put_le(std::vector<uint8_t>& bytes, size_t offset, uint64_t value, size_t w
   for (size_t i = 0; i < width; ++i) bytes[offset + i] = static_cast<uint8_t>(value >> (8 * i));
 }
 
-// The running kernel's BTF, when there is one: relocation_btf() reads objects against it.
+// The running kernel's BTF, when there is one: relocation_types() reads it for objects.
 struct Kernel {
-  std::vector<uint8_t> data;
-  std::optional<btf::RawBtf> btf;
+  std::shared_ptr<const btf::KernelBtf> file;
+  const btf::RawBtf* btf = nullptr;
   Kernel() {
-    if (auto d = btf::read_kernel_btf()) data = std::move(*d);
-    if (auto parsed = btf::RawBtf::parse(data)) btf.emplace(std::move(*parsed));
+    if (auto opened = btf::KernelBtf::open()) file = std::move(opened.value());
+    if (file && file->types()) btf = &file->types().value();
   }
 };
 
@@ -51,8 +52,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!round || spec::encode_bundle(*round) != again) __builtin_trap();
 
   for (const auto& program : bundle->programs) {
-    if (auto section = format::elf_section_bytes(program.object, ".BTF")) (void)btf::RawBtf::parse(*section);
-    if (kernel.btf) (void)btf::relocation_btf(program.object, *kernel.btf);
+    if (auto section = format::elf_section_bytes(program.object, ".BTF"))
+      (void)btf::RawBtf::parse(*section);
+    auto relocations = btf::core_relocations(program.object);
+    if (relocations && kernel.btf) (void)btf::relocation_types(*relocations, *kernel.btf);
   }
   return 0;
 }

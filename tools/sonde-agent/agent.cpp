@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "runtime/btf/relocation_btf.h"
-
 namespace sonde::agent {
 
 void print_error(const Error& e, const char* severity) {
@@ -23,31 +21,6 @@ bool read_bundles(const std::vector<std::string>& paths, std::vector<LoadedBundl
   return true;
 }
 
-void add_relocation_btf(std::vector<LoadedBundle>& bundles, bool verbose) {
-  auto data = btf::read_kernel_btf();
-  if (!data) return;  // libbpf will say what is wrong when it looks itself
-  auto kernel = btf::RawBtf::parse(*data);
-  if (!kernel) return;
-  for (auto& b : bundles) {
-    for (auto& program : b.bundle.programs) {
-      // libbpf reads the kernel's BTF for these anyway, to find their attach points.
-      bool full = false;
-      for (const auto& p : program.probes) {
-        full |= p.kind == spec::AttachKind::kBtfTracepoint || p.kind == spec::AttachKind::kFentry ||
-                p.kind == spec::AttachKind::kFexit;
-      }
-      if (full) continue;
-      auto subset = btf::relocation_btf(program.object, *kernel);
-      if (subset) {
-        program.relocation_btf = std::move(subset.value());
-      } else if (verbose) {
-        fmt::print(stderr, "note: {}: libbpf relocates against the whole kernel BTF: {}\n", b.path,
-                   subset.error().message);
-      }
-    }
-  }
-}
-
 bool start(std::vector<LoadedBundle>& bundles, const session::Options& options, Started& out) {
   for (auto& b : bundles) {
     for (auto& program : b.bundle.programs) {
@@ -61,6 +34,10 @@ bool start(std::vector<LoadedBundle>& bundles, const session::Options& options, 
         continue;
       }
       for (const auto& f : (*s)->failures()) print_error(f.error, "warning");
+      if (options.verbose && !(*s)->whole_btf_reason().empty()) {
+        fmt::print(stderr, "note: {}: libbpf relocates against the whole kernel BTF: {}\n", b.path,
+                   (*s)->whole_btf_reason());
+      }
       out.attached += (*s)->attached_probes();
       out.sessions.push_back(std::move(s.value()));
     }

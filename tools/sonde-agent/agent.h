@@ -27,11 +27,6 @@ struct Started {
 // Prints the error and returns false on the first bad bundle.
 bool read_bundles(const std::vector<std::string>& paths, std::vector<LoadedBundle>& out);
 
-// Gives each program the part of this kernel's BTF its CO-RE relocations need, so that
-// libbpf does not parse the whole of it (runtime/btf/relocation_btf.h). Where that is
-// not possible the program is left as it is and libbpf reads the kernel's BTF itself.
-void add_relocation_btf(std::vector<LoadedBundle>& bundles, bool verbose);
-
 // Strict: every probe attaches or the agent does not start (false, error printed, nothing
 // left attached). Otherwise what can run does and a warning names each probe that did
 // not; false only when nothing at all could be attached.

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "runtime/bpf/privileges.h"
+#include "runtime/btf/kernel_btf.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
@@ -76,11 +77,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   session::Options options{.strict = args.has("--strict"), .verbose = args.has("--verbose")};
-  agent::add_relocation_btf(bundles, options.verbose);
+  // Mapped once for every bundle's program; released once they are loaded.
+  if (auto kernel_btf = btf::KernelBtf::open()) options.kernel_btf = std::move(kernel_btf.value());
   // Before start(), which hands each program over to its session.
   const auto keep = agent::capabilities_to_keep(bundles, *run.listen);
   agent::Started started;
   if (!agent::start(bundles, options, started)) return 1;
+  options.kernel_btf.reset();
   if (started.attached < started.probes) {
     run.ready_message = fmt::format("attached {} of {} probes", started.attached, started.probes);
   }

@@ -37,8 +37,6 @@ int build_command(const std::vector<std::string>& argv) {
     auto c = compiler.compile(s.name, s.text);
     fmt::print(stderr, "{}", compiler.render(isatty(STDERR_FILENO)));
     if (!c.ok) return 1;
-    // Relocation BTF describes this host's kernel; the agent relocates against its own.
-    c.program.relocation_btf.clear();
     probes += c.program.probes.size();
     metrics += c.program.metrics.size();
     bundle.programs.push_back(std::move(c.program));

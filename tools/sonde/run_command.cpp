@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "compiler/driver/compiler.h"
+#include "runtime/btf/kernel_btf.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
 #include "tools/cli/run_flags.h"
@@ -45,6 +46,9 @@ int run_command(const std::vector<std::string>& argv) {
 
   session::Options session_options;
   session_options.verbose = args.has("--verbose");
+  // Mapped once for every program's CO-RE relocations (runtime/session/relocation.h).
+  if (auto kernel_btf = btf::KernelBtf::open())
+    session_options.kernel_btf = std::move(kernel_btf.value());
   std::vector<std::unique_ptr<session::Session>> sessions;
   for (auto& p : programs) {
     auto s = session::Session::start(std::move(p), session_options);
@@ -52,8 +56,12 @@ int run_command(const std::vector<std::string>& argv) {
       print_error(s.error());
       return 1;
     }
+    if (session_options.verbose && !(*s)->whole_btf_reason().empty())
+      fmt::print(stderr, "note: libbpf relocates against the whole kernel BTF: {}\n",
+                 (*s)->whole_btf_reason());
     sessions.push_back(std::move(s.value()));
   }
+  session_options.kernel_btf.reset();
   // Self-metrics go to /metrics only; the kernel counts program runs while serving.
   session::SelfMetrics self(sessions);
   if (run.listen) {

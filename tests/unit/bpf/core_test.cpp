@@ -1,5 +1,5 @@
 // CO-RE relocation against the kernel's BTF and against a small relocation blob, the way
-// the compiler hands one over (spec::Program::relocation_btf).
+// a session hands one over (runtime/session/relocation.h).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 

@@ -9,10 +9,10 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <random>
 
 #include "compiler/kernel/btf.h"
-#include "compiler/kernel/btf_writer.h"
 
 namespace sonde::kernel {
 namespace {
@@ -29,55 +29,80 @@ struct Sample {
   std::vector<uint8_t> bytes;
 };
 
+// libbpf's BTF writer, for hand-made inputs; ids are what btf__add_* returns.
+class Writer {
+ public:
+  Writer() : b_(btf__new_empty(), btf__free) {}
+  struct btf* get() {
+    return b_.get();
+  }
+  std::vector<uint8_t> bytes() const {
+    uint32_t size = 0;
+    const auto* raw = static_cast<const uint8_t*>(btf__raw_data(b_.get(), &size));
+    return {raw, raw + size};
+  }
+
+ private:
+  std::unique_ptr<struct btf, void (*)(struct btf*)> b_;
+};
+
+uint32_t id(int added) {
+  EXPECT_GT(added, 0) << "libbpf's writer refused a type: " << std::strerror(-added);
+  return static_cast<uint32_t>(added);
+}
+
+void ok(int err) { EXPECT_EQ(err, 0) << "libbpf's writer refused: " << std::strerror(-err); }
+
 Sample make_sample() {
   Sample s{};
-  BtfWriter w;
-  s.int_id = w.add_int("int", 4, true);
-  s.char_id = w.add_int("char", 1, false, true);
-  s.bool_id = w.add_int("_Bool", 1, false, false, true);
-  s.ptr_char = w.add_pointer(s.char_id);
-  s.const_char = w.add_reference(BTF_KIND_CONST, "", s.char_id);
-  s.ptr_const_char = w.add_pointer(s.const_char);
-  s.const_ptr_char = w.add_reference(BTF_KIND_CONST, "", s.ptr_char);
-  s.array = w.add_array(s.int_id, s.int_id, 4);
-  s.array_ptr = w.add_pointer(s.array);
+  Writer w;
+  struct btf* b = w.get();
+  s.int_id = id(btf__add_int(b, "int", 4, BTF_INT_SIGNED));
+  s.char_id = id(btf__add_int(b, "char", 1, BTF_INT_CHAR));
+  s.bool_id = id(btf__add_int(b, "_Bool", 1, BTF_INT_BOOL));
+  s.ptr_char = id(btf__add_ptr(b, s.char_id));
+  s.const_char = id(btf__add_const(b, s.char_id));
+  s.ptr_const_char = id(btf__add_ptr(b, s.const_char));
+  s.const_ptr_char = id(btf__add_const(b, s.ptr_char));
+  s.array = id(btf__add_array(b, s.int_id, s.int_id, 4));
+  s.array_ptr = id(btf__add_ptr(b, s.array));
   // struct outer { int a; union { int b; struct { char c; int d : 3; }; }; char name[4]
   // -- as int[4] here -- ; _Bool flag : 1; }
-  s.anon_struct = w.add_struct("", 8);
-  w.add_member(s.anon_struct, "c", s.char_id, 0);
-  w.add_member(s.anon_struct, "d", s.int_id, 32, 3);
-  s.anon_union = w.add_struct("", 8, true);
-  w.add_member(s.anon_union, "b", s.int_id, 0);
-  w.add_member(s.anon_union, "", s.anon_struct, 0);
-  s.structure = w.add_struct("outer", 32);
-  w.add_member(s.structure, "a", s.int_id, 0);
-  w.add_member(s.structure, "", s.anon_union, 64);
-  w.add_member(s.structure, "arr", s.array, 128);
-  s.onion = w.add_struct("onion", 4, true);
-  w.add_member(s.onion, "layer", s.int_id, 0);
-  s.enumeration = w.add_enum("tcp_state", 4, false);
-  w.add_enumerator(s.enumeration, "TCP_ESTABLISHED", 1);
-  w.add_enumerator(s.enumeration, "TCP_SYN_SENT", 2);
-  s.enum64 = w.add_enum("big", 8, true);
-  w.add_enumerator(s.enum64, "BIG_NEGATIVE", -5);
-  w.add_enumerator(s.enum64, "BIG_HUGE", int64_t{1} << 40);
-  s.forward = w.add_forward("later", false);
-  s.forward_union = w.add_forward("later_union", true);
-  s.typedef_id = w.add_reference(BTF_KIND_TYPEDEF, "pid_t", s.int_id);
-  s.volatile_id = w.add_reference(BTF_KIND_VOLATILE, "", s.typedef_id);
-  s.restrict_id = w.add_reference(BTF_KIND_RESTRICT, "", s.ptr_char);
-  s.proto = w.add_func_proto(s.int_id);
-  w.add_param(s.proto, "x", s.int_id);
-  w.add_param(s.proto, "", 0);  // varargs
-  s.func = w.add_func("do_it", s.proto, BTF_FUNC_GLOBAL);
-  s.func_ptr = w.add_pointer(s.proto);
-  s.var = w.add_var("counter", s.int_id, BTF_VAR_GLOBAL_ALLOCATED);
-  s.datasec = w.add_datasec(".data", 4);
-  w.add_section_var(s.datasec, s.var, 0, 4);
-  s.floating = w.add_float("double", 8);
-  s.decl_tag = w.add_decl_tag("user", s.func, -1);
-  s.type_tag = w.add_reference(BTF_KIND_TYPE_TAG, "rcu", s.int_id);
-  s.bytes = w.finish();
+  s.anon_struct = id(btf__add_struct(b, nullptr, 8));
+  ok(btf__add_field(b, "c", s.char_id, 0, 0));
+  ok(btf__add_field(b, "d", s.int_id, 32, 3));
+  s.anon_union = id(btf__add_union(b, nullptr, 8));
+  ok(btf__add_field(b, "b", s.int_id, 0, 0));
+  ok(btf__add_field(b, nullptr, s.anon_struct, 0, 0));
+  s.structure = id(btf__add_struct(b, "outer", 32));
+  ok(btf__add_field(b, "a", s.int_id, 0, 0));
+  ok(btf__add_field(b, nullptr, s.anon_union, 64, 0));
+  ok(btf__add_field(b, "arr", s.array, 128, 0));
+  s.onion = id(btf__add_union(b, "onion", 4));
+  ok(btf__add_field(b, "layer", s.int_id, 0, 0));
+  s.enumeration = id(btf__add_enum(b, "tcp_state", 4));
+  ok(btf__add_enum_value(b, "TCP_ESTABLISHED", 1));
+  ok(btf__add_enum_value(b, "TCP_SYN_SENT", 2));
+  s.enum64 = id(btf__add_enum64(b, "big", 8, true));
+  ok(btf__add_enum64_value(b, "BIG_NEGATIVE", static_cast<uint64_t>(-5)));
+  ok(btf__add_enum64_value(b, "BIG_HUGE", uint64_t{1} << 40));
+  s.forward = id(btf__add_fwd(b, "later", BTF_FWD_STRUCT));
+  s.forward_union = id(btf__add_fwd(b, "later_union", BTF_FWD_UNION));
+  s.typedef_id = id(btf__add_typedef(b, "pid_t", s.int_id));
+  s.volatile_id = id(btf__add_volatile(b, s.typedef_id));
+  s.restrict_id = id(btf__add_restrict(b, s.ptr_char));
+  s.proto = id(btf__add_func_proto(b, s.int_id));
+  ok(btf__add_func_param(b, "x", s.int_id));
+  ok(btf__add_func_param(b, nullptr, 0));  // varargs
+  s.func = id(btf__add_func(b, "do_it", BTF_FUNC_GLOBAL, s.proto));
+  s.func_ptr = id(btf__add_ptr(b, s.proto));
+  s.var = id(btf__add_var(b, "counter", BTF_VAR_GLOBAL_ALLOCATED, s.int_id));
+  s.datasec = id(btf__add_datasec(b, ".data", 4));
+  ok(btf__add_datasec_var_info(b, s.var, 0, 4));
+  s.floating = id(btf__add_float(b, "double", 8));
+  s.decl_tag = id(btf__add_decl_tag(b, "user", s.func, -1));
+  s.type_tag = id(btf__add_type_tag(b, "rcu", s.int_id));
+  s.bytes = w.bytes();
   return s;
 }
 
@@ -87,7 +112,7 @@ std::shared_ptr<const Btf> load(std::vector<uint8_t> bytes) {
   return btf.ok() ? *btf : nullptr;
 }
 
-TEST(BtfBytes, WriterOutputParsesWithLibbpf) {
+TEST(BtfBytes, SampleParsesWithLibbpf) {
   Sample s = make_sample();
   struct btf* b = btf__new(s.bytes.data(), static_cast<uint32_t>(s.bytes.size()));
   ASSERT_NE(b, nullptr) << std::strerror(errno);
@@ -429,14 +454,14 @@ TEST(BtfCorrupt, RandomMutationsNeverCrash) {
 }
 
 TEST(BtfCorrupt, TypeCyclesTerminate) {
-  BtfWriter w;
-  uint32_t a = w.add_reference(BTF_KIND_TYPEDEF, "a", 2);
-  uint32_t b = w.add_reference(BTF_KIND_CONST, "", a);  // 2: a -> b -> a
-  w.add_pointer(3);                                     // 3: a pointer to itself
-  uint32_t s = w.add_struct("loop", 4);                 // 4
-  w.add_member(s, "", s, 0);                            // anonymous member of its own type
-  w.add_array(5, 0, 2);                                 // 5: an array of itself
-  auto btf = load(w.finish());
+  Writer w;
+  uint32_t a = id(btf__add_typedef(w.get(), "a", 2));
+  uint32_t b = id(btf__add_const(w.get(), a));           // 2: a -> b -> a
+  id(btf__add_ptr(w.get(), 3));                          // 3: a pointer to itself
+  uint32_t s = id(btf__add_struct(w.get(), "loop", 4));  // 4
+  ok(btf__add_field(w.get(), nullptr, s, 0, 0));         // anonymous member of its own type
+  id(btf__add_array(w.get(), 0, 5, 2));                  // 5: an array of itself
+  auto btf = load(w.bytes());
   ASSERT_TRUE(btf);
   (void)btf->resolve(a);
   (void)btf->resolve(b);

@@ -1,7 +1,5 @@
-// TypeEmitter on the running kernel's BTF: the C it writes compiles for BPF, its
-// relocation BTF parses with libbpf and carries the kernel's offsets, and a program
-// relocated against it alone reads the right values.
-#include <bpf/btf.h>
+// TypeEmitter on the running kernel's BTF: the C it writes compiles for BPF, and a
+// program reading through it, relocated by libbpf, reads the right values.
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <gmock/gmock.h>
@@ -111,6 +109,22 @@ TEST_F(TypeEmitterTest, Declarations) {
   EXPECT_THAT(c, ::testing::Not(HasSubstr("\tstruct mm_struct___s7 *mm;")));
 }
 
+TEST_F(TypeEmitterTest, EnumMembersAreDeclaredAsEnums) {
+  // CO-RE matches an enum member with an enum only: `__u32 reason` would not relocate.
+  TypeEmitter e(shared_btf(), "___s7");
+  uint32_t tp = id_of("trace_event_raw_kfree_skb");
+  std::optional<uint32_t> reason = e.use_member(tp, "reason");
+  ASSERT_TRUE(reason);
+  Type t = btf().type(btf().resolve(*reason));
+  ASSERT_EQ(t.kind, TypeKind::kEnum);
+  std::string c = e.declarations();
+  EXPECT_THAT(c, HasSubstr(fmt::format("\t__sonde_enum_{}{} reason;\n", t.is_signed ? 's' : 'u',
+                                       t.size * 8)));
+  EXPECT_THAT(c, HasSubstr("#define SONDE_ENUM_TYPES"));
+  // Elsewhere an enum is an integer of its size, as before.
+  EXPECT_EQ(e.c_type(*reason), fmt::format("__{}{}", t.is_signed ? 's' : 'u', t.size * 8));
+}
+
 TEST_F(TypeEmitterTest, RepeatedUseIsRecordedOnce) {
   TypeEmitter e(shared_btf(), "___s1");
   e.use_member(id_of("task_struct"), "pid");
@@ -125,65 +139,6 @@ TEST_F(TypeEmitterTest, ForwardDeclarationsForPointerOnlyTypes) {
   std::string c = e.declarations();
   EXPECT_THAT(c, HasSubstr("struct mm_struct___s2;\n"));
   EXPECT_THAT(c, ::testing::Not(HasSubstr("struct mm_struct___s2 {")));
-}
-
-TEST_F(TypeEmitterTest, RelocationBtfParsesAndMatchesTheKernel) {
-  TypeEmitter e(shared_btf(), "___s7");
-  use_task_members(e);
-  std::vector<uint8_t> blob = e.relocation_btf();
-  EXPECT_LT(blob.size(), 4096u);  // a few structs, not 5 MB
-  struct btf* b = btf__new(blob.data(), static_cast<uint32_t>(blob.size()));
-  ASSERT_NE(b, nullptr) << "libbpf rejects the relocation BTF: " << std::strerror(errno);
-  std::unique_ptr<struct btf, void (*)(struct btf*)> owner(b, btf__free);
-
-  // Our own reader accepts it too.
-  ASSERT_TRUE(Btf::from_bytes(blob).ok());
-
-  int checked = 0;
-  for (const char* name : {"task_struct", "sched_entity", "sk_buff", "timer_list"}) {
-    int id = btf__find_by_name_kind(b, name, BTF_KIND_STRUCT);
-    ASSERT_GT(id, 0) << name;
-    int kernel_id = btf__find_by_name_kind(libbpf(), name, BTF_KIND_STRUCT);
-    const btf_type* t = btf__type_by_id(b, id);
-    EXPECT_EQ(t->size, btf__type_by_id(libbpf(), kernel_id)->size) << name;
-    const btf_member* m = btf_members(t);
-    for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
-      const char* member = btf__name_by_offset(b, m->name_off);
-      std::optional<uint32_t> kernel_offset =
-          test_support::libbpf_member_offset(libbpf(), kernel_id, member);
-      ASSERT_TRUE(kernel_offset) << name << "." << member;
-      EXPECT_EQ(btf_member_bit_offset(t, i), *kernel_offset) << name << "." << member;
-      ++checked;
-    }
-  }
-  EXPECT_EQ(checked, 11);
-
-  // The bitfield keeps its width; the int types keep size and sign.
-  int task = btf__find_by_name_kind(b, "task_struct", BTF_KIND_STRUCT);
-  const btf_type* t = btf__type_by_id(b, task);
-  ASSERT_TRUE(btf_kflag(t));
-  bool saw_bitfield = false;
-  const btf_member* m = btf_members(t);
-  for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
-    std::string_view member = btf__name_by_offset(b, m->name_off);
-    const btf_type* mt = btf__type_by_id(b, m->type);
-    if (member == "sched_reset_on_fork") {
-      saw_bitfield = true;
-      EXPECT_EQ(btf_member_bitfield_size(t, i), 1u);
-    } else if (member == "pid") {
-      ASSERT_TRUE(btf_is_int(mt));
-      EXPECT_EQ(mt->size, 4u);
-      EXPECT_TRUE(btf_int_encoding(mt) & BTF_INT_SIGNED);
-    } else if (member == "comm") {
-      ASSERT_TRUE(btf_is_array(mt));
-      EXPECT_EQ(btf_array(mt)->nelems, 16u);
-    } else if (member == "real_parent") {
-      EXPECT_TRUE(btf_is_ptr(mt));
-    } else if (member == "se") {
-      EXPECT_TRUE(btf_is_struct(mt));
-    }
-  }
-  EXPECT_TRUE(saw_bitfield);
 }
 
 // Every member of some of the kernel's largest and most tangled structs: anonymous
@@ -235,29 +190,6 @@ TEST_F(TypeEmitterTest, EveryMemberOfBigStructs) {
     }
   }
   EXPECT_GT(used, 800u);
-
-  std::vector<uint8_t> blob = e.relocation_btf();
-  struct btf* b = btf__new(blob.data(), static_cast<uint32_t>(blob.size()));
-  ASSERT_NE(b, nullptr) << std::strerror(errno);
-  std::unique_ptr<struct btf, void (*)(struct btf*)> owner(b, btf__free);
-  size_t checked = 0;
-  for (uint32_t id = 1; id < btf__type_cnt(b); ++id) {
-    const btf_type* t = btf__type_by_id(b, id);
-    if (!btf_is_composite(t) || t->name_off == 0) continue;
-    int kernel_id =
-        btf__find_by_name_kind(libbpf(), btf__name_by_offset(b, t->name_off), btf_kind(t));
-    ASSERT_GT(kernel_id, 0);
-    const btf_member* m = btf_members(t);
-    for (uint32_t i = 0; i < btf_vlen(t); ++i, ++m) {
-      const char* member = btf__name_by_offset(b, m->name_off);
-      std::optional<uint32_t> offset =
-          test_support::libbpf_member_offset(libbpf(), kernel_id, member);
-      ASSERT_TRUE(offset) << member;
-      ASSERT_EQ(btf_member_bit_offset(t, i), *offset) << member;
-      ++checked;
-    }
-  }
-  EXPECT_GE(checked, used);
 
   if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
   std::string log;
@@ -323,15 +255,8 @@ TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
       << log << "\n"
       << e.declarations();
 
-  // Relocate against the relocation BTF alone, load, run, and compare with the truth.
-  std::vector<uint8_t> blob = e.relocation_btf();
-  {
-    std::ofstream f(dir / "reloc.btf", std::ios::binary);
-    f.write(reinterpret_cast<const char*>(blob.data()), static_cast<std::streamsize>(blob.size()));
-  }
-  std::string btf_path = (dir / "reloc.btf").string();
-  LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = btf_path.c_str());
-  struct bpf_object* obj = bpf_object__open_file((dir / "prog.o").c_str(), &opts);
+  // Relocate against the kernel's BTF, load, run, and compare with the truth.
+  struct bpf_object* obj = bpf_object__open_file((dir / "prog.o").c_str(), nullptr);
   ASSERT_NE(obj, nullptr) << std::strerror(errno);
   std::unique_ptr<bpf_object, void (*)(bpf_object*)> obj_owner(obj, bpf_object__close);
   struct bpf_map* bss = nullptr;

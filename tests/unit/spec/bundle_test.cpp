@@ -68,7 +68,6 @@ Program full_program(const std::string& tag) {
   p.source_names = {tag + ".sonde", "extra.sonde"};
   p.source = "histogram log2 latency of block rq\n";
   p.object = {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0xde, 0xad};
-  p.relocation_btf = {1, 2, 3};
   return p;
 }
 
@@ -129,12 +128,6 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   EXPECT_EQ(p.object, in.programs[1].object);
   // Everything survives: the same bundle encodes to the same bytes.
   EXPECT_EQ(encode_bundle(*out), encode_bundle(in));
-}
-
-TEST(Bundle, LeavesOutTheBuildHostsRelocationBtf) {
-  auto out = decode_bundle(encode_bundle(full_bundle()));
-  ASSERT_TRUE(out);
-  EXPECT_TRUE(out->programs[0].relocation_btf.empty());
 }
 
 TEST(Bundle, EncodingIsDeterministic) {

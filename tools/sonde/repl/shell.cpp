@@ -136,6 +136,10 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
   ensure_stats();
   session::Options session_options;
   session_options.verbose = options_.verbose;
+  if (!kernel_btf_) {
+    if (auto opened = btf::KernelBtf::open()) kernel_btf_ = std::move(opened.value());
+  }
+  session_options.kernel_btf = kernel_btf_;
   std::vector<std::string> metrics;
   for (const auto& m : c.program.metrics) metrics.push_back(m.name);
   auto started_session = session::Session::start(std::move(c.program), session_options);

@@ -9,6 +9,7 @@
 
 #include "compiler/driver/compiler.h"
 #include "runtime/bpf/stats.h"
+#include "runtime/btf/kernel_btf.h"
 #include "tools/sonde/repl/input.h"
 #include "tools/sonde/repl/kernel_source.h"
 #include "tools/sonde/repl/registry.h"
@@ -59,6 +60,8 @@ class Shell {
   std::optional<bpf::StatsEnabler> stats_;
   std::string stats_error_;  // why run-time statistics are off, once tried
   bool stats_tried_ = false;
+  // Mapped at the first attach, for every statement's CO-RE relocations.
+  std::shared_ptr<const btf::KernelBtf> kernel_btf_;
   std::string pending_;  // lines of an input that continues (an open '{')
   bool color_ = false;
   size_t failures_ = 0;

@@ -1,4 +1,5 @@
-// A CO-RE type no kernel has: the subset cannot be built, libbpf must look itself.
+// A relocation that asks for a kernel type id (as bpf_snprintf_btf callers do): only the
+// kernel's own BTF numbers types that way.
 // clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -6,11 +7,11 @@
 #include <bpf/bpf_core_read.h>
 // clang-format on
 
-struct no_such_kernel_type___s1 {
-  int field;
+struct task_struct___s1 {
+  int pid;
 } __attribute__((preserve_access_index));
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
-int missing(void* ctx) { return bpf_core_type_exists(struct no_such_kernel_type___s1); }
+int type_id(void* ctx) { return bpf_core_type_id_kernel(struct task_struct___s1) != 0; }
 
 char LICENSE[] SEC("license") = "GPL";
