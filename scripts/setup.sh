@@ -9,9 +9,9 @@ packages=(
   libbpf-dev libelf-dev zlib1g-dev libzstd-dev bpftool
   antlr4 default-jre-headless libantlr4-runtime-dev
   libfmt-dev libgtest-dev googletest libgmock-dev libbenchmark-dev
-  libcivetweb-dev libedit-dev libdw-dev
+  libcivetweb-dev prometheus-cpp-dev libssl-dev libcrypt-dev libedit-dev libdw-dev
   prometheus bpftrace libbpf-tools
-  tmux libcap2-bin procps iproute2 python3 hyperfine strace
+  tmux libcap2-bin procps iproute2 python3 hyperfine strace curl openssl
 )
 
 missing=()
