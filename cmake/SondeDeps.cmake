@@ -16,9 +16,9 @@ if(NOT TARGET civetweb::civetweb)
     IMPORTED_LOCATION ${CIVETWEB_LIBRARY}
     INTERFACE_INCLUDE_DIRECTORIES ${CIVETWEB_INCLUDE_DIR})
 endif()
-# TLS for /metrics: civetweb dlopen()s OpenSSL itself; sonde loads the certificate and
-# key through it (runtime/export/tls.cpp) and builds the shims civetweb needs to find
-# OpenSSL 3 (runtime/export/tls_shim/). bcrypt password hashes: libxcrypt's crypt_r.
+# TLS for /metrics: civetweb dlopen()s OpenSSL itself; only the shims of
+# runtime/export/tls_shim link it (the key and certificate, and what civetweb needs to
+# find OpenSSL 3), loaded when TLS is asked for. bcrypt password hashes: libxcrypt.
 find_package(OpenSSL 3 REQUIRED)
 pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 

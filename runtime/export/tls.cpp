@@ -8,13 +8,15 @@
 #include <string>
 
 #include <fmt/format.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 namespace sonde::exporter {
 
 namespace {
+
+// tls_shim/ssl_shim.c.
+using Configure = int (*)(void* ssl_ctx, const char* cert, const char* key, int tls13_only,
+                          char* error, size_t error_size);
+Configure configure_in_shim = nullptr;
 
 std::string executable_dir() {
   char path[PATH_MAX];
@@ -36,6 +38,7 @@ std::string find_shim(const char* name) {
 }
 
 Status load_shims() {
+  void* ssl = nullptr;
   for (const char* name : {"libsonde-openssl-crypto.so", "libsonde-openssl-ssl.so"}) {
     const std::string path = find_shim(name);
     if (path.empty()) {
@@ -44,24 +47,17 @@ Status load_shims() {
                    "reinstall sonde with its libsonde-openssl-*.so beside the executable"};
     }
     // Never closed: civetweb keeps the functions it looked up.
-    if (::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL) == nullptr) {
+    ssl = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (ssl == nullptr) {
       const char* why = ::dlerror();
       return Error{fmt::format("cannot serve TLS: {}", why ? why : path),
                    "TLS needs OpenSSL 3 (Debian: libssl3)"};
     }
   }
+  configure_in_shim = reinterpret_cast<Configure>(::dlsym(ssl, "sonde_tls_configure"));
+  if (configure_in_shim == nullptr)
+    return Error{"cannot serve TLS: libsonde-openssl-ssl.so is not sonde's", "reinstall sonde"};
   return {};
-}
-
-std::string openssl_errors() {
-  std::string out;
-  while (const unsigned long code = ERR_get_error()) {
-    char text[256];
-    ERR_error_string_n(code, text, sizeof text);
-    if (!out.empty()) out += "; ";
-    out += text;
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
 }
 
 }  // namespace
@@ -74,27 +70,23 @@ Status prepare_openssl_for_civetweb() {
 }
 
 Status configure_tls(void* ssl_ctx, const WebConfig& config) {
-  auto* ctx = static_cast<SSL_CTX*>(ssl_ctx);
-  ERR_clear_error();
-  if (SSL_CTX_use_certificate_chain_file(ctx, config.cert_file.c_str()) != 1) {
-    return Error{
-        fmt::format("cannot use {} as the TLS certificate: {}", config.cert_file, openssl_errors()),
-        "cert_file must hold PEM certificates, the server's first"};
+  if (configure_in_shim == nullptr) return Error{"TLS was not prepared", ""};
+  char why[1024];
+  switch (configure_in_shim(ssl_ctx, config.cert_file.c_str(), config.key_file.c_str(),
+                            config.tls13_only ? 1 : 0, why, sizeof why)) {
+    case 0:
+      return {};
+    case 1:
+      return Error{fmt::format("cannot use {} as the TLS certificate: {}", config.cert_file, why),
+                   "cert_file must hold PEM certificates, the server's first"};
+    case 2:
+      return Error{fmt::format("cannot use {} as the TLS key: {}", config.key_file, why),
+                   "key_file must hold the certificate's private key, in PEM, unencrypted"};
+    default:
+      return Error{fmt::format("{} is not the key of the certificate in {}: {}", config.key_file,
+                               config.cert_file, why),
+                   "give the key the certificate was issued for"};
   }
-  if (SSL_CTX_use_PrivateKey_file(ctx, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    if (ERR_GET_REASON(ERR_peek_last_error()) != X509_R_KEY_VALUES_MISMATCH) {
-      return Error{
-          fmt::format("cannot use {} as the TLS key: {}", config.key_file, openssl_errors()),
-          "key_file must hold the certificate's private key, in PEM, unencrypted"};
-    }
-  }
-  if (ERR_peek_error() != 0 || SSL_CTX_check_private_key(ctx) != 1) {
-    return Error{fmt::format("{} is not the key of the certificate in {}: {}", config.key_file,
-                             config.cert_file, openssl_errors()),
-                 "give the key the certificate was issued for"};
-  }
-  SSL_CTX_set_min_proto_version(ctx, config.tls13_only ? TLS1_3_VERSION : TLS1_2_VERSION);
-  return {};
 }
 
 }  // namespace sonde::exporter

@@ -14,7 +14,7 @@ Status prepare_openssl_for_civetweb();
 
 // Sets up civetweb's SSL_CTX (an `SSL_CTX*`, from its init_ssl callback): the
 // certificate chain and key of `config`, checked to belong together, and TLS 1.2 or
-// 1.3 at least.
+// 1.3 at least (done in the shim, which links OpenSSL; sonde itself does not).
 Status configure_tls(void* ssl_ctx, const WebConfig& config);
 
 }  // namespace sonde::exporter

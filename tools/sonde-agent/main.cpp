@@ -21,6 +21,8 @@ constexpr const char* kUsage = R"(usage: sonde-agent BUNDLE... [OPTIONS]
 Loads bundles built by `sonde build`, attaches their probes and serves /metrics.
 
   --listen HOST:PORT    where to serve /metrics (default 127.0.0.1:9435)
+  --web-config FILE     TLS and basic auth for /metrics, as exporter-toolkit's
+                        --web.config.file (deploy/web-config.yml)
   --strict              refuse to start unless every probe attaches
   --check               read the bundles, print what they hold, and exit
   --format text|json    also print the metrics at --interval and on exit
@@ -74,7 +76,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   cli::Args args(
-      {"--listen", "--format", "--interval", "--duration"},
+      {"--listen", "--format", "--interval", "--duration", "--web-config"},
       {"--strict", "--check", "--no-program-stats", "--drop-capabilities", "--verbose", "--quiet"},
       {{"-l", "--listen"},
        {"-d", "--duration"},
@@ -87,6 +89,7 @@ int main(int argc, char** argv) {
   session::RunOptions run;
   run.listen = args.value("--listen").value_or("127.0.0.1:9435");
   run.quiet = args.has("--quiet");
+  run.web_config = args.value("--web-config").value_or("");
   run.format = session::Format::kNone;
   if (auto f = args.value("--format")) {
     if (*f == "text")
@@ -128,7 +131,7 @@ int main(int argc, char** argv) {
     run.ready_message = fmt::format("attached {} of {} probes", started.attached, started.probes);
   }
 
-  session::SelfMetrics self(started.sessions, started.not_started);
+  session::SelfMetrics self(started.sessions, session::this_build(), started.not_started);
   if (!args.has("--no-program-stats")) {
     if (auto st = self.enable_program_stats(); !st) agent::print_error(st.error(), "warning");
   }

@@ -30,7 +30,7 @@ void print_error(const Error& e) {
 
 int run_command(const std::vector<std::string>& argv) {
   Args args({"--expr", "--listen", "--interval", "--duration", "--format", "--top", "--capacity",
-             "--window"},
+             "--window", "--web-config"},
             {"--quiet", "--verbose", "--no-cache"},
             {{"-e", "--expr"},
              {"-q", "--quiet"},
@@ -44,6 +44,7 @@ int run_command(const std::vector<std::string>& argv) {
   session::RunOptions run;
   run.quiet = args.has("--quiet");
   run.listen = args.value("--listen");
+  run.web_config = args.value("--web-config").value_or("");
   for (const char* flag : {"--interval", "--duration"}) {
     if (auto v = args.value(flag)) {
       auto d = parse_duration(*v);
@@ -100,7 +101,7 @@ int run_command(const std::vector<std::string>& argv) {
     sessions.push_back(std::move(s.value()));
   }
   // Self-metrics go to /metrics only; the kernel counts program runs while serving.
-  session::SelfMetrics self(sessions);
+  session::SelfMetrics self(sessions, session::this_build(SONDE_LLVM_VERSION));
   if (run.listen) {
     if (auto st = self.enable_program_stats(); !st && session_options.verbose)
       print_error(st.error());
