@@ -5,13 +5,23 @@ find_package(fmt 9 REQUIRED CONFIG)
 find_package(Threads REQUIRED)
 find_package(ZLIB REQUIRED)  # bundle checksums (runtime/spec)
 
-# civetweb's CMake config references files of another package: find it by hand.
-find_path(CIVETWEB_INCLUDE_DIR civetweb.h REQUIRED)
-find_library(CIVETWEB_LIBRARY civetweb REQUIRED)
-add_library(civetweb::civetweb UNKNOWN IMPORTED)
-set_target_properties(civetweb::civetweb PROPERTIES
-  IMPORTED_LOCATION ${CIVETWEB_LIBRARY}
-  INTERFACE_INCLUDE_DIRECTORIES ${CIVETWEB_INCLUDE_DIR})
+# The Prometheus exposition (serializer, and the pull Exposer on civetweb with gzip).
+# Its config finds civetweb's own (whose executable target points at a file of another
+# package, harmless as long as nothing links it) and defines civetweb::civetweb.
+find_package(prometheus-cpp CONFIG REQUIRED)  # 1.0.1 in bookworm; it ships no version file
+if(NOT TARGET civetweb::civetweb)
+  find_path(CIVETWEB_INCLUDE_DIR civetweb.h REQUIRED)
+  find_library(CIVETWEB_LIBRARY civetweb REQUIRED)
+  add_library(civetweb::civetweb UNKNOWN IMPORTED)
+  set_target_properties(civetweb::civetweb PROPERTIES
+    IMPORTED_LOCATION ${CIVETWEB_LIBRARY}
+    INTERFACE_INCLUDE_DIRECTORIES ${CIVETWEB_INCLUDE_DIR})
+endif()
+# TLS for /metrics: civetweb dlopen()s OpenSSL itself; only the shims of
+# runtime/export/tls_shim link it (the key and certificate, and what civetweb needs to
+# find OpenSSL 3), loaded when TLS is asked for. bcrypt password hashes: libxcrypt.
+find_package(OpenSSL 3 REQUIRED)
+pkg_check_modules(LIBXCRYPT REQUIRED IMPORTED_TARGET libxcrypt)
 
 find_package(antlr4-runtime 4.9 REQUIRED CONFIG)
 add_library(sonde_antlr4 INTERFACE)

@@ -1,11 +1,19 @@
 #include "runtime/bpf/stats.h"
 
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <fmt/format.h>
 
 #include "runtime/bpf/errno_text.h"
 
 namespace sonde::bpf {
+
+std::string libbpf_version() {
+  const char* text = libbpf_version_string();  // "v1.1"
+  std::string version = text != nullptr ? text : "";
+  if (version.starts_with("v")) version.erase(0, 1);
+  return version;
+}
 
 Result<ProgramStats> program_stats(int program_fd) {
   bpf_prog_info info{};

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "support/unique_fd.h"
 #include "support/result.h"
+#include "support/unique_fd.h"
 
 namespace sonde::bpf {
 
@@ -19,6 +19,9 @@ struct ProgramStats {
 };
 
 Result<ProgramStats> program_stats(int program_fd);
+
+// The libbpf this process runs with ("1.1"), for sonde_build_info.
+std::string libbpf_version();
 
 // Turns on run-time statistics (BPF_STATS_RUN_TIME) while the object lives. The kernel
 // ties the setting to the returned fd, so it is restored even if the process is killed,

@@ -64,4 +64,9 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   return address;
 }
 
+bool is_loopback(const ListenAddress& address) {
+  if (address.ipv6) return address.host == "::1";
+  return address.host.starts_with("127.");
+}
+
 }  // namespace sonde::exporter

@@ -22,4 +22,8 @@ struct ListenAddress {
 // reachable from elsewhere only when asked for (0.0.0.0:PORT). Port 0 picks a free one.
 Result<ListenAddress> parse_listen_address(std::string_view text);
 
+// Whether a numeric host is a loopback address (127.0.0.0/8, ::1): reachable from this
+// machine only.
+bool is_loopback(const ListenAddress& address);
+
 }  // namespace sonde::exporter

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <prometheus/check_names.h>
 
 namespace sonde::exporter {
 
@@ -18,6 +19,10 @@ std::string sanitize(std::string_view name, bool allow_colon) {
   out.reserve(name.size() + 1);
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) out += '_';
   for (char c : name) out += is_name_char(c, allow_colon) ? c : '_';
+  // Names starting with "__" are Prometheus' own (prometheus-cpp refuses them): keep one.
+  const size_t underscores = out.find_first_not_of('_');
+  if (underscores == std::string::npos) return "_";
+  if (underscores > 1) out.erase(0, underscores - 1);
   return out;
 }
 
@@ -38,7 +43,7 @@ std::vector<std::string> export_label_names(const metrics::Family& family) {
   std::vector<std::string> names;
   names.reserve(family.label_names.size());
   for (const std::string& raw : family.label_names) {
-    std::string name = sanitize_label_name(raw);
+    std::string name = prometheus::CheckLabelName(raw) ? raw : sanitize_label_name(raw);
     if (contains(taken, name)) {
       int suffix = 2;
       while (contains(taken, fmt::format("{}_{}", name, suffix))) ++suffix;

@@ -23,6 +23,10 @@ bool is_plain_quotable(std::string_view text) {
   return plain;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  return is_plain_ascii(text) || first_invalid_utf8(text) == std::string_view::npos;
+}
+
 void append_utf8_lossy(std::string& out, std::string_view text) {
   escape_utf8(
       text, [&](std::string_view piece) { out += piece; },

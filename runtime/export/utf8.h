@@ -19,6 +19,9 @@ bool is_plain_ascii(std::string_view text);
 // Prometheus and JSON escapers append as it is (the common case, checked branch-free).
 bool is_plain_quotable(std::string_view text);
 
+// Whether `text` is well-formed UTF-8 (plain ASCII checked first, the common case).
+bool is_valid_utf8(std::string_view text);
+
 // Appends `text` with each invalid byte replaced by U+FFFD.
 void append_utf8_lossy(std::string& out, std::string_view text);
 

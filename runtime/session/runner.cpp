@@ -12,8 +12,8 @@
 
 #include "runtime/export/json_lines.h"
 #include "runtime/export/metrics_server.h"
-#include "runtime/export/prometheus_text.h"
 #include "runtime/export/terminal.h"
+#include "runtime/export/web_config.h"
 
 namespace sonde::session {
 namespace {
@@ -39,11 +39,18 @@ void write_all(const std::string& text) {
   }
 }
 
+// Every session is read even when one fails; the first error is returned.
 Status take_snapshot(std::vector<std::unique_ptr<Session>>& sessions, metrics::Snapshot& out) {
+  Status first;
   for (auto& s : sessions) {
-    if (auto st = s->snapshot(out); !st) return st;
+    if (auto st = s->snapshot(out); !st && first.ok()) first = st;
   }
-  return {};
+  return first;
+}
+
+void print_error(const Error& e, const char* severity = "error") {
+  fmt::print(stderr, "{}: {}\n", severity, e.message);
+  if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", e.hint);
 }
 
 // The family of a session's statement in `snapshot`, if any.
@@ -92,21 +99,36 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
   block_stop_signals();
   std::optional<exporter::MetricsServer> server;
   if (options.listen) {
-    auto started =
-        exporter::MetricsServer::start(*options.listen, [&](std::string& body) -> Status {
+    exporter::ServerOptions server_options;
+    if (!options.web_config.empty()) {
+      auto web = exporter::read_web_config(options.web_config);
+      if (!web) {
+        print_error(web.error());
+        return 1;
+      }
+      server_options.web = std::move(web.value());
+    }
+    auto started = exporter::MetricsServer::start(
+        *options.listen,
+        [&](metrics::Snapshot& snapshot) -> Status {
           const auto began = Clock::now();
-          metrics::Snapshot snapshot;
-          if (auto st = take_snapshot(sessions, snapshot); !st) return st;
+          Status read = take_snapshot(sessions, snapshot);
           if (hook) hook(snapshot, ScrapeInfo{Clock::now() - began});
-          exporter::append_prometheus_text(snapshot, body);
-          return {};
-        });
+          return read;
+        },
+        server_options);
     if (!started) {
-      fmt::print(stderr, "error: {}\n", started.error().message);
-      if (!started.error().hint.empty()) fmt::print(stderr, "hint: {}\n", started.error().hint);
+      print_error(started.error());
       return 1;
     }
     server.emplace(std::move(started.value()));
+    if (const std::string risk = server->exposure_warning(); !risk.empty()) {
+      print_error(Error{risk,
+                        "give --web-config a file with tls_server_config and "
+                        "basic_auth_users (deploy/web-config.yml), or listen on "
+                        "127.0.0.1"},
+                  "warning");
+    }
   }
 
   size_t probes = 0;
@@ -115,7 +137,7 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     std::string ready = options.ready_message.empty()
                             ? fmt::format("attached {} probe{}", probes, probes == 1 ? "" : "s")
                             : options.ready_message;
-    if (server) ready += fmt::format("; serving http://{}/metrics", server->address().to_string());
+    if (server) ready += fmt::format("; serving {}", server->url());
     fmt::print(stderr, "{}\n", ready);
     fflush(stderr);
   }

@@ -25,6 +25,7 @@ struct RunOptions {
   bool quiet = false;         // no "attached N probes"
   size_t top = 20;            // terminal rows per metric
   std::string ready_message;  // printed on stderr once serving (default: attached N probes)
+  std::string web_config;     // --web-config FILE: TLS and basic auth for /metrics ("": none)
 };
 
 // What a /metrics scrape has cost when the hook is called.

@@ -50,9 +50,9 @@ const spec::Span* span_of(const spec::Program& program, const metrics::SpanCount
 
 }  // namespace
 
-SelfMetrics::SelfMetrics(const std::vector<std::unique_ptr<Session>>& sessions,
+SelfMetrics::SelfMetrics(const std::vector<std::unique_ptr<Session>>& sessions, BuildInfo build,
                          std::vector<spec::Probe> not_started)
-    : sessions_(sessions), not_started_(std::move(not_started)) {}
+    : sessions_(sessions), build_(std::move(build)), not_started_(std::move(not_started)) {}
 
 Status SelfMetrics::enable_program_stats() {
   auto enabler = bpf::StatsEnabler::enable();
@@ -80,6 +80,8 @@ void SelfMetrics::append(metrics::Snapshot& snapshot, const ScrapeInfo& scrape) 
   add(duration, {}, std::chrono::duration<double>(scrape.reading).count());
   own.families.push_back(std::move(duration));
 
+  append_build_info(build_, own);
+  append_process_metrics(own);
   for (auto& f : own.families) snapshot.families.push_back(std::move(f));
 }
 

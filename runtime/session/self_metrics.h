@@ -7,6 +7,9 @@
 //   sonde_map_updates_dropped_total                              {metric}
 //   sonde_span_starts_evicted_total                              {span, metric}
 //   sonde_decode_errors_total, sonde_scrape_duration_seconds
+//   sonde_build_info{version, revision, libbpf[, llvm]}
+//   process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
+//   process_open_fds, process_max_fds, process_start_time_seconds (process_metrics.h)
 #pragma once
 
 #include <memory>
@@ -15,6 +18,7 @@
 
 #include "runtime/bpf/stats.h"
 #include "runtime/metrics/snapshot.h"
+#include "runtime/session/process_metrics.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/session.h"
 #include "runtime/spec/program.h"
@@ -26,8 +30,8 @@ class SelfMetrics {
  public:
   // `sessions` must outlive this object. `not_started`: probes of programs that could
   // not be loaded at all (non-strict agent), reported as not attached.
-  explicit SelfMetrics(const std::vector<std::unique_ptr<Session>>& sessions,
-                       std::vector<spec::Probe> not_started = {});
+  SelfMetrics(const std::vector<std::unique_ptr<Session>>& sessions, BuildInfo build,
+              std::vector<spec::Probe> not_started = {});
 
   // Turns on the kernel's run-time statistics of BPF programs (kernel.bpf_stats_enabled)
   // while this object lives. The kernel ties the setting to a file descriptor, so the
@@ -47,6 +51,7 @@ class SelfMetrics {
   void append_maps(const metrics::Snapshot& in, metrics::Snapshot& out);
 
   const std::vector<std::unique_ptr<Session>>& sessions_;
+  BuildInfo build_;
   std::vector<spec::Probe> not_started_;
   std::optional<bpf::StatsEnabler> stats_;
 };

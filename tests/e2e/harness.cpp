@@ -309,16 +309,31 @@ std::string url_encode(const std::string& text) {
   return out;
 }
 
-PrometheusServer::PrometheusServer(const std::vector<std::string>& targets) {
+PrometheusServer::PrometheusServer(const std::vector<std::string>& targets)
+    : PrometheusServer(std::vector<Job>{{"sonde", targets, {}}}) {}
+
+PrometheusServer::PrometheusServer(const std::vector<Job>& jobs) {
   char templ[] = "/tmp/sonde-prometheus-XXXXXX";
   dir_ = mkdtemp(templ);
   port_ = free_port();
   std::string config =
-      "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: "
-      "sonde\n"
-      "    static_configs:\n      - targets: [";
-  for (size_t i = 0; i < targets.size(); ++i) config += (i ? ", '" : "'") + targets[i] + "'";
-  config += "]\n";
+      "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n";
+  for (const Job& job : jobs) {
+    config += "  - job_name: '" + job.name + "'\n";
+    const ScrapeSecurity& s = job.security;
+    if (!s.ca_file.empty()) {
+      config += "    scheme: https\n    tls_config:\n      ca_file: '" + s.ca_file + "'\n";
+      if (!s.server_name.empty()) config += "      server_name: '" + s.server_name + "'\n";
+    }
+    if (!s.username.empty()) {
+      config += "    basic_auth:\n      username: '" + s.username + "'\n      password: '" +
+                s.password + "'\n";
+    }
+    config += "    static_configs:\n      - targets: [";
+    for (size_t i = 0; i < job.targets.size(); ++i)
+      config += (i ? ", '" : "'") + job.targets[i] + "'";
+    config += "]\n";
+  }
   std::string path = dir_ + "/prometheus.yml";
   FILE* f = fopen(path.c_str(), "w");
   fwrite(config.data(), 1, config.size(), f);

@@ -85,11 +85,27 @@ std::optional<double> sample(const std::string& exposition, const std::string& n
 std::vector<std::string> sonde_programs_in_kernel();
 std::vector<uint32_t> sonde_links_in_kernel();
 
+// How a Prometheus job reaches its targets: over TLS (checking the certificate against
+// `ca_file`, for the name `server_name`) and with basic authentication, when given.
+struct ScrapeSecurity {
+  std::string ca_file;  // non-empty: scheme https
+  std::string server_name;
+  std::string username;  // non-empty: basic_auth
+  std::string password;
+};
+
 // A real Prometheus server (Debian's package) on loopback, scraping `targets`
 // ("127.0.0.1:PORT") every second, with its own data directory.
 class PrometheusServer {
  public:
   explicit PrometheusServer(const std::vector<std::string>& targets);
+  // One job per entry: its name, targets and how it reaches them.
+  struct Job {
+    std::string name;
+    std::vector<std::string> targets;
+    ScrapeSecurity security;
+  };
+  explicit PrometheusServer(const std::vector<Job>& jobs);
   ~PrometheusServer();
   bool ready(std::chrono::milliseconds timeout = 30s);
   int port() const { return port_; }

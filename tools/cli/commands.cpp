@@ -8,6 +8,10 @@ constexpr Flag kHelp{"--help", "-h", "", "print this help and exit"};
 constexpr Flag kExpr{"--expr", "-e", "PROGRAM", "the program's text, instead of files"};
 constexpr Flag kListen{"--listen", "-l", "HOST:PORT",
                        "serve Prometheus metrics on /metrics (a bare port binds 127.0.0.1)"};
+constexpr Flag kWebConfig{"--web-config", "", "FILE",
+                          "TLS and basic auth for /metrics, as exporter-toolkit's "
+                          "--web.config.file (README: TLS and basic auth)",
+                          "file"};
 constexpr Flag kInterval{"--interval", "-i", "DURATION",
                          "print the metrics every DURATION (at least 100ms), and on exit",
                          "duration"};
@@ -54,6 +58,7 @@ const Program& sonde_program() {
                               "SIGINT or SIGTERM.",
                .flags = {kExpr,
                          kListen,
+                         kWebConfig,
                          kInterval,
                          kDuration,
                          kFormat,
@@ -132,6 +137,7 @@ const Program& agent_program() {
                     .description = "",
                     .flags = {{"--listen", "-l", "HOST:PORT",
                                "where to serve /metrics (default 127.0.0.1:9435)"},
+                              kWebConfig,
                               {"--strict", "", "", "refuse to start unless every probe attaches"},
                               {"--check", "", "",
                                "read the bundles, print what they hold, and exit"},

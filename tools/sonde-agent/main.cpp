@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
     run.ready_message = fmt::format("attached {} of {} probes", started.attached, started.probes);
   }
 
-  session::SelfMetrics self(started.sessions, started.not_started);
+  session::SelfMetrics self(started.sessions, session::this_build(), started.not_started);
   if (!args.has("--no-program-stats")) {
     if (auto st = self.enable_program_stats(); !st) agent::print_error(st.error(), "warning");
   }

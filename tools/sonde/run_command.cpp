@@ -63,7 +63,7 @@ int run_command(const std::vector<std::string>& argv) {
   }
   session_options.kernel_btf.reset();
   // Self-metrics go to /metrics only; the kernel counts program runs while serving.
-  session::SelfMetrics self(sessions);
+  session::SelfMetrics self(sessions, session::this_build(SONDE_LLVM_VERSION));
   if (run.listen) {
     if (auto st = self.enable_program_stats(); !st && session_options.verbose)
       print_error(st.error());

@@ -85,6 +85,10 @@ OpenConnection::OpenConnection(uint16_t port, std::string_view partial_request)
   if (fd_ >= 0) send(fd_, partial_request.data(), partial_request.size(), MSG_NOSIGNAL);
 }
 
+void OpenConnection::send_more(std::string_view bytes) {
+  if (fd_ >= 0) send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 OpenConnection::~OpenConnection() {
   if (fd_ >= 0) close(fd_);
 }

@@ -27,6 +27,8 @@ class OpenConnection {
   OpenConnection& operator=(const OpenConnection&) = delete;
 
   bool connected() const { return fd_ >= 0; }
+  // Sends a little more of the request (a client trickling it).
+  void send_more(std::string_view bytes);
   // Whether the server closed the connection within `timeout_ms`.
   bool closed_by_server(int timeout_ms);
 

@@ -22,6 +22,9 @@ TEST(Names, LabelNames) {
   EXPECT_EQ(sanitize_label_name("a:b"), "a_b");
   EXPECT_EQ(sanitize_label_name("0x"), "_0x");
   EXPECT_EQ(sanitize_label_name(""), "_");
+  // "__" starts Prometheus' own names, which prometheus-cpp refuses.
+  EXPECT_EQ(sanitize_label_name("__name__"), "_name__");
+  EXPECT_EQ(sanitize_label_name("__"), "_");
 }
 
 TEST(Names, ExportLabelNamesAreDistinct) {

@@ -63,12 +63,17 @@ TEST(MetricsServer, ClientsThatNeverReadHoldAWorkerOnlyUntilTheTimeout) {
   ServerOptions options;
   options.threads = 4;
   options.request_timeout_ms = 1000;
-  // Far more than the socket buffers hold, so writing it blocks.
-  const std::string big(32 << 20, 'x');
+  // Far more than the socket buffers hold, so writing it blocks: one label value of
+  // 8 MiB.
+  const std::string big(8 << 20, 'x');
   auto server = MetricsServer::start(
       "127.0.0.1:0",
-      [&](std::string& body) {
-        body += big;
+      [&](metrics::Snapshot& snapshot) {
+        metrics::Family family;
+        family.name = "big_total";
+        family.label_names = {"x"};
+        family.series.emplace_back().label_values = {big};
+        snapshot.families.push_back(std::move(family));
         return Status();
       },
       options);

@@ -11,7 +11,6 @@
 #include "compiler/driver/compiler.h"
 #include "runtime/bpf/privileges.h"
 #include "runtime/export/metrics_server.h"
-#include "runtime/export/prometheus_text.h"
 #include "tools/sonde/repl/registry.h"
 #include "tools/sonde/repl/shell.h"
 #include "tools/sonde/repl/signals.h"
@@ -66,11 +65,8 @@ int run(const Options& given) {
   std::optional<exporter::MetricsServer> server;
   if (options.listen) {
     auto started =
-        exporter::MetricsServer::start(*options.listen, [&registry](std::string& body) -> Status {
-          metrics::Snapshot snapshot;
-          if (auto st = registry.snapshot(std::nullopt, snapshot); !st) return st;
-          exporter::append_prometheus_text(snapshot, body);
-          return {};
+        exporter::MetricsServer::start(*options.listen, [&registry](metrics::Snapshot& snapshot) {
+          return registry.snapshot(std::nullopt, snapshot);
         });
     if (!started) {
       print_error(started.error());
@@ -82,7 +78,7 @@ int run(const Options& given) {
   block_repl_signals(false);
 
   bool interactive = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-  if (server) fmt::print("serving http://{}/metrics\n", server->address().to_string());
+  if (server) fmt::print("serving {}\n", server->url());
   size_t failures = 0;
   {
     Shell shell(options, compiler, registry, interactive);
