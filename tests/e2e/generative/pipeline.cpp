@@ -5,7 +5,7 @@
 
 #include "compiler/sema/probes.h"
 #include "runtime/bpf/object.h"
-#include "runtime/btf/relocation_btf.h"
+#include "runtime/session/relocation.h"
 
 namespace sonde::gen {
 namespace {
@@ -62,7 +62,7 @@ const char* stage_name(Stage s) {
     case Stage::kLoad:
       return "load (verifier)";
     case Stage::kAgentLoad:
-      return "load as sonde-agent does";
+      return "load against the whole kernel BTF";
     case Stage::kLeak:
       return "BPF objects left";
   }
@@ -75,10 +75,7 @@ Pipeline::Pipeline() {
   driver::Options options;
   options.cache.enabled = false;  // every program really compiled
   compiler_ = std::make_unique<driver::Compiler>(options);
-  if (auto data = btf::read_kernel_btf()) {
-    kernel_btf_ = std::move(data.value());
-    if (auto raw = btf::RawBtf::parse(kernel_btf_)) raw_btf_.emplace(std::move(raw.value()));
-  }
+  if (auto kernel = btf::KernelBtf::open()) kernel_btf_ = std::move(kernel.value());
 }
 
 Pipeline::~Pipeline() = default;
@@ -110,14 +107,14 @@ Outcome Pipeline::run(const std::string& name, const std::string& text) {
     out.detail = rendered + "\n--- generated C ---\n" + compiled.c_source;
     return out;
   }
-  out = load(compiled, compiled.program.relocation_btf, Stage::kLoad);
-  if (out.stage != Stage::kLoaded || !raw_btf_) return out;
-  // As sonde-agent loads a bundle: relocated against the subset of the kernel's BTF
-  // that runtime/btf cuts for this object (tools/sonde-agent/agent.cpp), or, when it
-  // cannot, against the whole kernel BTF.
-  std::vector<uint8_t> subset;
-  if (auto cut = btf::relocation_btf(compiled.program.object, *raw_btf_)) subset = std::move(*cut);
-  Outcome agent = load(compiled, subset, Stage::kAgentLoad);
+  // As every load path does (runtime/session/relocation.h): relocated against the part
+  // of the kernel's BTF the object names; then against the whole kernel BTF, the
+  // fallback when that part would not do.
+  session::RelocationBtf chosen = session::choose_relocation_btf(compiled.program, kernel_btf_);
+  out = load(compiled, chosen.subset, Stage::kLoad);
+  if (out.stage != Stage::kLoaded || chosen.subset.empty()) return out;
+  const std::vector<uint8_t> whole;
+  Outcome agent = load(compiled, whole, Stage::kAgentLoad);
   agent.held.programs.insert(out.held.programs.begin(), out.held.programs.end());
   agent.held.maps.insert(out.held.maps.begin(), out.held.maps.end());
   agent.held.links.insert(out.held.links.begin(), out.held.links.end());

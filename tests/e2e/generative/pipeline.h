@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "compiler/driver/compiler.h"
-#include "runtime/btf/raw_btf.h"
+#include "runtime/btf/kernel_btf.h"
 #include "tests/e2e/bpf_objects.h"
 #include "tests/e2e/generative/generator.h"
 
@@ -51,8 +51,7 @@ class Pipeline {
                Stage failure);
 
   std::unique_ptr<driver::Compiler> compiler_;
-  std::vector<uint8_t> kernel_btf_;     // sonde-agent's view of the kernel's types
-  std::optional<btf::RawBtf> raw_btf_;  // over kernel_btf_
+  std::shared_ptr<const btf::KernelBtf> kernel_btf_;  // null when the kernel has none
 };
 
 // What the stdlib defines, for the generator (read from the compiler's definitions).
