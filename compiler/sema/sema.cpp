@@ -13,6 +13,7 @@
 #include "compiler/sema/probes.h"
 #include "compiler/sema/stack.h"
 #include "runtime/spec/aggregations.h"
+#include "runtime/spec/metric_names.h"
 #include "support/text.h"
 
 namespace sonde::sema {
@@ -563,6 +564,13 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
                   fmt::format("a metric name of {} characters is too long: at most {}",
                               checked.metric_name.size(), kMaxNameLength),
                   "Prometheus stores the name with every sample; name it shorter with 'as NAME'");
+      continue;
+    }
+    if (spec::is_reserved_metric_name(checked.metric_name)) {
+      diags.error(stmt->name.empty() ? stmt->range : stmt->name_range,
+                  fmt::format("metric '{}' is one of sonde's own metrics", checked.metric_name),
+                  "sonde exports it beside every program; give this statement another name "
+                  "with 'as NAME'");
       continue;
     }
     if (auto it = names.find(checked.metric_name); it != names.end()) {

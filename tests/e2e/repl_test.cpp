@@ -312,6 +312,19 @@ TEST(Repl, TwentyStatementsInOneSession) {
   EXPECT_NE(e.out.find("detached 20 statements"), std::string::npos) << e.out;
 }
 
+// A piped script whose last statement never closes its `{` fails (exit 1) with the
+// parser's located error, instead of swallowing the rest and exiting 0; a statement
+// number that is not one says so.
+TEST(Repl, APipedScriptEndingInsideABraceFails) {
+  Process repl({sonde_binary(), "repl"},
+               ":detach abc\nspan s { start tracepoint:sched:sched_wakeup key pid\n");
+  Exit e = repl.wait(60s);
+  EXPECT_EQ(e.code, 1) << e.err;
+  EXPECT_NE(e.err.find("'abc' is not a statement number"), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("<repl:1>:"), std::string::npos) << e.err;
+  EXPECT_NE(e.err.find("error: "), std::string::npos) << e.err;
+}
+
 TEST(Repl, ACrashingCompilerLeavesTheReplRunning) {
   std::string dir = temp_dir("repl-crash");
   // A compiler plugin that dies the way a compiler bug would.

@@ -10,6 +10,7 @@
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
+#include "runtime/spec/metric_names.h"
 #include "tools/cli/help.h"
 #include "tools/cli/run_flags.h"
 #include "tools/sonde-agent/agent.h"
@@ -65,6 +66,18 @@ int main(int argc, char** argv) {
 
   std::vector<agent::LoadedBundle> bundles;
   if (!agent::read_bundles(args.positionals(), bundles)) return 1;
+  {
+    std::vector<const spec::Program*> all;
+    for (const auto& b : bundles)
+      for (const auto& p : b.bundle.programs) all.push_back(&p);
+    if (std::string dup = spec::duplicate_metric(all); !dup.empty()) {
+      fmt::print(stderr,
+                 "error: {} (in the bundles given)\nhint: /metrics shows a name once; rename "
+                 "one with 'as NAME' and rebuild\n",
+                 dup);
+      return 1;
+    }
+  }
   if (args.has("--check")) {
     fmt::print("{}", agent::describe(bundles));
     return 0;

@@ -6,6 +6,7 @@
 
 #include "compiler/driver/compiler.h"
 #include "runtime/spec/bundle.h"
+#include "runtime/spec/metric_names.h"
 #include "tools/sonde/capacity_flag.h"
 #include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
@@ -40,6 +41,13 @@ int build_command(const std::vector<std::string>& argv) {
     probes += c.program.probes.size();
     metrics += c.program.metrics.size();
     bundle.programs.push_back(std::move(c.program));
+  }
+  std::vector<const spec::Program*> all;
+  for (const auto& p : bundle.programs) all.push_back(&p);
+  if (std::string dup = spec::duplicate_metric(all); !dup.empty()) {
+    fmt::print(stderr, "error: {}\nhint: /metrics shows a name once; rename one with 'as NAME'\n",
+               dup);
+    return 1;
   }
   if (auto st = spec::write_bundle(*output, bundle); !st) {
     fmt::print(stderr, "error: {}\n", st.error().message);

@@ -7,6 +7,7 @@
 #include "runtime/btf/kernel_btf.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
+#include "runtime/spec/metric_names.h"
 #include "tools/cli/run_flags.h"
 #include "tools/sonde/capacity_flag.h"
 #include "tools/sonde/command_line.h"
@@ -42,6 +43,13 @@ int run_command(const std::vector<std::string>& argv) {
     fmt::print(stderr, "{}", compiler.render(isatty(STDERR_FILENO)));
     if (!c.ok) return 1;
     programs.push_back(std::move(c.program));
+  }
+  std::vector<const spec::Program*> all;
+  for (const auto& p : programs) all.push_back(&p);
+  if (std::string dup = spec::duplicate_metric(all); !dup.empty()) {
+    fmt::print(stderr, "error: {}\nhint: /metrics shows a name once; rename one with 'as NAME'\n",
+               dup);
+    return 1;
   }
 
   session::Options session_options;

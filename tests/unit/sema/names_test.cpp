@@ -196,6 +196,21 @@ const ast::Expr& key(const Checker& checker, size_t i) {
   return *checker.result().statements.at(0).programs.at(0).keys.at(i);
 }
 
+// sonde exports these beside every program: a statement taking one would hide the real
+// family on /metrics (`count as sonde_map_updates_dropped` replaced the drop counter).
+TEST(Names, SondesOwnMetricNamesAreReserved) {
+  for (const char* source :
+       {"on tracepoint:sched:sched_switch count as sonde_map_updates_dropped",
+        "on tracepoint:sched:sched_switch gauge prev_pid as process_open_fds",
+        "on tracepoint:sched:sched_switch gauge prev_pid as sonde_build_info"}) {
+    Checker checker;
+    EXPECT_NE(checker.check(source).find("is one of sonde's own metrics"), std::string::npos)
+        << source;
+  }
+  Checker fine;
+  EXPECT_EQ(fine.check("on tracepoint:sched:sched_switch count as sonde_switches"), "");
+}
+
 TEST(Names, ACountOfSpansIsACountAndTheirLatencyIsInSeconds) {
   Checker checker;
   ASSERT_EQ(checker.check("span s { start tracepoint:sched:sched_wakeup key pid; end "
@@ -263,7 +278,6 @@ TEST(Names, SyscallPointersAreUserMemory) {
   ASSERT_EQ(exec.check("on rawtracepoint:sched_process_exec count by str(bprm.filename, 32)"), "");
   EXPECT_FALSE(key(exec, 0).type.user);
 }
-
 
 }  // namespace
 }  // namespace sonde::sema

@@ -64,7 +64,12 @@ size_t Shell::run() {
   while (!stop_requested()) {
     fflush(stdout);
     ReadResult r = input_->read_line(prompt());
-    if (r.status == ReadStatus::kEnd) break;
+    if (r.status == ReadStatus::kEnd) {
+      // A statement still open at the end (an unbalanced `{`) is checked as it stands, so
+      // that its error is shown and counted, not swallowed.
+      if (!trim(pending_).empty()) evaluate(std::exchange(pending_, {}), false);
+      break;
+    }
     if (r.status == ReadStatus::kInterrupted) {
       pending_.clear();
       continue;

@@ -217,7 +217,12 @@ std::optional<uint32_t> Shell::attached_statement(const std::string& argument,
                                                   const Error& missing) {
   auto number = statement_number(argument);
   if (!number) {
-    print_error(missing);
+    if (argument.empty()) {
+      print_error(missing);
+    } else {
+      print_error({fmt::format("'{}' is not a statement number", argument),
+                   missing.hint + " (:list shows the attached statements and their numbers)"});
+    }
     return std::nullopt;
   }
   if (auto st = registry_.check_attached(*number); !st) {
