@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -275,7 +276,9 @@ TEST_F(Endpoint, RefusesWhatIsNotAScrape) {
 // most the request timeout; scrapes are answered meanwhile, and every slow client is
 // disconnected.
 TEST_F(Endpoint, SlowClientsAreCutOffAndScrapesGoOn) {
-  constexpr int kIdle = 12, kTrickling = 12;  // three times the server's 8 workers
+  // A hundred slow clients, fewer than the server's 128 workers: none of them can occupy
+  // the worker a scrape needs (with 8 workers, 50 of them delayed a scrape by 19 s).
+  constexpr int kIdle = 50, kTrickling = 50;
   std::vector<int> idle, trickling;
   for (int i = 0; i < kIdle; ++i) idle.push_back(connect_to(port_));
   for (int i = 0; i < kTrickling; ++i) {
@@ -289,9 +292,16 @@ TEST_F(Endpoint, SlowClientsAreCutOffAndScrapesGoOn) {
       std::this_thread::sleep_for(500ms);
     }
   });
-  // Answered despite them (possibly after a slow client's timeout freed a worker).
+  // Answered despite them, and before the server cut off any of them: the scrape did
+  // not wait for a slow client's timeout to free a worker.
   Response r = scrape(port_);
   EXPECT_EQ(incomplete(r), "");
+  int still_open = 0;
+  for (int fd : idle) {
+    pollfd p{fd, POLLIN, 0};
+    still_open += poll(&p, 1, 0) == 0;  // nothing to read: the server has not closed it
+  }
+  EXPECT_EQ(still_open, kIdle) << "the scrape was answered only after slow clients were cut off";
 
   // The server closes each slow connection (EOF or reset, perhaps after a 4xx).
   for (int fd : idle) {
