@@ -10,6 +10,7 @@
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
+#include "runtime/session/session.h"
 #include "tools/cli/help.h"
 #include "tools/cli/run_flags.h"
 #include "tools/sonde-agent/agent.h"
@@ -65,6 +66,13 @@ int main(int argc, char** argv) {
 
   std::vector<agent::LoadedBundle> bundles;
   if (!agent::read_bundles(args.positionals(), bundles)) return 1;
+  if (auto flag = args.value("--series-ttl")) {
+    auto ttl = session::parse_series_ttl(*flag);
+    if (!ttl) return usage_error(ttl.error().message);
+    for (auto& b : bundles) {
+      for (auto& p : b.bundle.programs) session::set_series_ttl(p, *ttl);
+    }
+  }
   if (args.has("--check")) {
     fmt::print("{}", agent::describe(bundles));
     return 0;
