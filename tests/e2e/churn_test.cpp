@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -118,7 +119,7 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
   }
   workload.join();
   const double events = static_cast<double>(children.load()) * kCallsPerChild;
-  ASSERT_GT(children.load(), 3000u) << "the workload did not churn enough to mean anything";
+  ASSERT_GT(children.load(), 2000u) << "the workload did not churn enough to mean anything";
 
   // Every process is gone: its series leave within TTL + a sweep + a scrape. The
   // deadline only bounds a hang (a few seconds are expected).
@@ -134,6 +135,9 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
     std::this_thread::sleep_for(500ms);
   }
 
+  // The figures, for people (ctest --output-on-failure -V shows them).
+  std::printf("churn: %llu processes, %.0f events; at most %zu series and %zu bytes on /metrics\n",
+              static_cast<unsigned long long>(children.load()), events, most_series, most_bytes);
   for (const auto& [name, map] :
        {std::pair<std::string, std::string>{"churn_wide_total", "sonde_m0"},
         {"churn_narrow_total", "sonde_m1"}}) {
@@ -145,6 +149,8 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
     const auto dropped = sample(body, "sonde_map_updates_dropped_total", metric);
     const auto entries = sample(body, "sonde_map_entries", metric + ",map=\"" + map + "\"");
     ASSERT_TRUE(expired_events && expired_series && dropped && entries) << body;
+    std::printf("%s: expired %.0f series holding %.0f events, overflow %.0f, live %.0f\n",
+                name.c_str(), *expired_series, *expired_events, live.overflow, live.sum);
     // The totals: live series (the overflow one) + expired = the workload's own count.
     EXPECT_EQ(live.sum + *expired_events, events)
         << "live " << live.sum << " + expired " << *expired_events << " != " << events;
@@ -171,6 +177,8 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
   ASSERT_GT(rss.size(), 30u);
   const double after_burst = *std::max_element(rss.begin() + 12, rss.begin() + 22);
   const double late = *std::max_element(rss.end() - 10, rss.end());
+  std::printf("sonde's RSS: %.1f MiB after the burst, %.1f MiB in the last 10 s\n", after_burst,
+              late);
   EXPECT_LT(late, after_burst + 8) << "RSS grew from " << after_burst << " to " << late << " MiB";
 
   sonde.signal(SIGINT);
