@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "runtime/metrics/accumulator.h"
 #include "runtime/metrics/key_index.h"
@@ -203,7 +205,15 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     const bpf::MapEntries& entries = state.entries;
     const bpf::MapEntries& last = state.last_entries;
     family.entries = entries.count;
+    // Forgetting must not restart the TTL of live series: their timers go by labels.
+    std::unordered_map<std::string, std::pair<uint64_t, int64_t>> timers;
     if (state.by_key.size() > 2 * entries.count + kStaleKeySlack) {
+      if (m.ttl_ns > 0) {
+        for (const MetricState::LabelSet& set : state.sets) {
+          if (set.changed_ns != 0)
+            timers.emplace(merge_key_of(set.labels), std::pair(set.activity, set.changed_ns));
+        }
+      }
       state.forget();
       decoders_->forget_volatile();  // the pids and comms of those keys, too
     }
@@ -226,6 +236,13 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       }
       for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
         set.values.add(m, entries.value(i, cpu), epoch);
+    }
+    for (MetricState::LabelSet& set : state.sets) {
+      if (timers.empty()) break;
+      auto it = timers.find(merge_key_of(set.labels));
+      if (it == timers.end()) continue;
+      std::tie(set.activity, set.changed_ns) = it->second;
+      timers.erase(it);
     }
   } else {
     state.slot_values.resize(state.map->value_bytes());
