@@ -37,10 +37,14 @@ void set_series_ttl(spec::Program& program, std::chrono::nanoseconds ttl) {
 
 Result<std::chrono::nanoseconds> parse_series_ttl(std::string_view text) {
   auto ttl = parse_duration(text);
-  if (!ttl) return ttl.error();
+  if (!ttl)
+    return Error{fmt::format("--series-ttl: {} (e.g. 10m, 30s; 0: never)", ttl.error().message),
+                 ""};
   if (ttl->count() != 0 && *ttl < std::chrono::seconds(1))
-    return Error{fmt::format("--series-ttl {} is shorter than 1s", text),
-                 "series are checked for expiry about once a second; 0 keeps them for ever"};
+    return Error{fmt::format("--series-ttl {} is shorter than 1s: series are checked for expiry "
+                             "about once a second (0 keeps them for ever)",
+                             text),
+                 ""};
   return *ttl;
 }
 
