@@ -1,7 +1,7 @@
 // The sonde language. Only compiler/parse/ sees the code ANTLR generates from this.
 //
-//   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [as NAME]
-//   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [as NAME]
+//   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [ttl D] [as NAME]
+//   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [ttl D] [as NAME]
 //   span NAME { start PROBE [where P] key EXPR, ...; end PROBE ...; label L = EXPR, ... }
 //   event NAME = PROBE [where PREDICATE]
 //   alias PROBE NAME = EXPR
@@ -45,7 +45,8 @@ metricStmt
   | aggregation LATENCY OF spanRef (WHERE cond=expr)? tail            # spanMetric
   ;
 
-tail : (BY keyItem (COMMA keyItem)*)? (CAPACITY NUMBER)? (AS ident)? ;
+// `ttl D`: a series not updated for D is removed (docs/churn.md); `ttl 0` keeps it.
+tail : (BY keyItem (COMMA keyItem)*)? (CAPACITY capacity=NUMBER)? (TTL ttl=NUMBER)? (AS ident)? ;
 
 aggregation
   : op=(COUNT | SUM | MIN | MAX | AVG | GAUGE)
@@ -101,7 +102,7 @@ primary
 // names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
 ident
   : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
-  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY
+  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY | TTL
   ;
 
 ON : 'on' ;
@@ -129,6 +130,7 @@ EVENT : 'event' ;
 ALIAS : 'alias' ;
 USE : 'use' ;
 CAPACITY : 'capacity' ;
+TTL : 'ttl' ;
 
 // A probe is one token: a kind, a colon, then anything up to white space. No other
 // token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and

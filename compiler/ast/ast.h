@@ -140,6 +140,8 @@ struct MetricStmt {
   std::vector<KeyItem> keys;
   std::optional<uint64_t> capacity;
   SourceRange capacity_range;
+  std::optional<uint64_t> ttl_ns;  // `ttl D`: 0 keeps series for ever
+  SourceRange ttl_range;
   std::string name;  // `as NAME`
   SourceRange name_range;
   SourceRange range;

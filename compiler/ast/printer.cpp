@@ -76,6 +76,7 @@ std::string print(const Statement& s) {
       if (m.value) out += " " + print(*m.value);
       if (!m.keys.empty()) out += " by" + print_keys(m.keys);
       if (m.capacity) out += fmt::format(" capacity {}", *m.capacity);
+      if (m.ttl_ns) out += fmt::format(" ttl {}ns", *m.ttl_ns);
       if (!m.name.empty()) out += " as " + m.name;
       return out + ")";
     }

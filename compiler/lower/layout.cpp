@@ -66,6 +66,27 @@ spec::Probe probe_of(const sema::ResolvedProbe& p, std::string program, const Ch
   return probe;
 }
 
+// A key of pid, tid or comm: its series describe processes and threads, which end.
+bool is_process_key(const ast::Expr* e) {
+  if (e == nullptr || e->kind != ast::ExprKind::kName ||
+      e->binding.kind != ast::BindingKind::kBuiltin)
+    return false;
+  const ast::Builtin b = e->binding.builtin;
+  return b == ast::Builtin::kPid || b == ast::Builtin::kTid || b == ast::Builtin::kComm;
+}
+
+bool keyed_by_process(const CheckedStatement& s) {
+  for (const auto& prog : s.programs) {
+    for (const auto& key : prog.keys) {
+      if (is_process_key(key.get())) return true;
+    }
+    for (const auto& label : prog.start_labels) {  // span metrics' labels, taken at the start
+      if (is_process_key(label.get())) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string metric_map(uint32_t statement) { return fmt::format("sonde_m{}", statement); }
@@ -116,6 +137,13 @@ StatementLayout layout_statement(const CheckedStatement& s, uint32_t metric_slot
   m.statement = n;
   m.origin = s.origin;
   m.source = s.source;
+  // docs/churn.md: a `ttl` clause; else series of processes and threads end after
+  // kProcessSeriesTtlNs without an update, others stay (--series-ttl replaces these).
+  m.ttl_from_statement = s.stmt != nullptr && s.stmt->ttl_ns.has_value();
+  if (m.ttl_from_statement)
+    m.ttl_ns = *s.stmt->ttl_ns;
+  else if (m.keyed && keyed_by_process(s))
+    m.ttl_ns = kProcessSeriesTtlNs;
   for (size_t i = 0; i < out.key.size(); ++i) {
     const Type& t = s.labels[i].type;
     spec::Label label;

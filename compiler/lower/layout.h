@@ -14,6 +14,10 @@
 
 namespace sonde::lower {
 
+// How long a series keyed by pid, tid or comm may go without an update before it is
+// removed, unless the statement says otherwise (`ttl D`) or --series-ttl does.
+inline constexpr uint64_t kProcessSeriesTtlNs = 10ULL * 60 * 1000 * 1000 * 1000;
+
 // One slot of a map key or of a span's start value: 8-byte aligned, integers as u64 or
 // s64, strings and byte arrays padded to 8 (docs/ARCHITECTURE.md).
 struct Slot {

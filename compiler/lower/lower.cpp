@@ -34,6 +34,7 @@ class ProgramLowering {
     for (const auto& s : checked_.statements) spans += s.is_span ? 1 : 0;
     Output out;
     out.program.drops_map = "sonde_drops";
+    out.program.overflow_map = "sonde_overflow";
     out.program.span_stats_map = "sonde_spans";
     uint32_t metric_slot = 0;
     uint32_t span_slot = 0;
@@ -60,6 +61,11 @@ class ProgramLowering {
       c += "#include <bpf/usdt.bpf.h>\n";
     }
     c += fmt::format("#define SONDE_DROP_SLOTS {}\n", std::max<uint32_t>(metric_slot, 1));
+    // The overflow slot of each metric holds any of their values.
+    uint32_t overflow_bytes = 8;
+    for (const auto& m : out.program.metrics)
+      overflow_bytes = std::max(overflow_bytes, m.value_size);
+    c += fmt::format("#define SONDE_OVERFLOW_BYTES {}\n", overflow_bytes);
     c += fmt::format("#define SONDE_SPAN_SLOTS {}\n", std::max<uint32_t>(spans, 1));
     c += "#include <sonde/runtime.h>\n\n";
     if (types_) {

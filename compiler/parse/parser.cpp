@@ -175,10 +175,11 @@ class Builder {
       tail_ctx = s->tail();
     }
     for (auto* k : tail_ctx->keyItem()) m.keys.push_back(key(k));
-    if (tail_ctx->CAPACITY()) {
-      m.capacity_range = range(tail_ctx->NUMBER());
-      m.capacity = number(tail_ctx->NUMBER()->getSymbol(), m.capacity_range);
+    if (tail_ctx->capacity) {
+      m.capacity_range = range(tail_ctx->capacity, tail_ctx->capacity);
+      m.capacity = number(tail_ctx->capacity, m.capacity_range);
     }
+    if (tail_ctx->ttl) ttl(tail_ctx->ttl, m);
     if (tail_ctx->ident()) {
       m.name = tail_ctx->ident()->getText();
       m.name_range = range(tail_ctx->ident());
@@ -241,6 +242,24 @@ class Builder {
       diags_.error(r, fmt::format("{}: '{}'", error, token->getText()));
     }
     return v;
+  }
+
+  // `ttl 10m`: a duration, or 0 for never. Expiry is checked about once a second, so a
+  // shorter one would not be what it says.
+  void ttl(antlr4::Token* token, MetricStmt& m) {
+    m.ttl_range = range(token, token);
+    const uint64_t ns = number(token, m.ttl_range);
+    if (ns != 0 && number_unit(token->getText()) != ast::NumberUnit::kDuration) {
+      diags_.error(m.ttl_range, fmt::format("ttl needs a duration, not '{}'", token->getText()),
+                   "write a duration such as ttl 10m or ttl 30s (ttl 0 keeps series for ever)");
+      return;
+    }
+    if (ns != 0 && ns < 1'000'000'000) {
+      diags_.error(m.ttl_range, "ttl must be at least 1s",
+                   "series are checked for expiry about once a second");
+      return;
+    }
+    m.ttl_ns = ns;
   }
 
   KeyItem key(SondeParser::KeyItemContext* ctx) {

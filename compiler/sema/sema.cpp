@@ -148,6 +148,9 @@ class StatementChecker {
 
   bool check_capacity(const ast::MetricStmt& stmt, CheckedStatement& out) {
     out.capacity = options_.default_capacity;
+    // One series for ever: nothing to expire (docs/churn.md).
+    if (stmt.ttl_ns && stmt.keys.empty())
+      diags_.warning(stmt.ttl_range, "ttl has no effect on a statement without 'by' keys");
     if (!stmt.capacity) return true;
     if (*stmt.capacity == 0 || *stmt.capacity > kMaxCapacity) {
       diags_.error(stmt.capacity_range, fmt::format("capacity must be from 1 to {}", kMaxCapacity));

@@ -181,6 +181,19 @@ Result<bool> Map::remove(std::span<const uint8_t> key) const {
   return true;
 }
 
+Result<bool> Map::lookup_and_remove(std::span<const uint8_t> key, std::span<uint8_t> values) const {
+  if (key.size() != info_.key_size || values.size() < value_bytes()) {
+    return Error{fmt::format("map '{}': lookup and delete with a {}-byte key and {}-byte value "
+                             "buffer, needs {} and {}",
+                             info_.name, key.size(), values.size(), info_.key_size, value_bytes()),
+                 ""};
+  }
+  int err = bpf_map_lookup_and_delete_elem(fd_, key.data(), values.data());
+  if (err == -ENOENT) return false;
+  if (err < 0) return error("lookup and delete failed", err);
+  return true;
+}
+
 Status Map::clear() const {
   if (is_hash(info_.type)) return clear_hash();
   if (is_array(info_.type)) return clear_array();

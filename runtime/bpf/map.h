@@ -76,6 +76,11 @@ class Map {
   Status update(std::span<const uint8_t> key, std::span<const uint8_t> values) const;
   // False when the key was absent.
   Result<bool> remove(std::span<const uint8_t> key) const;
+  // Removes one key of a hash and reads its values (all CPUs) in the same step
+  // (BPF_MAP_LOOKUP_AND_DELETE_ELEM, per-CPU hashes since Linux 5.14): an update a
+  // program makes before the removal is in `values`, one made after goes to a new key.
+  // False when the key was absent.
+  Result<bool> lookup_and_remove(std::span<const uint8_t> key, std::span<uint8_t> values) const;
   // Hashes lose every key; arrays have every slot zeroed (array slots cannot be
   // deleted).
   Status clear() const;

@@ -227,9 +227,10 @@ void append_terminal_text(const metrics::Snapshot& snapshot, const TerminalOptio
     }
     out += '\n';
     if (family.dropped > 0) {
-      out += fmt::format("WARNING: {} updates dropped: map full", family.dropped);
+      out += fmt::format("WARNING: {} updates found the map full", family.dropped);
       if (family.capacity > 0) out += fmt::format(" (capacity {})", family.capacity);
-      out += "; raise it with `capacity N`\n";
+      out +=
+          fmt::format(": counted under {}; raise it with `capacity N`\n", metrics::kOverflowLabel);
     }
     if (family.span_evicted > 0) {
       out += fmt::format(

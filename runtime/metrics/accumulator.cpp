@@ -36,6 +36,7 @@ void Accumulator::reset() {
   seen_ = false;
   value_ = 0;
   ts_ = 0;
+  last_tag_ = 0;
   std::fill(buckets_.begin(), buckets_.end(), 0);
 }
 
@@ -51,6 +52,7 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
     case spec::Aggregation::kMax: {
       const auto mm = read_as<sonde_minmax>(v);
       for (const sonde_minmax_slot& slot : mm.slot) {
+        last_tag_ = std::max<uint64_t>(last_tag_, slot.tag);
         // Tags are epoch + 1: this window's, or the last one's.
         if (slot.tag != epoch + 1 && slot.tag != epoch) continue;
         if (slot.tag == 0) continue;
@@ -89,6 +91,38 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
       break;
     }
   }
+}
+
+uint64_t Accumulator::activity(const spec::Metric& m) const {
+  switch (m.aggregation) {
+    case spec::Aggregation::kSum:
+      return static_cast<uint64_t>(sum_);
+    case spec::Aggregation::kMin:
+    case spec::Aggregation::kMax:
+      return last_tag_;
+    case spec::Aggregation::kGauge:
+      return ts_;
+    case spec::Aggregation::kCount:
+    case spec::Aggregation::kAvg:
+    case spec::Aggregation::kHistogram:
+      break;
+  }
+  return count_;
+}
+
+uint64_t Accumulator::events(const spec::Metric& m) const {
+  switch (m.aggregation) {
+    case spec::Aggregation::kCount:
+    case spec::Aggregation::kAvg:
+    case spec::Aggregation::kHistogram:
+      return count_;
+    case spec::Aggregation::kSum:
+    case spec::Aggregation::kMin:
+    case spec::Aggregation::kMax:
+    case spec::Aggregation::kGauge:
+      break;
+  }
+  return 0;
 }
 
 bool Accumulator::to_series(const spec::Metric& m, Series& s) const {

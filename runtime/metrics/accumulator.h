@@ -27,12 +27,20 @@ class Accumulator {
   // no event yet is NaN, with a count of 0.
   bool to_series(const spec::Metric& m, Series& out) const;
 
+  // A number that changes whenever a key behind these values was updated: the count
+  // of events (count, avg, histogram), the sum (sum), the latest update's window or time
+  // (min, max, gauge). Series expiry compares it from scrape to scrape.
+  uint64_t activity(const spec::Metric& m) const;
+  // Events these values hold (count, avg, histogram: the observations); 0 for the others.
+  uint64_t events(const spec::Metric& m) const;
+
  private:
   int64_t sum_ = 0;
   uint64_t count_ = 0;
   bool seen_ = false;
   int64_t value_ = 0;
   uint64_t ts_ = 0;
+  uint64_t last_tag_ = 0;          // min/max: the latest window any slot was written in
   std::vector<uint64_t> buckets_;  // one per bound, then the one above them all
 };
 

@@ -1,10 +1,13 @@
 #include "runtime/metrics/collector.h"
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cstring>
+#include <tuple>
 #include <unordered_map>
+#include <utility>
 
 #include "runtime/metrics/accumulator.h"
 #include "runtime/metrics/key_index.h"
@@ -37,6 +40,10 @@ struct Collector::MetricState {
     std::vector<std::string> labels;
     Accumulator values;
     uint64_t scrape = 0;  // the last scrape that found a key of this set
+    // Expiry: the values' activity() when last seen to change, and when (monotonic ns;
+    // 0: not yet seen, or gone since).
+    uint64_t activity = 0;
+    int64_t changed_ns = 0;
   };
 
   const spec::Metric* metric = nullptr;
@@ -54,6 +61,13 @@ struct Collector::MetricState {
   std::unordered_map<std::string, uint32_t> by_labels;
   std::vector<LabelSet> sets;
   uint64_t scrape = 0;
+  // Series expiry and overflow, counted since the start (metrics::Family says what).
+  uint64_t expired_series = 0;
+  uint64_t expired_events = 0;
+  std::vector<uint32_t> expiring;  // set indexes being removed this scrape, reused
+  std::vector<uint8_t> taken;      // values of a key removed, reused
+  std::vector<uint8_t> overflow;   // this metric's slot of the overflow map, reused
+  size_t removed = 0;              // keys expire() removed this scrape
 
   uint32_t index_of(decode::Decoders& decoders, std::span<const uint8_t> key);
   void forget();
@@ -87,7 +101,7 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
     index = it->second;
     fresh = inserted;
   }
-  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, 0});
+  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, 0, 0, 0});
   by_key.insert(key, index);
   return index;
 }
@@ -136,6 +150,10 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
       }
     }
     c->metrics_.push_back(std::move(state));
+  }
+  if (!program.overflow_map.empty()) {
+    if (auto overflow = object.map(program.overflow_map))
+      c->overflow_ = std::make_unique<bpf::Map>(std::move(overflow.value()));
   }
   if (!program.drops_map.empty()) {
     if (auto drops = object.map(program.drops_map))
@@ -187,7 +205,15 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     const bpf::MapEntries& entries = state.entries;
     const bpf::MapEntries& last = state.last_entries;
     family.entries = entries.count;
+    // Forgetting must not restart the TTL of live series: their timers go by labels.
+    std::unordered_map<std::string, std::pair<uint64_t, int64_t>> timers;
     if (state.by_key.size() > 2 * entries.count + kStaleKeySlack) {
+      if (m.ttl_ns > 0) {
+        for (const MetricState::LabelSet& set : state.sets) {
+          if (set.changed_ns != 0)
+            timers.emplace(merge_key_of(set.labels), std::pair(set.activity, set.changed_ns));
+        }
+      }
       state.forget();
       decoders_->forget_volatile();  // the pids and comms of those keys, too
     }
@@ -211,6 +237,13 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
         set.values.add(m, entries.value(i, cpu), epoch);
     }
+    for (MetricState::LabelSet& set : state.sets) {
+      if (timers.empty()) break;
+      auto it = timers.find(merge_key_of(set.labels));
+      if (it == timers.end()) continue;
+      std::tie(set.activity, set.changed_ns) = it->second;
+      timers.erase(it);
+    }
   } else {
     state.slot_values.resize(state.map->value_bytes());
     if (auto st = state.map->lookup_slot(0, state.slot_values); !st) return st;
@@ -226,13 +259,109 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     }
   }
 
-  family.series.reserve(state.sets.size());
+  if (m.keyed && m.ttl_ns > 0) {
+    if (auto st = expire(state, scrape); !st) return st;
+    family.entries -= state.removed;
+  }
+  family.ttl_ns = m.ttl_ns;
+  family.expired_series = state.expired_series;
+  family.expired_events = state.expired_events;
+
+  // The overflow series: every label kOverflowLabel. Should a real series carry exactly
+  // those labels, it takes the overflow's values, so that no two series are alike.
+  Accumulator overflow;
+  const bool overflowed = m.keyed && read_overflow(state, overflow);
+  const std::vector<std::string> overflow_labels(m.labels.size(), kOverflowLabel);
+  bool overflow_shown = !overflowed;
+
+  family.series.reserve(state.sets.size() + (overflowed ? 1 : 0));
   for (MetricState::LabelSet& set : state.sets) {
-    if (set.scrape != scrape) continue;  // no key of this set is in the map now
+    if (set.scrape != scrape) {  // no key of this set is in the map now
+      set.changed_ns = 0;
+      continue;
+    }
+    if (!overflow_shown && set.labels == overflow_labels) {
+      overflow_shown = true;
+      add_values(m, state.overflow, overflow_->cpus(), set.values);
+    }
     Series s;
     if (!set.values.to_series(m, s)) continue;
     s.label_values = set.labels;
     family.series.push_back(std::move(s));
+  }
+  if (!overflow_shown) {
+    Series s;
+    if (overflow.to_series(m, s)) {
+      s.label_values = overflow_labels;
+      family.series.push_back(std::move(s));
+    }
+  }
+  return {};
+}
+
+void Collector::add_values(const spec::Metric& m, std::span<const uint8_t> values, uint32_t cpus,
+                           Accumulator& out) const {
+  if (cpus == 0) return;
+  const size_t stride = values.size() / cpus;
+  const uint64_t epoch = current_epoch(m);
+  for (uint32_t cpu = 0; cpu < cpus; ++cpu) {
+    out.add(m, values.subspan(cpu * stride, std::min<size_t>(m.value_size, stride)), epoch);
+  }
+}
+
+// The metric's slot of the overflow map, summed over CPUs; false when no update ever
+// went there (the slot is all zeros).
+bool Collector::read_overflow(MetricState& state, Accumulator& out) {
+  if (!overflow_) return false;
+  state.overflow.resize(overflow_->value_bytes());
+  if (!overflow_->lookup_slot(state.metric->drop_index, state.overflow).ok()) return false;
+  if (std::all_of(state.overflow.begin(), state.overflow.end(), [](uint8_t b) { return b == 0; }))
+    return false;
+  add_values(*state.metric, state.overflow, overflow_->cpus(), out);
+  return true;
+}
+
+// Series whose values did not change for the metric's TTL leave the map: every key of
+// the set is removed together with its last values (BPF_MAP_LOOKUP_AND_DELETE_ELEM), so
+// an update that came after this scrape read it still counts in the events expired.
+Status Collector::expire(MetricState& state, uint64_t scrape) {
+  const spec::Metric& m = *state.metric;
+  timespec now_ts{};
+  clock_gettime(CLOCK_MONOTONIC, &now_ts);
+  const int64_t now = static_cast<int64_t>(now_ts.tv_sec) * 1'000'000'000 + now_ts.tv_nsec;
+  state.expiring.clear();
+  state.removed = 0;
+  for (uint32_t i = 0; i < state.sets.size(); ++i) {
+    MetricState::LabelSet& set = state.sets[i];
+    if (set.scrape != scrape) continue;
+    const uint64_t activity = set.values.activity(m);
+    if (set.changed_ns == 0 || activity != set.activity) {
+      set.activity = activity;
+      set.changed_ns = now;
+    } else if (static_cast<uint64_t>(now - set.changed_ns) >= m.ttl_ns) {
+      state.expiring.push_back(i);
+    }
+  }
+  if (state.expiring.empty()) return {};
+  // Each expiring set's values as the removal found them (indexes ascend: no sort).
+  std::vector<Accumulator> last(state.expiring.size());
+  const bpf::MapEntries& entries = state.entries;
+  state.taken.resize(state.map->value_bytes());
+  for (size_t i = 0; i < entries.count; ++i) {
+    auto at = std::lower_bound(state.expiring.begin(), state.expiring.end(), state.order[i]);
+    if (at == state.expiring.end() || *at != state.order[i]) continue;
+    Result<bool> taken = state.map->lookup_and_remove(entries.key(i), state.taken);
+    if (!taken.ok()) return taken.error();
+    if (!*taken) continue;  // gone already
+    ++state.removed;
+    add_values(m, state.taken, state.map->cpus(), last[at - state.expiring.begin()]);
+  }
+  for (size_t e = 0; e < state.expiring.size(); ++e) {
+    MetricState::LabelSet& set = state.sets[state.expiring[e]];
+    ++state.expired_series;
+    state.expired_events += last[e].events(m);
+    set.scrape = 0;  // not shown now; a key that comes back starts it afresh
+    set.changed_ns = 0;
   }
   return {};
 }

@@ -11,6 +11,7 @@
 #include "runtime/bpf/map.h"
 #include "runtime/bpf/object.h"
 #include "runtime/decode/decoder.h"
+#include "runtime/metrics/accumulator.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
@@ -47,12 +48,18 @@ class Collector {
   struct MetricState;
   Collector(const spec::Program& program, const bpf::Object& object);
   Status collect_metric(MetricState& state, Family& family);
+  Status expire(MetricState& state, uint64_t scrape);
+  bool read_overflow(MetricState& state, Accumulator& out);
+  // Adds one key's values (all CPUs, `values.size() / cpus` bytes each) to `out`.
+  void add_values(const spec::Metric& m, std::span<const uint8_t> values, uint32_t cpus,
+                  Accumulator& out) const;
 
   const spec::Program& program_;
   const bpf::Object& object_;
   std::unique_ptr<decode::Decoders> decoders_;
   std::vector<std::unique_ptr<MetricState>> metrics_;
   std::unique_ptr<bpf::Map> drops_;
+  std::unique_ptr<bpf::Map> overflow_;
   std::unique_ptr<bpf::Map> span_stats_;
   std::map<std::string, bpf::Map> stacks_;
   std::vector<uint64_t> evicted_floor_;  // per span: the most evictions reported yet

@@ -40,10 +40,18 @@ struct Family {
   spec::BucketScheme buckets = spec::BucketScheme::kNone;
   std::vector<std::string> label_names;
   std::vector<Series> series;
-  std::string source;    // statement text, for terminal headings
-  uint64_t dropped = 0;  // updates lost because the map was full
+  std::string source;  // statement text, for terminal headings
+  // Updates that found the map full: counted in the overflow series (every label
+  // kOverflowLabel) instead of a series of their own.
+  uint64_t dropped = 0;
   uint32_t capacity = 0;
   uint64_t entries = 0;  // keys in the map when it was read (keyed metrics)
+  // Series expiry (spec::Metric::ttl_ns; 0: none), counted since the start: series
+  // removed because none of their keys changed for the TTL, and the events (count,
+  // avg, histogram: observations) they held when removed.
+  uint64_t ttl_ns = 0;
+  uint64_t expired_series = 0;
+  uint64_t expired_events = 0;
   // Span metrics, when filled in (terminal output): starts the full start map pushed
   // out before their end came, and how many starts it holds.
   uint64_t span_evicted = 0;
@@ -52,6 +60,10 @@ struct Family {
   // was already running on that CPU (when filled in: terminal output).
   uint64_t missed = 0;
 };
+
+// The value of every label of a metric's overflow series: where updates go when its map
+// is full (docs/churn.md).
+inline constexpr const char* kOverflowLabel = "__overflow__";
 
 struct Snapshot {
   std::vector<Family> families;

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <ctime>
 
@@ -172,6 +173,22 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
   if (options.duration) deadline = start + *options.duration;
   std::optional<Clock::time_point> next_print;
   if (options.interval) next_print = start + *options.interval;
+  // Series past their TTL leave the maps when the maps are read; when nothing reads
+  // them (no scrape, no print), a sweep does, a tenth of the shortest TTL apart (1 s to
+  // 1 min): a series goes between its TTL and a tenth more after its last update.
+  uint64_t shortest_ttl = 0;
+  for (const auto& s : sessions) {
+    const uint64_t ttl = s->shortest_series_ttl_ns();
+    if (ttl > 0 && (shortest_ttl == 0 || ttl < shortest_ttl)) shortest_ttl = ttl;
+  }
+  std::optional<Clock::duration> sweep_every;
+  std::optional<Clock::time_point> next_sweep;
+  if (shortest_ttl > 0) {
+    sweep_every = std::clamp<Clock::duration>(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(shortest_ttl / 10)),
+        std::chrono::seconds(1), std::chrono::minutes(1));
+    next_sweep = start + *sweep_every;
+  }
 
   sigset_t set = stop_signals();
   while (true) {
@@ -179,6 +196,7 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     auto wake = now + std::chrono::hours(1);
     if (deadline) wake = std::min(wake, *deadline);
     if (next_print) wake = std::min(wake, *next_print);
+    if (next_sweep) wake = std::min(wake, *next_sweep);
     auto wait = std::max(wake - now, Clock::duration::zero());
     timespec ts{};
     ts.tv_sec = std::chrono::duration_cast<std::chrono::seconds>(wait).count();
@@ -198,6 +216,12 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     if (next_print && now >= *next_print) {
       print(false);
       while (*next_print <= now) *next_print += *options.interval;
+    }
+    if (next_sweep && now >= *next_sweep) {
+      for (auto& s : sessions) {
+        if (auto st = s->sweep(); !st) print_error(st.error(), "warning");
+      }
+      while (*next_sweep <= now) *next_sweep += *sweep_every;
     }
   }
   if (server) server->stop();

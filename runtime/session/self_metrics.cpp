@@ -143,8 +143,18 @@ void SelfMetrics::append_maps(const metrics::Snapshot& in, metrics::Snapshot& ou
       family("sonde_map_capacity", "Keys the BPF map can hold (the statement's `capacity`)",
              FamilyType::kGauge, {"metric", "map"});
   Family dropped = family("sonde_map_updates_dropped_total",
-                          "Updates lost because the metric's map was full: raise its `capacity`",
+                          "Updates that found the metric's map full: counted in its series whose "
+                          "labels are all __overflow__ instead; raise its `capacity`",
                           FamilyType::kCounter, {"metric"});
+  Family expired = family("sonde_series_expired_total",
+                          "Series removed because none of their map keys was updated for the "
+                          "metric's TTL (ttl clause, --series-ttl)",
+                          FamilyType::kCounter, {"metric"});
+  Family expired_events =
+      family("sonde_series_expired_events_total",
+             "Events (count, avg, histogram: observations) the expired series held when removed: "
+             "with the live series and the overflow series, every event counted",
+             FamilyType::kCounter, {"metric"});
   Family evicted = family("sonde_span_starts_evicted_total",
                           "Span starts pushed out of the full start map before their end came",
                           FamilyType::kCounter, {"span", "metric"});
@@ -158,6 +168,13 @@ void SelfMetrics::append_maps(const metrics::Snapshot& in, metrics::Snapshot& ou
       add(entries, {m.name, m.map}, static_cast<double>(it->second->entries));
       add(capacity, {m.name, m.map}, m.max_entries);
       add(dropped, {m.name}, static_cast<double>(it->second->dropped));
+      if (m.ttl_ns > 0) {
+        add(expired, {m.name}, static_cast<double>(it->second->expired_series));
+        if (m.aggregation == spec::Aggregation::kCount ||
+            m.aggregation == spec::Aggregation::kAvg ||
+            m.aggregation == spec::Aggregation::kHistogram)
+          add(expired_events, {m.name}, static_cast<double>(it->second->expired_events));
+      }
     }
     auto spans = s->span_counters();
     if (!spans) continue;
@@ -175,6 +192,8 @@ void SelfMetrics::append_maps(const metrics::Snapshot& in, metrics::Snapshot& ou
   move_nonempty(std::move(entries), out);
   move_nonempty(std::move(capacity), out);
   move_nonempty(std::move(dropped), out);
+  move_nonempty(std::move(expired), out);
+  move_nonempty(std::move(expired_events), out);
   move_nonempty(std::move(evicted), out);
 }
 

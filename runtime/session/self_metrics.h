@@ -5,6 +5,7 @@
 //   sonde_probe_attached                                         {probe, statement}
 //   sonde_map_entries, sonde_map_capacity                        {metric, map}
 //   sonde_map_updates_dropped_total                              {metric}
+//   sonde_series_expired_total, sonde_series_expired_events_total {metric}
 //   sonde_span_starts_evicted_total                              {span, metric}
 //   sonde_decode_errors_total, sonde_scrape_duration_seconds
 //   sonde_build_info{version, revision, libbpf[, llvm]}

@@ -6,6 +6,7 @@
 #include "runtime/decode/cgroup.h"
 #include "runtime/session/cgroup_array.h"
 #include "runtime/session/relocation.h"
+#include "support/duration.h"
 
 namespace sonde::session {
 namespace {
@@ -27,6 +28,25 @@ const spec::Probe* probe_of_program(const spec::Program& program, const std::str
 }
 
 }  // namespace
+
+void set_series_ttl(spec::Program& program, std::chrono::nanoseconds ttl) {
+  for (auto& m : program.metrics) {
+    if (m.keyed && !m.ttl_from_statement) m.ttl_ns = static_cast<uint64_t>(ttl.count());
+  }
+}
+
+Result<std::chrono::nanoseconds> parse_series_ttl(std::string_view text) {
+  auto ttl = parse_duration(text);
+  if (!ttl)
+    return Error{fmt::format("--series-ttl: {} (e.g. 10m, 30s; 0: never)", ttl.error().message),
+                 ""};
+  if (ttl->count() != 0 && *ttl < std::chrono::seconds(1))
+    return Error{fmt::format("--series-ttl {} is shorter than 1s: series are checked for expiry "
+                             "about once a second (0 keeps them for ever)",
+                             text),
+                 ""};
+  return *ttl;
+}
 
 Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Options& options) {
   if (auto st = bpf::check_privileges(); !st) return st.error();
@@ -110,6 +130,20 @@ Status Session::snapshot(metrics::Snapshot& out) {
 Result<std::vector<metrics::SpanCounters>> Session::span_counters() {
   std::lock_guard lock(mutex_);
   return collector_->spans();
+}
+
+Status Session::sweep() {
+  std::lock_guard lock(mutex_);
+  metrics::Snapshot discarded;
+  return collector_->collect(discarded);
+}
+
+uint64_t Session::shortest_series_ttl_ns() const {
+  uint64_t shortest = 0;
+  for (const auto& m : program_.metrics) {
+    if (m.keyed && m.ttl_ns > 0 && (shortest == 0 || m.ttl_ns < shortest)) shortest = m.ttl_ns;
+  }
+  return shortest;
 }
 
 Status Session::clear(uint32_t statement) {

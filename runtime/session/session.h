@@ -3,6 +3,7 @@
 // detaches every probe and frees every map.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,6 +34,13 @@ struct ProbeFailure {
   Error error;
 };
 
+// --series-ttl: the TTL of the series of every keyed metric whose statement has no
+// `ttl` clause, replacing the default (10 minutes for pid, tid and comm keys, none for
+// others); 0 keeps them for ever. Applied to a program before it starts (or is bundled).
+void set_series_ttl(spec::Program& program, std::chrono::nanoseconds ttl);
+// The value of --series-ttl: a duration of at least 1s, or 0.
+Result<std::chrono::nanoseconds> parse_series_ttl(std::string_view text);
+
 class Session {
  public:
   static Result<std::unique_ptr<Session>> start(spec::Program program, const Options& options = {});
@@ -50,6 +58,11 @@ class Session {
   Status snapshot(metrics::Snapshot& out);
   Result<std::vector<metrics::SpanCounters>> span_counters();
   Status clear(uint32_t statement);
+  // Reads the maps as a scrape does, for what reading does besides: series past their
+  // TTL leave the maps (the run loop calls it when nothing else reads them).
+  Status sweep();
+  // The shortest TTL of its metrics' series, or 0 when none expire.
+  uint64_t shortest_series_ttl_ns() const;
   decode::DecodeStats decode_stats();
   const bpf::Object& object() const { return *object_; }
 

@@ -23,6 +23,7 @@ constexpr std::string_view kReserved[] = {
     "sonde_program_runs_total",
     "sonde_scrape_duration_seconds",
     "sonde_scrape_error",
+    "sonde_series_expired_events_total",
     "sonde_series_expired_total",
     "sonde_span_starts_evicted_total",
     // prometheus-cpp's Exposer counts its own requests.

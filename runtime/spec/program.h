@@ -111,10 +111,15 @@ struct Metric {
   uint32_t value_size = 0;  // per CPU
   uint32_t max_entries = 0;
   std::vector<Label> labels;
-  uint32_t drop_index = 0;  // slot in the drops map counting updates lost to a full map
+  uint32_t drop_index = 0;  // slot in the drops and overflow maps (updates to a full map)
   uint32_t statement = 0;
   std::string origin;  // "<input>:3:1"
   std::string source;  // the statement's text
+  // Keyed metrics: a series (label set) whose keys did not change for this long is
+  // removed from the map (docs/churn.md); 0: kept for ever. `ttl_from_statement`: a
+  // `ttl` clause set it, so --series-ttl leaves it alone.
+  uint64_t ttl_ns = 0;
+  bool ttl_from_statement = false;
 };
 
 // A span's start map: bounded (LRU), so ends that never come cannot leak memory.
@@ -130,7 +135,8 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 
 // 2: histogram bounds as a list, signed sums, windowed min/max.
 // 3: cgroup subtrees (in_cgroup) and the container decoders.
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: series TTLs, the overflow map.
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct Program {
   std::vector<Probe> probes;
@@ -138,6 +144,9 @@ struct Program {
   std::vector<Span> spans;
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span
+  // Per-CPU array, one slot per metric (Metric::drop_index), as large as the largest
+  // value: where updates go when a keyed metric's map is full (its overflow series).
+  std::string overflow_map;
   // Subtrees the program's predicates select (in_cgroup("/kubepods")): at load, the
   // runtime puts an fd of cgroup_paths[i] (relative to the cgroup2 mount) in slot i of
   // cgroup_map, a BPF_MAP_TYPE_CGROUP_ARRAY. Empty when no predicate needs one.

@@ -13,7 +13,7 @@ namespace {
 // A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
-                  sizeof(Metric) == 256 && sizeof(Span) == 80 && sizeof(Program) == 272,
+                  sizeof(Metric) == 272 && sizeof(Span) == 80 && sizeof(Program) == 304,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -153,6 +153,8 @@ void fields(V& v, T& m) {
   v(m.statement);
   v(m.origin);
   v(m.source);
+  v(m.ttl_ns);
+  v(m.ttl_from_statement);
 }
 
 template <typename V, Is<Span> T>
@@ -172,6 +174,7 @@ void fields(V& v, T& p) {
   v(p.spans);
   v(p.drops_map);
   v(p.span_stats_map);
+  v(p.overflow_map);
   v(p.cgroup_map);
   v(p.cgroup_paths);
   v(p.source_names);

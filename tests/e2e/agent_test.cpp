@@ -418,6 +418,34 @@ TEST_F(AgentTest, CheckDescribesWithoutTouchingTheKernel) {
       << e.out;
 }
 
+// docs/churn.md: comm keys expire after 10 minutes by default; --series-ttl replaces
+// that default but not a statement's `ttl`; a TTL under 1s is a usage error.
+TEST_F(AgentTest, SeriesTtlFlagReplacesTheDefaultNotTheClause) {
+  std::string bundle = build("ttl",
+                             "on tracepoint:sched:sched_process_exec count by comm capacity 64\n"
+                             "on tracepoint:sched:sched_process_exit count by comm ttl 5m\n");
+  Exit e = Process({agent_binary(), "--check", bundle}).wait();
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("sonde_sched_process_exec_total, capacity 64, ttl 600s"), std::string::npos)
+      << e.out;
+  EXPECT_NE(e.out.find("sonde_sched_process_exit_total, capacity 10240, ttl 300s"),
+            std::string::npos)
+      << e.out;
+  e = Process({agent_binary(), "--check", "--series-ttl", "30s", bundle}).wait();
+  EXPECT_EQ(e.code, 0) << e.err;
+  EXPECT_NE(e.out.find("sonde_sched_process_exec_total, capacity 64, ttl 30s"), std::string::npos)
+      << e.out;
+  EXPECT_NE(e.out.find("sonde_sched_process_exit_total, capacity 10240, ttl 300s"),
+            std::string::npos)
+      << e.out;
+  e = Process({agent_binary(), "--check", "--series-ttl", "0", bundle}).wait();
+  EXPECT_NE(e.out.find("sonde_sched_process_exec_total, capacity 64  <-"), std::string::npos)
+      << e.out;
+  e = Process({agent_binary(), "--check", "--series-ttl", "500ms", bundle}).wait();
+  EXPECT_EQ(e.code, 2);
+  EXPECT_NE(e.err.find("--series-ttl 500ms is shorter than 1s"), std::string::npos) << e.err;
+}
+
 TEST_F(AgentTest, UsageErrorsExitTwo) {
   EXPECT_EQ(Process({agent_binary()}).wait().code, 2);
   EXPECT_EQ(Process({agent_binary(), "x.bundle", "--format", "yaml"}).wait().code, 2);

@@ -27,6 +27,11 @@ constexpr Flag kWindow{"--window", "", "DURATION",
                        "the window of min and max: they cover the last DURATION to twice that "
                        "(default 60s)",
                        "duration"};
+constexpr Flag kSeriesTtl{"--series-ttl", "", "DURATION",
+                          "remove a series not updated for DURATION, for every keyed metric whose "
+                          "statement has no `ttl` (default: 10m for pid, tid and comm keys, never "
+                          "for others; 0: never; docs/churn.md)",
+                          "duration"};
 constexpr Flag kQuiet{"--quiet", "-q", "", "no \"attached\" line"};
 constexpr Flag kVerbose{"--verbose", "-v", "", "failed loads show the verifier's whole log"};
 
@@ -65,6 +70,7 @@ const Program& sonde_program() {
                          kTop,
                          kCapacity,
                          kWindow,
+                         kSeriesTtl,
                          kQuiet,
                          kVerbose,
                          {"--no-cache", "", "",
@@ -80,6 +86,7 @@ const Program& sonde_program() {
                          {"--output", "-o", "OUT.bundle", "where to write the bundle", "file"},
                          kCapacity,
                          kWindow,
+                         kSeriesTtl,
                          kHelp},
                .completes = "file"},
               {.name = "check",
@@ -138,6 +145,7 @@ const Program& agent_program() {
                     .flags = {{"--listen", "-l", "HOST:PORT",
                                "where to serve /metrics (default 127.0.0.1:9435)"},
                               kWebConfig,
+                              kSeriesTtl,
                               {"--strict", "", "", "refuse to start unless every probe attaches"},
                               {"--check", "", "",
                                "read the bundles, print what they hold, and exit"},

@@ -63,6 +63,7 @@ std::string describe(const std::vector<LoadedBundle>& bundles) {
         out += fmt::format("    probe  {}  ({})\n", probe.display, probe.origin);
       for (const auto& m : p.metrics) {
         std::string capacity = m.keyed ? fmt::format(", capacity {}", m.max_entries) : "";
+        if (m.keyed && m.ttl_ns > 0) capacity += fmt::format(", ttl {}s", m.ttl_ns / 1'000'000'000);
         out += fmt::format("    metric {}{}  <- {}\n", m.name, capacity, m.source);
       }
     }

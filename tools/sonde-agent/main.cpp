@@ -11,6 +11,7 @@
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
 #include "runtime/spec/metric_names.h"
+#include "runtime/session/session.h"
 #include "tools/cli/help.h"
 #include "tools/cli/run_flags.h"
 #include "tools/sonde-agent/agent.h"
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
                  "one with 'as NAME' and rebuild\n",
                  dup);
       return 1;
+    }
+  }
+  if (auto flag = args.value("--series-ttl")) {
+    auto ttl = session::parse_series_ttl(*flag);
+    if (!ttl) return usage_error(ttl.error().message);
+    for (auto& b : bundles) {
+      for (auto& p : b.bundle.programs) session::set_series_ttl(p, *ttl);
     }
   }
   if (args.has("--check")) {

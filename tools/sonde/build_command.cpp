@@ -4,7 +4,11 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
+
 #include "compiler/driver/compiler.h"
+#include "runtime/session/session.h"
 #include "runtime/spec/bundle.h"
 #include "runtime/spec/metric_names.h"
 #include "tools/sonde/capacity_flag.h"
@@ -25,6 +29,15 @@ int build_command(const std::vector<std::string>& argv) {
   driver::Options options;
   if (!parse_capacity_flag(args, "build", options)) return 2;
   if (!parse_window_flag(args, "build", options)) return 2;
+  std::optional<std::chrono::nanoseconds> series_ttl;
+  if (auto flag = args.value("--series-ttl")) {
+    auto ttl = session::parse_series_ttl(*flag);
+    if (!ttl) {
+      fmt::print(stderr, "sonde build: {}\n", ttl.error().message);
+      return 2;
+    }
+    series_ttl = *ttl;
+  }
   std::vector<Source> sources;
   if (!load_sources(args, "build", sources)) return 2;
 
@@ -38,6 +51,7 @@ int build_command(const std::vector<std::string>& argv) {
     auto c = compiler.compile(s.name, s.text);
     fmt::print(stderr, "{}", compiler.render(isatty(STDERR_FILENO)));
     if (!c.ok) return 1;
+    if (series_ttl) session::set_series_ttl(c.program, *series_ttl);
     probes += c.program.probes.size();
     metrics += c.program.metrics.size();
     bundle.programs.push_back(std::move(c.program));

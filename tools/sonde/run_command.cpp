@@ -51,6 +51,11 @@ int run_command(const std::vector<std::string>& argv) {
                dup);
     return 1;
   }
+  if (auto flag = args.value("--series-ttl")) {
+    auto ttl = session::parse_series_ttl(*flag);
+    if (!ttl) return usage_error("run", ttl.error().message);
+    for (auto& p : programs) session::set_series_ttl(p, *ttl);
+  }
 
   session::Options session_options;
   session_options.verbose = args.has("--verbose");

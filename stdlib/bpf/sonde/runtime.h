@@ -1,6 +1,7 @@
-/* Kernel-side helpers every generated program calls: map updates that count what a
- * full map drops, aggregation updates, and span bookkeeping. Generated code defines
- * SONDE_DROP_SLOTS and SONDE_SPAN_SLOTS before including this file. */
+/* Kernel-side helpers every generated program calls: map updates that send what a full
+ * map cannot hold to an overflow slot (and count it), aggregation updates, and span
+ * bookkeeping. Generated code defines SONDE_DROP_SLOTS, SONDE_OVERFLOW_BYTES and
+ * SONDE_SPAN_SLOTS before including this file. */
 #ifndef SONDE_RUNTIME_H
 #define SONDE_RUNTIME_H
 
@@ -13,6 +14,9 @@
 #ifndef SONDE_SPAN_SLOTS
 #define SONDE_SPAN_SLOTS 1
 #endif
+#ifndef SONDE_OVERFLOW_BYTES
+#define SONDE_OVERFLOW_BYTES 8
+#endif
 
 /* Updates lost because a map was full, one slot per metric. */
 struct {
@@ -21,6 +25,19 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } sonde_drops SEC(".maps");
+
+/* Per metric: the value of its overflow series, which takes the updates of keys that
+ * found the map full (docs/churn.md), so that totals stay whole. As large as the
+ * largest metric value; each metric uses the start of its slot with its own layout. */
+struct sonde_overflow_value {
+  __u8 bytes[SONDE_OVERFLOW_BYTES];
+};
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, SONDE_DROP_SLOTS);
+  __type(key, __u32);
+  __type(value, struct sonde_overflow_value);
+} sonde_overflow SEC(".maps");
 
 /* Per span: starts inserted, starts completed (see sonde/values.h). */
 struct {
@@ -35,8 +52,8 @@ SONDE_INLINE void sonde_bump(void* map, __u32 slot) {
   if (n) *n += 1;
 }
 
-/* The value for `key`, created zeroed when missing. NULL (and a counted drop) when
- * the map is full. */
+/* The value for `key`, created zeroed when missing. When the map is full, the metric's
+ * overflow value instead, and the update is counted in sonde_drops. */
 SONDE_INLINE void* sonde_lookup_or_init(void* map, const void* key, const void* zero,
                                         __u32 drop_slot) {
   void* value = bpf_map_lookup_elem(map, key);
@@ -44,7 +61,7 @@ SONDE_INLINE void* sonde_lookup_or_init(void* map, const void* key, const void* 
   long err = bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
   if (err && err != -EEXIST) {
     sonde_bump(&sonde_drops, drop_slot);
-    return NULL;
+    return bpf_map_lookup_elem(&sonde_overflow, &drop_slot);
   }
   return bpf_map_lookup_elem(map, key);
 }

@@ -137,6 +137,29 @@ TEST_F(MapTest, LookupRemoveAndClearAHash) {
   EXPECT_THAT(describe(m.lookup(bytes(short_key), out)), HasSubstr("2-byte key"));
 }
 
+// What series expiry relies on: this kernel removes a per-CPU hash key and hands back
+// every CPU's value in one step (BPF_MAP_LOOKUP_AND_DELETE_ELEM, Linux 5.14+).
+TEST_F(MapTest, LookupAndRemoveAPerCpuKey) {
+  Map m = map("per_cpu_hash");
+  fill(m, 10);
+  Pair key{4, 28};
+  std::vector<uint64_t> values(m.cpus(), 0);
+  std::span<uint8_t> out(reinterpret_cast<uint8_t*>(values.data()), values.size() * 8);
+  Result<bool> taken = m.lookup_and_remove(bytes(key), out);
+  ASSERT_TRUE(taken.ok()) << describe(taken);
+  ASSERT_TRUE(*taken);
+  for (uint32_t cpu = 0; cpu < m.cpus(); ++cpu) EXPECT_EQ(values[cpu], 4 + 1000u * cpu) << cpu;
+  Result<bool> again = m.lookup(bytes(key), out);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(*again);
+  taken = m.lookup_and_remove(bytes(key), out);
+  ASSERT_TRUE(taken.ok());
+  EXPECT_FALSE(*taken);
+  MapEntries entries;
+  ASSERT_TRUE(m.read_all(entries).ok());
+  EXPECT_EQ(entries.count, 9u);
+}
+
 TEST_F(MapTest, ArraySlotsReadAndClear) {
   Map m = map("per_cpu_array");
   std::vector<uint64_t> values(m.cpus(), 5);

@@ -47,7 +47,8 @@ TEST(Terminal, DroppedUpdatesWarnAndBytesAreHumanized) {
   EXPECT_EQ(render(family),
             "read_bytes_total: on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret as "
             "read_bytes\n"
-            "WARNING: 1234 updates dropped: map full (capacity 10240); raise it with `capacity N`\n"
+            "WARNING: 1234 updates found the map full (capacity 10240): counted under "
+            "__overflow__; raise it with `capacity N`\n"
             "   value\n"
             "  1.5KiB\n"
             "\n");

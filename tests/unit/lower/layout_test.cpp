@@ -102,5 +102,23 @@ TEST(Layout, SpansKeepTheirKeyAndTheLabelsOfTheStart) {
   EXPECT_EQ(l.probes[1].program, "sonde_s0_b0");
 }
 
+// docs/churn.md: series of processes and threads end by default; others stay unless
+// the statement says `ttl`; a `ttl` clause is marked so that --series-ttl leaves it alone.
+TEST(Layout, SeriesOfProcessesExpireByDefault) {
+  for (const char* key : {"pid", "tid", "comm", "cpu, comm"}) {
+    StatementLayout l = first(std::string("on tracepoint:sched:sched_switch count by ") + key);
+    EXPECT_EQ(l.metric.ttl_ns, kProcessSeriesTtlNs) << key;
+    EXPECT_FALSE(l.metric.ttl_from_statement) << key;
+  }
+  EXPECT_EQ(first("on tracepoint:sched:sched_switch count by cpu").metric.ttl_ns, 0u);
+  EXPECT_EQ(first("on tracepoint:sched:sched_switch count").metric.ttl_ns, 0u);
+  StatementLayout stated = first("on tracepoint:sched:sched_switch count by cpu ttl 30s");
+  EXPECT_EQ(stated.metric.ttl_ns, 30'000'000'000u);
+  EXPECT_TRUE(stated.metric.ttl_from_statement);
+  StatementLayout forever = first("on tracepoint:sched:sched_switch count by pid ttl 0");
+  EXPECT_EQ(forever.metric.ttl_ns, 0u);
+  EXPECT_TRUE(forever.metric.ttl_from_statement);
+}
+
 }  // namespace
 }  // namespace sonde::lower

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include "stdlib/bpf/sonde/values.h"
@@ -144,6 +145,45 @@ TEST(Accumulator, AverageIsASumAndACountFromTheStart) {
   EXPECT_EQ(s.count, 5u);
   EXPECT_EQ(s.sum, 28);
   EXPECT_DOUBLE_EQ(s.value, 28.0 / 5);
+}
+
+template <typename T>
+std::span<const uint8_t> raw(const T& v) {
+  return {reinterpret_cast<const uint8_t*>(&v), sizeof v};
+}
+
+// Series expiry (docs/churn.md) compares activity() from read to read: it must move
+// with every update of each aggregation's layout, and events() is what an expired
+// series takes out of the totals.
+TEST(Accumulator, ActivityMovesWithEveryUpdateAndEventsCountObservations) {
+  spec::Metric count;
+  count.aggregation = spec::Aggregation::kCount;
+  Accumulator a;
+  a.add(count, raw(uint64_t{3}));
+  EXPECT_EQ(a.activity(count), 3u);
+  EXPECT_EQ(a.events(count), 3u);
+
+  spec::Metric gauge;
+  gauge.aggregation = spec::Aggregation::kGauge;
+  Accumulator g1, g2;
+  g1.add(gauge, raw(sonde_gauge{5, 100}));
+  g2.add(gauge, raw(sonde_gauge{5, 200}));  // the same value, set again later
+  EXPECT_NE(g1.activity(gauge), g2.activity(gauge));
+  EXPECT_EQ(g2.events(gauge), 0u);
+
+  spec::Metric max;
+  max.aggregation = spec::Aggregation::kMax;
+  max.window_ns = 1;
+  Accumulator m1, m2;
+  m1.add(max, raw(sonde_minmax{{{7, 11}, {0, 0}}}), 10);
+  m2.add(max, raw(sonde_minmax{{{7, 11}, {7, 12}}}), 11);  // the next window written
+  EXPECT_NE(m1.activity(max), m2.activity(max));
+
+  const spec::Metric h = histogram({10});
+  Accumulator hist;
+  hist.add(h, histogram_value(4, 30, {3, 1}));
+  EXPECT_EQ(hist.events(h), 4u);
+  EXPECT_EQ(hist.activity(h), 4u);
 }
 
 }  // namespace

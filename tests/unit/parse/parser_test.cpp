@@ -62,6 +62,14 @@ INSTANTIATE_TEST_SUITE_P(
              "(metric tracepoint:a:b count by process=comm as execs)\n"},
         Case{"on tracepoint:a:b count by process = comm, pid capacity 100",
              "(metric tracepoint:a:b count by process=comm pid capacity 100)\n"},
+        Case{"on tracepoint:a:b count by pid, comm capacity 100 ttl 5m as execs",
+             "(metric tracepoint:a:b count by pid comm capacity 100 ttl 300000000000ns as "
+             "execs)\n"},
+        Case{"on tracepoint:a:b count by pid ttl 0",
+             "(metric tracepoint:a:b count by pid ttl 0ns)\n"},
+        // `ttl` is a keyword only in the tail: a field may be called so.
+        Case{"on tracepoint:a:b where ttl > 1 count by ttl",
+             "(metric tracepoint:a:b where (> ttl 1) count by ttl)\n"},
         Case{"on tracepoint:a:b where x + 2 * 3 == 8 && !(y < 1 || z != 2) & 4 count",
              "(metric tracepoint:a:b where (&& (== (+ x (* 2 3)) 8) (& (! (|| (< y 1) (!= z 2))) "
              "4)) count)\n"},
@@ -148,6 +156,14 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:28: error: unknown unit 'q' (durations: ns, us, ms, s, m, h; "
              "sizes: B, KiB, MiB, GiB, KB, MB, GB): '12q'\non tracepoint:a:b count by "
              "12q\n                           ^~~\n"},
+        Case{"on tracepoint:a:b count by pid ttl 5",
+             "<input>:1:36: error: ttl needs a duration, not '5'\non tracepoint:a:b count by pid "
+             "ttl 5\n                                   ^\nhint: write a duration such as ttl 10m "
+             "or ttl 30s (ttl 0 keeps series for ever)\n"},
+        Case{"on tracepoint:a:b count by pid ttl 500ms",
+             "<input>:1:36: error: ttl must be at least 1s\non tracepoint:a:b count by pid ttl "
+             "500ms\n                                   ^~~~~\nhint: series are checked for expiry "
+             "about once a second\n"},
         Case{"histogram log2 of block rq",
              "<input>:1:16: error: expected 'latency of SPAN', found 'of'\n"
              "histogram log2 of block rq\n               ^~\n"

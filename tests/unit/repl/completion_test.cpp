@@ -139,7 +139,7 @@ TEST(Completion, WhatFollowsAProbe) {
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch ").candidates,
               ElementsAre("avg", "count", "gauge", "histogram", "max", "min", "sum", "where"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch count ").candidates,
-              ElementsAre("as", "by", "capacity"));
+              ElementsAre("as", "by", "capacity", "ttl"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch where prev_pid > 0 c").candidates,
               ElementsAre("cgroup(", "comm", "container(", "container_id(", "count"));
 }
@@ -163,7 +163,7 @@ TEST(Completion, SpanStatements) {
               ElementsAre("block", "sched", "syscall"));
   EXPECT_THAT(offer("count latency of block ").candidates, ElementsAre("rq"));
   EXPECT_THAT(offer("histogram log2 latency of block rq ").candidates,
-              ElementsAre("as", "by", "capacity", "where"));
+              ElementsAre("as", "by", "capacity", "ttl", "where"));
   EXPECT_THAT(offer("histogram log2 latency of block rq by d").candidates,
               ElementsAre("dev", "disk", "disk("));
 }

@@ -54,7 +54,9 @@ Program full_program(const std::string& tag) {
       .drop_index = 2,
       .statement = 7,
       .origin = tag + ".sonde:1:1",
-      .source = "histogram log2 latency of block rq"};
+      .source = "histogram log2 latency of block rq",
+      .ttl_ns = 300'000'000'000,
+      .ttl_from_statement = true};
   p.metrics.push_back(m);
   p.spans.push_back({.name = "block rq",
                      .start_map = "sonde_st0",
@@ -62,6 +64,7 @@ Program full_program(const std::string& tag) {
                      .max_entries = 77,
                      .statement = 7});
   p.drops_map = "sonde_drops";
+  p.overflow_map = "sonde_overflow";
   p.span_stats_map = "sonde_spans";
   p.cgroup_map = "sonde_cgroups";
   p.cgroup_paths = {"/kubepods", "/system.slice/" + tag + ".service"};
@@ -119,6 +122,9 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   EXPECT_EQ(m.labels[0].binary, "/usr/lib/libc.so.6");
   EXPECT_EQ(m.labels[1].decoder, Decoder::kString);
   EXPECT_EQ(m.source, "histogram log2 latency of block rq");
+  EXPECT_EQ(m.ttl_ns, 300'000'000'000u);
+  EXPECT_TRUE(m.ttl_from_statement);
+  EXPECT_EQ(p.overflow_map, "sonde_overflow");
   ASSERT_EQ(p.spans.size(), 1u);
   EXPECT_EQ(p.spans[0].max_entries, 77u);
   EXPECT_EQ(p.span_stats_map, "sonde_spans");

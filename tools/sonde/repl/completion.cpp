@@ -24,7 +24,7 @@ const std::vector<std::string> kStarters = [] {
   return out;
 }();
 const std::vector<std::string> kSpanItems = {"start", "end", "label"};
-const std::vector<std::string> kTailKeywords = {"by", "as", "capacity"};
+const std::vector<std::string> kTailKeywords = {"by", "as", "capacity", "ttl"};
 // Calls computed in user space (decoders) or in BPF, spelled with their parenthesis.
 const std::vector<std::string>& calls() {
   static const std::vector<std::string> names = [] {
@@ -225,7 +225,7 @@ class Completer {
         (first == "event" && prev == "=" && t.size() == 3)) {
       return probe(at);
     }
-    if (prev == "as" || prev == "capacity" || first == "use" || first == "span" ||
+    if (prev == "as" || prev == "capacity" || prev == "ttl" || first == "use" || first == "span" ||
         (first == "event" && t.size() < 3) || (first == "alias" && t.size() < 4)) {
       return {};
     }
@@ -332,7 +332,7 @@ class Completer {
     std::vector<std::string> span;
     auto it = latency + 2;
     for (; it != t.end() && it->kind == TokenKind::kWord &&
-           !contains({"where", "by", "as", "capacity"}, it->text);
+           !contains({"where", "by", "as", "capacity", "ttl"}, it->text);
          ++it) {
       span.push_back(it->text);
     }
