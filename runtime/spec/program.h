@@ -130,7 +130,8 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 
 // 2: histogram bounds as a list, signed sums, windowed min/max.
 // 3: cgroup subtrees (in_cgroup) and the container decoders.
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: the SIGN chunk (Ed25519 signature of the chunks before it).
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct Program {
   std::vector<Probe> probes;

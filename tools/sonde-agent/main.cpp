@@ -63,8 +63,17 @@ int main(int argc, char** argv) {
   run.format = session::Format::kNone;
   if (auto st = cli::parse_run_flags(args, run); !st) return usage_error(st.error().message);
 
+  std::vector<spec::SigningKey> trusted;
+  for (const auto& path : args.values("--trust")) {
+    auto key = spec::SigningKey::read_public(path);
+    if (!key) {
+      agent::print_error(key.error());
+      return 1;
+    }
+    trusted.push_back(std::move(key.value()));
+  }
   std::vector<agent::LoadedBundle> bundles;
-  if (!agent::read_bundles(args.positionals(), bundles)) return 1;
+  if (!agent::read_bundles(args.positionals(), trusted, bundles)) return 1;
   if (args.has("--check")) {
     fmt::print("{}", agent::describe(bundles));
     return 0;
