@@ -225,6 +225,20 @@ std::vector<std::string> Object::map_names() const {
   return out;
 }
 
+std::vector<MapInfo> Object::declared_maps() const {
+  std::vector<MapInfo> out;
+  bpf_map* map;
+  bpf_object__for_each_map(map, object_.get()) {
+    out.push_back({.name = bpf_map__name(map),
+                   .type = static_cast<uint32_t>(bpf_map__type(map)),
+                   .key_size = bpf_map__key_size(map),
+                   .value_size = bpf_map__value_size(map),
+                   .max_entries = bpf_map__max_entries(map),
+                   .flags = bpf_map__map_flags(map)});
+  }
+  return out;
+}
+
 bool Object::has_program(std::string_view name) const { return program(name) != nullptr; }
 
 bpf_program* Object::program(std::string_view name) const {

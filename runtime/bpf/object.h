@@ -75,6 +75,9 @@ class Object {
   bool loaded() const { return loaded_; }
   std::vector<std::string> program_names() const;  // in ELF order
   std::vector<std::string> map_names() const;      // including .rodata, .bss, ...
+  // Before load: each map as the ELF declares it (no kernel id yet); what a bundle's
+  // specification is checked against (runtime/spec/validate.h).
+  std::vector<MapInfo> declared_maps() const;
   bool has_program(std::string_view program) const;
 
   // The program that made load() fail; "" when none or when no single program did.

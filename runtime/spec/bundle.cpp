@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,6 +12,7 @@
 
 #include "runtime/spec/byte_codec.h"
 #include "runtime/spec/program_codec.h"
+#include "runtime/spec/validate.h"
 #include "support/file_bytes.h"
 
 namespace sonde::spec {
@@ -32,6 +34,20 @@ using Kind = std::array<char, 4>;
 constexpr Kind kInfo = {'I', 'N', 'F', 'O'};
 constexpr Kind kSpec = {'S', 'P', 'E', 'C'};
 constexpr Kind kObject = {'B', 'P', 'F', 'O'};
+constexpr Kind kSign = {'S', 'I', 'G', 'N'};
+constexpr uint8_t kEd25519 = 1;  // the SIGN chunk's scheme byte
+
+std::vector<uint8_t> message_of(std::span<const uint8_t> chunks) {
+  std::string prefix = fmt::format("sonde bundle signature, format {}", kBundleFormatVersion);
+  std::vector<uint8_t> out(prefix.begin(), prefix.end());
+  out.push_back(0);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_Digest(chunks.data(), chunks.size(), digest, &length, EVP_sha256(), nullptr) != 1)
+    return {};  // no message: no signature verifies against it
+  out.insert(out.end(), digest, digest + length);
+  return out;
+}
 
 std::string kind_text(const Kind& k) { return std::string(k.data(), k.size()); }
 
@@ -51,7 +67,7 @@ Error corrupted(std::string what) {
 }
 
 Error malformed(std::string what) {
-  return Error{fmt::format("malformed bundle: {}", what),
+  return Error{printable(fmt::format("malformed bundle: {}", what)),
                "its checksum is right, so the sonde that wrote it has a bug: rebuild it with "
                "`sonde build` and report this"};
 }
@@ -107,8 +123,11 @@ Status check_header(std::span<const uint8_t> bytes) {
 
 }  // namespace
 
-std::vector<uint8_t> encode_bundle(const Bundle& bundle) {
-  std::vector<uint8_t> out(kHeaderBytes, 0);
+namespace {
+
+// The header's room, then the chunks before the signature; their count.
+uint32_t put_chunks(std::vector<uint8_t>& out, const Bundle& bundle) {
+  out.assign(kHeaderBytes, 0);
   std::vector<uint8_t> data;
   ByteWriter info(data);
   info.string(bundle.producer);
@@ -122,6 +141,29 @@ std::vector<uint8_t> encode_bundle(const Bundle& bundle) {
     put_chunk(out, kSpec, i, data);
     put_chunk(out, kObject, i, bundle.programs[i].object);
     chunks += 2;
+  }
+  return chunks;
+}
+
+}  // namespace
+
+std::vector<uint8_t> signing_message(const Bundle& bundle) {
+  std::vector<uint8_t> out;
+  put_chunks(out, bundle);
+  return message_of(std::span<const uint8_t>(out).subspan(kHeaderBytes));
+}
+
+std::vector<uint8_t> encode_bundle(const Bundle& bundle) {
+  std::vector<uint8_t> out;
+  uint32_t chunks = put_chunks(out, bundle);
+  if (bundle.signature) {
+    std::vector<uint8_t> data;
+    ByteWriter sign(data);
+    sign.u8(kEd25519);
+    sign.bytes_with_size(bundle.signature->public_key);
+    sign.bytes_with_size(bundle.signature->signature);
+    put_chunk(out, kSign, kNoProgram, data);
+    ++chunks;
   }
 
   std::vector<uint8_t> header;
@@ -147,9 +189,12 @@ Result<Bundle> decode_bundle(std::span<const uint8_t> bytes) {
   Bundle bundle;
   bundle.checksum = ByteReader(bytes.subspan(kCrcOffset, 4)).u32();
   bool have_info = false;
+  std::optional<size_t> sign_offset;
   std::vector<ProgramChunks> programs;
   ByteReader in(bytes.subspan(kHeaderBytes));
   for (uint32_t c = 0; c < chunk_count; ++c) {
+    const size_t chunk_offset = bytes.size() - in.remaining();
+    if (sign_offset) return malformed("a chunk after the SIGN chunk (it must be the last)");
     if (in.remaining() < kChunkHeaderBytes)
       return malformed(fmt::format("chunk {} of {} is missing", c + 1, chunk_count));
     auto raw_kind = in.bytes(4);
@@ -163,7 +208,27 @@ Result<Bundle> decode_bundle(std::span<const uint8_t> bytes) {
     size_t padding = (8 - size % 8) % 8;
     in.bytes(std::min(padding, in.remaining()));
 
+    if ((kind == kInfo || kind == kSign) && program != kNoProgram) {
+      return malformed(fmt::format("chunk {} ({}) belongs to program {}, not to the bundle", c + 1,
+                                   kind_text(kind), program));
+    }
+    if (kind == kSign) {
+      ByteReader r(data);
+      uint8_t scheme = r.u8();
+      BundleSignature sig;
+      auto key = r.sized_bytes();
+      auto value = r.sized_bytes();
+      if (r.short_read() || r.remaining() != 0) return malformed("the SIGN chunk is malformed");
+      if (scheme != kEd25519) return malformed(fmt::format("unknown signature scheme {}", scheme));
+      sig.public_key.assign(key.begin(), key.end());
+      sig.signature.assign(value.begin(), value.end());
+      bundle.signature = std::move(sig);
+      sign_offset = chunk_offset;
+      continue;
+    }
     if (kind == kInfo) {
+      if (have_info) return malformed("two INFO chunks");
+      if (!programs.empty()) return malformed("the INFO chunk comes after a program's chunks");
       ByteReader r(data);
       bundle.producer = r.string();
       bundle.build_kernel = r.string();
@@ -204,6 +269,8 @@ Result<Bundle> decode_bundle(std::span<const uint8_t> bytes) {
     p.object.assign(object.begin(), object.end());
     bundle.programs.push_back(std::move(p));
   }
+  const size_t signed_end = sign_offset.value_or(bytes.size());
+  bundle.signed_message = message_of(bytes.subspan(kHeaderBytes, signed_end - kHeaderBytes));
   return bundle;
 }
 

@@ -34,6 +34,10 @@ class ByteWriter {
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void bytes(std::span<const uint8_t> b) { out_.insert(out_.end(), b.begin(), b.end()); }
+  void bytes_with_size(std::span<const uint8_t> b) {
+    u32(static_cast<uint32_t>(b.size()));
+    bytes(b);
+  }
 
  private:
   std::vector<uint8_t>& out_;
@@ -71,6 +75,7 @@ class ByteReader {
     if (!take(n)) return {};
     return in_.subspan(pos_ - n, n);
   }
+  std::span<const uint8_t> sized_bytes() { return bytes(u32()); }
 
   // The count of a vector that follows; 0 (and an error) when it could not fit in what is
   // left, so callers never reserve or loop on a corrupted count.

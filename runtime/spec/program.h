@@ -136,7 +136,8 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 // 2: histogram bounds as a list, signed sums, windowed min/max.
 // 3: cgroup subtrees (in_cgroup) and the container decoders.
 // 4: series TTLs, the overflow map.
-inline constexpr uint32_t kFormatVersion = 4;
+// 5: the SIGN chunk (Ed25519 signature of the chunks before it).
+inline constexpr uint32_t kFormatVersion = 5;
 
 struct Program {
   std::vector<Probe> probes;

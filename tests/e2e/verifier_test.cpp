@@ -24,7 +24,7 @@ class VerifierRejection : public testing::Test {
     dir_ = templ;
     source_ = dir_ + "/getpid.sonde";
     std::ofstream(source_)
-        << "# counts getpid calls\non tracepoint:syscalls:sys_enter_getpid count by pid\n";
+        << "# counts getpid calls\non tracepoint:syscalls:sys_enter_getpid count\n";
     bundle_ = dir_ + "/getpid.bundle";
     Exit built = run_sonde({"build", source_, "-o", bundle_});
     ASSERT_EQ(built.code, 0) << built.err;

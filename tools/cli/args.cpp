@@ -48,6 +48,7 @@ bool Args::parse(const std::vector<std::string>& argv) {
       inline_value = argv[++i];
     }
     values_[arg] = *inline_value;
+    all_values_[arg].push_back(*inline_value);
     seen_.insert(arg);
   }
   return true;
@@ -57,6 +58,11 @@ std::optional<std::string> Args::value(const std::string& flag) const {
   auto it = values_.find(flag);
   if (it == values_.end()) return std::nullopt;
   return it->second;
+}
+
+std::vector<std::string> Args::values(const std::string& flag) const {
+  auto it = all_values_.find(flag);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool Args::has(const std::string& flag) const { return seen_.count(flag) > 0; }

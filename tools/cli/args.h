@@ -21,7 +21,8 @@ class Args {
   bool parse(const std::vector<std::string>& argv);
   const std::string& error() const { return error_; }
 
-  std::optional<std::string> value(const std::string& flag) const;
+  std::optional<std::string> value(const std::string& flag) const;  // the last one given
+  std::vector<std::string> values(const std::string& flag) const;   // each, in order
   bool has(const std::string& flag) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
@@ -29,6 +30,7 @@ class Args {
   std::set<std::string> with_value_, switches_;
   std::map<std::string, std::string> aliases_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::set<std::string> seen_;
   std::vector<std::string> positionals_;
   std::string error_;

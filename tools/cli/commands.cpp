@@ -84,6 +84,10 @@ const Program& sonde_program() {
                               "sonde-agent runs on machines without a compiler.",
                .flags = {kExpr,
                          {"--output", "-o", "OUT.bundle", "where to write the bundle", "file"},
+                         {"--sign", "", "KEY.pem",
+                          "sign the bundle with this Ed25519 private key (`openssl genpkey "
+                          "-algorithm ed25519`), for sonde-agent --trust",
+                          "file"},
                          kCapacity,
                          kWindow,
                          kSeriesTtl,
@@ -148,7 +152,11 @@ const Program& agent_program() {
                               kSeriesTtl,
                               {"--strict", "", "", "refuse to start unless every probe attaches"},
                               {"--check", "", "",
-                               "read the bundles, print what they hold, and exit"},
+                               "read and validate the bundles, print what they hold, and exit"},
+                              {"--trust", "", "PUBKEY.pem",
+                               "run only bundles signed by this Ed25519 public key (`openssl "
+                               "pkey -pubout`); repeat it to trust several keys",
+                               "file"},
                               kFormat,
                               kInterval,
                               kDuration,

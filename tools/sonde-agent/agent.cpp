@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "runtime/bpf/validate_object.h"
+#include "runtime/spec/validate.h"
+
 namespace sonde::agent {
 
 void print_error(const Error& e, const char* severity) {
@@ -9,12 +12,26 @@ void print_error(const Error& e, const char* severity) {
   if (!e.hint.empty()) fmt::print(stderr, "hint: {}\n", e.hint);
 }
 
-bool read_bundles(const std::vector<std::string>& paths, std::vector<LoadedBundle>& out) {
+bool read_bundles(const std::vector<std::string>& paths, std::span<const spec::SigningKey> trusted,
+                  std::vector<LoadedBundle>& out) {
   for (const auto& path : paths) {
     auto bundle = spec::read_bundle(path);
     if (!bundle) {
       print_error(bundle.error());
       return false;
+    }
+    // Before anything else looks at its contents: an untrusted bundle is not parsed by
+    // libbpf either.
+    if (auto st = spec::check_trusted(*bundle, path, trusted); !st) {
+      print_error(st.error());
+      return false;
+    }
+    for (size_t i = 0; i < bundle->programs.size(); ++i) {
+      const auto& program = bundle->programs[i];
+      if (auto st = bpf::validate_program(program, spec::program_place(path, i, program)); !st) {
+        print_error(st.error());
+        return false;
+      }
     }
     out.push_back({path, std::move(bundle.value())});
   }
@@ -49,12 +66,20 @@ bool start(std::vector<LoadedBundle>& bundles, const session::Options& options, 
   return true;
 }
 
+namespace {
+
+std::string signed_by(const spec::Bundle& b) {
+  return b.signature ? "signed by " + spec::fingerprint(b.signature->public_key) : "unsigned";
+}
+
+}  // namespace
+
 std::string describe(const std::vector<LoadedBundle>& bundles) {
   std::string out;
   for (const auto& b : bundles) {
-    out += fmt::format("{}: format version {}, checksum {:08x}, built by {} on Linux {}\n", b.path,
-                       spec::kBundleFormatVersion, b.bundle.checksum, b.bundle.producer,
-                       b.bundle.build_kernel);
+    out += fmt::format("{}: format version {}, checksum {:08x}, built by {} on Linux {}, {}\n",
+                       b.path, spec::kBundleFormatVersion, b.bundle.checksum, b.bundle.producer,
+                       b.bundle.build_kernel, signed_by(b.bundle));
     for (const auto& p : b.bundle.programs) {
       std::string names;
       for (const auto& n : p.source_names) names += (names.empty() ? "" : ", ") + n;

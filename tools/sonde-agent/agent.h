@@ -8,6 +8,7 @@
 
 #include "runtime/session/session.h"
 #include "runtime/spec/bundle.h"
+#include "runtime/spec/signature.h"
 
 namespace sonde::agent {
 
@@ -23,9 +24,12 @@ struct Started {
   size_t attached = 0;
 };
 
-// Reads every bundle before anything reaches the kernel, so a bad one attaches nothing.
-// Prints the error and returns false on the first bad bundle.
-bool read_bundles(const std::vector<std::string>& paths, std::vector<LoadedBundle>& out);
+// Reads every bundle before anything reaches the kernel, so a bad one attaches nothing:
+// its signature when keys are trusted (spec::check_trusted), then every field of every
+// program against its limits and its BPF object (spec/validate.h). Prints the error and
+// returns false on the first bad bundle. `--check` and loading both go through here.
+bool read_bundles(const std::vector<std::string>& paths, std::span<const spec::SigningKey> trusted,
+                  std::vector<LoadedBundle>& out);
 
 // Strict: every probe attaches or the agent does not start (false, error printed, nothing
 // left attached). Otherwise what can run does and a warning names each probe that did

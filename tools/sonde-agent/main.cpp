@@ -10,8 +10,8 @@
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
-#include "runtime/spec/metric_names.h"
 #include "runtime/session/session.h"
+#include "runtime/spec/metric_names.h"
 #include "tools/cli/help.h"
 #include "tools/cli/run_flags.h"
 #include "tools/sonde-agent/agent.h"
@@ -65,8 +65,17 @@ int main(int argc, char** argv) {
   run.format = session::Format::kNone;
   if (auto st = cli::parse_run_flags(args, run); !st) return usage_error(st.error().message);
 
+  std::vector<spec::SigningKey> trusted;
+  for (const auto& path : args.values("--trust")) {
+    auto key = spec::SigningKey::read_public(path);
+    if (!key) {
+      agent::print_error(key.error());
+      return 1;
+    }
+    trusted.push_back(std::move(key.value()));
+  }
   std::vector<agent::LoadedBundle> bundles;
-  if (!agent::read_bundles(args.positionals(), bundles)) return 1;
+  if (!agent::read_bundles(args.positionals(), trusted, bundles)) return 1;
   {
     std::vector<const spec::Program*> all;
     for (const auto& b : bundles)

@@ -8,9 +8,12 @@
 #include <optional>
 
 #include "compiler/driver/compiler.h"
+#include "runtime/bpf/validate_object.h"
 #include "runtime/session/session.h"
 #include "runtime/spec/bundle.h"
 #include "runtime/spec/metric_names.h"
+#include "runtime/spec/signature.h"
+#include "runtime/spec/validate.h"
 #include "tools/sonde/capacity_flag.h"
 #include "tools/sonde/command_line.h"
 #include "tools/sonde/commands.h"
@@ -40,6 +43,15 @@ int build_command(const std::vector<std::string>& argv) {
   }
   std::vector<Source> sources;
   if (!load_sources(args, "build", sources)) return 2;
+  std::optional<spec::SigningKey> key;
+  if (auto path = args.value("--sign")) {
+    auto read = spec::SigningKey::read_private(*path);
+    if (!read) {
+      fmt::print(stderr, "sonde build: {}\nhint: {}\n", read.error().message, read.error().hint);
+      return 2;
+    }
+    key = std::move(read.value());
+  }
 
   spec::Bundle bundle;
   bundle.producer = "sonde " SONDE_VERSION;
@@ -63,13 +75,29 @@ int build_command(const std::vector<std::string>& argv) {
                dup);
     return 1;
   }
+  // What sonde-agent will check, checked before anything is written: a bundle this
+  // sonde writes is one its agent runs.
+  for (size_t i = 0; i < bundle.programs.size(); ++i) {
+    const auto& p = bundle.programs[i];
+    if (auto st = bpf::validate_program(p, spec::program_place(*output, i, p)); !st) {
+      fmt::print(stderr, "error: {}\n", st.error().message);
+      return 1;
+    }
+  }
+  if (key) {
+    if (auto st = spec::sign_bundle(bundle, *key); !st) {
+      fmt::print(stderr, "error: {}\n", st.error().message);
+      return 1;
+    }
+  }
   if (auto st = spec::write_bundle(*output, bundle); !st) {
     fmt::print(stderr, "error: {}\n", st.error().message);
     return 1;
   }
-  fmt::print(stderr, "wrote {}: {} program{}, {} probe{}, {} metric{}\n", *output,
+  fmt::print(stderr, "wrote {}: {} program{}, {} probe{}, {} metric{}{}\n", *output,
              bundle.programs.size(), bundle.programs.size() == 1 ? "" : "s", probes,
-             probes == 1 ? "" : "s", metrics, metrics == 1 ? "" : "s");
+             probes == 1 ? "" : "s", metrics, metrics == 1 ? "" : "s",
+             key ? ", signed by " + key->fingerprint() : "");
   return 0;
 }
 

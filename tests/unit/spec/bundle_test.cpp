@@ -217,6 +217,60 @@ TEST(Bundle, BytesAfterTheEndAreCorruption) {
   EXPECT_EQ(error_of(bytes), "corrupted bundle: 1 unexpected byte after its end");
 }
 
+// The chunk at `offset` (its header, data and padding): where it ends.
+size_t chunk_end(const std::vector<uint8_t>& bytes, size_t offset) {
+  uint64_t size = 0;
+  for (int i = 0; i < 8; ++i) size |= uint64_t{bytes[offset + 8 + i]} << (8 * i);
+  return offset + 16 + (size + 7) / 8 * 8;
+}
+
+// Inserts `chunk` at `offset`, then sets the chunk count, the size and the checksum
+// right, as a hostile writer would.
+std::vector<uint8_t> with_chunk_at(std::vector<uint8_t> bytes, size_t offset,
+                                   const std::vector<uint8_t>& chunk) {
+  bytes.insert(bytes.begin() + static_cast<std::ptrdiff_t>(offset), chunk.begin(), chunk.end());
+  uint32_t chunks = 0;
+  for (int i = 0; i < 4; ++i) chunks |= uint32_t{bytes[24 + i]} << (8 * i);
+  put_u32(bytes, 24, chunks + 1);
+  for (int i = 0; i < 8; ++i)
+    bytes[16 + i] = static_cast<uint8_t>(uint64_t{bytes.size()} >> (8 * i));
+  put_u32(bytes, 12, crc32(std::span<const uint8_t>(bytes).subspan(16)));
+  return bytes;
+}
+
+TEST(Bundle, InfoChunkTwiceIsMalformed) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  std::vector<uint8_t> info(bytes.begin() + 32, bytes.begin() + chunk_end(bytes, 32));
+  EXPECT_EQ(error_of(with_chunk_at(bytes, chunk_end(bytes, 32), info)),
+            "malformed bundle: two INFO chunks");
+}
+
+TEST(Bundle, InfoChunkAfterProgramsOrOfAProgramIsMalformed) {
+  std::vector<uint8_t> bytes = encode_bundle(full_bundle());
+  const size_t info_end = chunk_end(bytes, 32);
+  std::vector<uint8_t> info(bytes.begin() + 32, bytes.begin() + info_end);
+  std::vector<uint8_t> moved(bytes.begin(), bytes.begin() + 32);
+  moved.insert(moved.end(), bytes.begin() + info_end, bytes.end());
+  put_u32(moved, 24, 4);  // with_chunk_at adds the INFO chunk back, at the end
+  EXPECT_EQ(error_of(with_chunk_at(moved, moved.size(), info)),
+            "malformed bundle: the INFO chunk comes after a program's chunks");
+  std::vector<uint8_t> owned = bytes;
+  put_u32(owned, 32 + 4, 0);  // INFO of program 0
+  put_u32(owned, 12, crc32(std::span<const uint8_t>(owned).subspan(16)));
+  EXPECT_EQ(error_of(owned),
+            "malformed bundle: chunk 1 (INFO) belongs to program 0, not to the bundle");
+}
+
+TEST(Bundle, ChunkAfterTheSignatureIsMalformed) {
+  Bundle b = full_bundle();
+  b.signature = BundleSignature{std::vector<uint8_t>(32, 1), std::vector<uint8_t>(64, 2)};
+  std::vector<uint8_t> bytes = encode_bundle(b);
+  ASSERT_TRUE(decode_bundle(bytes));
+  std::vector<uint8_t> info(bytes.begin() + 32, bytes.begin() + chunk_end(bytes, 32));
+  EXPECT_EQ(error_of(with_chunk_at(bytes, bytes.size(), info)),
+            "malformed bundle: a chunk after the SIGN chunk (it must be the last)");
+}
+
 // Checksummed but wrong inside: what a buggy or foreign writer would produce.
 TEST(Bundle, UnknownEnumeratorIsMalformed) {
   Bundle b = full_bundle();
