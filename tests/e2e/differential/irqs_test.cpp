@@ -1,4 +1,5 @@
-// Interrupts (examples/softirqs.sonde, examples/hardirqs.sonde) against libbpf-tools'
+// Interrupts (examples/softirqs.sonde, examples/hardirqs.sonde, and the spans `softirq`,
+// `hardirq` of stdlib/irq.sonde) against libbpf-tools'
 // softirqs -d and hardirqs -C, all bracketed by the kernel's own counters
 // (/proc/softirqs, /proc/interrupts). Interrupts are system-wide, so each side's count
 // must lie between the kernel's count over a window inside its own and over one
@@ -56,7 +57,9 @@ TEST(Softirqs, EachKindCountedAsTheKernelCountsIt) {
   Windows<std::map<std::string, uint64_t>> k;
   k.p0 = proc_softirqs();
   if (!tool->ready("Tracing soft irq")) GTEST_SKIP() << tool->why_not_ready();
-  Sonde sonde("on tracepoint:irq:softirq_entry count by vec as softirqs");
+  Sonde sonde(
+      "on tracepoint:irq:softirq_entry count by vec as softirqs\n"
+      "histogram log2 latency of softirq by vec as softirq_time");
   ASSERT_TRUE(sonde.attached()) << sonde.err();
   k.q0 = proc_softirqs();
   const std::string a = sonde.scrape();
@@ -93,6 +96,14 @@ TEST(Softirqs, EachKindCountedAsTheKernelCountsIt) {
              std::to_string(ours));
     EXPECT_GE(ours, inner) << kind;
     EXPECT_LE(ours, sonde_outer) << kind;
+    // The span `softirq` (stdlib/irq.sonde) counts a handler when it ends: one in flight
+    // on each CPU at either scrape moves between the two windows.
+    const double spans = sonde_histogram(b, "softirq_time_seconds", "vec=\"" + kind + "\"").count -
+                         sonde_histogram(a, "softirq_time_seconds", "vec=\"" + kind + "\"").count;
+    const double cpus = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+    measured(kind + ": softirq spans " + std::to_string(spans));
+    EXPECT_GE(spans + cpus, inner) << kind;
+    EXPECT_LE(spans, sonde_outer + cpus) << kind;
     // The tool counts a softirq when it ends (timing it from its start): one in flight
     // on each CPU when it attached is not counted.
     EXPECT_GE(tool_count + sysconf(_SC_NPROCESSORS_ONLN), inner) << kind << "\n" << e.out;
@@ -107,7 +118,9 @@ TEST(Hardirqs, EachHandlerCountedAsTheKernelCountsIt) {
   Windows<std::map<std::string, uint64_t>> k;
   k.p0 = proc_interrupts();
   if (!tool->ready("Tracing hard irq")) GTEST_SKIP() << tool->why_not_ready();
-  Sonde sonde("on tracepoint:irq:irq_handler_entry count by name as hardirqs");
+  Sonde sonde(
+      "on tracepoint:irq:irq_handler_entry count by name as hardirqs\n"
+      "histogram log2 latency of hardirq by name as hardirq_time");
   ASSERT_TRUE(sonde.attached()) << sonde.err();
   k.q0 = proc_interrupts();
   const std::string a = sonde.scrape();
@@ -141,6 +154,13 @@ TEST(Hardirqs, EachHandlerCountedAsTheKernelCountsIt) {
              std::to_string(ours));
     EXPECT_GE(ours, inner) << name;
     EXPECT_LE(ours, k.q3[name] - k.q0[name]) << name;
+    // The span `hardirq` (stdlib/irq.sonde): a handler counts when it ends.
+    const double spans = sonde_histogram(b, "hardirq_time_seconds", "name=\"" + name + "\"").count -
+                         sonde_histogram(a, "hardirq_time_seconds", "name=\"" + name + "\"").count;
+    const double cpus = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+    measured(name + ": hardirq spans " + std::to_string(spans));
+    EXPECT_GE(spans + cpus, inner) << name;
+    EXPECT_LE(spans, k.q3[name] - k.q0[name] + cpus) << name;
     EXPECT_GE(theirs[name], inner) << name << "\n" << e.out;
     EXPECT_LE(theirs[name], outer) << name << "\n" << e.out;
   }
