@@ -238,5 +238,69 @@ TEST(Tcppeers, BytesConnectsAndRttOfEachPeerAsTheWorkloadAndSsSeeThem) {
   }
 }
 
+// UDP: a connected socket sends datagrams to a bound one, IPv4 and IPv6. A connected
+// IPv4 UDP socket leaves its skc_v6_daddr zero (a TCP one holds the mapped address), so
+// the peer is only right when chosen by family.
+int datagrams(int family, uint16_t& port, uint64_t& sent) {
+  int receiver = socket(family, SOCK_DGRAM, 0);
+  sockaddr_storage addr;
+  socklen_t len = loopback(family, 0, addr);
+  if (bind(receiver, reinterpret_cast<sockaddr*>(&addr), len) != 0) return 1;
+  port = port_of(receiver);
+  loopback(family, port, addr);
+  int sender = socket(family, SOCK_DGRAM, 0);
+  if (connect(sender, reinterpret_cast<sockaddr*>(&addr), len) != 0) return 2;
+  char buf[2000] = {};
+  for (int i = 1; i <= 30; ++i) {
+    ssize_t n = send(sender, buf, static_cast<size_t>(i * 37), 0);
+    if (n != i * 37 || recv(receiver, buf, sizeof buf, 0) != n) return 3;
+    sent += static_cast<uint64_t>(n);
+  }
+  close(sender);
+  close(receiver);
+  return 0;
+}
+
+TEST(Udppeers, DatagramBytesOfEachPeerAsTheWorkloadSentThem) {
+  int report[2];
+  ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
+  Sonde sonde(
+      "on udp_send where comm == \"sonde_udp\" sum bytes by ntop(daddr), dport as udp_sent\n"
+      "on udp_recv where comm == \"sonde_udp\" sum bytes by ntop(saddr), sport as udp_received");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  Workload workload("sonde_udp", [&] {
+    close(report[0]);
+    uint16_t ports[2] = {};
+    uint64_t sent[2] = {};
+    if (int r = datagrams(AF_INET, ports[0], sent[0])) return r;
+    if (int r = datagrams(AF_INET6, ports[1], sent[1])) return 10 + r;
+    bool ok = write(report[1], ports, sizeof ports) == sizeof ports &&
+              write(report[1], sent, sizeof sent) == sizeof sent;
+    return ok ? 0 : 20;
+  });
+  close(report[1]);
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  uint16_t ports[2];
+  uint64_t sent[2];
+  ASSERT_EQ(read(report[0], ports, sizeof ports), static_cast<ssize_t>(sizeof ports));
+  ASSERT_EQ(read(report[0], sent, sizeof sent), static_cast<ssize_t>(sizeof sent));
+  close(report[0]);
+  std::string body = sonde.scrape();
+  EXPECT_EQ(sonde.stop().code, 0);
+  const char* peer[2] = {"127.0.0.1", "::1"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string port = std::to_string(ports[i]);
+    const double ours_sent =
+        sonde_total(body, "udp_sent", {label("daddr", peer[i]), label("dport", port)});
+    const double ours_received =
+        sonde_total(body, "udp_received", {label("saddr", peer[i]), label("sport", port)});
+    measured(std::string(peer[i]) + ": UDP bytes sent " + std::to_string(sent[i]) + ", sonde " +
+             std::to_string(ours_sent) + " sent, " + std::to_string(ours_received) + " received");
+    EXPECT_EQ(ours_sent, static_cast<double>(sent[i])) << body;
+    EXPECT_EQ(ours_received, static_cast<double>(sent[i])) << body;
+  }
+}
+
 }  // namespace
 }  // namespace sonde::e2e::diff
