@@ -3,8 +3,7 @@
 // - span `sched offcpu` against cpudist -O -p (histograms within one bucket);
 // - event `signal` against sigsnoop (every signal of the workload, by number and result);
 // - event `exited` and its exit_code, exit_status, exit_signal against what waitpid()
-//   reported for each child (exitsnoop prints the same code; the workload's own wait is
-//   the truth here);
+//   reported for each child, and against exitsnoop's EXIT_CODE column;
 // - event `page_fault_user` against the faults the workload's getrusage() counted over
 //   pages it touched once each, at an address of its own;
 // - event `page_cache_add` against the pages of a file the workload read from disk
@@ -138,6 +137,9 @@ TEST(Exited, ExitCodesAsWaitReportsThem) {
     return write(report[1], statuses.data(), static_cast<size_t>(n)) == n ? 0 : 2;
   });
   close(report[1]);
+  auto tool = libbpf_tool("exitsnoop");
+  if (!tool) GTEST_SKIP() << not_installed("exitsnoop");
+  if (!tool->ready("PCOMM")) GTEST_SKIP() << tool->why_not_ready();
   Sonde sonde(
       "on exited where comm == \"sonde_exited\" count by exit_code, exit_status, "
       "exit_signal as exits");
@@ -149,7 +151,18 @@ TEST(Exited, ExitCodesAsWaitReportsThem) {
   close(report[0]);
   std::string body = sonde.scrape();
   EXPECT_EQ(sonde.stop().code, 0);
-  std::map<std::string, double> expected, ours;
+  Exit t = tool->stop();
+  ASSERT_EQ(t.code, 0) << t.err;
+  // PCOMM PID PPID TID AGE(s) EXIT_CODE, the last "0", "code N" or "signal N (Name)".
+  std::map<std::string, double> theirs;
+  for (const auto& row : parse_table(t.out, "PCOMM")) {
+    if (row.size() < 6 || row[0] != "sonde_exited") continue;
+    std::string status = "0", sig = "0";
+    if (row[5] == "code" && row.size() > 6) status = row[6];
+    if (row[5] == "signal" && row.size() > 6) sig = row[6];
+    theirs[status + "/" + sig] += 1;
+  }
+  std::map<std::string, double> expected, ours, ours_short;
   for (int s : statuses) {
     expected[std::to_string(s) + "/" + std::to_string(WIFEXITED(s) ? WEXITSTATUS(s) : 0) + "/" +
              std::to_string(WIFSIGNALED(s) ? WTERMSIG(s) : 0)] += 1;
@@ -162,10 +175,12 @@ TEST(Exited, ExitCodesAsWaitReportsThem) {
       return series.substr(at, series.find('"', at) - at);
     };
     ours[label("exit_code") + "/" + label("exit_status") + "/" + label("exit_signal")] += value;
+    ours_short[label("exit_status") + "/" + label("exit_signal")] += value;
   }
   measured("exits: " + std::to_string(expected.size()) + " kinds expected, sonde " +
            std::to_string(ours.size()));
   EXPECT_EQ(ours, expected) << body;
+  EXPECT_EQ(ours_short, theirs) << t.out << body;
 }
 
 // An address of the workload's own, so that only its touches of the mapping count.
