@@ -182,6 +182,7 @@ std::string FunctionBuilder::value(const Expr& e) {
         case sema::FunctionKind::kCast:
           return widen(e.type, value(arg));
         case sema::FunctionKind::kString:
+        case sema::FunctionKind::kInetAddr:
           return "0";  // never a number; see fill_string
       }
       return "0";
@@ -416,6 +417,26 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
   }
   if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kDecoder) {
     fill_string(*e.args[0], dst, size);
+    return;
+  }
+  if (e.kind == ExprKind::kCall && e.binding.kind == BindingKind::kFunction &&
+      sema::find_function(e.text)->kind == sema::FunctionKind::kInetAddr) {
+    // inet(family, v4, v6): IPv4 as ::ffff:a.b.c.d, which the ntop decoder shows dotted.
+    const Expr& v4 = *e.args[1];
+    line(fmt::format("if ({} == 2 /* AF_INET */) {{", value(*e.args[0])));
+    line(fmt::format("__builtin_memset({}, 0, 10);", dst));
+    line(fmt::format("((__u8 *){})[10] = 0xff;", dst));
+    line(fmt::format("((__u8 *){})[11] = 0xff;", dst));
+    if (v4.type.kind == TypeKind::kBytes) {
+      fill_string(v4, fmt::format("((__u8 *){} + 12)", dst), 4);
+    } else {
+      std::string t = temp();
+      line(fmt::format("__u32 {} = (__u32)({});", t, value(v4)));
+      line(fmt::format("__builtin_memcpy((__u8 *){} + 12, &{}, 4);", dst, t));
+    }
+    line("} else {");
+    fill_string(*e.args[2], dst, std::min<uint32_t>(size, 16));
+    line("}");
     return;
   }
   if (e.kind == ExprKind::kName && e.binding.kind == BindingKind::kField) {

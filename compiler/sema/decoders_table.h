@@ -21,7 +21,8 @@ enum class LabelNaming : uint8_t {
 // What a decoder accepts.
 enum class DecoderInput : uint8_t {
   kNumber,    // a number or an address
-  kAddress,   // an IP address: a 4- or 8-byte integer, or a 4- or 16-byte array
+  kAddress,   // an IP address: a 4- or 8-byte integer, a 4- or 16-byte array, or a
+              // 28-byte sockaddr_in/sockaddr_in6 (tcp:tcp_probe's saddr, daddr)
   kCgroupId,  // a cgroup id (the `cgroup` builtin)
 };
 

@@ -766,6 +766,7 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
   }
   if (!arity(f->min_args, f->max_args)) return false;
   if (f->kind == FunctionKind::kInCgroup) return in_cgroup_call(e);
+  if (f->kind == FunctionKind::kInetAddr) return inet_call(e);
   Expr& arg = *e.args[0];
   if (!visit(arg, Use::kValue, false)) return false;
   e.binding.kind = BindingKind::kFunction;
@@ -796,7 +797,8 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
       e.type.decoder = spec::Decoder::kBlockOp;
       return true;
     case FunctionKind::kInCgroup:
-      break;  // checked above, its argument is a path, not a value
+    case FunctionKind::kInetAddr:
+      break;  // checked above
   }
   return false;
 }
@@ -816,6 +818,43 @@ bool ExprChecker::in_cgroup_call(Expr& e) {
   }
   e.binding.kind = BindingKind::kFunction;
   e.type = Type::boolean();
+  return true;
+}
+
+// inet(family, v4, v6): a socket's address is in one of two fields, by its family
+// (`skc_daddr` or `skc_v6_daddr`); this is the one a label shows, as 16 bytes.
+bool ExprChecker::inet_call(Expr& e) {
+  for (auto& a : e.args) {
+    if (!visit(*a, Use::kValue, false)) return false;
+  }
+  const Type& family = e.args[0]->type;
+  const Type& v4 = e.args[1]->type;
+  const Type& v6 = e.args[2]->type;
+  const char* hint =
+      "e.g. inet(sk.__sk_common.skc_family, sk.__sk_common.skc_daddr, "
+      "sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8)";
+  if (family.kind != TypeKind::kInt) {
+    diags_.error(e.args[0]->range,
+                 fmt::format("inet() needs an address family first, not a {}", describe(family)),
+                 hint);
+    return false;
+  }
+  if (!((v4.kind == TypeKind::kInt || v4.kind == TypeKind::kBytes) && v4.size == 4)) {
+    diags_.error(e.args[1]->range,
+                 fmt::format("inet() needs a 4-byte IPv4 address second, not a {}", describe(v4)),
+                 hint);
+    return false;
+  }
+  if (!(v6.kind == TypeKind::kBytes && v6.size == 16)) {
+    diags_.error(e.args[2]->range,
+                 fmt::format("inet() needs a 16-byte IPv6 address third, not a {}", describe(v6)),
+                 "an in6_addr's bytes are its member .in6_u.u6_addr8");
+    return false;
+  }
+  e.binding.kind = BindingKind::kFunction;
+  e.type = Type{};
+  e.type.kind = TypeKind::kBytes;
+  e.type.size = 16;
   return true;
 }
 
@@ -842,11 +881,12 @@ bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top)
   }
   if (d.input == DecoderInput::kAddress) {
     ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
-         (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16));
+         (at.kind == TypeKind::kBytes && (at.size == 4 || at.size == 16 || at.size == 28));
   }
   if (!ok) {
-    std::string wants = d.input == DecoderInput::kAddress ? "a 4-byte or 16-byte address"
-                                                          : "a number or an address";
+    std::string wants = d.input == DecoderInput::kAddress
+                            ? "a 4-byte or 16-byte address (or a 28-byte sockaddr)"
+                            : "a number or an address";
     diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", d.name, wants, describe(at)));
     return false;
   }

@@ -62,6 +62,7 @@ class ExprChecker {
   bool call(ast::Expr& e, Use use, bool top);
   bool decoder_call(ast::Expr& e, const DecoderInfo& d, Use use, bool top);
   bool in_cgroup_call(ast::Expr& e);
+  bool inet_call(ast::Expr& e);
   bool string_call(ast::Expr& e, Use use);
   bool field(ast::Expr& e, const std::string& field_name);
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);

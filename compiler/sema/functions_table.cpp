@@ -9,6 +9,10 @@ using N = LabelNaming;
 constexpr FunctionInfo kFunctions[] = {
     {"in_cgroup", K::kInCgroup, 1, 1, 0, false, N::kCall, true,
      "in_cgroup(\"/path\"): the task runs in that cgroup2 directory or below it"},
+    // A socket holds its peer in one of two fields, by family; a label needs one value.
+    {"inet", K::kInetAddr, 3, 3, 16, false, N::kCall, true,
+     "inet(family, v4, v6): the IPv4 address v4 when family is AF_INET (as ::ffff:v4), "
+     "else the IPv6 address v6; for ntop()"},
     {"str", K::kString, 1, 2, 0, false, N::kArgument, true,
      "str(p, N): the string at p, at most N characters; str(s, N): s cut to N"},
     {"op", K::kBlockOp, 1, 1, 0, false, N::kCall, true,

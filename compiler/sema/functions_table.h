@@ -17,6 +17,7 @@ enum class FunctionKind : uint8_t {
   kCast,      // u8(x) .. s64(x): the value at `width` bytes, `is_signed`
   kByteSwap,  // ntohs(x), htonl(x), ...: the low `width` bytes in the other byte order
   kInCgroup,  // in_cgroup("/path"): the task is in that cgroup2 subtree
+  kInetAddr,  // inet(family, v4, v6): one 16-byte address of either family, for ntop()
 };
 
 struct FunctionInfo {

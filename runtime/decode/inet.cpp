@@ -1,6 +1,10 @@
 #include "runtime/decode/inet.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstddef>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -33,6 +37,17 @@ bool decode_inet(Bytes bytes, std::string& out) {
       if (!inet_ntop(AF_INET6, bytes.data(), text, sizeof(text))) break;
       out = text;
       return true;
+    }
+    case sizeof(sockaddr_in6): {
+      // A sockaddr_in or sockaddr_in6 in a buffer the size of the larger
+      // (tcp:tcp_probe's saddr, daddr): the family says which.
+      sa_family_t family;
+      memcpy(&family, bytes.data(), sizeof family);
+      if (family == AF_INET)
+        return decode_inet(bytes.subspan(offsetof(sockaddr_in, sin_addr), 4), out);
+      if (family == AF_INET6)
+        return decode_inet(bytes.subspan(offsetof(sockaddr_in6, sin6_addr), 16), out);
+      break;
     }
     default:
       break;

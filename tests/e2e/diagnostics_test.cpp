@@ -86,8 +86,10 @@ const Case kCases[] = {
     {"UnknownEvent", "on exce count",
      "<input>:1:4: error: unknown event 'exce'; did you mean 'exec'?\non exce count\n   "
      "^~~~\nhint: probes are written "
-     "KIND:..., e.g. tracepoint:sched:sched_switch; events: oom, tcp_retransmit, tcp_state, exec, "
-     "exit, process_exit, fork\n"},
+     "KIND:..., e.g. tracepoint:sched:sched_switch; events: oom, page_fault_user, "
+     "page_fault_kernel, page_cache_add, folio_dirtied, writeback_written, tcp_retransmit, "
+     "tcp_state, tcp_send, tcp_recv, udp_send, udp_recv, tcp_rtt, packet_drop, exec, exit, "
+     "process_exit, fork, exited, signal, cpu_sample\n"},
     {"CountWithValue", "on tracepoint:timer:timer_start count 5",
      "<input>:1:39: error: count takes no value\non tracepoint:timer:timer_start count 5\n"
      "                                      ^\nhint: count counts events; to add up a value use "
@@ -111,7 +113,7 @@ const Case kCases[] = {
      "kysm(func)\n                                         ^~~~~~~~~~\nhint: functions: ksym, "
      "usym, syscall, errno, "
      "ntop, disk, cgroup, container, container_id, image, pod, pod_uid, namespace, unit, "
-     "in_cgroup, "
+     "in_cgroup, inet, "
      "str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
     {"StringComparedWithNumber", "on tracepoint:timer:timer_start where comm == 5 count",
      "<input>:1:39: error: cannot compare a string (up to 16 bytes) with a 64-bit signed integer\n"
@@ -154,7 +156,8 @@ const Case kCases[] = {
     {"UnknownSpan", "histogram log2 latency of block rqq",
      "<input>:1:27: error: unknown span 'block rqq'; did you mean 'block rq'?\nhistogram log2 "
      "latency of block rqq\n"
-     "                          ^~~~~~~~~\nhint: spans: block rq, sched runq, syscall $name\n"},
+     "                          ^~~~~~~~~\nhint: spans: block rq, softirq, hardirq, tcp connect, "
+     "tcp life, sched runq, sched offcpu, syscall $name\n"},
     {"SpanWithoutEnd",
      "span my wait { start tracepoint:sched:sched_wakeup key pid }\nhistogram log2 latency of my "
      "wait",

@@ -1,4 +1,5 @@
-// Interrupts (examples/softirqs.sonde, examples/hardirqs.sonde) against libbpf-tools'
+// Interrupts (examples/softirqs.sonde, examples/hardirqs.sonde, the spans `softirq` and
+// `hardirq` of stdlib/irq.sonde) against libbpf-tools'
 // softirqs -d and hardirqs -C, all bracketed by the kernel's own counters
 // (/proc/softirqs, /proc/interrupts). Interrupts are system-wide, so each side's count
 // must lie between the kernel's count over a window inside its own and over one
@@ -145,6 +146,54 @@ TEST(Hardirqs, EachHandlerCountedAsTheKernelCountsIt) {
     EXPECT_LE(theirs[name], outer) << name << "\n" << e.out;
   }
   EXPECT_GE(handlers, 1) << "no device interrupt during the test";
+}
+
+// The spans `softirq` and `hardirq` (stdlib/irq.sonde) alone, against the kernel's
+// counters: a handler counts when it ends, so one in flight on each CPU at either scrape
+// moves between windows. In a sonde of their own: every program on these tracepoints
+// is one more that an interrupt can find running on its CPU, and skip.
+template <typename Read>
+void spans_as_the_kernel_counts_them(const std::string& program, const std::string& metric,
+                                     const std::string& label, Read read, bool skip_shared) {
+  Sonde sonde(program);
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  auto q0 = read();
+  const std::string a = sonde.scrape();
+  auto p1 = read();
+  Workload workload("sonde_irqs", disk_and_timers);
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  auto p2 = read();
+  const std::string b = sonde.scrape();
+  auto q3 = read();
+  EXPECT_EQ(sonde.stop().code, 0);
+  const double cpus = static_cast<double>(sysconf(_SC_NPROCESSORS_ONLN));
+  int kinds = 0;
+  for (const auto& [kind, before] : q0) {
+    if (skip_shared && kind.find(',') != std::string::npos) continue;
+    const double inner = static_cast<double>(p2[kind] - p1[kind]);
+    const double outer = static_cast<double>(q3[kind] - before);
+    if (outer == 0) continue;
+    ++kinds;
+    const std::string filter = label + "=\"" + kind + "\"";
+    const double spans =
+        sonde_histogram(b, metric, filter).count - sonde_histogram(a, metric, filter).count;
+    measured(kind + ": kernel " + std::to_string(inner) + " (inner) to " + std::to_string(outer) +
+             " (outer), sonde spans " + std::to_string(spans));
+    EXPECT_GE(spans + cpus, inner) << kind << "\n" << b;
+    EXPECT_LE(spans, outer + cpus) << kind << "\n" << b;
+  }
+  EXPECT_GE(kinds, 1) << "no interrupt during the test";
+}
+
+TEST(Softirqs, SpansCountedAsTheKernelCountsSoftirqs) {
+  spans_as_the_kernel_counts_them("histogram log2 latency of softirq by vec as softirq_time",
+                                  "softirq_time_seconds", "vec", proc_softirqs, false);
+}
+
+TEST(Hardirqs, SpansCountedAsTheKernelCountsInterrupts) {
+  spans_as_the_kernel_counts_them("histogram log2 latency of hardirq by name as hardirq_time",
+                                  "hardirq_time_seconds", "name", proc_interrupts, true);
 }
 
 }  // namespace

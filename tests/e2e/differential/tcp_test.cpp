@@ -1,6 +1,7 @@
 // TCP events of stdlib/net.sonde and the examples built on them:
 // - `tcp_state` (examples/tcpconnect.sonde) against libbpf-tools' tcpstates on one
 //   port, both sides of each connection;
+// - the span `tcp life` against libbpf-tools' tcplife on one port;
 // - `tcp_retransmit` (examples/tcpretrans.sonde) against the kernel's counters: the
 //   socket's own tcpi_total_retrans (TCP_INFO) and /proc/net/snmp's RetransSegs. The
 //   reference tool, tcpretrans.bt, needs a kprobe.
@@ -110,6 +111,45 @@ TEST(Tcpstates, StateChangesOfOnePortCountedAlike) {
   // Each connection is established at both ends.
   EXPECT_EQ(their_established, 20);
   EXPECT_EQ(our_established, 20) << body;
+}
+
+// The span `tcp life` against tcplife on one port, both ends of each connection: one
+// life per socket, and their durations (tcplife's MS, two decimals) within one bucket.
+TEST(Tcplife, LivesOfOnePortTimedAlike) {
+  const int port = free_port();
+  const std::string p = std::to_string(port);
+  auto local = libbpf_tool("tcplife", {"-L", p});
+  auto remote = libbpf_tool("tcplife", {"-D", p});
+  if (!local) GTEST_SKIP() << not_installed("tcplife");
+  if (!local->ready("PID")) GTEST_SKIP() << local->why_not_ready();
+  if (!remote->ready("PID")) GTEST_SKIP() << remote->why_not_ready();
+  Sonde sonde("histogram log2 latency of tcp life where sport == " + p + " || dport == " + p +
+              " by daddr as lives");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  Workload workload("sonde_tcp", [port] { return connections(port); });
+  workload.go();
+  ASSERT_EQ(workload.wait(), 0);
+  std::string body = sonde.scrape();
+  EXPECT_EQ(sonde.stop().code, 0);
+  Exit l = local->stop(), r = remote->stop();
+  ASSERT_EQ(l.code, 0) << l.err;
+  ASSERT_EQ(r.code, 0) << r.err;
+  // PID COMM LADDR LPORT RADDR RPORT TX_KB RX_KB MS
+  std::vector<Bucket> theirs;
+  for (const auto* out : {&l.out, &r.out}) {
+    for (const auto& row : parse_table(*out, "PID")) {
+      if (row.size() != 9) continue;
+      // One value, known to 0.01 ms: the bucket of the values that print so, in ns.
+      double ms = std::stod(row[8]);
+      theirs.push_back(Bucket{std::max(0.0, (ms - 0.005) * 1e6), (ms + 0.005) * 1e6, 1});
+    }
+  }
+  Cumulative ours = sonde_histogram(body, "lives_seconds", "daddr=\"127.0.0.1\"");
+  measured("TCP lives: tcplife " + std::to_string(theirs.size()) + ", sonde " +
+           std::to_string(ours.count));
+  EXPECT_EQ(theirs.size(), 20u) << l.out << r.out;
+  EXPECT_EQ(ours.count, 20) << body;
+  EXPECT_EQ(within_one_bucket(theirs, ours, 1e-9), "") << l.out << r.out;
 }
 
 // A listener that never accepts, with room for one connection: a second client's SYN

@@ -92,6 +92,26 @@ std::vector<uint8_t> v6(const char* text) {
   return out;
 }
 
+// A sockaddr_in or sockaddr_in6 in a buffer of sizeof(sockaddr_in6), as tcp:tcp_probe
+// stores its saddr and daddr (the rest of the buffer zero, as the kernel leaves it).
+std::vector<uint8_t> sockaddr_of(int family, const char* text, uint16_t port) {
+  std::vector<uint8_t> out(sizeof(sockaddr_in6));
+  if (family == AF_INET) {
+    sockaddr_in sin{};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons(port);
+    EXPECT_EQ(inet_pton(AF_INET, text, &sin.sin_addr), 1) << text;
+    memcpy(out.data(), &sin, sizeof sin);
+  } else {
+    sockaddr_in6 sin6{};
+    sin6.sin6_family = static_cast<sa_family_t>(family);
+    sin6.sin6_port = htons(port);
+    EXPECT_EQ(inet_pton(AF_INET6, text, &sin6.sin6_addr), 1) << text;
+    memcpy(out.data(), &sin6, sizeof sin6);
+  }
+  return out;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Addresses, ValueDecoders,
     ::testing::Values(
@@ -103,6 +123,12 @@ INSTANTIATE_TEST_SUITE_P(
         Case{Decoder::kInet, v6("::1"), "::1"},
         Case{Decoder::kInet, v6("2001:db8::42"), "2001:db8::42"},
         Case{Decoder::kInet, v6("::ffff:10.1.2.3"), "10.1.2.3"},
+        Case{Decoder::kInet, sockaddr_of(AF_INET, "10.1.2.3", 80), "10.1.2.3"},
+        Case{Decoder::kInet, sockaddr_of(AF_INET6, "2001:db8::42", 443), "2001:db8::42"},
+        Case{Decoder::kInet, sockaddr_of(AF_INET6, "::ffff:10.1.2.3", 443), "10.1.2.3"},
+        // A sockaddr of another family has no address to show.
+        Case{Decoder::kInet, sockaddr_of(AF_UNIX, "::1", 0),
+             "0x01000000000000000000000000000000000000000000000100000000", true},
         Case{Decoder::kInet, {1, 2, 3}, "0x010203", true}));
 
 INSTANTIATE_TEST_SUITE_P(BlockOps, ValueDecoders,

@@ -127,6 +127,20 @@ const std::vector<Row>& contract_rows() {
              "struct sock_common___sonde __sk_common;", "__u64 p1 = (__u64)(ctx->args[0]);",
              "bpf_core_read(&t0, sizeof(t0), &((struct sock___sonde "
              "*)(long)p1)->__sk_common.skc_daddr);"}},
+      // inet(): the socket's family picks the IPv4 field (as ::ffff:a.b.c.d) or the IPv6 one.
+      {.name = "SocketAddressOfEitherFamily",
+       .source = "on rawtracepoint:sock_send_length count by ntop(inet(sk.__sk_common.skc_family, "
+                 "sk.__sk_common.skc_daddr, sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8))",
+       .spec = {"metric sonde_sock_send_length_total key_size=16"},
+       .c = {"== 2 /* AF_INET */) {", "__builtin_memset(key.k0, 0, 10);",
+             "((__u8 *)key.k0)[10] = 0xff;", "((__u8 *)key.k0)[11] = 0xff;",
+             "->__sk_common.skc_daddr);", "__builtin_memcpy((__u8 *)key.k0 + 12, &", "} else {",
+             "bpf_probe_read_kernel(key.k0, 16, &", "->__sk_common.skc_v6_daddr.in6_u.u6_addr8);"}},
+      // tcp_probe's addresses are sockaddr buffers, kept whole for the decoder.
+      {.name = "SockaddrBuffersAreKeptWhole",
+       .source = "on tracepoint:tcp:tcp_probe count by ntop(daddr)",
+       .spec = {"label sonde_tcp_probe_total.daddr offset=0 size=28 decoder=inet"},
+       .c = {"char k0[32];", "bpf_probe_read_kernel(key.k0, 28, &ctx->daddr);"}},
       {.name = "PointerChainsAndBlockOpsOfARequest",
        .source =
            "on rawtracepoint:block_rq_issue count by op(rq.cmd_flags), disk = rq.q.disk.disk_name",

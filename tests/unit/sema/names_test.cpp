@@ -23,7 +23,8 @@ INSTANTIATE_TEST_SUITE_P(
     Expressions, ExpressionDiagnoses,
     testing::Values(
         Case{"on tracepoint:sched:sched_switch count by ntop(prev_comm)",
-             "<input>:1:48: error: ntop() needs a 4-byte or 16-byte address, not a string (up to "
+             "<input>:1:48: error: ntop() needs a 4-byte or 16-byte address (or a 28-byte "
+             "sockaddr), not a string (up to "
              "16 bytes)\non tracepoint:sched:sched_switch count by ntop(prev_comm)\n               "
              "                                ^~~~~~~~~\n"},
         Case{"on tracepoint:sched:sched_switch count by syscall(prev_comm)",
@@ -35,7 +36,8 @@ INSTANTIATE_TEST_SUITE_P(
              "bytes)\non tracepoint:sched:sched_switch count by ksym(prev_comm)\n                  "
              "                             ^~~~~~~~~\n"},
         Case{"on tracepoint:sock:inet_sock_set_state count by ntop(sport)",
-             "<input>:1:54: error: ntop() needs a 4-byte or 16-byte address, not a 16-bit unsigned "
+             "<input>:1:54: error: ntop() needs a 4-byte or 16-byte address (or a 28-byte "
+             "sockaddr), not a 16-bit unsigned "
              "integer\non tracepoint:sock:inet_sock_set_state count by ntop(sport)\n               "
              "                                      ^~~~~\n"},
         Case{"on tracepoint:syscalls:sys_enter_openat count by str(filename)",
@@ -103,7 +105,7 @@ INSTANTIATE_TEST_SUITE_P(
              "count by frobnicate(prev_pid)\n                                          "
              "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
              "cgroup, container, container_id, image, pod, pod_uid, namespace, unit, in_cgroup, "
-             "str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
+             "inet, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
         // Container labels take a cgroup id; in_cgroup() a path as the cgroup label shows it.
         Case{"on tracepoint:sched:sched_switch count by container(prev_pid)",
              "<input>:1:53: error: container() needs a cgroup id, not a 32-bit signed integer\n"

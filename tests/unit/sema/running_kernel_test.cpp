@@ -71,5 +71,39 @@ TEST(RunningKernel, FlexibleCharArrayIsAStringOfTheDefaultBound) {
   EXPECT_EQ(only(checker).programs.at(0).keys.at(1)->type.size, 11u);
 }
 
+// A socket's peer is in skc_daddr or skc_v6_daddr by its family: inet() makes the one
+// 16-byte address ntop() shows; tcp:tcp_probe's addresses are 28-byte sockaddrs.
+TEST(RunningKernel, SocketAddressesOfEitherFamilyAreLabels) {
+  Checker checker(running_kernel());
+  ASSERT_EQ(checker.check("on rawtracepoint:sock_send_length count by ntop(inet("
+                          "sk.__sk_common.skc_family, sk.__sk_common.skc_daddr, "
+                          "sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8))"),
+            "");
+  const auto& key = *only(checker).programs.at(0).keys.at(0);
+  EXPECT_EQ(key.type.kind, ast::TypeKind::kDecoded);
+  EXPECT_EQ(key.type.size, 16u);
+  EXPECT_TRUE(key.type.buffer);
+  Checker probe(running_kernel());
+  ASSERT_EQ(probe.check("on tracepoint:tcp:tcp_probe count by ntop(daddr), dport"), "");
+  EXPECT_EQ(only(probe).programs.at(0).keys.at(0)->type.size, 28u);
+}
+
+TEST(RunningKernel, InetNeedsAFamilyAndTwoAddresses) {
+  auto check = [](const std::string& source) {
+    Checker checker(running_kernel());
+    return checker.check(source);
+  };
+  EXPECT_THAT(check("on rawtracepoint:sock_send_length count by ntop(inet("
+                    "sk.__sk_common.skc_family, sk.__sk_common.skc_daddr, "
+                    "sk.__sk_common.skc_v6_daddr))"),
+              testing::HasSubstr("inet() needs a 16-byte IPv6 address third, not a struct"));
+  EXPECT_THAT(check("on rawtracepoint:sock_send_length count by ntop(inet("
+                    "sk.__sk_common.skc_family, sk.__sk_common.skc_dport, "
+                    "sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8))"),
+              testing::HasSubstr("inet() needs a 4-byte IPv4 address second"));
+  EXPECT_THAT(check("on rawtracepoint:sock_send_length count by ntop(inet(1, 2))"),
+              testing::HasSubstr("inet() takes 3 arguments, not 2"));
+}
+
 }  // namespace
 }  // namespace sonde::sema
