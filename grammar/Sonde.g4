@@ -1,6 +1,7 @@
 // The sonde language. Only compiler/parse/ sees the code ANTLR generates from this.
 //
 //   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [as NAME]
+//   on PROBE [where PREDICATE] print EXPR, ...
 //   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [as NAME]
 //   span NAME { start PROBE [where P] key EXPR, ...; end PROBE ...; label L = EXPR, ... }
 //   event NAME = PROBE [where PREDICATE]
@@ -41,7 +42,8 @@ spanItem
   ;
 
 metricStmt
-  : ON probeRef (WHERE cond=expr)? aggregation value=expr? tail       # probeMetric
+  : ON probeRef (WHERE cond=expr)?
+      (PRINT keyItem (COMMA keyItem)* | aggregation value=expr? tail)  # probeMetric
   | aggregation LATENCY OF spanRef (WHERE cond=expr)? tail            # spanMetric
   ;
 
@@ -101,7 +103,7 @@ primary
 // names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
 ident
   : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
-  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY
+  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY | PRINT
   ;
 
 ON : 'on' ;
@@ -129,6 +131,7 @@ EVENT : 'event' ;
 ALIAS : 'alias' ;
 USE : 'use' ;
 CAPACITY : 'capacity' ;
+PRINT : 'print' ;
 
 // A probe is one token: a kind, a colon, then anything up to white space. No other
 // token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and

@@ -162,6 +162,12 @@ class Builder {
     if (auto* p = dynamic_cast<SondeParser::ProbeMetricContext*>(ctx)) {
       m.probe = probe(p->probeRef());
       if (p->cond) m.where = expr(p->cond);
+      if (p->PRINT()) {
+        m.print = true;
+        for (auto* k : p->keyItem()) m.keys.push_back(key(k));
+        m.range = range(ctx);
+        return m;
+      }
       m.aggregation = aggregation(p->aggregation());
       if (p->value) m.value = expr(p->value);
       tail_ctx = p->tail();

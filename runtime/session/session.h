@@ -13,6 +13,7 @@
 #include "runtime/btf/kernel_btf.h"
 #include "runtime/metrics/collector.h"
 #include "runtime/metrics/snapshot.h"
+#include "runtime/session/events.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
 
@@ -52,6 +53,9 @@ class Session {
   Status clear(uint32_t statement);
   decode::DecodeStats decode_stats();
   const bpf::Object& object() const { return *object_; }
+  // `print` statements' records; null when the program prints nothing. Not thread-safe:
+  // one thread (the run loop, the REPL's) reads them.
+  EventReader* events() { return events_.get(); }
 
  private:
   explicit Session(spec::Program program) : program_(std::move(program)) {}
@@ -60,6 +64,7 @@ class Session {
   std::unique_ptr<bpf::Object> object_;
   bpf::Links links_;
   std::unique_ptr<metrics::Collector> collector_;
+  std::unique_ptr<EventReader> events_;
   std::vector<ProbeFailure> failures_;
   size_t attached_ = 0;
   size_t relocation_btf_size_ = 0;

@@ -222,6 +222,34 @@ TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
   EXPECT_NE(history.find("latency\\040of\\040syscall\\040getpid"), std::string::npos) << history;
 }
 
+// `print` streams a forked child's getpid calls (exactly as many lines as it made) until
+// a key, then detaches itself; the statement number is not used up.
+TEST(Repl, PrintStreamsEventsUntilAKeyThenDetaches) {
+  constexpr int kCalls = 25;
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  GetpidWorkload workload(kCalls);
+  term.line("on tracepoint:syscalls:sys_enter_getpid where pid == " +
+            std::to_string(workload.pid()) + " print tid, call = syscall(__syscall_nr)");
+  ASSERT_TRUE(term.wait_for("any key or Ctrl-C stops")) << term.screen();
+  pid_t sonde = term.sonde_pid();
+  std::vector<uint32_t> ids = program_ids_of(sonde);
+  EXPECT_EQ(ids.size(), 1u) << "pid " << sonde;
+  workload.go();
+  workload.wait();
+  // Each event's line ends with the decoded call; the typed statement does not.
+  ASSERT_TRUE(term.wait_for("getpid\n", kCalls)) << term.screen();
+  term.key("q");
+  ASSERT_TRUE(term.wait_for(std::to_string(kCalls) + " events printed, 0 events lost; detached"))
+      << term.screen();
+  EXPECT_EQ(occurrences(term.screen(), "getpid\n"), kCalls) << term.screen();
+  EXPECT_NE(term.screen().find("TID     CALL"), std::string::npos) << term.screen();
+  for (uint32_t id : ids) EXPECT_FALSE(program_exists(id)) << "program " << id << " stayed";
+  ASSERT_TRUE(term.wait_for("sonde [1]>", 2)) << term.screen();
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+}
+
 TEST(Repl, TabCompletesCategoriesAndFields) {
   ReplTerminal term;
   ASSERT_TRUE(term.started()) << term.screen();
