@@ -2,6 +2,7 @@
 //
 //   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [as NAME]
 //   on PROBE [where PREDICATE] print EXPR, ...
+//   print latency of SPAN [where PREDICATE] [by EXPR, ...]
 //   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [as NAME]
 //   span NAME { start PROBE [where P] key EXPR, ...; end PROBE ...; label L = EXPR, ... }
 //   event NAME = PROBE [where PREDICATE]
@@ -45,6 +46,7 @@ metricStmt
   : ON probeRef (WHERE cond=expr)?
       (PRINT keyItem (COMMA keyItem)* | aggregation value=expr? tail)  # probeMetric
   | aggregation LATENCY OF spanRef (WHERE cond=expr)? tail            # spanMetric
+  | PRINT LATENCY OF spanRef (WHERE cond=expr)? (BY keyItem (COMMA keyItem)*)?  # spanPrint
   ;
 
 tail : (BY keyItem (COMMA keyItem)*)? (CAPACITY NUMBER)? (AS ident)? ;

@@ -171,11 +171,12 @@ class ProgramLowering {
       if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
       if (prog.role == ProgramRole::kSpanStart) {
         span_start(f, s, prog, l);
-      } else if (l.events) {
-        send_event(f, s, prog, l);
       } else {
         if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
-        record(f, s, prog, l, value_type);
+        if (l.events)
+          send_event(f, s, prog, l);
+        else
+          record(f, s, prog, l, value_type);
       }
       f.line("return 0;");
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", f.section(), l.probes[i].program,
@@ -238,7 +239,17 @@ class ProgramLowering {
     f.line(fmt::format("struct sonde_e{} e;", n));
     f.line("__builtin_memset(&e, 0, sizeof(e));");
     f.line(fmt::format("e.statement = {};", n));
-    for (size_t i = 0; i < l.key.size(); ++i) store_slot(f, l.key[i], *prog.keys[i], "e.key");
+    for (size_t i = 0; i < l.key.size(); ++i) {
+      const Slot& slot = l.key[i];
+      if (prog.keys[i]) {
+        store_slot(f, slot, *prog.keys[i], "e.key");
+      } else if (slot.text) {  // a span label stored at the start
+        f.line(fmt::format("__builtin_memcpy(e.key.{}, start.l{}, sizeof(e.key.{}));", slot.field,
+                           prog.key_from_start[i], slot.field));
+      } else {
+        f.line(fmt::format("e.key.{} = start.l{};", slot.field, prog.key_from_start[i]));
+      }
+    }
     if (l.key_pid) f.line("e.key.pid = bpf_get_current_pid_tgid() >> 32;");
     f.line(
         fmt::format("if (bpf_ringbuf_output(&{}, &e, sizeof(e), 0)) sonde_bump(&sonde_drops, {});",

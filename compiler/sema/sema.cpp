@@ -145,12 +145,13 @@ class StatementChecker {
     }
     out.print = true;
     out.capacity = options_.default_capacity;  // stack traces printed are kept this many
-    if (!probe_statement(stmt, out)) return false;
+    if (!(stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out))) return false;
     if (!labels(stmt, out)) return false;
     if (!fits_stack(stmt, out)) return false;
     out.metric_name = fmt::format("sonde_print{}", out.index);
     out.help =
-        fmt::format("events of {} (sonde: {})", out.programs.front().probe.display, out.source);
+        fmt::format("events of {} (sonde: {})",
+                    stmt.is_span ? out.span_name : out.programs.front().probe.display, out.source);
     return true;
   }
 

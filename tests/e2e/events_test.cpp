@@ -70,6 +70,38 @@ TEST(Events, EveryCallPrintedInOrderWithDecodedFields) {
   EXPECT_EQ(lost_said(sonde.err()), 0u) << sonde.err();
 }
 
+// A span's print: one record per completed span, its latency first; the condition runs
+// after the pairing, so an "only slower than" statement keeps none of these calls.
+TEST(Events, SpanLatencyPerCompletedSpan) {
+  constexpr uint64_t kCalls = 40;
+  GetpidWorkload child(kCalls);
+  Process sonde({sonde_binary(), "run", "-e",
+                 fmt::format("print latency of syscall getpid where pid == {0} by pid, comm\n"
+                             "print latency of syscall getpid where pid == {0} && latency > 1h",
+                             child.pid())});
+  ASSERT_TRUE(sonde.wait_for_stderr("attached")) << sonde.err();
+  child.go();
+  child.wait();
+  sonde.signal(SIGINT);
+  ASSERT_EQ(sonde.wait().code, 0) << sonde.err();
+  std::vector<std::string> lines = lines_of(sonde.out());
+  // Two statements: each line starts with its statement's name; the headers come first.
+  ASSERT_GE(lines.size(), 2u) << sonde.out();
+  EXPECT_EQ(words_of(lines[0]),
+            (std::vector<std::string>{"sonde_print0:", "LATENCY_NS", "PID", "COMM"}));
+  EXPECT_EQ(words_of(lines[1]), (std::vector<std::string>{"sonde_print1:", "LATENCY_NS"}));
+  uint64_t spans = 0;
+  for (size_t i = 2; i < lines.size(); ++i) {
+    auto words = words_of(lines[i]);
+    ASSERT_EQ(words.size(), 4u) << lines[i];
+    EXPECT_EQ(words[0], "sonde_print0:") << lines[i];
+    EXPECT_GT(std::stoull(words[1]), 0u) << lines[i];
+    EXPECT_EQ(words[2], std::to_string(child.pid())) << lines[i];
+    ++spans;
+  }
+  EXPECT_EQ(spans, kCalls) << sonde.out();
+}
+
 TEST(Events, JsonObjectPerEvent) {
   constexpr uint64_t kCalls = 50;
   GetpidWorkload child(kCalls);

@@ -105,7 +105,10 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"on tracepoint:sched:sched_process_exec where pid > 1 print pid, c = comm, probe",
              "(metric tracepoint:sched:sched_process_exec where (> pid 1) print pid c=comm "
              "probe)\n"},
-        Case{"on exec print print", "(metric event exec print print)\n"}));
+        Case{"on exec print print", "(metric event exec print print)\n"},
+        Case{"print latency of syscall read where latency > 10ms by comm",
+             "(metric latency-of \"syscall read\" where (> latency 10000000) print "
+             "latency_ns=latency comm)\n"}));
 
 INSTANTIATE_TEST_SUITE_P(
     SyntaxErrors, ParsesTo,
