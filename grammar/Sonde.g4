@@ -2,6 +2,8 @@
 //
 //   on PROBE [where PREDICATE] AGGREGATION [by KEY, ...] [capacity N] [ttl D] [as NAME]
 //   AGGREGATION latency of SPAN [where PREDICATE] [by KEY, ...] [capacity N] [ttl D] [as NAME]
+//   on PROBE [where PREDICATE] print EXPR, ...
+//   print latency of SPAN [where PREDICATE] [by EXPR, ...]
 //   span NAME { start PROBE [where P] key EXPR, ...; end PROBE ...; label L = EXPR, ... }
 //   event NAME = PROBE [where PREDICATE]
 //   alias PROBE NAME = EXPR
@@ -41,8 +43,10 @@ spanItem
   ;
 
 metricStmt
-  : ON probeRef (WHERE cond=expr)? aggregation value=expr? tail       # probeMetric
+  : ON probeRef (WHERE cond=expr)?
+      (PRINT keyItem (COMMA keyItem)* | aggregation value=expr? tail)  # probeMetric
   | aggregation LATENCY OF spanRef (WHERE cond=expr)? tail            # spanMetric
+  | PRINT LATENCY OF spanRef (WHERE cond=expr)? (BY keyItem (COMMA keyItem)*)?  # spanPrint
   ;
 
 // `ttl D`: a series not updated for D is removed (docs/churn.md); `ttl 0` keeps it.
@@ -102,7 +106,7 @@ primary
 // names (tracepoint fields are called `count`, `start`, `key`, `label`, ...).
 ident
   : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
-  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY | TTL
+  | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY | TTL | PRINT
   ;
 
 ON : 'on' ;
@@ -131,6 +135,7 @@ ALIAS : 'alias' ;
 USE : 'use' ;
 CAPACITY : 'capacity' ;
 TTL : 'ttl' ;
+PRINT : 'print' ;
 
 // A probe is one token: a kind, a colon, then anything up to white space. No other
 // token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and

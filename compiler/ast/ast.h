@@ -71,6 +71,7 @@ enum class Builtin : uint8_t {
   kRetval,
   kArg,      // uprobes: retval, arg0..arg5 (`index`)
   kLatency,  // span statements: the measured latency (ns)
+  kProbe,    // which probe fired: `index` into the label's table of probe names
 };
 
 struct Binding {
@@ -131,7 +132,8 @@ struct KeyItem {
 
 struct MetricStmt {
   bool is_span = false;
-  ProbeRef probe;                 // !is_span
+  bool print = false;  // `on PROBE print EXPR, ...`: one record per event; `keys` are the fields
+  ProbeRef probe;      // !is_span
   std::vector<std::string> span;  // is_span: the span's words ("block", "rq")
   SourceRange span_range;
   ExprPtr where;

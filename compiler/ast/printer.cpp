@@ -72,6 +72,7 @@ std::string print(const Statement& s) {
       std::string out = m.is_span ? fmt::format("(metric latency-of \"{}\"", fmt::join(m.span, " "))
                                   : fmt::format("(metric {}", print_probe(m.probe));
       if (m.where) out += " where " + print(*m.where);
+      if (m.print) return out + " print" + print_keys(m.keys) + ")";
       out += " " + print_aggregation(m.aggregation);
       if (m.value) out += " " + print(*m.value);
       if (!m.keys.empty()) out += " by" + print_keys(m.keys);

@@ -357,6 +357,8 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
       return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, BPF_F_USER_STACK)", stack_map_);
     case Builtin::kLatency:
       return fmt::format("(__u64){}", latency_);
+    case Builtin::kProbe:
+      return fmt::format("(__u64){}", e.binding.index);
     case Builtin::kRetval:
       // After the arguments in a trampoline's context, in ax at a probed return.
       if (probe_.kind->args == sema::ArgAccess::kTrampoline)

@@ -165,6 +165,22 @@ StatementLayout layout_statement(const CheckedStatement& s, uint32_t metric_slot
     m.labels.push_back(std::move(label));
   }
 
+  if (s.print) {
+    spec::Events e;
+    e.name = s.metric_name;
+    e.fields = m.labels;
+    for (auto& f : e.fields) {
+      f.offset += kEventHeader;
+      if (f.pid_offset >= 0) f.pid_offset += static_cast<int32_t>(kEventHeader);
+    }
+    e.record_size = kEventHeader + key_size;
+    e.lost_index = metric_slot;
+    e.statement = n;
+    e.origin = s.origin;
+    e.source = s.source;
+    out.events = std::move(e);
+  }
+
   if (s.is_span) {
     uint32_t key_offset = 0;
     out.span_key = slots(s.span_key_types, "k", key_offset);

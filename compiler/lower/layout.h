@@ -39,6 +39,8 @@ struct StatementLayout {
   std::vector<Slot> span_key;       // the key that pairs a span's starts and ends
   std::vector<Slot> start_values;   // labels stored with the start, after its timestamp
   std::vector<spec::Probe> probes;  // one per program, in the statement's order
+  // `print`: its records (a u64 statement index, then `key`); `metric` is not exported.
+  std::optional<spec::Events> events;
 };
 
 // `metric_slot` is the statement's slot in the drops map, `span_slot` its span's in the span
@@ -50,5 +52,7 @@ StatementLayout layout_statement(const sema::CheckedStatement& s, uint32_t metri
 std::string metric_map(uint32_t statement);
 std::string stack_map(uint32_t statement);
 std::string start_map(uint32_t statement);
+inline constexpr const char* kEventsMap = "sonde_events";
+inline constexpr uint32_t kEventHeader = 8;  // the u64 statement index before the fields
 
 }  // namespace sonde::lower

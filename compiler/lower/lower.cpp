@@ -14,6 +14,10 @@ using sema::CheckedStatement;
 using sema::ProbeProgram;
 using sema::ProgramRole;
 
+// The events ring buffer: 1 MiB, about 30,000 records of a pid and a comm. Records beyond
+// what it holds until user space reads them are lost, and counted (spec::Events).
+constexpr uint32_t kEventsBufferBytes = 1u << 20;
+
 // A slot as a C member.
 std::string declaration(const Slot& slot) {
   if (slot.text) return fmt::format("char {}[{}];", slot.field, slot.slot_size);
@@ -42,7 +46,12 @@ class ProgramLowering {
     for (const auto& s : checked_.statements) {
       StatementLayout layout = layout_statement(s, metric_slot, span_slot, options_.span_capacity);
       definitions += statement(s, layout);
-      out.program.metrics.push_back(layout.metric);
+      if (layout.events) {
+        out.program.events.push_back(*layout.events);
+        out.program.events_map = kEventsMap;
+      } else {
+        out.program.metrics.push_back(layout.metric);
+      }
       if (layout.span) out.program.spans.push_back(*layout.span);
       for (auto& probe : layout.probes) out.program.probes.push_back(std::move(probe));
       ++metric_slot;
@@ -81,6 +90,12 @@ class ProgramLowering {
       out.program.cgroup_map = kCgroupMap;
       out.program.cgroup_paths = cgroup_paths_;
     }
+    if (!out.program.events_map.empty()) {
+      c += fmt::format(
+          "struct {{\n  __uint(type, BPF_MAP_TYPE_RINGBUF);\n  __uint(max_entries, {});\n}} {} "
+          "SEC(\".maps\");\n\n",
+          kEventsBufferBytes, kEventsMap);
+    }
     c += definitions;
     return out;
   }
@@ -106,7 +121,14 @@ class ProgramLowering {
                          fmt::join(bounds, ", "));
       }
     }
-    if (m.keyed) {
+    if (l.events) {
+      c += fmt::format("struct sonde_k{} {{\n", n);
+      for (const auto& slot : l.key) c += "  " + declaration(slot) + "\n";
+      if (l.key_pid) c += "  __u64 pid;\n";
+      c += "};\n";
+      c += fmt::format("struct sonde_e{} {{\n  __u64 statement;\n  struct sonde_k{} key;\n}};\n", n,
+                       n);
+    } else if (m.keyed) {
       c += fmt::format("struct sonde_k{} {{\n", n);
       for (const auto& slot : l.key) c += "  " + declaration(slot) + "\n";
       if (l.key_pid) c += "  __u64 pid;\n";
@@ -157,7 +179,10 @@ class ProgramLowering {
         span_start(f, s, prog, l);
       } else {
         if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
-        record(f, s, prog, l, value_type);
+        if (l.events)
+          send_event(f, s, prog, l);
+        else
+          record(f, s, prog, l, value_type);
       }
       f.line("return 0;");
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", f.section(), l.probes[i].program,
@@ -211,6 +236,30 @@ class ProgramLowering {
     f.set_start_value("start");
     f.set_latency("latency");
     if (prog.filter) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.filter)));
+  }
+
+  // One record through the ring buffer; when it is full the record is counted as lost.
+  void send_event(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                  const StatementLayout& l) {
+    const uint32_t n = s.index;
+    f.line(fmt::format("struct sonde_e{} e;", n));
+    f.line("__builtin_memset(&e, 0, sizeof(e));");
+    f.line(fmt::format("e.statement = {};", n));
+    for (size_t i = 0; i < l.key.size(); ++i) {
+      const Slot& slot = l.key[i];
+      if (prog.keys[i]) {
+        store_slot(f, slot, *prog.keys[i], "e.key");
+      } else if (slot.text) {  // a span label stored at the start
+        f.line(fmt::format("__builtin_memcpy(e.key.{}, start.l{}, sizeof(e.key.{}));", slot.field,
+                           prog.key_from_start[i], slot.field));
+      } else {
+        f.line(fmt::format("e.key.{} = start.l{};", slot.field, prog.key_from_start[i]));
+      }
+    }
+    if (l.key_pid) f.line("e.key.pid = bpf_get_current_pid_tgid() >> 32;");
+    f.line(
+        fmt::format("if (bpf_ringbuf_output(&{}, &e, sizeof(e), 0)) sonde_bump(&sonde_drops, {});",
+                    kEventsMap, l.events->lost_index));
   }
 
   void record(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,

@@ -162,9 +162,34 @@ class Builder {
     if (auto* p = dynamic_cast<SondeParser::ProbeMetricContext*>(ctx)) {
       m.probe = probe(p->probeRef());
       if (p->cond) m.where = expr(p->cond);
+      if (p->PRINT()) {
+        m.print = true;
+        for (auto* k : p->keyItem()) m.keys.push_back(key(k));
+        m.range = range(ctx);
+        return m;
+      }
       m.aggregation = aggregation(p->aggregation());
       if (p->value) m.value = expr(p->value);
       tail_ctx = p->tail();
+    } else if (auto* sp = dynamic_cast<SondeParser::SpanPrintContext*>(ctx)) {
+      // One record per completed span: its latency (ns), then the fields after `by`.
+      m.is_span = true;
+      m.print = true;
+      for (auto* w : sp->spanRef()->IDENT()) m.span.push_back(w->getText());
+      m.span_range = range(sp->spanRef());
+      if (sp->cond) m.where = expr(sp->cond);
+      KeyItem latency;
+      latency.label = "latency_ns";
+      latency.expr = std::make_unique<Expr>();
+      latency.expr->kind = ExprKind::kName;
+      latency.expr->text = "latency";
+      latency.expr->range = range(sp->LATENCY());
+      latency.range = latency.expr->range;
+      latency.label_range = latency.range;
+      m.keys.push_back(std::move(latency));
+      for (auto* k : sp->keyItem()) m.keys.push_back(key(k));
+      m.range = range(ctx);
+      return m;
     } else {
       auto* s = dynamic_cast<SondeParser::SpanMetricContext*>(ctx);
       m.is_span = true;

@@ -95,8 +95,9 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     return;
   }
   if (has(SondeParser::COUNT) && has(SondeParser::HISTOGRAM)) {
-    diags_.error(range, fmt::format("expected an aggregation, found {}", what),
-                 fmt::format("aggregations: {}", kAggregations));
+    std::string hint = fmt::format("aggregations: {}", kAggregations);
+    if (has(SondeParser::PRINT)) hint += "; or 'print EXPR, ...' to see each event";
+    diags_.error(range, fmt::format("expected an aggregation, found {}", what), hint);
     return;
   }
   if (has(SondeParser::LATENCY) && expected.size() <= 3) {

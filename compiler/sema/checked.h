@@ -91,6 +91,7 @@ struct CheckedStatement {
   bool value_signed = false;
   std::vector<Label> labels;
   uint32_t capacity = 0;
+  bool print = false;  // one record per event: `labels` are its fields (no metric map)
   // Spans.
   bool is_span = false;
   std::string span_name;                  // "block rq"

@@ -89,8 +89,8 @@ std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
 }
 
 std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
-  std::vector<std::string> names = {"pid", "tid",    "comm",  "cpu",    "uid",
-                                    "gid", "cgroup", "nsecs", "kstack", "ustack"};
+  std::vector<std::string> names = {"pid",    "tid",   "comm",   "cpu",    "uid",  "gid",
+                                    "cgroup", "nsecs", "kstack", "ustack", "probe"};
   // argN are read from registers (or USDT argument specs); at a function's return those
   // registers hold whatever the function left there.
   if (probe.kind && probe.kind->retval) names.push_back("retval");
@@ -463,6 +463,19 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     e.binding.builtin = Builtin::kCgroup;
     t = Type::integer(8, false);
     t.decoder = spec::Decoder::kCgroup;
+  } else if (n == "probe" && !qualified) {
+    // A constant per program; its name comes from the table in the label (kEnum).
+    e.binding.builtin = Builtin::kProbe;
+    e.binding.index = scope_.probe_names ? scope_.probe_index : 0;
+    t = Type::integer(4, false);
+    t.decoder = spec::Decoder::kEnum;
+    if (scope_.probe_names) {
+      t.symbols = scope_.probe_names;
+    } else {
+      auto own = std::make_shared<std::vector<ast::SymbolName>>();
+      own->push_back({0, scope_.probe ? scope_.probe->display : std::string("?")});
+      t.symbols = std::move(own);
+    }
   } else if (n == "nsecs") {
     e.binding.builtin = Builtin::kNsecs;
     t = Type::integer(8, false);

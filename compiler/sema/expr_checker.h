@@ -30,6 +30,11 @@ struct Scope {
   std::vector<const ast::AliasDef*> aliases;  // aliases that apply to this probe
   std::vector<SpanLabelScope> span_labels;    // span end: labels by name
   bool latency = false;                       // span end: `latency` is the measured time
+  // `probe`: the names of the statement's probes (of its ends, or of its starts for labels
+  // stored at a span's start) and this probe's index among them, a constant of its program
+  // decoded in user space. Without a table, `probe` names this probe alone (index 0).
+  std::shared_ptr<const std::vector<ast::SymbolName>> probe_names;
+  uint32_t probe_index = 0;
 };
 
 enum class Use : uint8_t {

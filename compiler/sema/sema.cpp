@@ -91,6 +91,23 @@ bool unify(Type& into, const Type& t) {
   return true;
 }
 
+// What `probe` decodes to, by program index: the displays of the statement's probes.
+std::shared_ptr<const std::vector<ast::SymbolName>> probe_names(
+    const std::vector<ResolvedProbe>& probes) {
+  auto names = std::make_shared<std::vector<ast::SymbolName>>();
+  for (size_t i = 0; i < probes.size(); ++i)
+    names->push_back({static_cast<int64_t>(i), probes[i].display});
+  return names;
+}
+
+std::shared_ptr<const std::vector<ast::SymbolName>> probe_names(
+    const std::vector<ProbeProgram>& programs) {
+  auto names = std::make_shared<std::vector<ast::SymbolName>>();
+  for (size_t i = 0; i < programs.size(); ++i)
+    names->push_back({static_cast<int64_t>(i), programs[i].probe.display});
+  return names;
+}
+
 class StatementChecker {
  public:
   StatementChecker(const Definitions& defs, KernelInfo& kernel, const ast::SourceManager& sources,
@@ -102,6 +119,7 @@ class StatementChecker {
     out.source = std::string(trim(sources_.text(stmt.range)));
     out.origin = sources_.location(stmt.range);
     out.aggregation = stmt.aggregation.kind;
+    if (stmt.print) return print_statement(stmt, out);
     const spec::AggregationInfo& a = spec::aggregation_info(out.aggregation);
     if (a.windowed) out.window_ns = options_.minmax_window_ns;
     if (!check_aggregation(stmt, a)) return false;
@@ -111,6 +129,31 @@ class StatementChecker {
     if (!labels(stmt, out)) return false;
     if (!fits_stack(stmt, out)) return false;
     return name_metric(stmt, out);
+  }
+
+  // `on PROBE print EXPR, ...`: the fields are checked and laid out as labels are.
+  bool print_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    if (!options_.events) {
+      diags_.error(stmt.range,
+                   "'print' shows events while you explore; a bundle exports metrics only",
+                   "run it with 'sonde run' or in the REPL; for sonde-agent, aggregate the "
+                   "events instead, e.g. 'count by comm'");
+      return false;
+    }
+    if (stmt.keys.empty()) {
+      diags_.error(stmt.range, "'print' needs at least one field", "e.g. 'print pid, comm'");
+      return false;
+    }
+    out.print = true;
+    out.capacity = options_.default_capacity;  // stack traces printed are kept this many
+    if (!(stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out))) return false;
+    if (!labels(stmt, out)) return false;
+    if (!fits_stack(stmt, out)) return false;
+    out.metric_name = fmt::format("sonde_print{}", out.index);
+    out.help =
+        fmt::format("events of {} (sonde: {})",
+                    stmt.is_span ? out.span_name : out.programs.front().probe.display, out.source);
+    return true;
   }
 
   // Each program's keys, strings and values read into locals fit the BPF stack.
@@ -201,6 +244,7 @@ class StatementChecker {
     ExprPtr event_where;
     auto probes = resolve(stmt.probe, event_where);
     if (probes.empty()) return false;
+    const auto names = probe_names(probes);
     for (auto& probe : probes) {
       ProbeProgram prog;
       prog.probe = std::move(probe);
@@ -208,6 +252,8 @@ class StatementChecker {
       Scope scope;
       scope.probe = &prog.probe;
       scope.aliases = aliases_for(prog.probe);
+      scope.probe_names = names;
+      scope.probe_index = static_cast<uint32_t>(out.programs.size());
       ExprChecker checker(kernel_, diags_, scope);
       prog.where = conjunction(clone(event_where), clone(stmt.where));
       if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
@@ -353,11 +399,15 @@ class StatementChecker {
       } else if (evaluates_everywhere(*label.expr, starts, Use::kKey)) {
         ls.start_index = static_cast<int>(out.start_label_types.size());
         Type unified;
-        for (auto& prog : starts) {
+        const auto names = probe_names(starts);
+        for (size_t p = 0; p < starts.size(); ++p) {
+          auto& prog = starts[p];
           prog.start_labels.push_back(label.expr->clone());
           Scope scope;
           scope.probe = &prog.probe;
           scope.aliases = aliases_for(prog.probe);
+          scope.probe_names = names;
+          scope.probe_index = static_cast<uint32_t>(p);
           ExprChecker checker(kernel_, diags_, scope);
           if (!checker.check(*prog.start_labels.back(), Use::kKey)) return false;
           if (!unify(unified, prog.start_labels.back()->type)) {
@@ -393,10 +443,14 @@ class StatementChecker {
     }
 
     // The statement's own condition and keys are evaluated at the end.
-    for (auto& prog : ends) {
+    const auto end_names = probe_names(ends);
+    for (size_t p = 0; p < ends.size(); ++p) {
+      auto& prog = ends[p];
       Scope scope;
       scope.probe = &prog.probe;
       scope.aliases = aliases_for(prog.probe);
+      scope.probe_names = end_names;
+      scope.probe_index = static_cast<uint32_t>(p);
       scope.span_labels = label_scopes;
       scope.latency = true;
       ExprChecker checker(kernel_, diags_, scope);

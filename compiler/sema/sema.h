@@ -20,6 +20,9 @@ struct Options {
   uint32_t first_statement = 0;       // index of the first metric statement (the REPL numbers on)
   // min and max show the extreme of the current window of this length and the one before.
   uint64_t minmax_window_ns = kDefaultWindowNs;
+  // `print` statements: events are for exploration (sonde run, the REPL); a bundle for
+  // sonde-agent exports metrics only, so `sonde build` turns this off.
+  bool events = true;
 };
 
 CheckedProgram check(const ast::Program& program, const Definitions& definitions,

@@ -117,9 +117,11 @@ StackUse stack_use(const CheckedStatement& s, const ProbeProgram& p) {
   bool pid = false;
   for (const auto& label : s.labels) {
     key += slot(label.type);
-    pid |= label.type.decoder == spec::Decoder::kUsym || label.type.decoder == spec::Decoder::kUstack;
+    pid |=
+        label.type.decoder == spec::Decoder::kUsym || label.type.decoder == spec::Decoder::kUstack;
   }
   if (pid) key += 8;
+  if (s.print) key += 8;  // an event's record starts with its statement's index
   switch (p.role) {
     case ProgramRole::kMetric:
       use.records = key;

@@ -159,8 +159,17 @@ void SelfMetrics::append_maps(const metrics::Snapshot& in, metrics::Snapshot& ou
                           "Span starts pushed out of the full start map before their end came",
                           FamilyType::kCounter, {"span", "metric"});
 
+  Family events_lost =
+      family("sonde_events_lost_total",
+             "Records of a print statement the kernel could not send: its ring buffer was full",
+             FamilyType::kCounter, {"statement", "origin"});
+
   for (const auto& s : sessions_) {
     const spec::Program& program = s->program();
+    if (EventReader* reader = s->events()) {
+      for (const auto& e : program.events)
+        add(events_lost, {e.name, e.origin}, static_cast<double>(reader->lost(e)));
+    }
     for (const auto& m : program.metrics) {
       if (!m.keyed) continue;  // a one-slot array: never full
       auto it = by_name.find(m.name);
@@ -195,6 +204,7 @@ void SelfMetrics::append_maps(const metrics::Snapshot& in, metrics::Snapshot& ou
   move_nonempty(std::move(expired), out);
   move_nonempty(std::move(expired_events), out);
   move_nonempty(std::move(evicted), out);
+  move_nonempty(std::move(events_lost), out);
 }
 
 }  // namespace sonde::session

@@ -112,12 +112,16 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
   auto collector = metrics::Collector::create(s->program_, *s->object_);
   if (!collector) return collector.error();
   s->collector_ = std::move(collector.value());
+  auto events = EventReader::create(s->program_, *s->object_);
+  if (!events) return events.error();
+  s->events_ = std::move(events.value());
   return s;
 }
 
 Session::~Session() {
   // Detach before the maps go: links first, then the object.
   links_.clear();
+  events_.reset();
   collector_.reset();
   object_.reset();
 }

@@ -14,6 +14,7 @@
 #include "runtime/btf/kernel_btf.h"
 #include "runtime/metrics/collector.h"
 #include "runtime/metrics/snapshot.h"
+#include "runtime/session/events.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
 
@@ -65,6 +66,9 @@ class Session {
   uint64_t shortest_series_ttl_ns() const;
   decode::DecodeStats decode_stats();
   const bpf::Object& object() const { return *object_; }
+  // `print` statements' records; null when the program prints nothing. Not thread-safe:
+  // one thread (the run loop, the REPL's) reads them.
+  EventReader* events() { return events_.get(); }
 
  private:
   explicit Session(spec::Program program) : program_(std::move(program)) {}
@@ -73,6 +77,7 @@ class Session {
   std::unique_ptr<bpf::Object> object_;
   bpf::Links links_;
   std::unique_ptr<metrics::Collector> collector_;
+  std::unique_ptr<EventReader> events_;
   std::vector<ProbeFailure> failures_;
   size_t attached_ = 0;
   size_t relocation_btf_size_ = 0;

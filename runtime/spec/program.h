@@ -131,18 +131,35 @@ struct Span {
   uint32_t statement = 0;
 };
 
+// A `print` statement: one record per event through the program's ring buffer
+// (Program::events_map). A record is a u64 statement index, then the fields laid out as
+// a metric's key; field offsets count from the record's start. Records the program
+// could not send (the buffer was full) are counted in slot `lost_index` of the drops map.
+struct Events {
+  std::string name;  // "sonde_print3": what the statement is called in messages and metrics
+  std::vector<Label> fields;
+  uint32_t record_size = 0;
+  uint32_t lost_index = 0;
+  uint32_t statement = 0;
+  std::string origin;  // "<input>:3:1"
+  std::string source;  // the statement's text
+};
+
 inline constexpr uint32_t kMaxBucketBounds = 1024;
 
 // 2: histogram bounds as a list, signed sums, windowed min/max.
 // 3: cgroup subtrees (in_cgroup) and the container decoders.
 // 4: series TTLs, the overflow map.
 // 5: the SIGN chunk (Ed25519 signature of the chunks before it).
-inline constexpr uint32_t kFormatVersion = 5;
+// 6: events (`print`), which sonde-agent refuses.
+inline constexpr uint32_t kFormatVersion = 6;
 
 struct Program {
   std::vector<Probe> probes;
   std::vector<Metric> metrics;
   std::vector<Span> spans;
+  std::vector<Events> events;
+  std::string events_map;      // BPF_MAP_TYPE_RINGBUF of every Events' records ("": none)
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span
   // Per-CPU array, one slot per metric (Metric::drop_index), as large as the largest

@@ -13,7 +13,8 @@ namespace {
 // A tripwire: a new field in the spec must be encoded below (and kFormatVersion bumped),
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
-                  sizeof(Metric) == 272 && sizeof(Span) == 80 && sizeof(Program) == 304,
+                  sizeof(Metric) == 272 && sizeof(Span) == 80 && sizeof(Events) == 136 &&
+                  sizeof(Program) == 360,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -166,12 +167,25 @@ void fields(V& v, T& s) {
   v(s.statement);
 }
 
+template <typename V, Is<Events> T>
+void fields(V& v, T& e) {
+  v(e.name);
+  v(e.fields);
+  v(e.record_size);
+  v(e.lost_index);
+  v(e.statement);
+  v(e.origin);
+  v(e.source);
+}
+
 // Everything but `object` (its own chunk).
 template <typename V, Is<Program> T>
 void fields(V& v, T& p) {
   v(p.probes);
   v(p.metrics);
   v(p.spans);
+  v(p.events);
+  v(p.events_map);
   v(p.drops_map);
   v(p.span_stats_map);
   v(p.overflow_map);
@@ -304,6 +318,15 @@ bool decode_program_spec(ByteReader& in, Program& program, std::string& problem)
   for (const auto& m : program.metrics) {
     problem = check_metric(m);
     if (!problem.empty()) return false;
+  }
+  for (const auto& e : program.events) {
+    for (const auto& f : e.fields) {
+      if (static_cast<uint64_t>(f.offset) + f.size > e.record_size) {
+        problem = fmt::format("events {}: field {} lies outside the {}-byte record", e.name, f.name,
+                              e.record_size);
+        return false;
+      }
+    }
   }
   return true;
 }

@@ -41,7 +41,7 @@ const Case kCases[] = {
      "                                ^~\nhint: aggregations: count, sum EXPR, min EXPR, max EXPR, "
      "avg EXPR, gauge EXPR, "
      "histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram buckets(B1, B2, "
-     "...) EXPR\n"},
+     "...) EXPR; or 'print EXPR, ...' to see each event\n"},
     {"DanglingBy", "on tracepoint:timer:timer_start count by",
      "<input>:1:41: error: expected an expression, found end of input\non "
      "tracepoint:timer:timer_start count by\n"

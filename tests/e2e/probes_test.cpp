@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -296,6 +297,73 @@ TEST(Probes, BadUserProbesAreLocatedErrors) {
   Exit usdt = run_sonde({"check", "-e", with_workload("on usdt:W:sonde:tock count")});
   EXPECT_EQ(usdt.code, 1);
   EXPECT_THAT(usdt.err, testing::HasSubstr("hint: its USDT probes: sonde:tick"));
+}
+
+// `probe` splits a wildcard by the probe that fired: each workload process calls one of
+// the probed functions a known number of times, counted per process so that other runs
+// of the workload on this machine do not count.
+TEST(Probes, ProbeSplitsAUprobeWildcardPerFunction) {
+  Sonde sonde("on uprobe:W:sonde_probed_* count by probe, pid as fired");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  auto add = run_workload({"add", "300"});
+  auto returned = run_workload({"value", "200"});
+  auto negated = run_workload({"signed", "100"});
+  std::string body = sonde.metrics();
+  auto calls = [&](const Process& w, const std::string& function) {
+    return value(body, "fired_total",
+                 fmt::format("probe=\"uprobe:{}:{}\",pid=\"{}\"", workload(), function, w.pid()));
+  };
+  EXPECT_EQ(calls(*add, "sonde_probed_add"), 300);
+  EXPECT_EQ(calls(*returned, "sonde_probed_value"), 200);
+  EXPECT_EQ(calls(*negated, "sonde_probed_signed"), 100);
+  // Nothing else of these processes fired: each line of a workload names its one function.
+  for (const auto* w : {add.get(), returned.get(), negated.get()}) {
+    int lines = 0;
+    std::istringstream in(body);
+    for (std::string l; std::getline(in, l);) {
+      if (l.starts_with("fired_total{") &&
+          l.find(fmt::format("pid=\"{}\"", w->pid())) != std::string::npos)
+        ++lines;
+    }
+    EXPECT_EQ(lines, 1) << body;
+  }
+}
+
+// A forked child makes known numbers of getppid and getpgid system calls (raw, nothing
+// else in it makes either) once told to go.
+TEST(Probes, ProbeSplitsATracepointWildcardPerSystemCall) {
+  constexpr int kParent = 70, kGroup = 30;
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  // sys_enter_getpgid has a field `pid` (its argument), which shadows the builtin.
+  Sonde sonde(
+      "on tracepoint:syscalls:sys_enter_getp* count by probe, pid = current.pid as entered");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    close(go[1]);
+    if (read(go[0], &c, 1) != 1) _exit(1);
+    for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
+    for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
+    _exit(0);
+  }
+  close(go[0]);
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  close(go[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::string body = sonde.metrics();
+  auto entered = [&](const std::string& call) {
+    return sample(
+        body, "entered_total",
+        fmt::format("probe=\"tracepoint:syscalls:sys_enter_{}\",pid=\"{}\"", call, child));
+  };
+  EXPECT_EQ(entered("getppid"), kParent) << body;
+  EXPECT_EQ(entered("getpgid"), kGroup) << body;
+  EXPECT_FALSE(entered("getpid")) << body;
 }
 
 TEST(List, ProbesWithFieldsAndFunctionsOfABinary) {

@@ -7,10 +7,12 @@
 
 #include <atomic>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
 #include "tests/e2e/harness.h"
+#include "tests/e2e/workload.h"
 
 namespace sonde::e2e {
 namespace {
@@ -220,6 +222,78 @@ TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
   std::getline(h, history, '\0');
   // libedit's history file escapes blanks as \040.
   EXPECT_NE(history.find("latency\\040of\\040syscall\\040getpid"), std::string::npos) << history;
+}
+
+// `print` streams a forked child's getpid calls (exactly as many lines as it made) until
+// a key, then detaches itself; the statement number is not used up.
+TEST(Repl, PrintStreamsEventsUntilAKeyThenDetaches) {
+  constexpr int kCalls = 25;
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  GetpidWorkload workload(kCalls);
+  term.line("on tracepoint:syscalls:sys_enter_getpid where pid == " +
+            std::to_string(workload.pid()) + " print tid, call = syscall(__syscall_nr)");
+  ASSERT_TRUE(term.wait_for("any key or Ctrl-C stops")) << term.screen();
+  pid_t sonde = term.sonde_pid();
+  std::vector<uint32_t> ids = program_ids_of(sonde);
+  EXPECT_EQ(ids.size(), 1u) << "pid " << sonde;
+  workload.go();
+  workload.wait();
+  // Each event's line ends with the decoded call; the typed statement does not.
+  ASSERT_TRUE(term.wait_for("getpid\n", kCalls)) << term.screen();
+  term.key("q");
+  ASSERT_TRUE(term.wait_for(std::to_string(kCalls) + " events printed, 0 events lost; detached"))
+      << term.screen();
+  EXPECT_EQ(occurrences(term.screen(), "getpid\n"), kCalls) << term.screen();
+  EXPECT_NE(term.screen().find("TID     CALL"), std::string::npos) << term.screen();
+  for (uint32_t id : ids) EXPECT_FALSE(program_exists(id)) << "program " << id << " stayed";
+  ASSERT_TRUE(term.wait_for("sonde [1]>", 2)) << term.screen();
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+}
+
+// --top bounds the rows of each metric in :show and :watch; `:show N ROWS` for one show.
+// 30 calls with the arguments 0..29 make 30 series (more if the workload runs elsewhere
+// meanwhile: hence "at least").
+TEST(Repl, ShowTakesARowLimitAndTopSetsTheDefault) {
+  ReplTerminal term("--top 4");
+  ASSERT_TRUE(term.started()) << term.screen();
+  term.line(with_workload("on uprobe:W:sonde_probed_add count by n = arg0"));
+  ASSERT_TRUE(term.wait_for("[1] attached")) << term.screen();
+  run_workload({"add", "30"});
+  auto rows_and_rest = [&](const std::string& command) {
+    term.line(command);
+    std::regex more(R"(\.\.\. and (\d+) more)");
+    int rest = -1;
+    std::string screen;
+    for (int tries = 0; tries < 100 && rest < 0; ++tries) {
+      screen = term.screen();
+      std::string after = screen.substr(screen.rfind(command));
+      std::smatch m;
+      if (std::regex_search(after, m, more)) {
+        rest = std::stoi(m[1]);
+        int rows = 0;
+        std::istringstream in(after);
+        for (std::string l; std::getline(in, l);) {
+          if (std::regex_match(l, std::regex(R"(^\s+\d+\s+\d+\s*$)"))) ++rows;
+        }
+        return std::pair<int, int>{rows, rest};
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << screen;
+    return std::pair<int, int>{-1, -1};
+  };
+  auto [top_rows, top_rest] = rows_and_rest(":show 1");
+  EXPECT_EQ(top_rows, 4);
+  EXPECT_GE(top_rest, 26);
+  auto [rows, rest] = rows_and_rest(":show 1 2");
+  EXPECT_EQ(rows, 2);
+  EXPECT_EQ(rest, top_rest + 2);
+  term.line(":show 1 0");
+  ASSERT_TRUE(term.wait_for("'0' is not a number of rows")) << term.screen();
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
 }
 
 TEST(Repl, TabCompletesCategoriesAndFields) {

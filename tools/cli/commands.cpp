@@ -122,6 +122,7 @@ const Program& sonde_program() {
                .summary = "type probes, see values live, save what is useful",
                .description = "The REPL is described in docs/repl.md.",
                .flags = {kListen,
+                         kTop,
                          {"--history", "", "FILE", "where to keep the line history", "file"},
                          {"--verbose", "-v", "", "failed loads show the verifier's whole log"},
                          kHelp}},

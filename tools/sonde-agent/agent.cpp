@@ -33,6 +33,18 @@ bool read_bundles(const std::vector<std::string>& paths, std::span<const spec::S
         return false;
       }
     }
+    // `sonde build` refuses `print`; a bundle holding one was made otherwise, and the
+    // agent has no one to show events to.
+    for (const auto& program : bundle->programs) {
+      if (program.events.empty()) continue;
+      const auto& e = program.events.front();
+      print_error({fmt::format("{}: {}: 'print' shows events while you explore; sonde-agent "
+                               "exports metrics only",
+                               path, e.origin),
+                   "aggregate the events instead (e.g. 'count by comm') and build the bundle "
+                   "again with 'sonde build'"});
+      return false;
+    }
     out.push_back({path, std::move(bundle.value())});
   }
   return true;

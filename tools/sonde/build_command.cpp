@@ -30,6 +30,7 @@ int build_command(const std::vector<std::string>& argv) {
     return 2;
   }
   driver::Options options;
+  options.sema.events = false;  // sonde-agent exports metrics; `print` is for exploring
   if (!parse_capacity_flag(args, "build", options)) return 2;
   if (!parse_window_flag(args, "build", options)) return 2;
   std::optional<std::chrono::nanoseconds> series_ttl;

@@ -79,6 +79,7 @@ const std::vector<Builtin>& builtins() {
         {"cgroup", VType::integer(8, false), true},
         {"nsecs", VType::integer(8, false), true},
         {"comm", VType::string(16), true},
+        {"probe", VType::integer(4, false), false},  // which probe fired: a constant
         {"kstack", stack, false},
         {"ustack", stack, false},
     };

@@ -120,5 +120,39 @@ TEST(Layout, SeriesOfProcessesExpireByDefault) {
   EXPECT_TRUE(forever.metric.ttl_from_statement);
 }
 
+// `probe` is a constant per program, named by the label's table: one name per program,
+// in the order of the programs (and so of the probes they attach to).
+TEST(Layout, ProbeNamesTheProgramThatFired) {
+  StatementLayout l = first("on tracepoint:syscalls:sys_enter_getp* count by probe");
+  ASSERT_EQ(l.probes.size(), 3u);  // getpgid, getpid, getppid in the fixture
+  ASSERT_EQ(l.metric.labels.size(), 1u);
+  const spec::Label& label = l.metric.labels[0];
+  EXPECT_EQ(label.name, "probe");
+  EXPECT_EQ(label.decoder, spec::Decoder::kEnum);
+  ASSERT_EQ(label.enum_names.size(), l.probes.size());
+  for (size_t i = 0; i < l.probes.size(); ++i) {
+    EXPECT_EQ(label.enum_names[i].value, static_cast<int64_t>(i));
+    EXPECT_EQ(label.enum_names[i].name, l.probes[i].display);
+    EXPECT_EQ(label.enum_names[i].name, "tracepoint:syscalls:" + l.probes[i].target.substr(9));
+  }
+}
+
+// A span's `probe` is its end's (the statement's labels are computed there).
+TEST(Layout, ProbeOfASpanIsItsEnd) {
+  StatementLayout l = first(
+      "span t io {\n"
+      "  start tracepoint:syscalls:sys_enter_read key tid\n"
+      "  start tracepoint:syscalls:sys_enter_write key tid\n"
+      "  end tracepoint:syscalls:sys_exit_read key tid\n"
+      "  end tracepoint:syscalls:sys_exit_write key tid\n"
+      "}\n"
+      "count latency of t io by probe");
+  ASSERT_EQ(l.metric.labels.size(), 1u);
+  const auto& names = l.metric.labels[0].enum_names;
+  ASSERT_EQ(names.size(), 2u);
+  EXPECT_EQ(names[0].name, "tracepoint:syscalls:sys_exit_read");
+  EXPECT_EQ(names[1].name, "tracepoint:syscalls:sys_exit_write");
+}
+
 }  // namespace
 }  // namespace sonde::lower

@@ -109,7 +109,14 @@ INSTANTIATE_TEST_SUITE_P(
              "(event exec tracepoint:sched:sched_process_exec where (> pid 1))\n"},
         Case{"alias tracepoint:timer:timer_start func = function",
              "(alias tracepoint:timer:timer_start func function)\n"},
-        Case{"use \"defs/net.sonde\"", "(use \"defs/net.sonde\")\n"}));
+        Case{"use \"defs/net.sonde\"", "(use \"defs/net.sonde\")\n"},
+        Case{"on tracepoint:sched:sched_process_exec where pid > 1 print pid, c = comm, probe",
+             "(metric tracepoint:sched:sched_process_exec where (> pid 1) print pid c=comm "
+             "probe)\n"},
+        Case{"on exec print print", "(metric event exec print print)\n"},
+        Case{"print latency of syscall read where latency > 10ms by comm",
+             "(metric latency-of \"syscall read\" where (> latency 10000000) print "
+             "latency_ns=latency comm)\n"}));
 
 INSTANTIATE_TEST_SUITE_P(
     SyntaxErrors, ParsesTo,
@@ -126,7 +133,7 @@ INSTANTIATE_TEST_SUITE_P(
              "                                ^~\n"
              "hint: aggregations: count, sum EXPR, min EXPR, max EXPR, avg EXPR, gauge EXPR, "
              "histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram "
-             "buckets(B1, B2, ...) EXPR\n"},
+             "buckets(B1, B2, ...) EXPR; or 'print EXPR, ...' to see each event\n"},
         Case{"on where count",
              "<input>:1:4: error: expected a probe, found 'where'\non where count\n   ^~~~~\n"
              "hint: probes look like tracepoint:CATEGORY:NAME, uprobe:PATH:SYMBOL, profile:hz:99, "
@@ -141,7 +148,7 @@ INSTANTIATE_TEST_SUITE_P(
              "                                 ^\nhint: aggregations: count, sum EXPR, min EXPR, "
              "max EXPR, avg EXPR, gauge "
              "EXPR, histogram log2 EXPR, histogram linear(LOW, HIGH, STEP) EXPR or histogram "
-             "buckets(B1, B2, ...) EXPR\n"},
+             "buckets(B1, B2, ...) EXPR; or 'print EXPR, ...' to see each event\n"},
         Case{"on tracepoint:a:b count by comm @",
              "<input>:1:33: error: unexpected character '@'\non tracepoint:a:b count by comm @\n"
              "                                ^\nhint: sonde has no @maps: write an aggregation, "

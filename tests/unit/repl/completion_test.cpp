@@ -136,8 +136,14 @@ TEST(Completion, DecodersAreCalls) {
 }
 
 TEST(Completion, WhatFollowsAProbe) {
-  EXPECT_THAT(offer("on tracepoint:sched:sched_switch ").candidates,
-              ElementsAre("avg", "count", "gauge", "histogram", "max", "min", "sum", "where"));
+  EXPECT_THAT(
+      offer("on tracepoint:sched:sched_switch ").candidates,
+      ElementsAre("avg", "count", "gauge", "histogram", "max", "min", "print", "sum", "where"));
+  EXPECT_THAT(offer("on tracepoint:sched:sched_switch where prev_pid > 0 p").candidates,
+              Contains("print"));
+  // After `print`, its fields: no `by`, `as NAME` or `capacity`.
+  EXPECT_THAT(offer("on tracepoint:sched:sched_switch print prev_pid, next_c").candidates,
+              ElementsAre("next_comm"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch count ").candidates,
               ElementsAre("as", "by", "capacity", "ttl"));
   EXPECT_THAT(offer("on tracepoint:sched:sched_switch where prev_pid > 0 c").candidates,

@@ -56,5 +56,13 @@ TEST(Stack, WhatEachProgramHolds) {
   }
 }
 
+// An event's record is its statement's index, then its fields.
+TEST(Stack, AnEventsRecordHoldsItsHeader) {
+  Checker checker;
+  ASSERT_EQ(checker.check("on tracepoint:sched:sched_switch print comm, current.pid"), "");
+  const CheckedStatement& s = checker.result().statements.at(0);
+  EXPECT_EQ(stack_use(s, s.programs.at(0)).records, 8u + 16u + 8u);
+}
+
 }  // namespace
 }  // namespace sonde::sema

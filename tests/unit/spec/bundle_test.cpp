@@ -63,6 +63,14 @@ Program full_program(const std::string& tag) {
                      .stats_index = 3,
                      .max_entries = 77,
                      .statement = 7});
+  p.events.push_back({.name = "sonde_print8",
+                      .fields = {m.labels[1]},
+                      .record_size = 32,
+                      .lost_index = 2,
+                      .statement = 8,
+                      .origin = tag + ".sonde:2:1",
+                      .source = "on tracepoint:sched:sched_process_exec print comm"});
+  p.events_map = "sonde_events";
   p.drops_map = "sonde_drops";
   p.overflow_map = "sonde_overflow";
   p.span_stats_map = "sonde_spans";
@@ -128,6 +136,15 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   ASSERT_EQ(p.spans.size(), 1u);
   EXPECT_EQ(p.spans[0].max_entries, 77u);
   EXPECT_EQ(p.span_stats_map, "sonde_spans");
+  ASSERT_EQ(p.events.size(), 1u);
+  EXPECT_EQ(p.events[0].name, "sonde_print8");
+  ASSERT_EQ(p.events[0].fields.size(), 1u);
+  EXPECT_EQ(p.events[0].fields[0].decoder, Decoder::kString);
+  EXPECT_EQ(p.events[0].record_size, 32u);
+  EXPECT_EQ(p.events[0].lost_index, 2u);
+  EXPECT_EQ(p.events[0].statement, 8u);
+  EXPECT_EQ(p.events[0].origin, "b.sonde:2:1");
+  EXPECT_EQ(p.events_map, "sonde_events");
   EXPECT_EQ(p.cgroup_map, "sonde_cgroups");
   EXPECT_EQ(p.cgroup_paths, (std::vector<std::string>{"/kubepods", "/system.slice/b.service"}));
   EXPECT_EQ(p.source_names, (std::vector<std::string>{"b.sonde", "extra.sonde"}));
@@ -287,6 +304,14 @@ TEST(Bundle, LabelOutsideItsKeyIsMalformed) {
   EXPECT_EQ(error_of(encode_bundle(b)),
             "malformed bundle: program 0: metric sonde_a_seconds: label state lies outside the "
             "24-byte key");
+}
+
+TEST(Bundle, EventFieldOutsideItsRecordIsMalformed) {
+  Bundle b = full_bundle();
+  b.programs[1].events[0].fields[0].offset = 28;  // 8 bytes from 28 pass the record's 32
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 1: events sonde_print8: field comm lies outside the "
+            "32-byte record");
 }
 
 TEST(Bundle, HistogramBoundsMustAscendAndFitTheValue) {

@@ -14,8 +14,9 @@ const std::vector<CommandInfo>& command_table() {
       {CommandId::kShow,
        {":show", ":s"},
        ArgumentKind::kStatementOrAll,
-       "[N|all]",
-       "current values of statement N (default: all)"},
+       "[N|all] [ROWS]",
+       "current values of statement N (default: all), ROWS rows per metric (default 20, "
+       "--top)"},
       {CommandId::kWatch,
        {":watch", ":w"},
        ArgumentKind::kStatementOrAll,

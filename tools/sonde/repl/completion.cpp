@@ -303,20 +303,27 @@ class Completer {
     const std::string& prev = t.back().text;
     if (t.size() == 2) {
       std::vector<std::string> c = kAggregations;
+      c.push_back("print");
       c.push_back("where");
       return c;
     }
-    bool seen_where = false, seen_aggregation = false;
+    bool seen_where = false, seen_aggregation = false, seen_print = false;
     for (size_t i = 2; i < t.size(); ++i) {
       if (t[i].text == "where")
         seen_where = true;
       else if (contains(kAggregations, t[i].text) && ends_operand(t, i))
         seen_aggregation = true;
+      else if (t[i].text == "print" && ends_operand(t, i))
+        seen_print = true;
     }
+    if (seen_print) return expression_names(t[1].text);  // its fields
     if (prev == "count") return kTailKeywords;
     std::vector<std::string> c = expression_names(t[1].text);
     if (seen_aggregation || !seen_where) append(c, kTailKeywords);
-    if (seen_where && !seen_aggregation) append(c, kAggregations);
+    if (seen_where && !seen_aggregation) {
+      append(c, kAggregations);
+      c.push_back("print");
+    }
     return c;
   }
 

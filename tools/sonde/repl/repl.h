@@ -12,6 +12,7 @@ struct Options {
   bool verbose = false;               // load errors carry the verifier's whole log
   // History file; empty: $XDG_STATE_HOME/sonde/history, else ~/.sonde_history.
   std::string history_path;
+  size_t top = 20;  // rows per metric in :show and :watch (--top; `:show N ROWS` for one show)
 };
 
 // Runs until :quit, Ctrl-D, end of input, SIGTERM or SIGHUP; detaches everything.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include "runtime/export/events.h"
 #include "support/text.h"
 #include "tools/sonde/repl/commands.h"
 #include "tools/sonde/repl/input_text.h"
@@ -125,7 +126,7 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
   fmt::print(stderr, "{}", rendered);
   if (!c.ok) return false;
 
-  if (c.program.metrics.empty()) {
+  if (c.program.metrics.empty() && c.program.events.empty()) {
     registry_.add_definition(text);
     fmt::print("[{}] defined: {}\n", number, first_line(text));
     return true;
@@ -153,11 +154,45 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
     return false;
   }
   size_t probes = (*started_session)->attached_probes();
+  if ((*started_session)->events()) {
+    fmt::print("[{}] attached {} probe{}; {}\n", number, probes, probes == 1 ? "" : "s",
+               input_->interactive() ? "any key or Ctrl-C stops" : "until more input");
+    fflush(stdout);
+    stream_events(**started_session, number);
+    return true;  // events are not kept: the session goes, and its probes with it
+  }
   registry_.add_statement(text, std::move(c.c_source), std::move(started_session.value()));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   fmt::print("[{}] attached {} probe{} in {} ms: {}\n", number, probes, probes == 1 ? "" : "s", ms,
              join(metrics, ", "));
   return true;
+}
+
+void Shell::stream_events(session::Session& session, uint32_t number) {
+  session::EventReader& reader = *session.events();
+  const auto& all = session.program().events;
+  std::string out;
+  for (const auto& e : all) exporter::append_event_header(e, out);
+  session::EventSink sink = [&](const spec::Events& e, const std::vector<std::string>& values) {
+    exporter::append_event_line(e, values, out);
+  };
+  auto flush = [&] {
+    if (auto n = reader.drain(sink); !n) print_error(n.error());
+    fmt::print("{}", out);
+    fflush(stdout);
+    out.clear();
+  };
+  // Reading every 100 ms keeps the 1 MiB buffer from filling below ~300,000 events/s.
+  for (;;) {
+    flush();
+    if (input_->wait_for_key(std::chrono::milliseconds(100)) || stop_requested()) break;
+  }
+  flush();
+  uint64_t lost = 0;
+  for (const auto& e : all) lost += reader.lost(e);
+  fmt::print("[{}] {} event{} printed, {} events lost; detached\n", number, reader.delivered(),
+             reader.delivered() == 1 ? "" : "s", lost);
+  fflush(stdout);
 }
 
 // Event rates come from the kernel's run counts of each program, which it keeps only

@@ -15,6 +15,7 @@
 #include "support/text.h"
 #include "tools/sonde/repl/commands.h"
 #include "tools/sonde/repl/describe.h"
+#include "tools/sonde/repl/rows.h"
 #include "tools/sonde/repl/shell.h"
 #include "tools/sonde/repl/signals.h"
 
@@ -117,13 +118,30 @@ bool Shell::run_command(const std::string& line) {
 
 bool Shell::show(const std::string& argument) {
   std::optional<uint32_t> number;
-  if (!argument.empty() && argument != "all") {
-    number = statement_number(argument);
+  exporter::TerminalOptions terminal;
+  terminal.top = options_.top;
+  std::vector<std::string> words = words_of(argument);
+  if (words.size() > 2) {
+    print_error(Error{fmt::format("':show {}' has too many words", argument),
+                      "e.g. :show 3 50 (statement 3, 50 rows per metric)"});
+    return false;
+  }
+  if (!words.empty() && words[0] != "all") {
+    number = statement_number(words[0]);
     if (!number) {
-      print_error(Error{fmt::format("'{}' is not a statement number", argument),
+      print_error(Error{fmt::format("'{}' is not a statement number", words[0]),
                         "e.g. :show 3, or :show for all"});
       return false;
     }
+  }
+  if (words.size() == 2) {
+    auto rows = parse_rows(words[1]);
+    if (!rows) {
+      print_error(Error{fmt::format("'{}' is not a number of rows", words[1]),
+                        "e.g. :show 3 50 (statement 3, 50 rows per metric)"});
+      return false;
+    }
+    terminal.top = *rows;
   }
   metrics::Snapshot snapshot;
   if (!report(registry_.snapshot(number, snapshot), "")) return false;
@@ -132,7 +150,7 @@ bool Shell::show(const std::string& argument) {
     return true;
   }
   std::string out;
-  exporter::append_terminal_text(snapshot, {}, out);
+  exporter::append_terminal_text(snapshot, terminal, out);
   write_out(out);
   return true;
 }
@@ -172,7 +190,9 @@ bool Shell::watch(const std::string& argument) {
         "{:%H:%M:%S}  {} every {}  ({})\n\n", fmt::localtime(std::time(nullptr)), what,
         exporter::humanize(static_cast<double>(interval.count()), spec::Unit::kNanoseconds),
         input_->interactive() ? "any key or Ctrl-C stops" : "until more input");
-    exporter::append_terminal_text(snapshot, {}, out);
+    exporter::TerminalOptions terminal;
+    terminal.top = options_.top;
+    exporter::append_terminal_text(snapshot, terminal, out);
     write_out(out);
     if (input_->wait_for_key(wait) || stop_requested()) break;
   }
