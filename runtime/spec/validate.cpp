@@ -63,8 +63,9 @@ Status check_label(const Metric& m, const Label& l, std::string_view where) {
         fmt::format("offset {} size {}: outside the {}-byte key", l.offset, l.size, m.key_size));
   if (integer_decoder(l.decoder) && l.size != 1 && l.size != 2 && l.size != 4 && l.size != 8)
     return bad(fmt::format("size: an integer of {} bytes (1, 2, 4 or 8)", l.size));
-  if (l.decoder == Decoder::kInet && l.size != 4 && l.size != 16)
-    return bad(fmt::format("size: an address of {} bytes (4 or 16)", l.size));
+  // IPv4, IPv6, or a sockaddr_in/sockaddr_in6 (tcp_probe's 28-byte fields).
+  if (l.decoder == Decoder::kInet && l.size != 4 && l.size != 16 && l.size != 28)
+    return bad(fmt::format("size: an address of {} bytes (4, 16 or a 28-byte sockaddr)", l.size));
   if (l.enum_names.size() > 65536) return bad(fmt::format("{} enum names", l.enum_names.size()));
   for (const auto& e : l.enum_names) {
     if (e.name.size() > kMaxNameBytes) return bad("an enum name longer than its limit");
