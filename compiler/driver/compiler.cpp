@@ -86,7 +86,7 @@ bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Defin
     auto parsed = std::make_unique<ast::Program>(parse::parse(*sources_, used, diags_));
     if (diags_.has_errors()) return false;
     for (const auto& s : parsed->statements) {
-      if (std::holds_alternative<ast::MetricStmt>(s)) {
+      if (std::holds_alternative<ast::MetricStmt>(s) || std::holds_alternative<ast::SloStmt>(s)) {
         diags_.error(ast::statement_range(s),
                      "a used file may only hold definitions (span, event, alias, use)",
                      "put statements in the program itself, or run this file directly");

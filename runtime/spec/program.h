@@ -126,16 +126,45 @@ struct Span {
   uint32_t statement = 0;
 };
 
+// A label matcher of an SLO's series selector: `op="read"` or `op!="read"`.
+struct SloMatcher {
+  std::string label;
+  bool equal = true;
+  std::string value;
+};
+
+// A service level objective over metrics of the program: the share of good events
+// among all events, as two counters Prometheus rates (`sonde rules`, `sonde dashboard`).
+struct Slo {
+  std::string name;      // as written: "block reads under 10ms"
+  std::string id;        // the `slo` label of the generated rules: "block_reads_under_10ms"
+  double objective = 0;  // a fraction: 0.995
+  uint64_t window_seconds = 0;
+  // Series of good and of all events: for a histogram's bucket, `NAME_bucket` with
+  // `le` = the bound and `NAME_count`; for counters, the counters' names.
+  std::string good_metric;
+  std::string total_metric;
+  bool bucket = false;  // good events are a histogram's bucket:
+  int64_t bound = 0;    // its bound, raw (10ms is 10000000 ns)
+  Unit unit = Unit::kNone;
+  std::vector<SloMatcher> good_matchers;  // `le` not included
+  std::vector<SloMatcher> total_matchers;
+  std::string origin;  // "<input>:3:1"
+  std::string source;  // the statement's text
+};
+
 inline constexpr uint32_t kMaxBucketBounds = 1024;
 
 // 2: histogram bounds as a list, signed sums, windowed min/max.
 // 3: cgroup subtrees (in_cgroup) and the container decoders.
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: the program's SLOs.
+inline constexpr uint32_t kFormatVersion = 4;
 
 struct Program {
   std::vector<Probe> probes;
   std::vector<Metric> metrics;
   std::vector<Span> spans;
+  std::vector<Slo> slos;
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span
   // Subtrees the program's predicates select (in_cgroup("/kubepods")): at load, the
