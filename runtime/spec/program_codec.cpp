@@ -309,8 +309,7 @@ bool prometheus_name(const std::string& name) {
 }
 
 std::string check_slo(const Slo& s) {
-  if (!prometheus_name(s.id))
-    return fmt::format("an SLO's id '{}' is not a label value of a-z, 0-9, _", s.id);
+  if (!prometheus_name(s.id)) return fmt::format("an SLO's id '{}' is not a Prometheus name", s.id);
   if (!(s.objective > 0 && s.objective < 1))
     return fmt::format("SLO {}: objective {} is not between 0 and 1", s.id, s.objective);
   if (s.window_seconds == 0) return fmt::format("SLO {}: no window", s.id);
