@@ -58,6 +58,15 @@ TEST(SloRules, PassPromtoolsCheck) {
   EXPECT_EQ(code, 0) << out << rules.out;
   // Two SLOs: 8 recording rules and 3 alerts each, and sonde's 3 alerts.
   EXPECT_NE(out.find("SUCCESS: 25 rules found"), std::string::npos) << out;
+  // The operational alerts are those of deploy/sonde-alerts.yml, which people load alone.
+  std::istringstream deployed(shell("cat '" + source_dir() + "/deploy/sonde-alerts.yml'"));
+  int alerts = 0;
+  for (std::string line; std::getline(deployed, line);) {
+    if (line.find("- alert:") != std::string::npos) ++alerts;
+    if (line.find("- alert:") != std::string::npos || line.find("summary:") != std::string::npos)
+      EXPECT_NE(rules.out.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(alerts, 3);
   shell("rm -rf '" + dir + "'");
 }
 
@@ -116,6 +125,10 @@ TEST(SloRules, BurnRateAlertsFireInPromtoolsRuleTests) {
   // the burning stopped. 30m and 6h still burn at more than 6x: the slow page stays.
   tests += "  - interval: 1m\n" + series("0+800x60 49000+1000x20", "0+1000x60 61000+1000x20") +
            firing("59m", {"1h", "6h", "3d"}) + firing("75m", {"6h", "3d"});
+  // 30% errors for an hour, then none: at 66m the 30m window still burns at 24%, but
+  // the fast page's own short window, 5m, has ended it.
+  tests += "  - interval: 1m\n" + series("0+700x60 43000+1000x20", "0+1000x60 61000+1000x20") +
+           firing("66m", {"6h", "3d"});
   write(dir + "/tests.yml", tests);
   int code = 0;
   const std::string out = shell("cd '" + dir + "' && promtool test rules tests.yml 2>&1", &code);
