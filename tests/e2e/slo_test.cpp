@@ -70,6 +70,29 @@ TEST(SloRules, PassPromtoolsCheck) {
   shell("rm -rf '" + dir + "'");
 }
 
+// A fleet gets the rules and dashboard of what it runs: sonde-agent reads the SLOs
+// from the bundle, and prints the rules `sonde rules` prints for the source.
+TEST(SloRules, TheAgentPrintsTheRulesOfItsBundles) {
+  const std::string dir = temp_dir();
+  const std::string example = source_dir() + "/examples/slo.sonde";
+  Exit build = run_sonde({"build", example, "-o", dir + "/slo.bundle"});
+  ASSERT_EQ(build.code, 0) << build.err;
+  Exit rules = run_sonde({"rules", example});
+  ASSERT_EQ(rules.code, 0) << rules.err;
+  EXPECT_NE(rules.out.find("slo: \"block_reads_under_10ms\""), std::string::npos) << rules.out;
+  Process agent({build_dir() + "/sonde-agent", "--print-rules", dir + "/slo.bundle"});
+  Exit printed = agent.wait();
+  EXPECT_EQ(printed.code, 0) << printed.err;
+  EXPECT_EQ(printed.out, rules.out);
+  Process dashboard({build_dir() + "/sonde-agent", "--print-dashboard", dir + "/slo.bundle"});
+  Exit board = dashboard.wait();
+  EXPECT_EQ(board.code, 0) << board.err;
+  EXPECT_NE(board.out.find("block_slo_seconds_bucket{le=\\\"0.01\\\",op=\\\"read\\\"}"),
+            std::string::npos)
+      << board.out;
+  shell("rm -rf '" + dir + "'");
+}
+
 // The SRE workbook's table, asked of Prometheus' own rule engine over series of a
 // minute's resolution: the good and all counters of `slow naps` grow at a known error
 // rate, and each alert fires exactly when its two windows both burn faster than its
