@@ -63,11 +63,23 @@ TEST(SloRules, PassPromtoolsCheck) {
   int alerts = 0;
   for (std::string line; std::getline(deployed, line);) {
     if (line.find("- alert:") != std::string::npos) ++alerts;
-    if (line.find("- alert:") != std::string::npos || line.find("summary:") != std::string::npos)
+    if (line.find("- alert:") != std::string::npos || line.find("summary:") != std::string::npos) {
       EXPECT_NE(rules.out.find(line), std::string::npos) << line;
+    }
   }
   EXPECT_EQ(alerts, 3);
   shell("rm -rf '" + dir + "'");
+}
+
+// An objective without the metric it is over is a located error, not an empty rule set.
+TEST(SloRules, AnSloAloneIsALocatedError) {
+  Exit e = run_sonde({"rules", "-e", "slo \"x\" objective 99%: nap <= 10ms"});
+  EXPECT_EQ(e.code, 1);
+  EXPECT_NE(e.err.find("<input>:1:24: error: an SLO is stated over a metric of the program, "
+                       "and this program measures nothing"),
+            std::string::npos)
+      << e.err;
+  EXPECT_EQ(e.out, "");
 }
 
 // A fleet gets the rules and dashboard of what it runs: sonde-agent reads the SLOs
