@@ -8,6 +8,8 @@
 //   event NAME = PROBE [where PREDICATE]
 //   alias PROBE NAME = EXPR
 //   use "FILE"
+//   slo "NAME" objective P% [window W]: METRIC <= BOUND [where LABELS]
+//   slo "NAME" objective P% [window W]: COUNTER where LABELS | GOOD / ALL [where LABELS]
 grammar Sonde;
 
 // Separators follow the statement they end, so every decision takes one token of
@@ -25,6 +27,7 @@ statement
   | eventDef
   | aliasDef
   | metricStmt
+  | sloStmt
   ;
 
 useStmt : USE STRING ;
@@ -32,6 +35,19 @@ useStmt : USE STRING ;
 eventDef : EVENT ident ASSIGN probeRef (WHERE cond=expr)? ;
 
 aliasDef : ALIAS probeRef ident ASSIGN expr ;
+
+// An objective over metrics of the program: good events / all events, from a
+// histogram's bucket, a counter's labels, or two counters. Sema checks the rest.
+sloStmt : SLO STRING OBJECTIVE percent (WINDOW window=NUMBER)? COLON sloIndicator ;
+
+// 99.5% lexes as 99 . 5 %: the parser checks that they touch.
+percent : whole=NUMBER (DOT fraction=NUMBER)? PERCENT ;
+
+sloIndicator
+  : metric=ident LE threshold=NUMBER (WHERE cond=expr)?    # sloBucket
+  | good=ident SLASH total=ident (WHERE cond=expr)?        # sloRatio
+  | metric=ident WHERE cond=expr                           # sloFiltered
+  ;
 
 spanDef : SPAN spanWord+ LBRACE sep* (spanItem sep*)* RBRACE ;
 
@@ -107,6 +123,7 @@ primary
 ident
   : IDENT | COUNT | SUM | MIN | MAX | AVG | GAUGE | HISTOGRAM | BUCKETS
   | LATENCY | OF | START | END | KEY | LABEL | SPAN | EVENT | ALIAS | USE | CAPACITY | TTL | PRINT
+  | SLO | OBJECTIVE | WINDOW
   ;
 
 ON : 'on' ;
@@ -136,6 +153,9 @@ USE : 'use' ;
 CAPACITY : 'capacity' ;
 TTL : 'ttl' ;
 PRINT : 'print' ;
+SLO : 'slo' ;
+OBJECTIVE : 'objective' ;
+WINDOW : 'window' ;
 
 // A probe is one token: a kind, a colon, then anything up to white space. No other
 // token contains `word:`, so paths (uprobe:/usr/lib/libc.so.6:malloc) and
@@ -179,6 +199,7 @@ PIPE : '|' ;
 CARET : '^' ;
 DOT : '.' ;
 COMMA : ',' ;
+COLON : ':' ;
 SEMI : ';' ;
 LPAREN : '(' ;
 RPAREN : ')' ;

@@ -191,7 +191,34 @@ struct UseStmt {
   SourceRange range;
 };
 
-using Statement = std::variant<MetricStmt, SpanDef, EventDef, AliasDef, UseStmt>;
+// `slo "NAME" objective P% [window W]: INDICATOR`: good events / all events of
+// metrics of the program (docs/slo.md).
+enum class SloForm : uint8_t {
+  kBucket,    // METRIC <= BOUND [where LABELS]: a histogram's bucket over its count
+  kFiltered,  // COUNTER where LABELS: the counter's matching series over all of it
+  kRatio,     // GOOD / ALL [where LABELS]: two counters
+};
+
+struct SloStmt {
+  std::string name;
+  SourceRange name_range;
+  double objective = 0;        // a fraction: 99.5% is 0.995
+  std::string objective_text;  // "99.5"
+  SourceRange objective_range;
+  uint64_t window_seconds = 30 * 24 * 3600;
+  std::string window_text;  // "30d"
+  SourceRange window_range;
+  SloForm form = SloForm::kBucket;
+  std::string metric;  // kRatio: the good counter
+  SourceRange metric_range;
+  std::string total;  // kRatio: the counter of all events
+  SourceRange total_range;
+  SchemeNumber threshold;  // kBucket
+  ExprPtr where;
+  SourceRange range;
+};
+
+using Statement = std::variant<MetricStmt, SpanDef, EventDef, AliasDef, UseStmt, SloStmt>;
 
 struct Program {
   std::vector<Statement> statements;

@@ -107,6 +107,18 @@ std::string print(const Statement& s) {
       return fmt::format("(alias {} {} {})", print_probe(a.probe), a.name, print(*a.expr));
     }
     std::string operator()(const UseStmt& u) const { return fmt::format("(use \"{}\")", u.path); }
+    std::string operator()(const SloStmt& o) const {
+      std::string out =
+          fmt::format("(slo \"{}\" {}% {}s", o.name, o.objective_text, o.window_seconds);
+      if (o.form == SloForm::kBucket)
+        out += fmt::format(" (<= {} {})", o.metric, o.threshold.value);
+      else if (o.form == SloForm::kRatio)
+        out += fmt::format(" (/ {} {})", o.metric, o.total);
+      else
+        out += " " + o.metric;
+      if (o.where) out += " where " + print(*o.where);
+      return out + ")";
+    }
   };
   return std::visit(Printer{}, s);
 }

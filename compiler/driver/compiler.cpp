@@ -86,7 +86,7 @@ bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Defin
     auto parsed = std::make_unique<ast::Program>(parse::parse(*sources_, used, diags_));
     if (diags_.has_errors()) return false;
     for (const auto& s : parsed->statements) {
-      if (std::holds_alternative<ast::MetricStmt>(s)) {
+      if (std::holds_alternative<ast::MetricStmt>(s) || std::holds_alternative<ast::SloStmt>(s)) {
         diags_.error(ast::statement_range(s),
                      "a used file may only hold definitions (span, event, alias, use)",
                      "put statements in the program itself, or run this file directly");
@@ -148,6 +148,17 @@ bool Compiler::front_end(const std::string& name, const std::string& text,
   if (!load_uses(*program, file, defs, 0)) return false;
   defs.add(*program, *sources_, diags_);
   if (diags_.has_errors()) return false;
+  for (const auto& s : program->statements) {
+    if (const auto* slo = std::get_if<ast::SloStmt>(&s); slo && !has_metric) {
+      diags_.error(slo->metric_range,
+                   "an SLO is stated over a metric of the program, and this program measures "
+                   "nothing",
+                   "add the statement that measures it, e.g. histogram buckets(1ms, 10ms) "
+                   "latency of syscall read as " +
+                       slo->metric);
+      return false;
+    }
+  }
   if (!has_metric && !keep_definitions_) {
     diags_.error_global("the program defines things but measures nothing",
                         "add a statement that uses them, e.g. histogram log2 latency of SPAN");

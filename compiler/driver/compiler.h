@@ -45,6 +45,10 @@ class Compiler {
   bool check(const std::string& name, const std::string& text);
   // Up to the C source (sonde emit-c).
   bool emit_c(const std::string& name, const std::string& text, std::string& c_source);
+  // Up to the spec, without the BPF object (sonde rules, sonde dashboard).
+  Compilation lower(const std::string& name, const std::string& text) {
+    return run(name, text, false);
+  }
   // Everything, including the BPF object. System failures (the C compiler crashed, no
   // BTF) are reported as diagnostics too, without a location.
   Compilation compile(const std::string& name, const std::string& text) {

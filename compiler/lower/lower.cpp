@@ -40,6 +40,7 @@ class ProgramLowering {
     out.program.drops_map = "sonde_drops";
     out.program.overflow_map = "sonde_overflow";
     out.program.span_stats_map = "sonde_spans";
+    out.program.slos = checked_.slos;
     uint32_t metric_slot = 0;
     uint32_t span_slot = 0;
     std::string definitions;

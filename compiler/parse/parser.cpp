@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <cstdlib>
+
 #include "SondeLexer.h"
 #include "SondeParser.h"
 #include "compiler/parse/nesting.h"
@@ -120,6 +123,7 @@ class Builder {
       return alias;
     }
     if (auto* s = ctx->spanDef()) return span(s);
+    if (auto* o = ctx->sloStmt()) return slo(o);
     return metric(ctx->metricStmt());
   }
 
@@ -154,6 +158,110 @@ class Builder {
     }
     def.range = range(ctx);
     return def;
+  }
+
+  SloStmt slo(SondeParser::SloStmtContext* ctx) {
+    SloStmt o;
+    o.range = range(ctx);
+    o.name = unquote(ctx->STRING());
+    o.name_range = range(ctx->STRING());
+    if (o.name.empty())
+      diags_.error(o.name_range, "an SLO needs a name", "slo \"reads under 10ms\" ...");
+    objective(ctx->percent(), o);
+    if (ctx->window) window(ctx->window, o);
+    auto* indicator = ctx->sloIndicator();
+    if (auto* b = dynamic_cast<SondeParser::SloBucketContext*>(indicator)) {
+      o.form = SloForm::kBucket;
+      o.metric = b->metric->getText();
+      o.metric_range = range(b->metric);
+      o.threshold.range = range(b->threshold, b->threshold);
+      uint64_t v = number(b->threshold, o.threshold.range);
+      o.threshold.value = static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX));
+      o.threshold.unit = number_unit(b->threshold->getText());
+      if (b->cond) o.where = expr(b->cond);
+    } else if (auto* r = dynamic_cast<SondeParser::SloRatioContext*>(indicator)) {
+      o.form = SloForm::kRatio;
+      o.metric = r->good->getText();
+      o.metric_range = range(r->good);
+      o.total = r->total->getText();
+      o.total_range = range(r->total);
+      if (r->cond) o.where = expr(r->cond);
+    } else {
+      auto* f = dynamic_cast<SondeParser::SloFilteredContext*>(indicator);
+      o.form = SloForm::kFiltered;
+      o.metric = f->metric->getText();
+      o.metric_range = range(f->metric);
+      o.where = expr(f->cond);
+    }
+    return o;
+  }
+
+  // `99.5%`: three tokens that must touch; the objective is below 100%.
+  void objective(SondeParser::PercentContext* ctx, SloStmt& o) {
+    o.objective_range = range(ctx);
+    std::string text = ctx->whole->getText();
+    bool touching = true;
+    if (ctx->fraction) {
+      touching = ctx->DOT()->getSymbol()->getStartIndex() == ctx->whole->getStopIndex() + 1 &&
+                 ctx->fraction->getStartIndex() == ctx->DOT()->getSymbol()->getStopIndex() + 1;
+      text += "." + ctx->fraction->getText();
+    }
+    antlr4::Token* last = ctx->fraction ? ctx->fraction : ctx->whole;
+    touching = touching && ctx->PERCENT()->getSymbol()->getStartIndex() == last->getStopIndex() + 1;
+    const auto digits = [](const std::string& t) {
+      return !t.empty() && t.find_first_not_of("0123456789.") == std::string::npos;
+    };
+    o.objective_text = text;
+    o.objective = digits(text) ? std::strtod(text.c_str(), nullptr) / 100 : -1;
+    if (!touching) {
+      diags_.error(o.objective_range, "an objective is written without spaces", "like 99.5%");
+    } else if (!digits(text) || !(o.objective > 0 && o.objective < 1)) {
+      diags_.error(o.objective_range,
+                   fmt::format("an objective is a percentage above 0 and below 100, not {}%", text),
+                   "write it like 99.5%: 100% would leave no error budget");
+    }
+    if (!touching || !(o.objective > 0 && o.objective < 1)) {
+      o.objective = 0.99;
+    }
+  }
+
+  // `window 30d`: a whole number of seconds, minutes, hours, days or weeks, as
+  // Prometheus spells durations.
+  void window(antlr4::Token* token, SloStmt& o) {
+    o.window_range = range(token, token);
+    const std::string text = token->getText();
+    size_t digits = text.find_first_not_of("0123456789");
+    uint64_t scale = 0;
+    if (digits != std::string::npos && digits > 0 && digits + 1 == text.size()) {
+      switch (text.back()) {
+        case 's':
+          scale = 1;
+          break;
+        case 'm':
+          scale = 60;
+          break;
+        case 'h':
+          scale = 3600;
+          break;
+        case 'd':
+          scale = 86400;
+          break;
+        case 'w':
+          scale = 7 * 86400;
+          break;
+        default:
+          break;
+      }
+    }
+    uint64_t count = scale && digits <= 9 ? std::stoull(text.substr(0, digits)) : 0;
+    if (count == 0) {
+      diags_.error(o.window_range,
+                   fmt::format("an SLO window is a duration like 30d, not '{}'", text),
+                   "a whole number of s, m, h, d or w (28d, 4w, 30d)");
+      return;
+    }
+    o.window_seconds = count * scale;
+    o.window_text = text;
   }
 
   MetricStmt metric(SondeParser::MetricStmtContext* ctx) {

@@ -102,6 +102,7 @@ struct CheckedStatement {
 
 struct CheckedProgram {
   std::vector<CheckedStatement> statements;
+  std::vector<spec::Slo> slos;  // `slo` statements, over the statements' metrics
 };
 
 }  // namespace sonde::sema

@@ -11,6 +11,7 @@
 #include "compiler/sema/histogram.h"
 #include "compiler/sema/naming.h"
 #include "compiler/sema/probes.h"
+#include "compiler/sema/slo.h"
 #include "compiler/sema/stack.h"
 #include "runtime/spec/aggregations.h"
 #include "runtime/spec/metric_names.h"
@@ -640,6 +641,7 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
     names[checked.metric_name] = checked.origin;
     out.statements.push_back(std::move(checked));
   }
+  out.slos = check_slos(program, out, sources, diags);
   return out;
 }
 

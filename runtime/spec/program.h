@@ -141,6 +141,29 @@ struct Events {
   uint32_t record_size = 0;
   uint32_t lost_index = 0;
   uint32_t statement = 0;
+// A label matcher of an SLO's series selector: `op="read"` or `op!="read"`.
+struct SloMatcher {
+  std::string label;
+  bool equal = true;
+  std::string value;
+};
+
+// A service level objective over metrics of the program: the share of good events
+// among all events, as two counters Prometheus rates (`sonde rules`, `sonde dashboard`).
+struct Slo {
+  std::string name;      // as written: "block reads under 10ms"
+  std::string id;        // the `slo` label of the generated rules: "block_reads_under_10ms"
+  double objective = 0;  // a fraction: 0.995
+  uint64_t window_seconds = 0;
+  // Series of good and of all events: for a histogram's bucket, `NAME_bucket` with
+  // `le` = the bound and `NAME_count`; for counters, the counters' names.
+  std::string good_metric;
+  std::string total_metric;
+  bool bucket = false;  // good events are a histogram's bucket:
+  int64_t bound = 0;    // its bound, raw (10ms is 10000000 ns)
+  Unit unit = Unit::kNone;
+  std::vector<SloMatcher> good_matchers;  // `le` not included
+  std::vector<SloMatcher> total_matchers;
   std::string origin;  // "<input>:3:1"
   std::string source;  // the statement's text
 };
@@ -152,7 +175,8 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 // 4: series TTLs, the overflow map.
 // 5: the SIGN chunk (Ed25519 signature of the chunks before it).
 // 6: events (`print`), which sonde-agent refuses.
-inline constexpr uint32_t kFormatVersion = 6;
+// 7: the program's SLOs.
+inline constexpr uint32_t kFormatVersion = 7;
 
 struct Program {
   std::vector<Probe> probes;
@@ -160,6 +184,7 @@ struct Program {
   std::vector<Span> spans;
   std::vector<Events> events;
   std::string events_map;      // BPF_MAP_TYPE_RINGBUF of every Events' records ("": none)
+  std::vector<Slo> slos;
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span
   // Per-CPU array, one slot per metric (Metric::drop_index), as large as the largest

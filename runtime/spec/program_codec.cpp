@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <bit>
 #include <concepts>
 #include <type_traits>
 
@@ -14,7 +15,7 @@ namespace {
 // or bundles would silently lose it.
 static_assert(sizeof(Probe) == 240 && sizeof(Label) == 144 && sizeof(EnumName) == 40 &&
                   sizeof(Metric) == 272 && sizeof(Span) == 80 && sizeof(Events) == 136 &&
-                  sizeof(Program) == 360,
+                  sizeof(SloMatcher) == 72 && sizeof(Slo) == 280 && sizeof(Program) == 384,
               "spec::Program changed: encode the new fields in runtime/spec/program_codec.cpp, "
               "bump spec::kFormatVersion and update docs/bundle-format.md");
 
@@ -178,6 +179,30 @@ void fields(V& v, T& e) {
   v(e.source);
 }
 
+template <typename V, Is<SloMatcher> T>
+void fields(V& v, T& m) {
+  v(m.label);
+  v(m.equal);
+  v(m.value);
+}
+
+template <typename V, Is<Slo> T>
+void fields(V& v, T& s) {
+  v(s.name);
+  v(s.id);
+  v(s.objective);
+  v(s.window_seconds);
+  v(s.good_metric);
+  v(s.total_metric);
+  v(s.bucket);
+  v(s.bound);
+  v(s.unit);
+  v(s.good_matchers);
+  v(s.total_matchers);
+  v(s.origin);
+  v(s.source);
+}
+
 // Everything but `object` (its own chunk).
 template <typename V, Is<Program> T>
 void fields(V& v, T& p) {
@@ -186,6 +211,7 @@ void fields(V& v, T& p) {
   v(p.spans);
   v(p.events);
   v(p.events_map);
+  v(p.slos);
   v(p.drops_map);
   v(p.span_stats_map);
   v(p.overflow_map);
@@ -200,6 +226,7 @@ struct FieldWriter {
 
   void operator()(const std::string& s) { out.string(s); }
   void operator()(bool b) { out.boolean(b); }
+  void operator()(double d) { out.integer(std::bit_cast<uint64_t>(d)); }
   template <std::integral I>
   void operator()(I i) {
     out.integer(i);
@@ -223,6 +250,7 @@ struct FieldReader {
 
   void operator()(std::string& s) { s = in.string(); }
   void operator()(bool& b) { b = in.boolean(); }
+  void operator()(double& d) { d = std::bit_cast<double>(in.integer<uint64_t>()); }
   template <std::integral I>
   void operator()(I& i) {
     i = in.integer<I>();
@@ -285,6 +313,33 @@ std::string check_metric(const Metric& m) {
   return {};
 }
 
+// Prometheus names: what the rules made from an SLO put in PromQL unquoted.
+bool prometheus_name(const std::string& name) {
+  if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == ':';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string check_slo(const Slo& s) {
+  if (!prometheus_name(s.id)) return fmt::format("an SLO's id '{}' is not a Prometheus name", s.id);
+  if (!(s.objective > 0 && s.objective < 1))
+    return fmt::format("SLO {}: objective {} is not between 0 and 1", s.id, s.objective);
+  if (s.window_seconds == 0) return fmt::format("SLO {}: no window", s.id);
+  if (!prometheus_name(s.good_metric) || !prometheus_name(s.total_metric))
+    return fmt::format("SLO {}: its metrics are not Prometheus names", s.id);
+  for (const auto* matchers : {&s.good_matchers, &s.total_matchers}) {
+    for (const auto& m : *matchers) {
+      if (!prometheus_name(m.label) || m.label.find(':') != std::string::npos)
+        return fmt::format("SLO {}: '{}' is not a label name", s.id, m.label);
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 void encode_program_spec(const Program& program, ByteWriter& out) {
@@ -327,6 +382,10 @@ bool decode_program_spec(ByteReader& in, Program& program, std::string& problem)
         return false;
       }
     }
+  }
+  for (const auto& slo : program.slos) {
+    problem = check_slo(slo);
+    if (!problem.empty()) return false;
   }
   return true;
 }

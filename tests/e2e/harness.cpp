@@ -312,12 +312,17 @@ std::string url_encode(const std::string& text) {
 PrometheusServer::PrometheusServer(const std::vector<std::string>& targets)
     : PrometheusServer(std::vector<Job>{{"sonde", targets, {}}}) {}
 
-PrometheusServer::PrometheusServer(const std::vector<Job>& jobs) {
+PrometheusServer::PrometheusServer(const std::vector<Job>& jobs,
+                                   const std::vector<std::string>& rule_files) {
   char templ[] = "/tmp/sonde-prometheus-XXXXXX";
   dir_ = mkdtemp(templ);
   port_ = free_port();
-  std::string config =
-      "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n";
+  std::string config = "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n";
+  if (!rule_files.empty()) {
+    config += "rule_files:\n";
+    for (const auto& f : rule_files) config += "  - '" + f + "'\n";
+  }
+  config += "scrape_configs:\n";
   for (const Job& job : jobs) {
     config += "  - job_name: '" + job.name + "'\n";
     const ScrapeSecurity& s = job.security;

@@ -105,7 +105,9 @@ class PrometheusServer {
     std::vector<std::string> targets;
     ScrapeSecurity security;
   };
-  explicit PrometheusServer(const std::vector<Job>& jobs);
+  // `rule_files`: Prometheus rule files it loads (evaluated every second).
+  explicit PrometheusServer(const std::vector<Job>& jobs,
+                            const std::vector<std::string>& rule_files = {});
   ~PrometheusServer();
   bool ready(std::chrono::milliseconds timeout = 30s);
   int port() const { return port_; }

@@ -103,6 +103,30 @@ const Program& sonde_program() {
                           "check without the standard library (to check stdlib files)"},
                          kHelp},
                .completes = "file"},
+              {.name = "rules",
+               .operands = "-e 'PROGRAM' | FILE...",
+               .summary = "print Prometheus rules for the program's SLOs",
+               .description =
+                   "Prints rule groups for Prometheus: the error ratio of each `slo` over 5m, "
+                   "30m, 1h, 6h and 3d, multiwindow multi-burn-rate alerts (page at 14.4x over "
+                   "1h and 5m and at 6x over 6h and 30m, ticket at 1x over 3d and 6h), and the "
+                   "alerts on sonde's own metrics. docs/slo.md explains them.",
+               .flags = {kExpr,
+                         {"--time-scale", "", "FACTOR",
+                          "multiply every window and `for` by FACTOR (1/60 makes 1h a minute): "
+                          "for tests of the alerts, not for production"},
+                         kHelp},
+               .completes = "file"},
+              {.name = "dashboard",
+               .operands = "-e 'PROGRAM' | FILE...",
+               .summary = "print a Grafana dashboard for the program",
+               .description =
+                   "Prints Grafana dashboard JSON: a heatmap and p50/p90/p99 for each histogram, "
+                   "rates of counters by their labels, error budget and burn rate of each `slo`, "
+                   "and a row of sonde's own metrics. Import it in Grafana and pick the "
+                   "Prometheus data source.",
+               .flags = {kExpr, {"--title", "", "TITLE", "the dashboard's title"}, kHelp},
+               .completes = "file"},
               {.name = "emit-c",
                .operands = "-e 'PROGRAM' | FILE",
                .summary = "print the generated BPF C",
@@ -158,6 +182,12 @@ const Program& agent_program() {
                                "run only bundles signed by this Ed25519 public key (`openssl "
                                "pkey -pubout`); repeat it to trust several keys",
                                "file"},
+                              {"--print-rules", "", "",
+                               "print Prometheus rules for the bundles' SLOs and sonde's own "
+                               "alerts (as `sonde rules`), and exit"},
+                              {"--print-dashboard", "", "",
+                               "print a Grafana dashboard for the bundles (as `sonde dashboard`), "
+                               "and exit"},
                               kFormat,
                               kInterval,
                               kDuration,

@@ -7,6 +7,7 @@
 
 #include "runtime/bpf/privileges.h"
 #include "runtime/btf/kernel_btf.h"
+#include "runtime/export/slo_rules.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/runner.h"
 #include "runtime/session/self_metrics.h"
@@ -97,6 +98,18 @@ int main(int argc, char** argv) {
   }
   if (args.has("--check")) {
     fmt::print("{}", agent::describe(bundles));
+    return 0;
+  }
+  // What a fleet's Prometheus and Grafana need for what it runs (docs/slo.md).
+  if (args.has("--print-rules") || args.has("--print-dashboard")) {
+    std::vector<const spec::Program*> programs;
+    std::string title = "sonde-agent:";
+    for (const auto& b : bundles) {
+      for (const auto& p : b.bundle.programs) programs.push_back(&p);
+      title += " " + b.path;
+    }
+    fmt::print("{}", args.has("--print-rules") ? exporter::prometheus_rules(programs, {})
+                                               : exporter::grafana_dashboard(programs, title));
     return 0;
   }
 

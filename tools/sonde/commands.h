@@ -13,5 +13,7 @@ int emit_c_command(const std::vector<std::string>& args);
 int list_command(const std::vector<std::string>& args);
 int build_command(const std::vector<std::string>& args);
 int repl_command(const std::vector<std::string>& args);
+int rules_command(const std::vector<std::string>& args);
+int dashboard_command(const std::vector<std::string>& args);
 
 }  // namespace sonde::cli

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   if (command == "list") return list_command(args);
   if (command == "build") return build_command(args);
   if (command == "repl") return repl_command(args);
+  if (command == "rules") return rules_command(args);
+  if (command == "dashboard") return dashboard_command(args);
   fmt::print(stderr, "sonde: unknown command '{}'\n\n{}", command, program_help(program));
   return 2;
 }

@@ -71,6 +71,19 @@ Program full_program(const std::string& tag) {
                       .origin = tag + ".sonde:2:1",
                       .source = "on tracepoint:sched:sched_process_exec print comm"});
   p.events_map = "sonde_events";
+  p.slos.push_back({.name = "reads \"fast\"",
+                    .id = "reads_fast_" + tag,
+                    .objective = 0.9995,
+                    .window_seconds = 28 * 86400,
+                    .good_metric = "sonde_b_seconds_bucket",
+                    .total_metric = "sonde_b_seconds_count",
+                    .bucket = true,
+                    .bound = 10'000'000,
+                    .unit = Unit::kNanoseconds,
+                    .good_matchers = {{"op", false, "write"}},
+                    .total_matchers = {{"op", true, "read"}},
+                    .origin = tag + ".sonde:2:1",
+                    .source = "slo ..."});
   p.drops_map = "sonde_drops";
   p.overflow_map = "sonde_overflow";
   p.span_stats_map = "sonde_spans";
@@ -135,6 +148,19 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   EXPECT_EQ(p.overflow_map, "sonde_overflow");
   ASSERT_EQ(p.spans.size(), 1u);
   EXPECT_EQ(p.spans[0].max_entries, 77u);
+  ASSERT_EQ(p.slos.size(), 1u);
+  EXPECT_EQ(p.slos[0].name, "reads \"fast\"");
+  EXPECT_EQ(p.slos[0].id, "reads_fast_b");
+  EXPECT_EQ(p.slos[0].objective, 0.9995);
+  EXPECT_EQ(p.slos[0].window_seconds, 28u * 86400);
+  EXPECT_TRUE(p.slos[0].bucket);
+  EXPECT_EQ(p.slos[0].bound, 10'000'000);
+  EXPECT_EQ(p.slos[0].unit, Unit::kNanoseconds);
+  ASSERT_EQ(p.slos[0].good_matchers.size(), 1u);
+  EXPECT_FALSE(p.slos[0].good_matchers[0].equal);
+  EXPECT_EQ(p.slos[0].good_matchers[0].value, "write");
+  ASSERT_EQ(p.slos[0].total_matchers.size(), 1u);
+  EXPECT_EQ(p.slos[0].total_matchers[0].value, "read");
   EXPECT_EQ(p.span_stats_map, "sonde_spans");
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_EQ(p.events[0].name, "sonde_print8");
@@ -312,6 +338,23 @@ TEST(Bundle, EventFieldOutsideItsRecordIsMalformed) {
   EXPECT_EQ(error_of(encode_bundle(b)),
             "malformed bundle: program 1: events sonde_print8: field comm lies outside the "
             "32-byte record");
+}
+
+// The rules `sonde-agent --print-rules` writes put these in PromQL and YAML unquoted.
+TEST(Bundle, SloNamesMustBePrometheusNames) {
+  Bundle b = full_bundle();
+  b.programs[0].slos[0].id = "x\"} or vector(1) #";
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: an SLO's id 'x\"} or vector(1) #' is not a "
+            "Prometheus name");
+  b = full_bundle();
+  b.programs[0].slos[0].good_matchers[0].label = "op=\"\"";
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: SLO reads_fast_a: 'op=\"\"' is not a label name");
+  b = full_bundle();
+  b.programs[0].slos[0].objective = 1;
+  EXPECT_EQ(error_of(encode_bundle(b)),
+            "malformed bundle: program 0: SLO reads_fast_a: objective 1 is not between 0 and 1");
 }
 
 TEST(Bundle, HistogramBoundsMustAscendAndFitTheValue) {

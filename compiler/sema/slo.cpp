@@ -1,0 +1,201 @@
+#include "compiler/sema/slo.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "compiler/sema/naming.h"
+#include "runtime/spec/aggregations.h"
+#include "support/text.h"
+
+namespace sonde::sema {
+namespace {
+
+using ast::Expr;
+using ast::ExprKind;
+
+// "10ms", "4096": a bound as the language writes it.
+std::string bound_text(int64_t v, spec::Unit unit) {
+  if (unit != spec::Unit::kNanoseconds || v == 0) return std::to_string(v);
+  if (v % 1'000'000'000 == 0) return fmt::format("{}s", v / 1'000'000'000);
+  if (v % 1'000'000 == 0) return fmt::format("{}ms", v / 1'000'000);
+  if (v % 1'000 == 0) return fmt::format("{}us", v / 1'000);
+  return fmt::format("{}ns", v);
+}
+
+// The name without the suffixes sema adds: `read_slo_seconds` is also `read_slo`.
+std::string base_name(const std::string& name) {
+  std::string out = name;
+  for (const char* suffix : {"_total", "_seconds"}) {
+    if (out.ends_with(suffix)) out.resize(out.size() - std::string(suffix).size());
+  }
+  return out;
+}
+
+class SloChecker {
+ public:
+  SloChecker(const CheckedProgram& metrics, const ast::SourceManager& sources,
+             ast::Diagnostics& diags)
+      : metrics_(metrics), sources_(sources), diags_(diags) {}
+
+  bool check(const ast::SloStmt& o, spec::Slo& out) {
+    out.name = o.name;
+    out.id = sanitize_name(o.name);
+    out.objective = o.objective;
+    out.window_seconds = o.window_seconds;
+    out.source = std::string(sources_.text(o.range));
+    out.origin = sources_.location(o.range);
+    const CheckedStatement* metric = find(o.metric, o.metric_range);
+    if (!metric) return false;
+    switch (o.form) {
+      case ast::SloForm::kBucket:
+        return bucket(o, *metric, out);
+      case ast::SloForm::kFiltered:
+        if (!counter(*metric, o.metric_range)) return false;
+        out.good_metric = out.total_metric = metric->metric_name;
+        return matchers(*o.where, {metric}, out.good_matchers);
+      case ast::SloForm::kRatio: {
+        const CheckedStatement* total = find(o.total, o.total_range);
+        if (!total || !counter(*metric, o.metric_range) || !counter(*total, o.total_range))
+          return false;
+        out.good_metric = metric->metric_name;
+        out.total_metric = total->metric_name;
+        if (o.where && !matchers(*o.where, {metric, total}, out.good_matchers)) return false;
+        out.total_matchers = out.good_matchers;
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const CheckedStatement* find(const std::string& name, ast::SourceRange range) {
+    std::vector<std::string> names;
+    for (const auto& s : metrics_.statements) {
+      if (s.metric_name == name || base_name(s.metric_name) == name ||
+          (!s.stmt->name.empty() && s.stmt->name == name))
+        return &s;
+      names.push_back(base_name(s.metric_name));
+    }
+    diags_.error(range, fmt::format("no metric of this program is named '{}'", name),
+                 names.empty() ? "an SLO is stated over a metric the program measures: add its "
+                                 "statement, or `use` the file that has it"
+                               : "the program's metrics are " + join(names, ", ") +
+                                     did_you_mean(name, names));
+    return nullptr;
+  }
+
+  bool counter(const CheckedStatement& s, ast::SourceRange range) {
+    const spec::AggregationInfo& a = spec::aggregation_info(s.aggregation);
+    if ((s.value_signed ? a.signed_family : a.family) == spec::Family::kCounter) return true;
+    diags_.error(range, fmt::format("'{}' is not a counter: an SLO counts events", s.metric_name),
+                 "state it over a `count` (or a never negative `sum`), or over a histogram's "
+                 "bucket: METRIC <= BOUND");
+    return false;
+  }
+
+  bool bucket(const ast::SloStmt& o, const CheckedStatement& s, spec::Slo& out) {
+    if (s.aggregation != spec::Aggregation::kHistogram) {
+      diags_.error(
+          o.metric_range,
+          fmt::format("'{}' is not a histogram, so '<=' has no bucket to count", s.metric_name),
+          "compare a histogram with one of its bounds, or use a counter: "
+          "COUNTER where LABEL == \"value\"");
+      return false;
+    }
+    const ast::SchemeNumber& t = o.threshold;
+    const bool duration = s.unit == spec::Unit::kNanoseconds;
+    if (t.unit != ast::NumberUnit::kNone && (t.unit == ast::NumberUnit::kDuration) != duration) {
+      diags_.error(t.range,
+                   fmt::format("{} is a {}, but '{}' measures {}", sources_.text(t.range),
+                               t.unit == ast::NumberUnit::kDuration ? "duration" : "size",
+                               s.metric_name, duration ? "durations" : "sizes or numbers"),
+                   "the threshold is one of the histogram's bounds");
+      return false;
+    }
+    std::vector<std::string> bounds;
+    bool found = false;
+    for (int64_t b : s.buckets.bounds) {
+      found |= b == t.value;
+      bounds.push_back(bound_text(b, s.unit));
+    }
+    if (!found) {
+      diags_.error(t.range,
+                   fmt::format("{} is not a bucket bound of '{}', so no series counts the "
+                               "events at or below it",
+                               sources_.text(t.range), s.metric_name),
+                   fmt::format("its bounds are {}; give the histogram this bound: histogram "
+                               "buckets(..., {}, ...)",
+                               join(bounds, ", "), bound_text(t.value, s.unit)));
+      return false;
+    }
+    out.bucket = true;
+    out.bound = t.value;
+    out.unit = s.unit;
+    out.good_metric = s.metric_name + "_bucket";
+    out.total_metric = s.metric_name + "_count";
+    if (o.where && !matchers(*o.where, {&s}, out.good_matchers)) return false;
+    out.total_matchers = out.good_matchers;
+    return true;
+  }
+
+  // `LABEL == "value" && LABEL != 3 ...`: what a Prometheus selector can say.
+  bool matchers(const Expr& e, const std::vector<const CheckedStatement*>& of,
+                std::vector<spec::SloMatcher>& out) {
+    if (e.kind == ExprKind::kBinary && e.op == ast::Op::kAnd)
+      return matchers(*e.args[0], of, out) && matchers(*e.args[1], of, out);
+    const bool comparison =
+        e.kind == ExprKind::kBinary && (e.op == ast::Op::kEq || e.op == ast::Op::kNe);
+    if (!comparison || e.args[0]->kind != ExprKind::kName ||
+        (e.args[1]->kind != ExprKind::kString && e.args[1]->kind != ExprKind::kNumber)) {
+      diags_.error(e.range,
+                   "an SLO selects series by their labels: LABEL == VALUE or LABEL != VALUE",
+                   "join them with '&&'; the labels are those of the metric's 'by'");
+      return false;
+    }
+    const Expr& name = *e.args[0];
+    for (const CheckedStatement* s : of) {
+      std::vector<std::string> labels;
+      for (const auto& l : s->labels) labels.push_back(l.name);
+      if (std::find(labels.begin(), labels.end(), name.text) == labels.end()) {
+        diags_.error(name.range, fmt::format("'{}' has no label '{}'", s->metric_name, name.text),
+                     labels.empty() ? std::string("it has no labels: add `by " + name.text + "`")
+                                    : "its labels are " + join(labels, ", ") +
+                                          did_you_mean(name.text, labels));
+        return false;
+      }
+    }
+    const Expr& value = *e.args[1];
+    out.push_back({name.text, e.op == ast::Op::kEq,
+                   value.kind == ExprKind::kString ? value.text : std::to_string(value.number)});
+    return true;
+  }
+
+  const CheckedProgram& metrics_;
+  const ast::SourceManager& sources_;
+  ast::Diagnostics& diags_;
+};
+
+}  // namespace
+
+std::vector<spec::Slo> check_slos(const ast::Program& program, const CheckedProgram& metrics,
+                                  const ast::SourceManager& sources, ast::Diagnostics& diags) {
+  std::vector<spec::Slo> out;
+  std::set<std::string> ids;
+  for (const auto& statement : program.statements) {
+    const auto* o = std::get_if<ast::SloStmt>(&statement);
+    if (!o) continue;
+    spec::Slo slo;
+    if (!SloChecker(metrics, sources, diags).check(*o, slo)) continue;
+    if (!ids.insert(slo.id).second) {
+      diags.error(o->name_range, fmt::format("another SLO is also named '{}'", slo.id),
+                  "the rules tell SLOs apart by name: give each its own");
+      continue;
+    }
+    out.push_back(std::move(slo));
+  }
+  return out;
+}
+
+}  // namespace sonde::sema
