@@ -141,6 +141,10 @@ struct Events {
   uint32_t record_size = 0;
   uint32_t lost_index = 0;
   uint32_t statement = 0;
+  std::string origin;  // "<input>:3:1"
+  std::string source;  // the statement's text
+};
+
 // A label matcher of an SLO's series selector: `op="read"` or `op!="read"`.
 struct SloMatcher {
   std::string label;

@@ -22,9 +22,10 @@ struct CheckResult {
 };
 
 CheckResult promtool_check(const std::string& text) {
-  const std::string dir = ::testing::TempDir();
-  const std::string input = dir + "/sonde_exposition.txt";
-  const std::string output = dir + "/sonde_promtool.out";
+  // Named by pid: ctest runs each test case as its own process, in parallel.
+  const std::string dir = ::testing::TempDir() + "/" + std::to_string(getpid());
+  const std::string input = dir + "-sonde_exposition.txt";
+  const std::string output = dir + "-sonde_promtool.out";
   std::ofstream(input) << text;
   const std::string command =
       std::string(kPromtool) + " check metrics < " + input + " > " + output + " 2>&1";
