@@ -393,8 +393,8 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadBundle{"Corrupted", "b[len(b) // 2] ^= 0xff", "corrupted bundle: checksum mismatch"},
         BadBundle{"Truncated", "b = b[:len(b) // 2]", "truncated bundle: "},
-        BadBundle{"WrongVersion", "b[8:12] = (7).to_bytes(4, 'little')",
-                  "bundle format version 7, but this sonde reads version " +
+        BadBundle{"WrongVersion", "b[8:12] = (99).to_bytes(4, 'little')",
+                  "bundle format version 99, but this sonde reads version " +
                       std::to_string(spec::kFormatVersion)},
         // Version 1 described histograms by a scheme this runtime no longer computes.
         BadBundle{"VersionOne", "b[8:12] = (1).to_bytes(4, 'little')",

@@ -79,7 +79,7 @@ printf '%s\n' "${COMPREPLY[@]}"
 }
 
 TEST(Cli, BashCompletesCommandsFlagsAndProbes) {
-  EXPECT_EQ(complete("sonde r"), "run\nrepl\n");
+  EXPECT_EQ(complete("sonde r"), "run\nrules\nrepl\n");
   EXPECT_EQ(complete("sonde run --fo"), "--format\n");
   EXPECT_EQ(complete("sonde run --format "), "text\njson\n");
   // Probe names, from this machine: what tracefs lists for the sched category.

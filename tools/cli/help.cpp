@@ -297,7 +297,12 @@ std::string zsh_completion(const Program& p) {
     out += arguments(p.commands[0], "  ");
   } else {
     out += "  local -a commands\n  commands=(\n";
-    for (const auto& c : p.commands) out += fmt::format("    '{}:{}'\n", c.name, c.summary);
+    for (const auto& c : p.commands) {
+      // Single-quoted: a quote in the summary ("the program's SLOs") closes and reopens.
+      std::string summary;
+      for (char ch : c.summary) summary += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
+      out += fmt::format("    '{}:{}'\n", c.name, summary);
+    }
     out +=
         "  )\n"
         "  if (( CURRENT == 2 )); then\n"

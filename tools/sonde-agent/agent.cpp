@@ -26,13 +26,6 @@ bool read_bundles(const std::vector<std::string>& paths, std::span<const spec::S
       print_error(st.error());
       return false;
     }
-    for (size_t i = 0; i < bundle->programs.size(); ++i) {
-      const auto& program = bundle->programs[i];
-      if (auto st = bpf::validate_program(program, spec::program_place(path, i, program)); !st) {
-        print_error(st.error());
-        return false;
-      }
-    }
     // `sonde build` refuses `print`; a bundle holding one was made otherwise, and the
     // agent has no one to show events to.
     for (const auto& program : bundle->programs) {
@@ -44,6 +37,13 @@ bool read_bundles(const std::vector<std::string>& paths, std::span<const spec::S
                    "aggregate the events instead (e.g. 'count by comm') and build the bundle "
                    "again with 'sonde build'"});
       return false;
+    }
+    for (size_t i = 0; i < bundle->programs.size(); ++i) {
+      const auto& program = bundle->programs[i];
+      if (auto st = bpf::validate_program(program, spec::program_place(path, i, program)); !st) {
+        print_error(st.error());
+        return false;
+      }
     }
     out.push_back({path, std::move(bundle.value())});
   }

@@ -2,8 +2,9 @@
 // program (sonde_s0_p0): verifier_test.cpp puts it in a bundle in place of the object
 // sonde built, so that a real rejection goes through sonde's load path. sonde's own
 // lowering never writes out of bounds, which is why this is written by hand. Its maps
-// are the ones sonde declares for `count` (a one-slot per-CPU array and the drop
-// counters), so that the bundle passes sonde-agent's validation and reaches the kernel.
+// are the ones sonde declares for `count` (a one-slot per-CPU array, the drop counters
+// and the overflow series), so that the bundle passes sonde-agent's validation and
+// reaches the kernel.
 // clang-format off
 #include <linux/types.h>
 #include <linux/bpf.h>
@@ -23,6 +24,13 @@ struct {
   __type(key, __u32);
   __type(value, __u64);
 } sonde_drops SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} sonde_overflow SEC(".maps");
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
 int sonde_s0_p0(void* ctx) {
