@@ -9,7 +9,14 @@
 #include "stdlib/bpf/sonde/values.h"
 
 namespace sonde::metrics {
+
 namespace {
+
+// Per-CPU sums added as the kernel adds them: modulo 2^64 (signed overflow is undefined
+// in C++, and a map value is whatever the kernel, or a damaged bundle's program, left).
+int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
 
 template <typename T>
 T read_as(std::span<const uint8_t> bytes, size_t offset = 0) {
@@ -46,7 +53,7 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
       count_ += read_as<uint64_t>(v);
       break;
     case spec::Aggregation::kSum:
-      sum_ += read_as<int64_t>(v);
+      sum_ = wrapping_add(sum_, read_as<int64_t>(v));
       break;
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax: {
@@ -66,7 +73,7 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
     }
     case spec::Aggregation::kAvg: {
       auto a = read_as<sonde_avg>(v);
-      sum_ += a.sum;
+      sum_ = wrapping_add(sum_, a.sum);
       count_ += a.count;
       break;
     }
@@ -84,7 +91,7 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
       if (buckets_.size() != slots) buckets_.assign(slots, 0);
       auto head = read_as<sonde_hist_head>(v);
       count_ += head.count;
-      sum_ += head.sum;
+      sum_ = wrapping_add(sum_, head.sum);
       if (head.count == 0) break;  // nothing in the buckets either
       const size_t at = sizeof(sonde_hist_head);
       for (size_t b = 0; b < slots; ++b) buckets_[b] += read_as<uint64_t>(v, at + 8 * b);

@@ -179,7 +179,13 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
   const double late = *std::max_element(rss.end() - 10, rss.end());
   std::printf("sonde's RSS: %.1f MiB after the burst, %.1f MiB in the last 10 s\n", after_burst,
               late);
+#ifdef __SANITIZE_ADDRESS__
+  // AddressSanitizer holds freed memory in quarantine (256 MiB by default): under it RSS
+  // says nothing about sonde's own growth. The plain build checks the bound.
+  std::printf("not checking the RSS bound: this build runs under AddressSanitizer\n");
+#else
   EXPECT_LT(late, after_burst + 8) << "RSS grew from " << after_burst << " to " << late << " MiB";
+#endif
 
   sonde.signal(SIGINT);
   EXPECT_EQ(sonde.wait().code, 0) << sonde.err();
