@@ -220,7 +220,12 @@ TEST(Pagefaults, FaultsOfAMappingAsTheProcessCountsThem) {
   const double ours = sonde_total(body, "faults_total");
   measured("page faults on " + std::to_string(kPages) + " pages: getrusage " +
            std::to_string(faults) + ", sonde " + std::to_string(ours));
+#ifdef __SANITIZE_ADDRESS__
+  // The forked workload is the instrumented test: its shadow memory faults too.
+  EXPECT_GE(faults, kPages);
+#else
   EXPECT_EQ(faults, kPages);
+#endif
   EXPECT_EQ(ours, kPages) << body;
 }
 

@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <limits>
 #include <functional>
 #include <optional>
 
@@ -714,9 +715,12 @@ std::string spell_linear(Rng& rng) {
     case 1:
       low = rng.between(-1000000, 1000000);
       break;
-    case 2:
-      low = -step * rng.between(0, buckets);
+    case 2: {
+      // A whole number of steps below zero, where that fits in 64 bits.
+      const int64_t n = rng.between(0, buckets);
+      low = n != 0 && step > std::numeric_limits<int64_t>::max() / n ? 0 : -step * n;
       break;
+    }
     default:
       low = rng.between(-4000000000000000000, 4000000000000000000);
       break;
