@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -463,6 +466,67 @@ std::map<std::string, uint64_t> proc_interrupts() {
     std::string rest, word, last;
     while (row >> word) last = word;
     out[last] += total;
+  }
+  return out;
+}
+
+namespace {
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.flush();
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+UnseenByBpf::UnseenByBpf(const std::string& event, const std::string& kind)
+    : event_(event), kind_(kind) {
+  std::string root = "/sys/kernel/tracing";
+  if (access((root + "/instances").c_str(), W_OK) != 0) root = "/sys/kernel/debug/tracing";
+  dir_ = root + "/instances/sonde-diff-" + std::to_string(getpid());
+  if (mkdir(dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    why_ = "cannot make a tracefs instance " + dir_ + ": " + strerror(errno);
+    dir_.clear();
+    return;
+  }
+  std::string filter;
+  std::error_code ec;
+  for (const auto& t : std::filesystem::directory_iterator("/proc/1/task", ec)) {
+    filter += (filter.empty() ? "" : " || ") + ("common_pid == " + t.path().filename().string());
+  }
+  const std::string events = dir_ + "/events/" + event_;
+  if (filter.empty() || !write_file(dir_ + "/tracing_on", "0") ||
+      !write_file(events + "/filter", filter) || !write_file(events + "/enable", "1")) {
+    why_ = "cannot trace " + event_ + " of PID 1's threads in " + dir_;
+  }
+}
+
+UnseenByBpf::~UnseenByBpf() {
+  if (dir_.empty()) return;
+  write_file(dir_ + "/tracing_on", "0");
+  write_file(dir_ + "/events/" + event_ + "/enable", "0");
+  rmdir(dir_.c_str());
+}
+
+void UnseenByBpf::start() {
+  if (ok()) write_file(dir_ + "/tracing_on", "1");
+}
+
+void UnseenByBpf::stop() {
+  if (ok()) write_file(dir_ + "/tracing_on", "0");
+}
+
+std::map<std::string, uint64_t> UnseenByBpf::counts() const {
+  std::map<std::string, uint64_t> out;
+  if (!ok()) return out;
+  std::ifstream in(dir_ + "/trace");
+  const std::regex kind(kind_);
+  std::string line;
+  std::smatch m;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line[0] != '#' && std::regex_search(line, m, kind)) ++out[m[1].str()];
   }
   return out;
 }
