@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "compiler/parse/lexer.h"
 #include "compiler/sema/functions_table.h"
 #include "runtime/spec/aggregations.h"
 #include "tools/sonde/repl/input_text.h"
@@ -39,66 +40,58 @@ const std::vector<std::string>& calls() {
 }
 constexpr size_t kMaxPathEntries = 10'000;
 
-enum class TokenKind { kWord, kProbe, kNumber, kString, kParam, kPunct };
+enum class Kind { kWord, kProbe, kNumber, kString, kParam, kPunct };
 
 struct Token {
-  TokenKind kind = TokenKind::kWord;
+  Kind kind = Kind::kWord;
   std::string text;
   size_t begin = 0;  // offsets in the whole text
   size_t end = 0;
 };
 
-bool ident_start(char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; }
-bool ident_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-// What may follow `kind:` in a probe token (as the lexer's PROBE_SPEC has it).
-bool probe_char(char c) { return c != '\0' && std::strchr(" \t\r\n;{}#()\",", c) == nullptr; }
-
-// The lexer's view of `text` from `from` on, enough to tell words from probes.
+// The compiler's tokens of `text` from `from` on, as completion tells them apart: names
+// and keywords are words, separators and casts punctuation. A probe being typed with
+// nothing yet after its colon (`tracepoint:`) is a name and a colon to the lexer, which
+// makes a probe token from the first character of the rest: here it is a probe already.
 std::vector<Token> tokenize(std::string_view text, size_t from) {
+  using parse::TokenKind;
   std::vector<Token> tokens;
-  size_t i = from;
-  while (i < text.size()) {
-    char c = text[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-      continue;
-    }
-    if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-      continue;
-    }
+  for (const parse::Token& p : parse::lex(text.substr(from))) {
     Token t;
-    t.begin = i;
-    size_t j = i + 1;
-    if (ident_start(c)) {
-      while (j < text.size() && ident_char(text[j])) ++j;
-      if (j < text.size() && text[j] == ':') {
-        t.kind = TokenKind::kProbe;
-        ++j;
-        while (j < text.size() && probe_char(text[j])) ++j;
-      }
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      t.kind = TokenKind::kNumber;
-      while (j < text.size() && ident_char(text[j])) ++j;
-    } else if (c == '"') {
-      t.kind = TokenKind::kString;
-      while (j < text.size() && text[j] != '"') j += text[j] == '\\' ? 2 : 1;
-      j = std::min(j + 1, text.size());
-    } else if (c == '$') {
-      t.kind = TokenKind::kParam;
-      while (j < text.size() && ident_char(text[j])) ++j;
-    } else {
-      t.kind = TokenKind::kPunct;
-      static const char* kPairs[] = {"&&", "||", "==", "!=", "<=", ">=", "<<", ">>"};
-      for (const char* pair : kPairs) {
-        if (text.substr(i, 2) == pair) j = i + 2;
-      }
+    t.begin = from + p.begin;
+    t.end = from + p.end;
+    switch (p.kind) {
+      case TokenKind::kKeyword:
+      case TokenKind::kIdent:
+        t.kind = Kind::kWord;
+        break;
+      case TokenKind::kProbe:
+        t.kind = Kind::kProbe;
+        break;
+      case TokenKind::kNumber:
+        t.kind = Kind::kNumber;
+        break;
+      case TokenKind::kString:
+        t.kind = Kind::kString;
+        break;
+      case TokenKind::kParam:
+        t.kind = Kind::kParam;
+        break;
+      case TokenKind::kNewline:
+        continue;
+      default:
+        t.kind = Kind::kPunct;
+        break;
     }
-    t.end = j;
-    t.text = std::string(text.substr(i, j - i));
-    tokens.push_back(std::move(t));
-    i = j;
+    if (!tokens.empty() && tokens.back().kind == Kind::kWord && tokens.back().end == t.begin &&
+        t.kind == Kind::kPunct && text[t.begin] == ':' && t.end == t.begin + 1) {
+      tokens.back().kind = Kind::kProbe;
+      tokens.back().end = t.end;
+    } else {
+      tokens.push_back(t);
+    }
   }
+  for (Token& t : tokens) t.text = std::string(text.substr(t.begin, t.end - t.begin));
   return tokens;
 }
 
@@ -210,8 +203,8 @@ class Completer {
     bool in_body = open_braces(text_) > 0;
     std::vector<Token> t = tokenize(text_, begin);
     size_t at = text_.size();  // where the word being completed starts
-    if (!t.empty() && t.back().end == text_.size() && t.back().kind != TokenKind::kPunct &&
-        t.back().kind != TokenKind::kString) {
+    if (!t.empty() && t.back().end == text_.size() && t.back().kind != Kind::kPunct &&
+        t.back().kind != Kind::kString) {
       at = t.back().begin;
       t.pop_back();
     }
@@ -295,7 +288,7 @@ class Completer {
     if (i == 2) return true;
     const Token& before = t[i - 1];
     if (before.text == "where") return false;
-    return before.kind != TokenKind::kPunct || before.text == ")";
+    return before.kind != Kind::kPunct || before.text == ")";
   }
 
   // `on PROBE [where ...] AGGREGATION [operand] [by ...] [capacity N] [as NAME]`
@@ -338,7 +331,7 @@ class Completer {
     if (latency + 1 == t.end() || (latency + 1)->text != "of") return {};
     std::vector<std::string> span;
     auto it = latency + 2;
-    for (; it != t.end() && it->kind == TokenKind::kWord &&
+    for (; it != t.end() && it->kind == Kind::kWord &&
            !contains({"where", "by", "as", "capacity", "ttl"}, it->text);
          ++it) {
       span.push_back(it->text);

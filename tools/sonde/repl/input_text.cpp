@@ -1,54 +1,30 @@
 #include "tools/sonde/repl/input_text.h"
 
+#include "compiler/parse/lexer.h"
 #include "support/text.h"
 
 namespace sonde::repl {
 namespace {
 
-// Walks `text` the way the lexer does for strings and `#` comments, calling
-// `on_code(i, depth)` for every character of code (braces already counted).
+using parse::TokenKind;
+
+// Walks the tokens of `text` as the compiler cuts them (strings and comments are not
+// code), calling `on_token(token, depth)` for each, braces already counted.
 template <typename F>
-int scan(std::string_view text, F&& on_code) {
+int scan(std::string_view text, F&& on_token) {
   int depth = 0;
-  bool in_string = false;
-  bool in_comment = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_comment) {
-      if (c == '\n') {
-        in_comment = false;
-        on_code(i, depth);
-      }
-      continue;
-    }
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"' || c == '\n')
-        in_string = false;  // an unclosed string ends at the line
-      continue;
-    }
-    if (c == '#') {
-      in_comment = true;
-      continue;
-    }
-    if (c == '"')
-      in_string = true;
-    else if (c == '{')
+  for (const parse::Token& t : parse::lex(text)) {
+    if (t.kind == TokenKind::kOpenBrace)
       ++depth;
-    else if (c == '}' && depth > 0)
+    else if (t.kind == TokenKind::kCloseBrace && depth > 0)
       --depth;
-    on_code(i, depth);
+    on_token(t, depth);
   }
   return depth;
 }
 
-bool only_comment(std::string_view piece) {
-  for (auto line : split(piece, '\n')) {
-    line = trim(line);
-    if (!line.empty() && line[0] != '#') return false;
-  }
-  return true;
+bool separates(TokenKind kind) {
+  return kind == TokenKind::kSemicolon || kind == TokenKind::kNewline;
 }
 
 }  // namespace
@@ -56,27 +32,31 @@ bool only_comment(std::string_view piece) {
 std::vector<std::string> split_statements(std::string_view text) {
   std::vector<std::string> out;
   size_t begin = 0;
-  auto flush = [&](size_t end) {
-    std::string_view piece = trim(text.substr(begin, end - begin));
-    if (!piece.empty() && !only_comment(piece)) out.emplace_back(piece);
-    begin = end + 1;
+  bool code = false;  // a token other than separators since `begin`
+  auto flush = [&](size_t end, size_t next) {
+    if (code) out.emplace_back(trim(text.substr(begin, end - begin)));
+    begin = next;
+    code = false;
   };
-  scan(text, [&](size_t i, int depth) {
-    if (depth == 0 && (text[i] == ';' || text[i] == '\n')) flush(i);
+  scan(text, [&](const parse::Token& t, int depth) {
+    if (depth == 0 && separates(t.kind))
+      flush(t.begin, t.end);
+    else if (!separates(t.kind))
+      code = true;
   });
-  flush(text.size());
+  flush(text.size(), text.size());
   return out;
 }
 
 int open_braces(std::string_view text) {
-  return scan(text, [](size_t, int) {});
+  return scan(text, [](const parse::Token&, int) {});
 }
 
 size_t current_statement_start(std::string_view text) {
   size_t start = 0;
-  scan(text, [&](size_t i, int) {
-    char c = text[i];
-    if (c == ';' || c == '\n' || c == '{' || c == '}') start = i + 1;
+  scan(text, [&](const parse::Token& t, int) {
+    if (separates(t.kind) || t.kind == TokenKind::kOpenBrace || t.kind == TokenKind::kCloseBrace)
+      start = t.end;
   });
   return start;
 }
