@@ -11,7 +11,7 @@ packages=(
   libfmt-dev libgtest-dev googletest libgmock-dev libbenchmark-dev
   libcivetweb-dev prometheus-cpp-dev libssl-dev libcrypt-dev libedit-dev libdw-dev
   prometheus bpftrace libbpf-tools
-  tmux libcap2-bin procps iproute2 python3 hyperfine strace openssl
+  tmux libcap2-bin procps iproute2 python3 hyperfine strace openssl clang-tidy-14
   groff-base bsdextrautils zsh python3-yaml python3-jsonschema
   # tests/e2e/containers_test.cpp runs a real container: podman with runc (crun refuses
   # hybrid cgroup hosts), an image made from the static busybox, curl for podman's API.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds sonde and passes the whole test suite: unit tests, and end-to-end tests that
-# load and attach real BPF programs (root is required for those; never skipped quietly).
+# Builds sonde, runs clang-tidy on it and passes the whole test suite: unit tests, and
+# end-to-end tests that load and attach real BPF programs (root is required for those;
+# never skipped quietly).
 # Then the same tests built with AddressSanitizer and UndefinedBehaviorSanitizer
 # (build-asan/), and a bounded run of the fuzzers (scripts/fuzz.sh, build-fuzz/).
 #
@@ -29,6 +30,8 @@ report() {
 
 stage "setup" ./scripts/setup.sh
 stage "build" ./scripts/build.sh
+# clang-tidy's curated checks (.clang-tidy) on the product code, every finding an error.
+stage "clang-tidy" ./scripts/tidy.sh
 if [[ $sanitizers != 0 ]]; then
   stage "build (sanitizers)" env SONDE_BUILD_DIR=build-asan SONDE_CMAKE_ARGS=-DSONDE_SANITIZE=ON ./scripts/build.sh
 fi

@@ -73,7 +73,8 @@ bool Compiler::load_uses(const ast::Program& program, uint32_t file, sema::Defin
     std::string base = sources_->file(file).name();
     std::string path = use->path;
     if (!path.empty() && path[0] != '/') {
-      path = (base.empty() || base[0] == '<' ? std::string(".") : directory_of(base)) + "/" + path;
+      path = fmt::format(
+          "{}/{}", base.empty() || base[0] == '<' ? std::string(".") : directory_of(base), path);
     }
     auto text = read_user_file(path);
     if (!text) {

@@ -55,21 +55,21 @@ std::string FunctionBuilder::context_parameter() {
 }
 
 // The probed function's argument `index`, as a raw 64-bit C expression.
-std::string FunctionBuilder::argument(uint32_t index) const {
+std::string FunctionBuilder::argument(uint32_t index) {
   static const char* kRegs[] = {"di", "si", "dx", "cx", "r8", "r9"};
   switch (probe_.kind->args) {
     case sema::ArgAccess::kRawArgs:
       // Each argument is stored zero-extended to 64 bits: an int -11 arrives as
       // 0xfffffff5, which value() sign-extends from the argument's 32 bits.
-      return fmt::format("ctx->args[{}]", index);
+      return context_value(fmt::format("ctx->args[{}]", index));
     case sema::ArgAccess::kTrampoline:
-      return fmt::format("ctx[{}]", index);
+      return context_value(fmt::format("ctx[{}]", index));
     case sema::ArgAccess::kNone:
     case sema::ArgAccess::kRegisters:
     case sema::ArgAccess::kUsdtSpec:
       break;
   }
-  return fmt::format("ctx->{}", kRegs[index < 6 ? index : 0]);
+  return context_value(fmt::format("ctx->{}", kRegs[index < 6 ? index : 0]));
 }
 
 std::string FunctionBuilder::read_user_or_kernel_str(bool user) const {
@@ -81,21 +81,33 @@ std::string FunctionBuilder::record_access(const std::string& member) {
   return fmt::format("ctx->{}", member);
 }
 
-// A number in the tracepoint record, read once per program into a local: read twice,
-// clang 16 keeps the relocated offset in a register for the second read and loads
-// through ctx plus that register, which the verifier refuses ("dereference of modified
-// ctx ptr"; LLVM's preserve_static_offset, which prevents it, came in LLVM 18).
-std::string FunctionBuilder::record_value(const std::string& member) {
-  auto it = record_values_.find(member);
-  if (it != record_values_.end()) return it->second;
+// A number of the program's context (a tracepoint record's member, a probed function's
+// argument or return value), read once per program into a local, where it is read. The
+// verifier takes a load from ctx only at a constant offset of ctx itself, and clang 16
+// does not always keep it so: read twice, it keeps a relocated offset in a register for
+// the second read and loads through ctx plus that register; read inside a large
+// expression, it may compute ctx plus the offset early and load through that pointer
+// later (found by the generative test: `arg5` of a uprobe). Both are refused
+// ("dereference of modified ctx ptr"; LLVM's preserve_static_offset came in LLVM 18).
+// The empty asm takes the value as soon as it is loaded, so the load stays one
+// instruction at ctx plus its offset.
+std::string FunctionBuilder::context_value(const std::string& access) {
+  auto it = context_values_.find(access);
+  if (it != context_values_.end()) return it->second;
   std::string t = temp("r");
-  line(fmt::format("__u64 {} = (__u64)({});", t, record_access(member)));
-  record_values_.emplace(member, t);
+  line(fmt::format("__u64 {} = (__u64)({});", t, access));
+  line(fmt::format("asm volatile(\"\" : \"+r\"({}));", t));
+  context_values_.emplace(access, t);
   return t;
 }
 
+std::string FunctionBuilder::record_value(const std::string& member) {
+  return context_value(record_access(member));
+}
+
 std::string FunctionBuilder::offset_access(uint32_t offset, uint32_t size, bool is_signed) {
-  return fmt::format("*({} *)((char *)ctx + {})", sema::storage_c_type(size, is_signed), offset);
+  return context_value(
+      fmt::format("*({} *)((char *)ctx + {})", sema::storage_c_type(size, is_signed), offset));
 }
 
 // Every numeric value is emitted as a C expression of its promoted type (__s64 or
@@ -295,7 +307,8 @@ std::string FunctionBuilder::field_value(const Expr& e) {
 // raw_syscalls as raw tracepoints: ctx->args[0] is the task's pt_regs and ctx->args[1]
 // the syscall number (sys_enter) or return value (sys_exit).
 std::string FunctionBuilder::raw_syscall_field(const std::string& name) {
-  if (name == "ret" || (name == "id" && probe_.name == "sys_enter")) return "ctx->args[1]";
+  if (name == "ret" || (name == "id" && probe_.name == "sys_enter"))
+    return context_value("ctx->args[1]");
   if (name == "id") return saved_register("orig_ax");
   return "0";  // sema offers no other field here
 }
@@ -362,8 +375,8 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
     case Builtin::kRetval:
       // After the arguments in a trampoline's context, in ax at a probed return.
       if (probe_.kind->args == sema::ArgAccess::kTrampoline)
-        return fmt::format("(__s64)ctx[{}]", probe_.args.size());
-      return "(__s64)ctx->ax";
+        return fmt::format("(__s64){}", context_value(fmt::format("ctx[{}]", probe_.args.size())));
+      return fmt::format("(__s64){}", context_value("ctx->ax"));
     case Builtin::kArg:
       if (probe_.kind->args == sema::ArgAccess::kUsdtSpec) {
         std::string t = temp();

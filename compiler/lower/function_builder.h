@@ -59,7 +59,8 @@ class FunctionBuilder {
   std::string record_value(const std::string& member);   // read once, into a local
   std::string offset_access(uint32_t offset, uint32_t size, bool is_signed);
   std::string widen(const ast::Type& t, const std::string& raw) const;
-  std::string argument(uint32_t index) const;
+  std::string argument(uint32_t index);
+  std::string context_value(const std::string& access);
   std::string read_user_or_kernel_str(bool user) const;
 
   const sema::ResolvedProbe& probe_;
@@ -70,7 +71,7 @@ class FunctionBuilder {
   std::string latency_;
   std::vector<std::string>* cgroup_paths_ = nullptr;
   int temps_ = 0;
-  std::map<std::string, std::string> record_values_;  // record member -> local
+  std::map<std::string, std::string> context_values_;  // context access -> local
 };
 
 }  // namespace sonde::lower

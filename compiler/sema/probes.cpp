@@ -154,8 +154,8 @@ class Resolver {
                                ? "narrow the pattern, or for all syscalls use "
                                  "tracepoint:raw_syscalls:sys_enter with syscall(id)"
                                : "narrow the pattern";
-      for (const auto& m : expand(category + ":" + name, names, ref_.range, "tracepoint",
-                                  "tracepoints", listing, narrow)) {
+      for (const auto& m : expand(fmt::format("{}:{}", category, name), names, ref_.range,
+                                  "tracepoint", "tracepoints", listing, narrow)) {
         size_t colon = m.find(':');
         matches.emplace_back(m.substr(0, colon), m.substr(colon + 1));
       }

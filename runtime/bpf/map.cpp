@@ -23,7 +23,7 @@ constexpr size_t kBatchValueBytes = size_t{1} << 20;
 constexpr int kEnotsupp = 524;  // kernel-internal, returned for unsupported map ops
 
 bool is_unsupported(int err) {
-  return err == -EINVAL || err == -EOPNOTSUPP || err == -kEnotsupp || err == -ENOTSUP;
+  return err == -EINVAL || err == -EOPNOTSUPP || err == -kEnotsupp;  // ENOTSUP is EOPNOTSUPP
 }
 
 bool is_array(uint32_t type) {

@@ -24,11 +24,11 @@ constexpr uint64_t kKernelSpace = uint64_t{1} << 63;
 // Enough for a few dozen syscalls over the ~5 MB file, small enough not to page-fault much.
 constexpr size_t kReadChunk = 256 << 10;
 
-constexpr std::array<int8_t, 256> kHexDigits = [] {
-  std::array<int8_t, 256> t{};
+constexpr std::array<int, 256> kHexDigits = [] {
+  std::array<int, 256> t{};
   t.fill(-1);
-  for (int i = 0; i < 10; ++i) t['0' + i] = static_cast<int8_t>(i);
-  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = static_cast<int8_t>(10 + i);
+  for (int i = 0; i < 10; ++i) t['0' + i] = i;
+  for (int i = 0; i < 6; ++i) t['a' + i] = t['A' + i] = 10 + i;
   return t;
 }();
 

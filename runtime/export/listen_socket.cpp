@@ -99,7 +99,8 @@ void knock(const ListenAddress& address) {
   const socklen_t length = socket_address(host, address.port, address.ipv6, storage);
   const int fd = socket(storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) return;
-  connect(fd, reinterpret_cast<sockaddr*>(&storage), length);  // loopback: at once
+  // Loopback: at once; a failure only means the listener is already gone.
+  (void)connect(fd, reinterpret_cast<sockaddr*>(&storage), length);
   close(fd);
 }
 

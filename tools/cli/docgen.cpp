@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
         {"_" + name, zsh_completion(*p)},
     };
     for (const auto& [file, text] : files) {
-      std::ofstream out(dir + "/" + file);
+      std::ofstream out(fmt::format("{}/{}", dir, file));
       out << text;
       if (!out) {
         fmt::print(stderr, "sonde-docgen: cannot write {}/{}\n", dir, file);

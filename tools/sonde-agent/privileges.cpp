@@ -75,6 +75,7 @@ std::vector<KeptCapability> capabilities_to_keep(const std::vector<LoadedBundle>
 
 Result<std::string> drop_capabilities(const std::vector<KeptCapability>& keep) {
   std::vector<int> numbers;
+  numbers.reserve(keep.size());
   for (const auto& k : keep) numbers.push_back(k.capability);
   if (auto st = caps::drop_all_except(numbers); !st) return st.error();
   if (keep.empty()) return std::string("dropped every capability");

@@ -45,6 +45,7 @@ int run_command(const std::vector<std::string>& argv) {
     programs.push_back(std::move(c.program));
   }
   std::vector<const spec::Program*> all;
+  all.reserve(programs.size());
   for (const auto& p : programs) all.push_back(&p);
   if (std::string dup = spec::duplicate_metric(all); !dup.empty()) {
     fmt::print(stderr, "error: {}\nhint: /metrics shows a name once; rename one with 'as NAME'\n",

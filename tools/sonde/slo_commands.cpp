@@ -28,6 +28,7 @@ bool lower_sources(const std::vector<Source>& sources, std::vector<spec::Program
 
 std::vector<const spec::Program*> pointers(const std::vector<spec::Program>& programs) {
   std::vector<const spec::Program*> out;
+  out.reserve(programs.size());
   for (const auto& p : programs) out.push_back(&p);
   return out;
 }

@@ -243,6 +243,7 @@ class Completer {
     size_t space = text_.find_first_of(" \t", lead);
     if (space == std::string_view::npos) {
       std::vector<std::string> names;
+      names.reserve(commands.size());
       for (const auto& c : commands) names.push_back(c.name);
       return finish(text_, lead, std::move(names));
     }
