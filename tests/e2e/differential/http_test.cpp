@@ -111,8 +111,8 @@ TEST(Http, RequestsOfPythonsHttpServerAsTheClientCountsThem) {
   const int port = free_port();
   Sonde sonde(program(port));
   ASSERT_TRUE(sonde.attached()) << sonde.err();
-  Process server({"python3", "-u", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
-                  dir.path, std::to_string(port)});
+  Process server({"/usr/bin/python3", "-u", "-m", "http.server", "--bind", "127.0.0.1",
+                  "--directory", dir.path, std::to_string(port)});
   ASSERT_TRUE(server.wait_for_stdout("Serving HTTP")) << server.err();
   std::map<int, int> got = drive(port, {{"/index.html", 20}, {"/missing", 15}});
   std::string body = sonde.scrape();
@@ -141,7 +141,8 @@ TEST(Http, LatencyOfEachStatusAsTheServerTimedIt) {
   const int port = free_port();
   Sonde sonde(program(port));
   ASSERT_TRUE(sonde.attached()) << sonde.err();
-  Process server({"python3", "-u", script, std::to_string(port), std::to_string(total), dir.path});
+  Process server(
+      {"/usr/bin/python3", "-u", script, std::to_string(port), std::to_string(total), dir.path});
   ASSERT_TRUE(server.wait_for_stdout("ready")) << server.err();
   std::map<int, int> got = drive(port, mix);
   Exit exit = server.wait();
@@ -170,9 +171,11 @@ TEST(Http, LatencyOfEachStatusAsTheServerTimedIt) {
   for (const auto& [status, buckets] : theirs) {
     Cumulative hist =
         sonde_histogram(body, "http_latency_seconds", "status=\"" + std::to_string(status) + "\"");
+    double server_sum = 0;
+    for (const auto& b : buckets) server_sum += b.low;
     measured("status " + std::to_string(status) + ": server timed " +
-             std::to_string(buckets.size()) + ", sonde " + std::to_string(hist.count) + ", sum " +
-             std::to_string(hist.sum) + " s");
+             std::to_string(buckets.size()) + " in " + std::to_string(server_sum / 1e9) +
+             " s, sonde " + std::to_string(hist.count) + " in " + std::to_string(hist.sum) + " s");
     EXPECT_EQ(within_one_bucket(buckets, hist, 1e-9), "") << status << "\n" << exit.out;
   }
 }
