@@ -320,8 +320,6 @@ class ExprGen {
       }
       case kOp:
         return block_op(depth);
-      case kScan:
-        return buffer_scan(depth);
       default:
         features_.insert("key:symbolic");
         return from_term(*rng_.pick(symbolic_));
