@@ -31,7 +31,10 @@ struct ServedDir {
 };
 
 // python3's http.server with a handler of the test's: files as SimpleHTTPRequestHandler
-// serves them (200, 404), /slow answered after 200 ms, /fail with 500; it handles
+// serves them (200, 404), /slow answered after 200 ms, /fail with 500, each after 4 ms
+// at least: sonde's clock reads (in recv, in send) and the server's (after each) are a
+// few microseconds apart, more when the server is preempted between them, and the floor
+// keeps such a gap far below the factor of two one bucket allows. It handles
 // `count` requests, then prints, for each, its status and the nanoseconds from the
 // request line read (parse_request runs right after) to the status line sent (the
 // buffered headers flushed in one send).
@@ -50,6 +53,7 @@ class H(http.server.SimpleHTTPRequestHandler):
             done.append((self.code, time.monotonic_ns() - self.t0))
             self.t0 = None
     def do_GET(self):
+        time.sleep(0.004)
         if self.path == '/slow':
             time.sleep(0.2)
             self.send_response(200)
