@@ -16,6 +16,8 @@ packages=(
   # tests/e2e/containers_test.cpp runs a real container: podman with runc (crun refuses
   # hybrid cgroup hosts), an image made from the static busybox, curl for podman's API.
   podman runc busybox-static curl
+  # tests/e2e/differential/http_test.cpp measures a second HTTP server (writev answers).
+  lighttpd
 )
 
 missing=()
@@ -35,4 +37,8 @@ fi
 # node exporter; tests start their own server on loopback, so stop the service.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
   systemctl stop prometheus || true
+fi
+# lighttpd's package starts a service on :80; the test runs its own on loopback.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet lighttpd 2>/dev/null; then
+  systemctl stop lighttpd || true
 fi

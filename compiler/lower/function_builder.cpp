@@ -193,6 +193,30 @@ std::string FunctionBuilder::value(const Expr& e) {
                              value(arg));
         case sema::FunctionKind::kCast:
           return widen(e.type, value(arg));
+        case sema::FunctionKind::kSyscallArg:
+          return fmt::format("{}{}", cast,
+                             task_syscall_register(static_cast<uint32_t>(arg.number)));
+        case sema::FunctionKind::kUserU64: {
+          std::string t = temp();
+          line(fmt::format("__u64 {} = 0;", t));
+          line(fmt::format("bpf_probe_read_user(&{}, sizeof({}), (const void *)(long)({}));", t, t,
+                           value(arg)));
+          return fmt::format("{}{}", cast, t);
+        }
+        case sema::FunctionKind::kStartsWith: {
+          // One read of the string, then each text compared over its own length.
+          const std::string buffer = text_buffer(arg);
+          std::string any;
+          for (size_t i = 1; i < e.args.size(); ++i) {
+            const std::string& prefix = e.args[i]->text;
+            any += fmt::format("{}sonde_streq({}, {}, {})", i > 1 ? " || " : "", buffer,
+                               c_string_literal(prefix), prefix.size());
+          }
+          return fmt::format("(__s64)({})", any);
+        }
+        case sema::FunctionKind::kDigits:
+          return fmt::format("(__s64)sonde_digits({} + {}, {})", text_buffer(arg),
+                             e.args[1]->number, e.args[2]->number);
         case sema::FunctionKind::kString:
         case sema::FunctionKind::kInetAddr:
           return "0";  // never a number; see fill_string
@@ -324,6 +348,28 @@ std::string FunctionBuilder::saved_register(const char* reg) {
 std::string FunctionBuilder::syscall_register(uint32_t index) {
   static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
   return saved_register(kSyscallArgs[index < 6 ? index : 0]);
+}
+
+// The same registers of any task in a system call, from its pt_regs on its kernel stack
+// (bpf_task_pt_regs): at a syscall's exit or inside it, where the tracepoint's context
+// no longer holds them.
+std::string FunctionBuilder::task_syscall_register(uint32_t index) {
+  static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
+  std::string t = temp();
+  line(fmt::format("__u64 {} = 0;", t));
+  line(
+      fmt::format("bpf_probe_read_kernel(&{}, sizeof({}), &((struct pt_regs *)bpf_task_pt_regs("
+                  "bpf_get_current_task_btf()))->{});",
+                  t, t, kSyscallArgs[index < 6 ? index : 0]));
+  return t;
+}
+
+// A string operand read once into a buffer of its own size, for a scan of fixed indices.
+std::string FunctionBuilder::text_buffer(const Expr& e) {
+  std::string t = temp("s");
+  line(fmt::format("char {}[{}] = {{}};", t, e.type.size));
+  fill_string(e, t, e.type.size);
+  return t;
 }
 
 // A pointer value with its BTF type, so member access records CO-RE relocations. It is

@@ -48,6 +48,8 @@ class FunctionBuilder {
   std::string raw_syscall_field(const std::string& name);
   std::string saved_register(const char* reg);
   std::string syscall_register(uint32_t index);
+  std::string task_syscall_register(uint32_t index);
+  std::string text_buffer(const ast::Expr& e);
   std::string member_address(const ast::Expr& e);  // typed pointer to a member
   std::string member_lvalue(const ast::Expr& e);
   std::string typed_pointer(const ast::Expr& object);

@@ -758,8 +758,9 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
   const std::string& fn = e.text;
   auto arity = [&](size_t min, size_t max) {
     if (e.args.size() < min || e.args.size() > max) {
-      std::string expected =
-          min == max ? fmt::format("{}", min) : fmt::format("{} or {}", min, max);
+      std::string expected = min == max       ? fmt::format("{}", min)
+                             : max == min + 1 ? fmt::format("{} or {}", min, max)
+                                              : fmt::format("{} to {}", min, max);
       diags_.error(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected,
                                         max == 1 ? "" : "s", e.args.size()));
       return false;
@@ -780,6 +781,9 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
   if (!arity(f->min_args, f->max_args)) return false;
   if (f->kind == FunctionKind::kInCgroup) return in_cgroup_call(e);
   if (f->kind == FunctionKind::kInetAddr) return inet_call(e);
+  if (f->kind == FunctionKind::kSyscallArg) return syscall_arg_call(e);
+  if (f->kind == FunctionKind::kStartsWith || f->kind == FunctionKind::kDigits)
+    return text_scan_call(e, f->kind == FunctionKind::kDigits);
   Expr& arg = *e.args[0];
   if (!visit(arg, Use::kValue, false)) return false;
   e.binding.kind = BindingKind::kFunction;
@@ -796,6 +800,17 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
       }
       e.type = Type::integer(f->width, f->is_signed);
       return true;
+    case FunctionKind::kUserU64:
+      if (arg.type.kind != TypeKind::kPointer &&
+          !(arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
+        diags_.error(arg.range,
+                     fmt::format("user_u64() reads at an address, not at a {}", describe(arg.type)),
+                     "e.g. user_u64(vec) is the base of writev()'s first iovec");
+        return false;
+      }
+      e.type = Type::integer(8, false);
+      e.type.user = true;  // read from user memory, so what it points to is user memory
+      return true;
     case FunctionKind::kBlockOp:
       // Either the rwbs text of the block tracepoints or a request's cmd_flags (raw
       // tracepoints: op(rq.cmd_flags)), whose low 8 bits are the REQ_OP_*.
@@ -811,6 +826,9 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
       return true;
     case FunctionKind::kInCgroup:
     case FunctionKind::kInetAddr:
+    case FunctionKind::kSyscallArg:
+    case FunctionKind::kStartsWith:
+    case FunctionKind::kDigits:
       break;  // checked above
   }
   return false;
@@ -868,6 +886,85 @@ bool ExprChecker::inet_call(Expr& e) {
   e.type = Type{};
   e.type.kind = TypeKind::kBytes;
   e.type.size = 16;
+  return true;
+}
+
+// syscall_arg(N): a register the task saved when it entered the kernel, so the same
+// value at the call's entry, inside it and at its exit (x86_64 passes arguments in
+// di, si, dx, r10, r8, r9, which the kernel restores unchanged).
+bool ExprChecker::syscall_arg_call(Expr& e) {
+  Expr& n = *e.args[0];
+  if (n.kind != ExprKind::kNumber || n.number > 5) {
+    diags_.error(n.range, "syscall_arg() takes the argument's index, a constant from 0 to 5",
+                 "e.g. syscall_arg(0) is read()'s fd, syscall_arg(1) its buffer");
+    return false;
+  }
+  e.binding.kind = BindingKind::kFunction;
+  e.type = Type::integer(8, false);
+  e.type.user = true;  // what a system call is given points into the caller's memory
+  return true;
+}
+
+// startswith(s, "text"), digits(s, at, n): both read a string s (str(p, N), comm, a
+// char array) once into a buffer and look at a fixed part of it, so every index is a
+// constant the checker bounds by s's size and the verifier never sees a variable one.
+bool ExprChecker::text_scan_call(Expr& e, bool digits) {
+  const char* fn = digits ? "digits" : "startswith";
+  const std::string example =
+      digits ? "e.g. digits(str(syscall_arg(1), 12), 9, 3) reads the status of \"HTTP/1.1 200\""
+             : "e.g. startswith(str(syscall_arg(1), 4), \"GET \")";
+  Expr& s = *e.args[0];
+  if (!visit(s, Use::kValue, false)) return false;
+  if (s.type.kind != TypeKind::kString) {
+    diags_.error(s.range, fmt::format("{}() reads a string, not a {}", fn, describe(s.type)),
+                 "read text through a pointer with str(p, N); " + example);
+    return false;
+  }
+  const uint64_t chars = s.type.size ? s.type.size - 1 : 0;  // the last byte holds the NUL
+  e.binding.kind = BindingKind::kFunction;
+  if (!digits) {
+    for (size_t i = 1; i < e.args.size(); ++i) {
+      Expr& prefix = *e.args[i];
+      if (prefix.kind != ExprKind::kString || prefix.text.empty()) {
+        diags_.error(prefix.range, "startswith() takes the texts to look for in quotes", example);
+        return false;
+      }
+      if (prefix.text.size() > chars) {
+        diags_.error(prefix.range,
+                     fmt::format("\"{}\" is {} characters long but {} holds at most {}: it can "
+                                 "never match",
+                                 prefix.text, prefix.text.size(), derive_text(s), chars),
+                     fmt::format("read more, e.g. str(p, {})", prefix.text.size()));
+        return false;
+      }
+      prefix.type = Type::string(static_cast<uint32_t>(prefix.text.size() + 1));
+    }
+    e.type = Type::boolean();
+    return true;
+  }
+  Expr& at = *e.args[1];
+  Expr& n = *e.args[2];
+  for (Expr* c : {&at, &n}) {
+    if (c->kind != ExprKind::kNumber) {
+      diags_.error(c->range, "the index and the count of digits() must be constants", example);
+      return false;
+    }
+  }
+  // 18 digits always fit a signed 64-bit value.
+  if (n.number == 0 || n.number > 18) {
+    diags_.error(n.range, "digits() reads from 1 to 18 digits", example);
+    return false;
+  }
+  if (at.number > chars || n.number > chars - at.number) {
+    diags_.error(e.range,
+                 fmt::format("digits() reads characters {} to {} but {} holds at most {}",
+                             at.number, at.number + n.number - 1, derive_text(s), chars),
+                 fmt::format("read more, e.g. str(p, {})", at.number + n.number));
+    return false;
+  }
+  at.type = Type::integer(8, false);
+  n.type = Type::integer(8, false);
+  e.type = Type::integer(8, true);
   return true;
 }
 

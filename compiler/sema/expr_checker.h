@@ -68,6 +68,8 @@ class ExprChecker {
   bool decoder_call(ast::Expr& e, const DecoderInfo& d, Use use, bool top);
   bool in_cgroup_call(ast::Expr& e);
   bool inet_call(ast::Expr& e);
+  bool syscall_arg_call(ast::Expr& e);
+  bool text_scan_call(ast::Expr& e, bool digits);  // startswith(), digits()
   bool string_call(ast::Expr& e, Use use);
   bool field(ast::Expr& e, const std::string& field_name);
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);

@@ -15,6 +15,20 @@ constexpr FunctionInfo kFunctions[] = {
      "else the IPv6 address v6; for ntop()"},
     {"str", K::kString, 1, 2, 0, false, N::kArgument, true,
      "str(p, N): the string at p, at most N characters; str(s, N): s cut to N"},
+    // What a system call was given, at any probe inside it (sys_exit_*, the socket
+    // tracepoints): the registers the task saved on entry, which the call does not change.
+    {"syscall_arg", K::kSyscallArg, 1, 1, 0, false, N::kCall, true,
+     "syscall_arg(N): argument N (0 to 5) of the system call the task is in, read from the "
+     "registers it saved on entry; a pointer into user memory for str()"},
+    // A pointer held in user memory (an iovec's base, a msghdr's iovec), to read through.
+    {"user_u64", K::kUserU64, 1, 1, 0, false, N::kCall, true,
+     "user_u64(p): the 8 bytes at user address p as a number, 0 when unreadable; "
+     "str(user_u64(vec), 12) reads the first buffer of writev(fd, vec, n)"},
+    {"startswith", K::kStartsWith, 2, 16, 0, false, N::kCall, true,
+     "startswith(s, \"GET \", \"HEAD \", ...): the string s begins with one of the texts"},
+    {"digits", K::kDigits, 3, 3, 0, false, N::kCall, true,
+     "digits(s, at, n): the number the n decimal digits of s from index at spell "
+     "(digits(str(p, 12), 9, 3) of \"HTTP/1.1 404\" is 404), or -1 if one is not a digit"},
     {"op", K::kBlockOp, 1, 1, 0, false, N::kCall, true,
      "a block request's operation (read, write, ...) from its rwbs flags or cmd_flags"},
     {"ntohs", K::kByteSwap, 1, 1, 2, false, N::kCall, false,

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 
 #include "compiler/sema/naming.h"
@@ -31,6 +32,33 @@ std::string base_name(const std::string& name) {
     if (out.ends_with(suffix)) out.resize(out.size() - std::string(suffix).size());
   }
   return out;
+}
+
+// A regular expression matching the decimal texts of the integers at most `n` (n >= -1),
+// as sonde writes a number label (no leading zeros, '-' for negatives). Prometheus
+// anchors label regexes: `status=~"..."` matches the whole value.
+std::string at_most_regex(int64_t n) {
+  std::vector<std::string> alt;
+  alt.push_back("-[1-9][0-9]*");  // every negative number
+  if (n < 0) return alt.front();
+  const std::string d = std::to_string(n);
+  const size_t k = d.size();
+  // Shorter numbers: all of them.
+  if (k > 1) alt.push_back("[0-9]");
+  if (k > 2) alt.push_back("[1-9][0-9]");
+  for (size_t len = 3; len < k; ++len) alt.push_back(fmt::format("[1-9][0-9]{{{}}}", len - 1));
+  // As long: the same first i digits, then a smaller one, then any.
+  for (size_t i = 0; i < k; ++i) {
+    const char low = i == 0 && k > 1 ? '1' : '0';
+    if (d[i] <= low) continue;
+    std::string a = d.substr(0, i);
+    a += d[i] - 1 == low ? std::string(1, low) : fmt::format("[{}-{}]", low, char(d[i] - 1));
+    if (k - i - 1 == 1) a += "[0-9]";
+    if (k - i - 1 > 1) a += fmt::format("[0-9]{{{}}}", k - i - 1);
+    alt.push_back(a);
+  }
+  alt.push_back(d);
+  return join(alt, "|");
 }
 
 class SloChecker {
@@ -140,17 +168,23 @@ class SloChecker {
     return true;
   }
 
-  // `LABEL == "value" && LABEL != 3 ...`: what a Prometheus selector can say.
+  // `LABEL == "value" && LABEL != 3 && LABEL < 500 ...`: what a Prometheus selector can
+  // say; an order comparison of a number label becomes a regex of the decimal texts.
   bool matchers(const Expr& e, const std::vector<const CheckedStatement*>& of,
                 std::vector<spec::SloMatcher>& out) {
     if (e.kind == ExprKind::kBinary && e.op == ast::Op::kAnd)
       return matchers(*e.args[0], of, out) && matchers(*e.args[1], of, out);
+    const bool order =
+        e.kind == ExprKind::kBinary && (e.op == ast::Op::kLt || e.op == ast::Op::kLe ||
+                                        e.op == ast::Op::kGt || e.op == ast::Op::kGe);
     const bool comparison =
-        e.kind == ExprKind::kBinary && (e.op == ast::Op::kEq || e.op == ast::Op::kNe);
+        e.kind == ExprKind::kBinary && (e.op == ast::Op::kEq || e.op == ast::Op::kNe || order);
     if (!comparison || e.args[0]->kind != ExprKind::kName ||
-        (e.args[1]->kind != ExprKind::kString && e.args[1]->kind != ExprKind::kNumber)) {
+        (e.args[1]->kind != ExprKind::kString && e.args[1]->kind != ExprKind::kNumber) ||
+        (order && e.args[1]->kind != ExprKind::kNumber)) {
       diags_.error(e.range,
-                   "an SLO selects series by their labels: LABEL == VALUE or LABEL != VALUE",
+                   "an SLO selects series by their labels: LABEL == VALUE, LABEL != VALUE, or a "
+                   "number label compared with <, <=, >, >= to a number",
                    "join them with '&&'; the labels are those of the metric's 'by'");
       return false;
     }
@@ -167,8 +201,41 @@ class SloChecker {
       }
     }
     const Expr& value = *e.args[1];
-    out.push_back({name.text, e.op == ast::Op::kEq,
+    if (order) return order_matcher(e, of, out);
+    out.push_back({name.text, e.op == ast::Op::kEq, false,
                    value.kind == ExprKind::kString ? value.text : std::to_string(value.number)});
+    return true;
+  }
+
+  // LABEL < N, <= N: the texts of the numbers at most N (or N - 1); > N, >= N: not those.
+  bool order_matcher(const Expr& e, const std::vector<const CheckedStatement*>& of,
+                     std::vector<spec::SloMatcher>& out) {
+    const Expr& name = *e.args[0];
+    const Expr& value = *e.args[1];
+    for (const CheckedStatement* s : of) {
+      for (const auto& l : s->labels) {
+        if (l.name != name.text) continue;
+        const bool number = l.type.kind == ast::TypeKind::kInt && !l.type.symbols &&
+                            (l.type.decoder == spec::Decoder::kUnsigned ||
+                             l.type.decoder == spec::Decoder::kSigned);
+        if (!number) {
+          diags_.error(e.range,
+                       fmt::format("'{}' of '{}' is not shown as a number: {} compares numbers",
+                                   name.text, s->metric_name, ast::op_spelling(e.op)),
+                       fmt::format("select its values with ==, e.g. {} == \"...\"", name.text));
+          return false;
+        }
+      }
+    }
+    // A literal is non-negative here (a minus sign makes it an expression).
+    if (value.number > static_cast<uint64_t>(INT64_MAX)) {
+      diags_.error(value.range, "the number is too large for a label comparison");
+      return false;
+    }
+    const int64_t n = static_cast<int64_t>(value.number);
+    const bool below = e.op == ast::Op::kLt || e.op == ast::Op::kLe;
+    const bool strict = e.op == ast::Op::kLt || e.op == ast::Op::kGe;  // x < n is x <= n - 1
+    out.push_back({name.text, below, true, at_most_regex(strict ? n - 1 : n)});
     return true;
   }
 

@@ -58,6 +58,10 @@ class Walker {
       case ExprKind::kCall: {
         const Expr& arg = *e.args[0];
         if (e.text == "op" && arg.type.kind == TypeKind::kString) return 8 + fill(arg);
+        // startswith(), digits(): the string read once into a buffer of its size.
+        if (arg.type.kind == TypeKind::kString) return round8(arg.type.size) + fill(arg);
+        if (e.text == "syscall_arg") return 8;
+        if (e.text == "user_u64") return 8 + value(arg);
         return value(arg);
       }
     }

@@ -59,7 +59,8 @@ std::string selector(const std::string& metric, const std::vector<spec::SloMatch
     first = false;
   };
   if (!le.empty()) add("le", "=", le);
-  for (const auto& m : matchers) add(m.label, m.equal ? "=" : "!=", m.value);
+  for (const auto& m : matchers)
+    add(m.label, m.regex ? (m.equal ? "=~" : "!~") : (m.equal ? "=" : "!="), m.value);
   return out + "}";
 }
 

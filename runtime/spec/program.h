@@ -145,10 +145,13 @@ struct Events {
   std::string source;  // the statement's text
 };
 
-// A label matcher of an SLO's series selector: `op="read"` or `op!="read"`.
+// A label matcher of an SLO's series selector: `op="read"` or `op!="read"`; with
+// `regex`, `status=~"..."` or `status!~"..."` (a number compared with < <= > >=, as the
+// decimal texts a regular expression matches).
 struct SloMatcher {
   std::string label;
   bool equal = true;
+  bool regex = false;
   std::string value;
 };
 
@@ -180,14 +183,15 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 // 5: the SIGN chunk (Ed25519 signature of the chunks before it).
 // 6: events (`print`), which sonde-agent refuses.
 // 7: the program's SLOs.
-inline constexpr uint32_t kFormatVersion = 7;
+// 8: SLO label matchers by regular expression (numeric comparisons).
+inline constexpr uint32_t kFormatVersion = 8;
 
 struct Program {
   std::vector<Probe> probes;
   std::vector<Metric> metrics;
   std::vector<Span> spans;
   std::vector<Events> events;
-  std::string events_map;      // BPF_MAP_TYPE_RINGBUF of every Events' records ("": none)
+  std::string events_map;  // BPF_MAP_TYPE_RINGBUF of every Events' records ("": none)
   std::vector<Slo> slos;
   std::string drops_map;       // per-CPU array of u64, one slot per metric (Metric::drop_index)
   std::string span_stats_map;  // per-CPU array of u64, two slots per span

@@ -183,6 +183,7 @@ template <typename V, Is<SloMatcher> T>
 void fields(V& v, T& m) {
   v(m.label);
   v(m.equal);
+  v(m.regex);
   v(m.value);
 }
 

@@ -114,7 +114,8 @@ const Case kCases[] = {
      "usym, syscall, errno, "
      "ntop, disk, cgroup, container, container_id, image, pod, pod_uid, namespace, unit, "
      "in_cgroup, inet, "
-     "str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
+     "str, syscall_arg, user_u64, startswith, digits, op, ntohs, ntohl, htons, htonl, u8, u16, "
+     "u32, u64, s8, s16, s32, s64\n"},
     {"StringComparedWithNumber", "on tracepoint:timer:timer_start where comm == 5 count",
      "<input>:1:39: error: cannot compare a string (up to 16 bytes) with a 64-bit signed integer\n"
      "on tracepoint:timer:timer_start where comm == 5 count\n                                      "

@@ -171,6 +171,42 @@ TEST(SloRules, BurnRateAlertsFireInPromtoolsRuleTests) {
   shell("rm -rf '" + dir + "'");
 }
 
+// `status < 500` on a number label, as Prometheus evaluates the generated regex: of
+// 1000 responses a minute, the 30 with status 500 and the 20 with 503 are the errors
+// (5%), the 404s and 499s are not. The ratio is read as a whole number of thousandths.
+TEST(SloRules, AnOrderComparisonOfAStatusSelectsTheErrors) {
+  if (!have_prometheus())
+    GTEST_SKIP() << "Debian's prometheus package is not installed (scripts/setup.sh installs it)";
+  Exit rules =
+      run_sonde({"rules", "-e",
+                 "on tracepoint:syscalls:sys_exit_read count by status = ret as http_requests\n"
+                 "slo \"http ok\" objective 99%: http_requests where status < 500"});
+  ASSERT_EQ(rules.code, 0) << rules.err;
+  EXPECT_NE(rules.out.find("status=~"), std::string::npos) << rules.out;
+  const std::string dir = temp_dir();
+  write(dir + "/rules.yml", rules.out);
+  std::string tests =
+      "rule_files:\n  - rules.yml\nevaluation_interval: 1m\ntests:\n  - interval: 1m\n"
+      "    input_series:\n";
+  for (const auto& [status, per_minute] :
+       std::vector<std::pair<int, int>>{{200, 880}, {404, 60}, {499, 10}, {500, 30}, {503, 20}}) {
+    tests += "      - series: 'http_requests_total{status=\"" + std::to_string(status) +
+             "\"}'\n        values: '0+" + std::to_string(per_minute) + "x60'\n";
+  }
+  tests +=
+      "    promql_expr_test:\n"
+      "      - expr: 'round(sonde_slo:error_ratio:rate5m{slo=\"http_ok\"} * 1000)'\n"
+      "        eval_time: 30m\n"
+      "        exp_samples:\n"
+      "          - labels: '{slo=\"http_ok\"}'\n"
+      "            value: 50\n";
+  write(dir + "/tests.yml", tests);
+  int code = 0;
+  const std::string out = shell("cd '" + dir + "' && promtool test rules tests.yml 2>&1", &code);
+  EXPECT_EQ(code, 0) << out << "\n" << tests << rules.out;
+  shell("rm -rf '" + dir + "'");
+}
+
 // A child named `comm` that sleeps `sleep_ns` in nanosleep(2) until killed, and counts
 // its calls and those its own clock saw end within 10 ms: the truth the SLO is held to.
 class Napper {

@@ -171,6 +171,18 @@ SONDE_INLINE bool sonde_streq(const char* a, const char* b, __u32 n) {
   return true;
 }
 
+/* The number n decimal digits spell (n at most 18, so it fits), or -1 when one of them
+ * is not a digit: digits(s, at, n), e.g. the status of "HTTP/1.1 404". */
+SONDE_INLINE __s64 sonde_digits(const char* s, __u32 n) {
+  __s64 v = 0;
+  for (__u32 i = 0; i < n; i++) {
+    char c = s[i];
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
+
 /* Block request operation from rwbs ("R", "WS", "FWFS", "D", "N"...): a leading F
  * is a preflush; the next letter names the operation. */
 SONDE_INLINE __u8 sonde_block_op(const char* rwbs) {

@@ -4,8 +4,8 @@
 #include <fnmatch.h>
 
 #include <algorithm>
-#include <limits>
 #include <functional>
+#include <limits>
 #include <optional>
 
 namespace sonde::gen {
@@ -229,11 +229,12 @@ class ExprGen {
       kStrCmp,
       kSymCmp,
       kOp,
-      kEnum
+      kEnum,
+      kScan
     };
     const size_t choice = rng_.weighted({25, 4, 8, 20, 5, 12, 6, 8, 3, strings_.empty() ? 1u : 6u,
                                          symbolic_.empty() ? 0u : 6u, 2,
-                                         catalog_.enum_constants().empty() ? 0u : 2u});
+                                         catalog_.enum_constants().empty() ? 0u : 2u, 3});
     switch (choice) {
       case kLeaf:
         return leaf_number();
@@ -259,6 +260,8 @@ class ExprGen {
         return compare_symbol();
       case kOp:
         return block_op(depth);
+      case kScan:
+        return buffer_scan(depth);
       default:
         return enum_constant();
     }
@@ -604,6 +607,40 @@ class ExprGen {
     std::string text = c.text[0] == '(' ? fmt::format("{}({})", c.text, a.text)
                                         : fmt::format("{}({})", c.text, a.text);
     return call(c.canonical, text, VType::integer(c.size, c.is_signed));
+  }
+
+  // What a system call was given, and a look at the first bytes of a buffer:
+  // syscall_arg(), user_u64(), startswith(), digits() (stdlib/http.sonde's forms).
+  E buffer_scan(int depth) {
+    const std::string arg = fmt::format("syscall_arg({})", rng_.below(6));
+    switch (rng_.below(4)) {
+      case 0:
+        features_.insert("syscall_arg");
+        return call("syscall_arg", arg, VType::integer(8, false));
+      case 1: {
+        features_.insert("user_u64");
+        std::string at = rng_.chance(60) ? arg : fmt::format("u64({})", number(depth - 1).text);
+        return call("user_u64", fmt::format("user_u64({})", at), VType::integer(8, false));
+      }
+      case 2: {
+        features_.insert("startswith");
+        const int64_t n = rng_.between(1, 16);
+        std::string text = fmt::format("startswith(str({}, {})", arg, n);
+        for (int64_t i = 0, k = rng_.between(1, 4); i < k; ++i) {
+          StringLiteral lit = string_literal(rng_, static_cast<size_t>(n - 1));
+          text += ", \"G" + lit.text.substr(1);
+        }
+        return call("startswith", text + ")", VType::boolean());
+      }
+      default: {
+        features_.insert("digits");
+        const int64_t n = rng_.between(1, 24);
+        const int64_t count = rng_.between(1, std::min<int64_t>(n, 18));
+        const int64_t at = rng_.between(0, n - count);
+        return call("digits", fmt::format("digits(str({}, {}), {}, {})", arg, n, at, count),
+                    VType::integer(8, true));
+      }
+    }
   }
 
   E byte_swap(int depth) {

@@ -136,6 +136,24 @@ const std::vector<Row>& contract_rows() {
              "((__u8 *)key.k0)[10] = 0xff;", "((__u8 *)key.k0)[11] = 0xff;",
              "->__sk_common.skc_daddr);", "__builtin_memcpy((__u8 *)key.k0 + 12, &", "} else {",
              "bpf_probe_read_kernel(key.k0, 16, &", "->__sk_common.skc_v6_daddr.in6_u.u6_addr8);"}},
+      // A system call's buffer, from the registers its task saved on entry (read through
+      // bpf_task_pt_regs, at a probe inside the call), read once as user memory, then
+      // looked at in fixed places: the HTTP status line of stdlib/http.sonde.
+      {.name = "SyscallBuffersReadOnceAndScannedAtFixedPlaces",
+       .source = "on rawtracepoint:sock_send_length where startswith(str(syscall_arg(1), 12), "
+                 "\"HTTP/1.1 \", \"HTTP/1.0 \") count by status = "
+                 "digits(str(user_u64(syscall_arg(1)), 12), 9, 3)",
+       .spec = {"metric sonde_sock_send_length_total key_size=8",
+                "label sonde_sock_send_length_total.status offset=0 size=8 decoder=signed"},
+       .c = {"char s0[13] = {};",
+             "bpf_probe_read_kernel(&t1, sizeof(t1), &((struct pt_regs "
+             "*)bpf_task_pt_regs(bpf_get_current_task_btf()))->si);",
+             "if (bpf_probe_read_user_str(s0, 13, (const void *)(long)((__u64)t1)) < 0) "
+             "sonde_unreadable(s0);",
+             "if (!((__s64)(sonde_streq(s0, \"HTTP/1.1 \", 9) || sonde_streq(s0, \"HTTP/1.0 \", "
+             "9)))) return 0;",
+             "bpf_probe_read_user(&t3, sizeof(t3), (const void *)(long)((__u64)t4));",
+             "key.k0 = (__s64)sonde_digits(s2 + 9, 3);"}},
       // tcp_probe's addresses are sockaddr buffers, kept whole for the decoder.
       {.name = "SockaddrBuffersAreKeptWhole",
        .source = "on tracepoint:tcp:tcp_probe count by ntop(daddr)",

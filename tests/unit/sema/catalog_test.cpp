@@ -54,8 +54,8 @@ TEST_F(Catalog, DecodersAndFunctionsWhenTheirKindIsNamed) {
   EXPECT_EQ(decoders[0].name, "decoder:ksym");
   EXPECT_EQ(decoders[0].summary, "turns kernel addresses into function names");
   EXPECT_THAT(names("function:s*"),
-              testing::ElementsAre("function:str", "function:s8", "function:s16", "function:s32",
-                                   "function:s64"));
+              testing::ElementsAre("function:str", "function:syscall_arg", "function:startswith",
+                                   "function:s8", "function:s16", "function:s32", "function:s64"));
   EXPECT_THAT(names("ksym"), testing::IsEmpty());
 }
 

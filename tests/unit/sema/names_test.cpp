@@ -100,12 +100,14 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:43: error: cannot read member 'x': the value is a string (up to 16 bytes) "
              "with no known type\non tracepoint:sched:sched_switch count by prev_comm.x\n          "
              "                                ^~~~~~~~~~~\n"},
-        Case{"on tracepoint:sched:sched_switch count by frobnicate(prev_pid)",
-             "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch "
-             "count by frobnicate(prev_pid)\n                                          "
-             "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
-             "cgroup, container, container_id, image, pod, pod_uid, namespace, unit, in_cgroup, "
-             "inet, str, op, ntohs, ntohl, htons, htonl, u8, u16, u32, u64, s8, s16, s32, s64\n"},
+        Case{
+            "on tracepoint:sched:sched_switch count by frobnicate(prev_pid)",
+            "<input>:1:43: error: unknown function 'frobnicate'\non tracepoint:sched:sched_switch "
+            "count by frobnicate(prev_pid)\n                                          "
+            "^~~~~~~~~~~~~~~~~~~~\nhint: functions: ksym, usym, syscall, errno, ntop, disk, "
+            "cgroup, container, container_id, image, pod, pod_uid, namespace, unit, in_cgroup, "
+            "inet, str, syscall_arg, user_u64, startswith, digits, op, ntohs, ntohl, htons, htonl, "
+            "u8, u16, u32, u64, s8, s16, s32, s64\n"},
         // Container labels take a cgroup id; in_cgroup() a path as the cgroup label shows it.
         Case{"on tracepoint:sched:sched_switch count by container(prev_pid)",
              "<input>:1:53: error: container() needs a cgroup id, not a 32-bit signed integer\n"

@@ -1,7 +1,9 @@
 // `slo` statements as sema sees them: what each form selects (the series Prometheus
 // rates) and located errors with hints for objectives that cannot be measured.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <regex>
 #include <string>
 
 #include "compiler/sema/sema.h"
@@ -140,8 +142,8 @@ INSTANTIATE_TEST_SUITE_P(
              "                                              ^~~\n"
              "hint: its labels are comm; did you mean 'comm'?\n"},
         Case{"slo \"x\" objective 99%: reads where comm < \"dd\"",
-             "<input>:1:36: error: an SLO selects series by their labels: LABEL == VALUE or "
-             "LABEL != VALUE\n"
+             "<input>:1:36: error: an SLO selects series by their labels: LABEL == VALUE, "
+             "LABEL != VALUE, or a number label compared with <, <=, >, >= to a number\n"
              "slo \"x\" objective 99%: reads where comm < \"dd\"\n"
              "                                   ^~~~~~~~~~~\n"
              "hint: join them with '&&'; the labels are those of the metric's 'by'\n"},
@@ -167,6 +169,43 @@ INSTANTIATE_TEST_SUITE_P(
              "                       ^~~~\n"
              "hint: state it over a `count` (or a never negative `sum`), or over a histogram's "
              "bucket: METRIC <= BOUND\n"}));
+
+// `status < 500` on a number label: a regex of the decimal texts, which Prometheus
+// anchors; checked against the comparison itself for every value near the bounds.
+TEST(Slo, OrderComparisonsOfNumberLabelsAreRegexesOfTheirTexts) {
+  for (const char* op : {"<", "<=", ">", ">="}) {
+    for (int64_t n : {0,   1,   9,   10,  11,  19,  20,  99,  100,  101,  199,
+                      200, 299, 399, 400, 499, 500, 501, 599, 1000, 1009, 1234}) {
+      Checker checker;
+      ASSERT_EQ(
+          checker.check(std::string(kProgram) +
+                        fmt::format("on tracepoint:syscalls:sys_exit_read count by ret as results\n"
+                                    "slo \"x\" objective 99%: results where ret {} {}",
+                                    op, n)),
+          "")
+          << op << n;
+      const spec::SloMatcher& m = checker.result().slos.at(0).good_matchers.at(0);
+      EXPECT_TRUE(m.regex);
+      const std::regex re("^(?:" + m.value + ")$");
+      const std::string o = op;
+      for (int64_t x = -25; x <= 1300; ++x) {
+        const bool want = o == "<" ? x < n : o == "<=" ? x <= n : o == ">" ? x > n : x >= n;
+        EXPECT_EQ(std::regex_match(std::to_string(x), re) == m.equal, want)
+            << "ret " << o << " " << n << " at " << x << ": " << m.value;
+      }
+    }
+  }
+}
+
+TEST(Slo, OrderComparisonsNeedANumberLabel) {
+  Checker checker;
+  EXPECT_EQ(checker.check(std::string(kProgram) + "slo \"x\" objective 99%: reads where comm < 5"),
+            on_line_five("<input>:1:36: error: 'comm' of 'reads_total' is not shown as a number: "
+                         "< compares numbers\n"
+                         "slo \"x\" objective 99%: reads where comm < 5\n"
+                         "                                   ^~~~~~~~\n"
+                         "hint: select its values with ==, e.g. comm == \"...\"\n"));
+}
 
 TEST(Slo, TwoOfOneNameAreAnError) {
   Checker checker;

@@ -71,19 +71,20 @@ Program full_program(const std::string& tag) {
                       .origin = tag + ".sonde:2:1",
                       .source = "on tracepoint:sched:sched_process_exec print comm"});
   p.events_map = "sonde_events";
-  p.slos.push_back({.name = "reads \"fast\"",
-                    .id = "reads_fast_" + tag,
-                    .objective = 0.9995,
-                    .window_seconds = 28 * 86400,
-                    .good_metric = "sonde_b_seconds_bucket",
-                    .total_metric = "sonde_b_seconds_count",
-                    .bucket = true,
-                    .bound = 10'000'000,
-                    .unit = Unit::kNanoseconds,
-                    .good_matchers = {{"op", false, "write"}},
-                    .total_matchers = {{"op", true, "read"}},
-                    .origin = tag + ".sonde:2:1",
-                    .source = "slo ..."});
+  p.slos.push_back(
+      {.name = "reads \"fast\"",
+       .id = "reads_fast_" + tag,
+       .objective = 0.9995,
+       .window_seconds = 28 * 86400,
+       .good_metric = "sonde_b_seconds_bucket",
+       .total_metric = "sonde_b_seconds_count",
+       .bucket = true,
+       .bound = 10'000'000,
+       .unit = Unit::kNanoseconds,
+       .good_matchers = {{"op", false, false, "write"}},
+       .total_matchers = {{"op", true, false, "read"}, {"status", false, true, "[0-9]|[1-9][0-9]"}},
+       .origin = tag + ".sonde:2:1",
+       .source = "slo ..."});
   p.drops_map = "sonde_drops";
   p.overflow_map = "sonde_overflow";
   p.span_stats_map = "sonde_spans";
@@ -159,8 +160,12 @@ TEST(Bundle, RoundTripKeepsEveryField) {
   ASSERT_EQ(p.slos[0].good_matchers.size(), 1u);
   EXPECT_FALSE(p.slos[0].good_matchers[0].equal);
   EXPECT_EQ(p.slos[0].good_matchers[0].value, "write");
-  ASSERT_EQ(p.slos[0].total_matchers.size(), 1u);
+  EXPECT_FALSE(p.slos[0].good_matchers[0].regex);
+  ASSERT_EQ(p.slos[0].total_matchers.size(), 2u);
   EXPECT_EQ(p.slos[0].total_matchers[0].value, "read");
+  EXPECT_TRUE(p.slos[0].total_matchers[1].regex);
+  EXPECT_FALSE(p.slos[0].total_matchers[1].equal);
+  EXPECT_EQ(p.slos[0].total_matchers[1].value, "[0-9]|[1-9][0-9]");
   EXPECT_EQ(p.span_stats_map, "sonde_spans");
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_EQ(p.events[0].name, "sonde_print8");
