@@ -295,11 +295,12 @@ void append_histogram_series(std::string& out, const Family& family, size_t inde
       out += " (total: " + count_sum_avg(family, series.count, series.sum) + ")";
       break;
     }
-    case View::kRate:
-      out += count_sum_avg(family, series.count, series.sum);
-      out += fmt::format("; {}/s", rate_text(static_cast<double>(family.increases[index].count),
-                                             seconds, spec::Unit::kNone));
+    case View::kRate: {
+      const std::string rate =
+          rate_text(static_cast<double>(family.increases[index].count), seconds, spec::Unit::kNone);
+      out += count_sum_avg(family, series.count, series.sum) + fmt::format(" (count {}/s)", rate);
       break;
+    }
   }
   out += '\n';
 }
