@@ -43,7 +43,7 @@ Snapshot counts(std::vector<Series> series) {
   return s;
 }
 
-TEST(Interval, CountersIncreaseByTheirDifferenceNewSeriesByTheirWholeValue) {
+TEST(IntervalTracker, CountersIncreaseByTheirDifferenceNewSeriesByTheirWholeValue) {
   IntervalTracker tracker(1000, 50);
   Snapshot first = counts({value("a", 10)});
   tracker.advance(first, 1005, 55);
@@ -73,7 +73,7 @@ TEST(Interval, CountersIncreaseByTheirDifferenceNewSeriesByTheirWholeValue) {
   EXPECT_EQ(third.families[0].increases[1].value, 3);
 }
 
-TEST(Interval, SignedSumsGoDownAndGaugesAreLeftAsRead) {
+TEST(IntervalTracker, SignedSumsGoDownAndGaugesAreLeftAsRead) {
   IntervalTracker tracker(0, 0);
   auto snapshot = [](double sum, double max) {
     Snapshot s;
@@ -91,7 +91,7 @@ TEST(Interval, SignedSumsGoDownAndGaugesAreLeftAsRead) {
   EXPECT_TRUE(second.families[1].increases.empty());
 }
 
-TEST(Interval, HistogramsAndAveragesOfTheIntervalAlone) {
+TEST(IntervalTracker, HistogramsAndAveragesOfTheIntervalAlone) {
   IntervalTracker tracker(0, 0);
   auto snapshot = [](Series h, uint64_t count, double sum) {
     Snapshot s;
