@@ -222,7 +222,9 @@ TEST(Interval, TerminalShowsTheIntervalBesideTheTotal) {
       ++rows;
     }
   }
-  EXPECT_EQ(rows, std::size(kCalls)) << e.out;  // unchanged: left out
+  // A step's calls may straddle two intervals: a row each. The blocks in between (the
+  // workload idle) have none: unchanged series are left out.
+  EXPECT_GE(rows, std::size(kCalls)) << e.out;
   EXPECT_EQ(sum, total) << e.out;
   EXPECT_EQ(last_total, total) << e.out;
   EXPECT_GT(headings, rows) << e.out;
