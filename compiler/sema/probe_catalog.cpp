@@ -46,9 +46,9 @@ class Lister {
          const Definitions& definitions, const ast::SourceManager& sources)
       : details_(details), kernel_(kernel), defs_(definitions), sources_(sources) {
     std::string canonical = canonical_probe_text(pattern);
-    // Without a wildcard, a word matches anywhere (`tcp`) and a probe name matches what
-    // starts with it (`tracepoint:tcp`, `tracepoint:sched:sched_sw`), as completion
-    // wants; a uprobe or usdt pattern names its binary whole (`uprobe:/bin/bash`).
+    // Without a wildcard, a word matches anywhere (`tcp`), and so does what follows a
+    // kind: `tracepoint:tcp` lists the tracepoints `tcp` lists (completion filters by
+    // prefix itself); a uprobe or usdt pattern names its binary whole (`uprobe:/bin/bash`).
     const bool exact = has_wildcard(canonical);
     const size_t colons = static_cast<size_t>(std::count(canonical.begin(), canonical.end(), ':'));
     const bool binary = canonical.starts_with("uprobe:") || canonical.starts_with("uretprobe:") ||
@@ -60,7 +60,9 @@ class Lister {
     } else if (binary && colons < 2) {
       pattern_ = canonical;
     } else {
-      pattern_ = canonical + "*";
+      const size_t kind_end = canonical.find(':');
+      const size_t rest = binary ? canonical.find(':', kind_end + 1) + 1 : kind_end + 1;
+      pattern_ = canonical.substr(0, rest) + "*" + canonical.substr(rest) + "*";
     }
     parts_ = split(pattern_, ':');
     if (parts_.size() > 1 && !has_wildcard(parts_[0])) kind_ = std::string(parts_[0]);

@@ -68,38 +68,17 @@ const std::string& label_value(const Series& series, size_t i) {
   return i < series.label_values.size() ? series.label_values[i] : kEmpty;
 }
 
-void write_series(std::string& out, const Family& family, const std::vector<std::string>& keys,
-                  const Series& series, bool first) {
-  constexpr size_t kBucketSize = 2 * kMaxNumberLength + 20;
-  size_t most = 64 + 3 * kMaxNumberLength + series.buckets.size() * kBucketSize;
-  for (size_t i = 0; i < keys.size(); ++i)
-    most += keys[i].size() + quoted_size(label_value(series, i));
-  LineWriter line(out, most);
-  line.write(first ? "{\"labels\":{" : ",{\"labels\":{");
-  for (size_t i = 0; i < keys.size(); ++i) {
-    line.write(keys[i]);
-    write_string(line, label_value(series, i));
-  }
-  line.write('}');
-  if (family.type != FamilyType::kHistogram) {
-    line.write(",\"value\":");
-    write_json_number(line, exported_value(series.value, family.unit));
-    if (family.type == FamilyType::kSummary) {  // value: the average of these
-      line.write(",\"sum\":");
-      write_json_number(line, exported_value(series.sum, family.unit));
-      line.write(",\"count\":");
-      line.advance_to(write_unsigned(line.cursor(), series.count));
-    }
-    line.write('}');
-    return;
-  }
-  line.write(",\"buckets\":[");
+// Finite buckets, cumulative like Prometheus's: `counts` one per bucket of `series`.
+// Returns the count in them all.
+uint64_t write_buckets(LineWriter& line, const Family& family, const Series& series,
+                       const std::vector<uint64_t>& counts) {
+  line.write("\"buckets\":[");
   uint64_t cumulative = 0;
   double last_bound = -INFINITY;
   bool first_bucket = true;
-  for (const metrics::Bucket& bucket : series.buckets) {
-    cumulative += bucket.count;
-    const double bound = exported_value(bucket.le, family.unit);
+  for (size_t i = 0; i < series.buckets.size() && i < counts.size(); ++i) {
+    cumulative += counts[i];
+    const double bound = exported_value(series.buckets[i].le, family.unit);
     // Same rule as the Prometheus text: bounds strictly ascend.
     if (!std::isfinite(bound) || !(bound > last_bound)) continue;
     last_bound = bound;
@@ -110,10 +89,58 @@ void write_series(std::string& out, const Family& family, const std::vector<std:
     line.advance_to(write_unsigned(line.cursor(), cumulative));
     line.write('}');
   }
-  line.write("],\"sum\":");
-  write_json_number(line, exported_value(series.sum, family.unit));
+  line.write(']');
+  return cumulative;
+}
+
+// The fields of a value: "value" (and a summary's "sum" and "count"), or a histogram's
+// "buckets", "sum" and "count"; `counts` are the histogram's per bucket.
+void write_values(LineWriter& line, const Family& family, const Series& series, double value,
+                  uint64_t count, double sum, const std::vector<uint64_t>& counts) {
+  if (family.type != FamilyType::kHistogram) {
+    line.write("\"value\":");
+    write_json_number(line, exported_value(value, family.unit));
+    if (family.type == FamilyType::kSummary) {  // value: the average of these
+      line.write(",\"sum\":");
+      write_json_number(line, exported_value(sum, family.unit));
+      line.write(",\"count\":");
+      line.advance_to(write_unsigned(line.cursor(), count));
+    }
+    return;
+  }
+  const uint64_t in_buckets = write_buckets(line, family, series, counts);
+  line.write(",\"sum\":");
+  write_json_number(line, exported_value(sum, family.unit));
   line.write(",\"count\":");
-  line.advance_to(write_unsigned(line.cursor(), std::max(series.count, cumulative)));
+  line.advance_to(write_unsigned(line.cursor(), std::max(count, in_buckets)));
+}
+
+void write_series(std::string& out, const Family& family, const std::vector<std::string>& keys,
+                  size_t index, bool first) {
+  const Series& series = family.series[index];
+  const metrics::Increase* inc =
+      index < family.increases.size() ? &family.increases[index] : nullptr;
+  constexpr size_t kBucketSize = 2 * kMaxNumberLength + 20;
+  size_t most = 2 * (64 + 3 * kMaxNumberLength + series.buckets.size() * kBucketSize);
+  for (size_t i = 0; i < keys.size(); ++i)
+    most += keys[i].size() + quoted_size(label_value(series, i));
+  LineWriter line(out, most);
+  line.write(first ? "{\"labels\":{" : ",{\"labels\":{");
+  for (size_t i = 0; i < keys.size(); ++i) {
+    line.write(keys[i]);
+    write_string(line, label_value(series, i));
+  }
+  line.write("},");
+  std::vector<uint64_t> counts;
+  if (family.type == FamilyType::kHistogram) {
+    for (const auto& b : series.buckets) counts.push_back(b.count);
+  }
+  write_values(line, family, series, series.value, series.count, series.sum, counts);
+  if (inc != nullptr) {
+    line.write(",\"interval\":{");
+    write_values(line, family, series, inc->value, inc->count, inc->sum, inc->buckets);
+    line.write('}');
+  }
   line.write('}');
 }
 
@@ -128,9 +155,16 @@ void append_json_lines(const metrics::Snapshot& snapshot, double unix_seconds, s
   for (const Family& family : snapshot.families) {
     const std::string name = sanitize_metric_name(family.name);
     {
-      LineWriter line(out, quoted_size(name) + kMaxNumberLength + 64);
+      LineWriter line(out, quoted_size(name) + 3 * kMaxNumberLength + 128);
       line.write("{\"ts\":");
       write_json_number(line, unix_seconds);
+      if (snapshot.interval) {
+        line.write(",\"interval\":{\"start\":");
+        write_json_number(line, snapshot.interval->start);
+        line.write(",\"end\":");
+        write_json_number(line, snapshot.interval->end);
+        line.write(snapshot.interval->final ? ",\"final\":true}" : ",\"final\":false}");
+      }
       line.write(",\"metric\":");
       write_string(line, name);
       line.write(",\"type\":\"");
@@ -146,7 +180,7 @@ void append_json_lines(const metrics::Snapshot& snapshot, double unix_seconds, s
       keys.push_back(std::move(key));
     }
     for (size_t s = 0; s < family.series.size(); ++s) {
-      write_series(out, family, keys, family.series[s], s == 0);
+      write_series(out, family, keys, s, s == 0);
     }
     out += "]}\n";
   }

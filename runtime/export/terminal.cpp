@@ -63,15 +63,21 @@ const std::string& label_value(const Series& series, size_t i) {
   return i < series.label_values.size() ? series.label_values[i] : kEmpty;
 }
 
-// Indices of the series to show, largest first (ties by labels, for stable output).
-template <typename Key>
-std::vector<size_t> top_series(const Family& family, size_t top, Key key) {
+std::vector<size_t> all_series(const Family& family) {
   std::vector<size_t> order(family.series.size());
   std::iota(order.begin(), order.end(), 0);
+  return order;
+}
+
+// Of the series `order` holds, the ones to show, largest `key(index)` first (ties by
+// labels, for stable output).
+template <typename Key>
+std::vector<size_t> top_series(const Family& family, std::vector<size_t> order, size_t top,
+                               Key key) {
   const size_t shown = top == 0 ? order.size() : std::min(top, order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<ptrdiff_t>(shown), order.end(),
                     [&](size_t a, size_t b) {
-                      const auto ka = key(family.series[a]), kb = key(family.series[b]);
+                      const auto ka = key(a), kb = key(b);
                       if (ka != kb) return ka > kb;
                       return family.series[a].label_values < family.series[b].label_values;
                     });
@@ -83,28 +89,98 @@ void append_more(std::string& out, size_t hidden, std::string_view what) {
   if (hidden > 0) out += fmt::format("  ... and {} more{}\n", hidden, what);
 }
 
+// The series an interval view shows: those that changed in it. Says so when none did.
+std::vector<size_t> changed_series(const Family& family, std::string& out) {
+  std::vector<size_t> order;
+  for (size_t i = 0; i < family.increases.size(); ++i) {
+    if (family.increases[i].changed) order.push_back(i);
+  }
+  if (order.empty()) {
+    out +=
+        fmt::format("  (no change in this interval; {} series in total)\n", family.series.size());
+  }
+  return order;
+}
+
+void append_unchanged(std::string& out, const Family& family, size_t changed) {
+  const size_t unchanged = family.series.size() - changed;
+  if (unchanged > 0) {
+    out += fmt::format("  ({} series unchanged in this interval not shown)\n", unchanged);
+  }
+}
+
+double sortable(double value) { return std::isnan(value) ? -INFINITY : value; }
+
+std::string average_text(double average, uint64_t count, spec::Unit unit) {
+  return count == 0 ? "-" : humanize(average, unit);
+}
+
+std::string rate_text(double increase, double seconds, spec::Unit unit) {
+  return seconds > 0 ? humanize(increase / seconds, unit) : "-";
+}
+
 void append_table(std::string& out, const Family& family, const std::vector<std::string>& names,
-                  const TerminalOptions& options) {
-  const std::vector<size_t> shown = top_series(family, options.top, [](const Series& s) {
-    return std::isnan(s.value) ? -INFINITY : s.value;  // NaN would break the ordering
-  });
+                  const TerminalOptions& options, View view, double seconds) {
   // A summary (avg) shows its average and how many values it is the average of.
   const bool summary = family.type == FamilyType::kSummary;
+  const auto& inc = family.increases;
+  std::vector<size_t> order;
+  if (view == View::kInterval) {
+    order = changed_series(family, out);
+    if (order.empty()) return;
+  } else {
+    order = all_series(family);
+  }
+  const std::vector<size_t> shown = top_series(family, order, options.top, [&](size_t i) {
+    return sortable(view == View::kInterval ? inc[i].value : family.series[i].value);
+  });
   std::vector<std::vector<std::string>> cells;  // per row: label values, then the values
   cells.reserve(shown.size() + 1);
   cells.emplace_back(names.begin(), names.end());
-  cells.back().push_back(summary ? "avg" : "value");
-  if (summary) cells.back().push_back("count");
+  auto& heading = cells.back();
+  switch (view) {
+    case View::kCumulative:
+      heading.insert(heading.end(), {summary ? "avg" : "value"});
+      if (summary) heading.push_back("count");
+      break;
+    case View::kInterval:
+      if (summary) {
+        heading.insert(heading.end(), {"avg", "count", "total avg", "total count"});
+      } else {
+        heading.insert(heading.end(), {"interval", "total"});
+      }
+      break;
+    case View::kRate:
+      if (summary) {
+        heading.insert(heading.end(), {"avg", "count", "count/s"});
+      } else {
+        heading.insert(heading.end(), {"value", "rate/s"});
+      }
+      break;
+  }
   for (size_t index : shown) {
     const Series& series = family.series[index];
     std::vector<std::string> row;
     for (size_t i = 0; i < names.size(); ++i) row.push_back(printable(label_value(series, i)));
-    if (summary && series.count == 0) {
-      row.push_back("-");
+    if (view == View::kInterval) {
+      if (summary) {
+        row.push_back(average_text(inc[index].value, inc[index].count, family.unit));
+        row.push_back(fmt::format("{}", inc[index].count));
+      } else {
+        row.push_back(humanize(inc[index].value, family.unit));
+      }
+    }
+    if (summary) {
+      row.push_back(average_text(series.value, series.count, family.unit));
+      row.push_back(fmt::format("{}", series.count));
     } else {
       row.push_back(humanize(series.value, family.unit));
     }
-    if (summary) row.push_back(fmt::format("{}", series.count));
+    if (view == View::kRate) {
+      row.push_back(
+          summary ? rate_text(static_cast<double>(inc[index].count), seconds, spec::Unit::kNone)
+                  : rate_text(inc[index].value, seconds, family.unit));
+    }
     cells.push_back(std::move(row));
   }
   std::vector<size_t> widths(cells.front().size(), 0);
@@ -125,7 +201,8 @@ void append_table(std::string& out, const Family& family, const std::vector<std:
     }
     out += '\n';
   }
-  append_more(out, family.series.size() - shown.size(), "");
+  append_more(out, order.size() - shown.size(), "");
+  if (view == View::kInterval) append_unchanged(out, family, order.size());
 }
 
 struct HistogramRow {
@@ -133,14 +210,16 @@ struct HistogramRow {
   uint64_t count = 0;
 };
 
-// Buckets are (previous le, le]: the first one has no lower bound we know of.
-std::vector<HistogramRow> histogram_rows(const Family& family, const Series& series) {
+// Buckets are (previous le, le]: the first one has no lower bound we know of. `counts`:
+// one per bucket of `series` (its own, or an interval's), `total` all of them and +Inf.
+std::vector<HistogramRow> histogram_rows(const Family& family, const Series& series,
+                                         const std::vector<uint64_t>& counts, uint64_t total) {
   const auto& buckets = series.buckets;
   uint64_t in_buckets = 0;
   size_t first = buckets.size(), last = 0;
-  for (size_t i = 0; i < buckets.size(); ++i) {
-    in_buckets += buckets[i].count;
-    if (buckets[i].count == 0) continue;
+  for (size_t i = 0; i < buckets.size() && i < counts.size(); ++i) {
+    in_buckets += counts[i];
+    if (counts[i] == 0) continue;
     first = std::min(first, i);
     last = i;
   }
@@ -149,19 +228,36 @@ std::vector<HistogramRow> histogram_rows(const Family& family, const Series& ser
   if (first < buckets.size()) {
     for (size_t i = first; i <= last; ++i) {
       const std::string low = i == 0 ? "-inf" : bound(i - 1);
-      rows.push_back({fmt::format("({}, {}]", low, bound(i)), buckets[i].count});
+      rows.push_back({fmt::format("({}, {}]", low, bound(i)), counts[i]});
     }
   }
-  if (series.count > in_buckets) {
+  if (total > in_buckets) {
     const std::string low = buckets.empty() ? "-inf" : bound(buckets.size() - 1);
-    rows.push_back({fmt::format("({}, +inf)", low), series.count - in_buckets});
+    rows.push_back({fmt::format("({}, +inf)", low), total - in_buckets});
   }
   return rows;
 }
 
-void append_histogram_series(std::string& out, const Family& family, const Series& series,
-                             const TerminalOptions& options) {
-  const std::vector<HistogramRow> rows = histogram_rows(family, series);
+std::string count_sum_avg(const Family& family, uint64_t count, double sum) {
+  std::string out = fmt::format("count {}, sum {}", count, humanize(sum, family.unit));
+  if (count > 0) {
+    out += fmt::format(", avg {}", humanize(sum / static_cast<double>(count), family.unit));
+  }
+  return out;
+}
+
+void append_histogram_series(std::string& out, const Family& family, size_t index,
+                             const TerminalOptions& options, View view, double seconds) {
+  const Series& series = family.series[index];
+  std::vector<HistogramRow> rows;
+  if (view == View::kInterval) {
+    const metrics::Increase& inc = family.increases[index];
+    rows = histogram_rows(family, series, inc.buckets, inc.count);
+  } else {
+    std::vector<uint64_t> counts;
+    for (const auto& b : series.buckets) counts.push_back(b.count);
+    rows = histogram_rows(family, series, counts, series.count);
+  }
   if (rows.empty()) {
     out += "  (no events yet)\n";
     return;
@@ -188,18 +284,40 @@ void append_histogram_series(std::string& out, const Family& family, const Serie
     out.append(options.bar_width - bar, ' ');
     out += "|\n";
   }
-  const uint64_t count = series.count;
-  out += fmt::format("  count {}, sum {}", count, humanize(series.sum, family.unit));
-  if (count > 0) {
-    out += fmt::format(", avg {}", humanize(series.sum / static_cast<double>(count), family.unit));
+  out += "  ";
+  switch (view) {
+    case View::kCumulative:
+      out += count_sum_avg(family, series.count, series.sum);
+      break;
+    case View::kInterval: {
+      const metrics::Increase& inc = family.increases[index];
+      out += count_sum_avg(family, inc.count, inc.sum);
+      out += " (total: " + count_sum_avg(family, series.count, series.sum) + ")";
+      break;
+    }
+    case View::kRate: {
+      const std::string rate =
+          rate_text(static_cast<double>(family.increases[index].count), seconds, spec::Unit::kNone);
+      out += count_sum_avg(family, series.count, series.sum) + fmt::format(" (count {}/s)", rate);
+      break;
+    }
   }
   out += '\n';
 }
 
 void append_histograms(std::string& out, const Family& family,
-                       const std::vector<std::string>& names, const TerminalOptions& options) {
-  const std::vector<size_t> shown =
-      top_series(family, options.top, [](const Series& s) { return s.count; });
+                       const std::vector<std::string>& names, const TerminalOptions& options,
+                       View view, double seconds) {
+  std::vector<size_t> order;
+  if (view == View::kInterval) {
+    order = changed_series(family, out);
+    if (order.empty()) return;
+  } else {
+    order = all_series(family);
+  }
+  const std::vector<size_t> shown = top_series(family, order, options.top, [&](size_t i) {
+    return view == View::kInterval ? family.increases[i].count : family.series[i].count;
+  });
   for (size_t n = 0; n < shown.size(); ++n) {
     const Series& series = family.series[shown[n]];
     if (n > 0) out += '\n';
@@ -210,9 +328,10 @@ void append_histograms(std::string& out, const Family& family,
       }
       out += '\n';
     }
-    append_histogram_series(out, family, series, options);
+    append_histogram_series(out, family, shown[n], options, view, seconds);
   }
-  append_more(out, family.series.size() - shown.size(), " series");
+  append_more(out, order.size() - shown.size(), " series");
+  if (view == View::kInterval) append_unchanged(out, family, order.size());
 }
 
 }  // namespace
@@ -245,12 +364,17 @@ void append_terminal_text(const metrics::Snapshot& snapshot, const TerminalOptio
           family.missed);
     }
     const std::vector<std::string> names = export_label_names(family);
+    // Gauges, and snapshots without increases, show their values as read.
+    const bool increases = snapshot.interval && !family.increases.empty() &&
+                           family.increases.size() == family.series.size();
+    const View view = increases ? options.view : View::kCumulative;
+    const double seconds = snapshot.interval ? snapshot.interval->seconds : 0;
     if (family.series.empty()) {
       out += "  (no events yet)\n";
     } else if (family.type == FamilyType::kHistogram) {
-      append_histograms(out, family, names, options);
+      append_histograms(out, family, names, options, view, seconds);
     } else {
-      append_table(out, family, names, options);
+      append_table(out, family, names, options, view, seconds);
     }
     out += '\n';
   }

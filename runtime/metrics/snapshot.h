@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,17 @@ struct Series {
   std::vector<Bucket> buckets;
   uint64_t count = 0;  // histogram and summary
   double sum = 0;
+};
+
+// What a series added over an interval (metrics/interval.h): the difference of two
+// readings of its cumulative values, or the whole value when it appeared (or restarted)
+// in between.
+struct Increase {
+  double value = 0;    // count, sum: the increase; avg: the interval's average (NaN: none)
+  uint64_t count = 0;  // histogram, avg: observations in the interval
+  double sum = 0;      // histogram, avg
+  std::vector<uint64_t> buckets;  // histogram: parallel to Series::buckets, not cumulative
+  bool changed = false;           // anything happened to the series in the interval
 };
 
 struct Family {
@@ -59,14 +71,28 @@ struct Family {
   // Events the kernel did not run the statement's programs for, because a BPF program
   // was already running on that CPU (when filled in: terminal output).
   uint64_t missed = 0;
+  // Per-interval views: parallel to `series` when filled in (metrics/interval.h), for
+  // families whose values add up events (count, sum, avg, histogram). Empty otherwise:
+  // gauges (min, max, gauge) are shown as read.
+  std::vector<Increase> increases;
 };
 
 // The value of every label of a metric's overflow series: where updates go when its map
 // is full (docs/churn.md).
 inline constexpr const char* kOverflowLabel = "__overflow__";
 
+// The interval the increases cover.
+struct Interval {
+  double start = 0;    // unix seconds: the previous reading, or the start
+  double end = 0;      // unix seconds: this reading
+  double seconds = 0;  // end - start on the monotonic clock (rates divide by it)
+  bool first = false;  // start is the start: no reading came before this one
+  bool final = false;  // the reading on exit: the interval is cut short
+};
+
 struct Snapshot {
   std::vector<Family> families;
+  std::optional<Interval> interval;  // set when families carry their increases
 };
 
 // Export scale of a unit: raw value * scale = exported value (ns -> s).

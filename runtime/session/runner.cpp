@@ -17,6 +17,7 @@
 #include "runtime/export/metrics_server.h"
 #include "runtime/export/terminal.h"
 #include "runtime/export/web_config.h"
+#include "runtime/metrics/interval.h"
 
 namespace sonde::session {
 namespace {
@@ -162,6 +163,18 @@ class EventPrinter {
   std::map<std::string, uint64_t> said_;
 };
 
+std::string clock_time(double unix_seconds) {
+  return fmt::format("{:%H:%M:%S}", fmt::localtime(static_cast<time_t>(unix_seconds)));
+}
+
+// What a per-interval print shows: the interval's values, then the totals since attach.
+std::string interval_heading(const metrics::Interval& interval) {
+  return fmt::format("{}  {}interval: the {:.2f}s since {}{}; total: since attach\n",
+                     clock_time(interval.end), interval.final ? "on exit, last (partial) " : "",
+                     interval.seconds, interval.first ? "attach at " : "",
+                     clock_time(interval.start));
+}
+
 }  // namespace
 
 void block_stop_signals() {
@@ -229,6 +242,10 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
   constexpr auto kEventPoll = std::chrono::milliseconds(100);
   std::optional<Clock::time_point> next_loss_check;
 
+  // Per-interval views: each print shows what came since the one before.
+  const bool per_interval = options.interval && !options.cumulative;
+  metrics::IntervalTracker tracker(metrics::unix_seconds_now(), metrics::monotonic_seconds_now());
+
   auto print = [&](bool final) {
     if (options.format == Format::kNone) return;
     metrics::Snapshot snapshot;
@@ -237,15 +254,25 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
       return;
     }
     add_losses(sessions, snapshot);
+    if (per_interval) {
+      tracker.advance(snapshot, metrics::unix_seconds_now(), metrics::monotonic_seconds_now());
+      snapshot.interval->final = final;
+    }
     if (snapshot.families.empty() && events.any()) return;  // only events: nothing to tabulate
     std::string out;
     if (options.format == Format::kJson) {
-      exporter::append_json_lines(snapshot, static_cast<double>(time(nullptr)), out);
+      const double ts =
+          snapshot.interval ? snapshot.interval->end : static_cast<double>(time(nullptr));
+      exporter::append_json_lines(snapshot, ts, out);
     } else {
-      if (!final || options.interval)
+      if (per_interval) {
+        out += interval_heading(*snapshot.interval);
+      } else if (!final || options.interval) {
         out += fmt::format("{:%H:%M:%S}\n", fmt::localtime(time(nullptr)));
+      }
       exporter::TerminalOptions t;
       t.top = options.top;
+      if (per_interval) t.view = exporter::View::kInterval;
       exporter::append_terminal_text(snapshot, t, out);
     }
     write_all(out);

@@ -19,7 +19,10 @@ enum class Format { kText, kJson, kNone };
 
 struct RunOptions {
   std::optional<std::string> listen;
+  // Print every `interval`: what each interval added beside the totals (text), or both
+  // (JSON lines); only the totals with `cumulative`.
   std::optional<std::chrono::nanoseconds> interval;
+  bool cumulative = false;
   std::optional<std::chrono::nanoseconds> duration;
   Format format = Format::kText;
   bool quiet = false;         // no "attached N probes"

@@ -46,6 +46,36 @@ TEST(Cli, AnIntervalTooShortToReadIsRefused) {
 }
 
 // groff itself reads the pages: -ww enables every warning, -z discards the output.
+// A kind narrows `sonde list` without changing what the word matches: `tracepoint:tcp`
+// lists the tracepoints `tcp` lists, which are the kernel's tracepoints with "tcp"
+// anywhere in category:name (tracefs's available_events).
+TEST(Cli, ListWithAKindMatchesTheWordAsWithout) {
+  std::vector<std::string> kernel;
+  std::ifstream events("/sys/kernel/tracing/available_events");
+  for (std::string line; std::getline(events, line);) {
+    if (line.find("tcp") != std::string::npos) kernel.push_back("tracepoint:" + line);
+  }
+  ASSERT_FALSE(kernel.empty()) << "no tcp tracepoints in tracefs";
+  auto names = [](const std::string& out, bool tracepoints_only) {
+    std::vector<std::string> lines;
+    for (size_t at = 0, end; (end = out.find('\n', at)) != std::string::npos; at = end + 1) {
+      std::string line = out.substr(at, end - at);
+      line = line.substr(0, line.find("  "));
+      if (line.empty() || line[0] == ' ') continue;
+      if (!tracepoints_only || line.starts_with("tracepoint:")) lines.push_back(line);
+    }
+    std::sort(lines.begin(), lines.end());
+    return lines;
+  };
+  std::sort(kernel.begin(), kernel.end());
+  Exit word = run_sonde({"list", "tcp"});
+  Exit kind = run_sonde({"list", "tracepoint:tcp"});
+  ASSERT_EQ(word.code, 0) << word.err;
+  ASSERT_EQ(kind.code, 0) << kind.err;
+  EXPECT_EQ(names(kind.out, false), kernel) << kind.out;
+  EXPECT_EQ(names(word.out, true), kernel) << word.out;
+}
+
 TEST(Cli, ManPagesAreCleanForGroff) {
   if (access("/usr/bin/groff", X_OK) != 0)
     GTEST_SKIP() << "groff is not installed (package groff-base)";

@@ -296,6 +296,76 @@ TEST(Repl, ShowTakesARowLimitAndTopSetsTheDefault) {
   ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
 }
 
+// :watch shows each value's rate beside it: the increase since the previous refresh over
+// the seconds it says passed. A workload makes getpid calls in steps, each started once
+// the screen showed the step before; every refresh (tmux keeps the cleared screens in its
+// history) is checked against the one before it, and the last against the calls made.
+TEST(Repl, WatchShowsRatesOverTheSecondsItPrints) {
+  constexpr uint32_t kSteps[] = {3000, 0, 12345, 7};
+  StepWorkload workload;
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  term.line("on tracepoint:syscalls:sys_enter_getpid where pid == " +
+            std::to_string(workload.pid()) + " count as watched");
+  ASSERT_TRUE(term.wait_for("[1] attached")) << term.screen();
+  term.line(":watch 1 300ms");
+  ASSERT_TRUE(term.wait_for("rates over the last")) << term.screen();
+  uint64_t total = 0;
+  for (uint32_t calls : kSteps) {
+    ASSERT_EQ(workload.step(calls, 0), calls);
+    total += calls;
+    // Two more refreshes with the total (the second: a rate of 0 over its seconds).
+    ASSERT_TRUE(term.wait_for(" " + std::to_string(total) + "  ",
+                              occurrences(term.screen(), " " + std::to_string(total) + "  ") + 2))
+        << term.screen();
+  }
+  const int prompts = occurrences(term.screen(), "sonde [2]>");
+  term.key("q");
+  ASSERT_TRUE(term.wait_for("sonde [2]>", prompts + 1)) << term.screen();
+  const std::string screen = term.screen();
+  struct Refresh {
+    double seconds = -1;  // -1: the first, without rates
+    uint64_t value = 0;
+    double rate = 0;
+  };
+  std::vector<Refresh> refreshes;
+  std::regex heading(R"(^\d\d:\d\d:\d\d  \[1\] every 300ms)");
+  std::regex over(R"(^rates over the last (\d+\.\d{3})s$)");
+  std::regex row(R"(^\s+(\d+)\s+(\d+(?:\.\d+)?)$)"), first_row(R"(^\s+(\d+)$)");
+  std::istringstream in(screen);
+  for (std::string l; std::getline(in, l);) {
+    std::smatch m;
+    if (std::regex_search(l, heading)) {
+      refreshes.emplace_back();
+    } else if (refreshes.empty()) {
+      continue;
+    } else if (std::regex_match(l, m, over)) {
+      refreshes.back().seconds = std::stod(m[1]);
+    } else if (std::regex_match(l, m, row)) {
+      refreshes.back().value = std::stoull(m[1]);
+      refreshes.back().rate = std::stod(m[2]);
+    } else if (std::regex_match(l, m, first_row)) {
+      refreshes.back().value = std::stoull(m[1]);
+    }
+  }
+  ASSERT_GE(refreshes.size(), 2 * std::size(kSteps)) << screen;
+  EXPECT_EQ(refreshes.front().seconds, -1) << screen;
+  EXPECT_EQ(refreshes.back().value, total) << screen;
+  size_t moving = 0;
+  for (size_t i = 1; i < refreshes.size(); ++i) {
+    const Refresh &before = refreshes[i - 1], &now = refreshes[i];
+    ASSERT_GT(now.seconds, 0) << "refresh " << i << "\n" << screen;
+    const double increase = static_cast<double>(now.value - before.value);
+    // Printed with two decimals (rate) and three (seconds): that much rounding.
+    const double rounding = 0.005 * now.seconds + 0.0005 * now.rate + 1e-9;
+    EXPECT_NEAR(now.rate * now.seconds, increase, rounding) << "refresh " << i << "\n" << screen;
+    if (increase > 0) ++moving;
+  }
+  EXPECT_GE(moving, 3u) << screen;  // the three steps with calls
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+}
+
 TEST(Repl, TabCompletesCategoriesAndFields) {
   ReplTerminal term;
   ASSERT_TRUE(term.started()) << term.screen();

@@ -36,4 +36,22 @@ class Sonde {
 // memory maps stay readable for user symbols) until the returned process is destroyed.
 std::unique_ptr<Process> run_workload(std::vector<std::string> args, bool hold = false);
 
+// A forked child that does, at each step() and only then, `calls` getpid system calls
+// and one write of `bytes` bytes to /dev/null on file descriptor kStepFd (0 bytes: no
+// write), and reports how many calls it made; a program filters by its pid (and fd).
+class StepWorkload {
+ public:
+  static constexpr int kStepFd = 77;
+  StepWorkload();
+  ~StepWorkload();
+  pid_t pid() const { return pid_; }
+  // Returns the getpid calls the child counted itself making (-1 if it died).
+  int64_t step(uint32_t calls, uint32_t bytes);
+
+ private:
+  pid_t pid_ = -1;
+  int command_fd_ = -1;
+  int answer_fd_ = -1;
+};
+
 }  // namespace sonde::e2e

@@ -13,8 +13,13 @@ constexpr Flag kWebConfig{"--web-config", "", "FILE",
                           "--web.config.file (README: TLS and basic auth)",
                           "file"};
 constexpr Flag kInterval{"--interval", "-i", "DURATION",
-                         "print the metrics every DURATION (at least 100ms), and on exit",
+                         "print what each DURATION (at least 100ms) added (counts, sums, "
+                         "averages and histograms of that interval, beside their totals; "
+                         "min, max and gauge as read), and on exit the last, partial interval",
                          "duration"};
+constexpr Flag kCumulative{"--cumulative", "", "",
+                           "with --interval: print the totals since the start only, as "
+                           "without it"};
 constexpr Flag kDuration{"--duration", "-d", "DURATION",
                          "stop after DURATION (default: until SIGINT or SIGTERM)", "duration"};
 constexpr Flag kFormat{"--format", "", "text|json",
@@ -65,6 +70,7 @@ const Program& sonde_program() {
                          kListen,
                          kWebConfig,
                          kInterval,
+                         kCumulative,
                          kDuration,
                          kFormat,
                          kTop,
@@ -190,6 +196,7 @@ const Program& agent_program() {
                                "and exit"},
                               kFormat,
                               kInterval,
+                              kCumulative,
                               kDuration,
                               kTop,
                               {"--no-program-stats", "", "",

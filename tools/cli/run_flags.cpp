@@ -11,6 +11,7 @@ namespace sonde::cli {
 Status parse_run_flags(const Args& args, session::RunOptions& run) {
   if (auto listen = args.value("--listen")) run.listen = *listen;
   if (args.has("--quiet")) run.quiet = true;
+  if (args.has("--cumulative")) run.cumulative = true;
   if (auto config = args.value("--web-config")) run.web_config = *config;
   for (const char* flag : {"--interval", "--duration"}) {
     auto text = args.value(flag);

@@ -1,5 +1,6 @@
 // The reporting flags `sonde run` and `sonde-agent` share (--listen, --interval,
-// --duration, --format, --top, --quiet): one parser, so both check and word them alike.
+// --cumulative, --duration, --format, --top, --quiet): one parser, so both check and word them
+// alike.
 #pragma once
 
 #include "runtime/session/runner.h"

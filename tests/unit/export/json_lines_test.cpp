@@ -57,6 +57,28 @@ TEST(JsonLines, ExactLines) {
 )");
 }
 
+// Per-interval lines: the interval's bounds on the line, and beside each additive
+// series' cumulative fields the same fields for the interval alone; gauges as read.
+TEST(JsonLines, IntervalValuesBesideTheTotals) {
+  metrics::Snapshot snapshot;
+  snapshot.interval = metrics::Interval{1700000000, 1700000005.5, 5.5, false, true};
+  snapshot.families.push_back(counter("calls_total", {}, {value_series({}, 40)}));
+  snapshot.families.back().increases = {{.value = 15, .changed = true}};
+  snapshot.families.push_back(histogram("lat_seconds", spec::Unit::kNanoseconds, {},
+                                        {histogram_series({}, {256, 512}, {1, 2}, 1, 1500)}));
+  snapshot.families.back().increases = {
+      {.count = 2, .sum = 600, .buckets = {0, 1}, .changed = true}};
+  snapshot.families.push_back(testing::gauge("g", {}, {value_series({}, 3)}));
+  std::string out;
+  append_json_lines(snapshot, 1700000005.5, out);
+  EXPECT_EQ(
+      out,
+      R"({"ts":1700000005.5,"interval":{"start":1700000000,"end":1700000005.5,"final":true},"metric":"calls_total","type":"counter","series":[{"labels":{},"value":40,"interval":{"value":15}}]}
+{"ts":1700000005.5,"interval":{"start":1700000000,"end":1700000005.5,"final":true},"metric":"lat_seconds","type":"histogram","series":[{"labels":{},"buckets":[{"le":2.56e-07,"count":1},{"le":5.12e-07,"count":3}],"sum":1.5e-06,"count":4,"interval":{"buckets":[{"le":2.56e-07,"count":0},{"le":5.12e-07,"count":1}],"sum":6e-07,"count":2}}]}
+{"ts":1700000005.5,"interval":{"start":1700000000,"end":1700000005.5,"final":true},"metric":"g","type":"gauge","series":[{"labels":{},"value":3}]}
+)");
+}
+
 // Python's json module parses every line, and the structure is what consumers expect.
 TEST(JsonLines, PythonParsesVariedSnapshot) {
   // The system interpreter starts fastest (no version-manager shims).

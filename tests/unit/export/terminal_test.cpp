@@ -38,6 +38,46 @@ TEST(Terminal, TableSortedByValueAndCapped) {
             "\n");
 }
 
+std::string render_with(metrics::Family family, View view, double seconds) {
+  metrics::Snapshot snapshot;
+  snapshot.interval = metrics::Interval{0, seconds, seconds, false, false};
+  snapshot.families.push_back(std::move(family));
+  std::string out;
+  append_terminal_text(snapshot, {.view = view}, out);
+  return out;
+}
+
+// An interval view shows what changed, by its increase, beside the total.
+TEST(Terminal, IntervalShowsIncreasesBesideTotalsAndLeavesOutTheUnchanged) {
+  metrics::Family family = counter(
+      "calls_total", {"comm"},
+      {value_series({"nginx"}, 300), value_series({"bash"}, 5), value_series({"java"}, 90)});
+  family.increases = {{.value = 20, .changed = true}, {.value = 0}, {.value = 40, .changed = true}};
+  EXPECT_EQ(render_with(family, View::kInterval, 5),
+            "calls_total\n"
+            "  comm   interval  total\n"
+            "  java         40     90\n"
+            "  nginx        20    300\n"
+            "  (1 series unchanged in this interval not shown)\n"
+            "\n");
+  for (auto& i : family.increases) i = {};
+  EXPECT_EQ(render_with(family, View::kInterval, 5),
+            "calls_total\n"
+            "  (no change in this interval; 3 series in total)\n"
+            "\n");
+}
+
+// A rate view: the total beside its increase per second.
+TEST(Terminal, RatesAreIncreasesPerSecond) {
+  metrics::Family family = counter("calls_total", {}, {value_series({}, 300)});
+  family.increases = {{.value = 25, .changed = true}};
+  EXPECT_EQ(render_with(family, View::kRate, 2),
+            "calls_total\n"
+            "  value  rate/s\n"
+            "    300    12.5\n"
+            "\n");
+}
+
 TEST(Terminal, DroppedUpdatesWarnAndBytesAreHumanized) {
   metrics::Family family = counter("read_bytes_total", {}, {value_series({}, 1536)});
   family.unit = spec::Unit::kBytes;

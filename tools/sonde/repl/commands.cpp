@@ -21,7 +21,7 @@ const std::vector<CommandInfo>& command_table() {
        {":watch", ":w"},
        ArgumentKind::kStatementOrAll,
        "[N|all] [INTERVAL]",
-       "values every INTERVAL (default 1s) until a key or Ctrl-C"},
+       "values and their rates per second every INTERVAL (default 1s) until a key or Ctrl-C"},
       {CommandId::kClear,
        {":clear"},
        ArgumentKind::kStatement,

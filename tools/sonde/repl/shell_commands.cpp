@@ -11,6 +11,7 @@
 
 #include "runtime/export/humanize.h"
 #include "runtime/export/terminal.h"
+#include "runtime/metrics/interval.h"
 #include "support/duration.h"
 #include "support/text.h"
 #include "tools/sonde/repl/commands.h"
@@ -181,17 +182,24 @@ bool Shell::watch(const std::string& argument) {
   auto wait = std::max(std::chrono::duration_cast<std::chrono::milliseconds>(interval),
                        std::chrono::milliseconds(1));
   std::string what = number ? fmt::format("[{}]", *number) : "all statements";
-  for (;;) {
+  // Rates: each refresh's increase over the seconds since the one before (the maps are
+  // read once per refresh).
+  metrics::IntervalTracker tracker(metrics::unix_seconds_now(), metrics::monotonic_seconds_now());
+  for (bool first = true;; first = false) {
     metrics::Snapshot snapshot;
     if (!report(registry_.snapshot(number, snapshot), "")) return false;
+    tracker.advance(snapshot, metrics::unix_seconds_now(), metrics::monotonic_seconds_now());
     // Redraw in place on a terminal, as watch(1) does; a pipe gets one block per tick.
     std::string out = input_->interactive() ? "\033[H\033[2J" : "";
     out += fmt::format(
-        "{:%H:%M:%S}  {} every {}  ({})\n\n", fmt::localtime(std::time(nullptr)), what,
+        "{:%H:%M:%S}  {} every {}  ({})\n", fmt::localtime(std::time(nullptr)), what,
         exporter::humanize(static_cast<double>(interval.count()), spec::Unit::kNanoseconds),
         input_->interactive() ? "any key or Ctrl-C stops" : "until more input");
+    out += first ? std::string("rates from the next refresh on\n\n")
+                 : fmt::format("rates over the last {:.3f}s\n\n", snapshot.interval->seconds);
     exporter::TerminalOptions terminal;
     terminal.top = options_.top;
+    terminal.view = first ? exporter::View::kCumulative : exporter::View::kRate;
     exporter::append_terminal_text(snapshot, terminal, out);
     write_out(out);
     if (input_->wait_for_key(wait) || stop_requested()) break;
