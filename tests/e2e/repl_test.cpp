@@ -101,6 +101,15 @@ class ReplTerminal {
   }
   std::string screen() { return shell(tmux("capture-pane -p -J -S - -t repl")); }
 
+  // Ctrl-C, then a wait for the prompt it brings back. The terminal discards what is
+  // queued behind a ^C (ISIG without NOFLSH flushes the input not yet read), so keys
+  // sent right after it were lost on a loaded machine: what follows waits for the REPL.
+  bool interrupt() {
+    const int prompts = occurrences(screen(), "sonde [");
+    key("C-c");
+    return wait_for("sonde [", prompts + 1);
+  }
+
   // Until `text` shows `count` times in the pane and its history.
   bool wait_for(const std::string& text, int count = 1, std::chrono::milliseconds timeout = 60s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -185,7 +194,7 @@ TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
   // A watch refreshes until Ctrl-C, which leaves the REPL running.
   term.line(":watch 1 200ms");
   ASSERT_TRUE(term.wait_for("any key or Ctrl-C stops")) << term.screen();
-  term.key("C-c");
+  ASSERT_TRUE(term.interrupt()) << term.screen();
   term.line(":detach 1");
   ASSERT_TRUE(term.wait_for("[1] detached")) << term.screen();
   body = http_get(port);
@@ -372,14 +381,14 @@ TEST(Repl, TabCompletesCategoriesAndFields) {
   term.type("on tracepoint:sch");
   term.key("Tab");
   ASSERT_TRUE(term.wait_for("on tracepoint:sched:")) << term.screen();
-  term.key("C-c");  // drops the line
+  ASSERT_TRUE(term.interrupt()) << term.screen();  // drops the line
   term.type("on tracepoint:sched:sched_switch where prev_");
   term.key("Tab");
   ASSERT_TRUE(term.wait_for("prev_state")) << term.screen();
   std::string screen = term.screen();
   for (const char* field : {"prev_comm", "prev_pid", "prev_prio"})
     EXPECT_NE(screen.find(field), std::string::npos) << screen;
-  term.key("C-c");
+  ASSERT_TRUE(term.interrupt()) << term.screen();
   term.key("C-d");
   ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
 }

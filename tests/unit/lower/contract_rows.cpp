@@ -74,19 +74,22 @@ const std::vector<Row>& contract_rows() {
        .source = "on tracepoint:syscalls:sys_exit_read where ret > 0 sum ret by comm as read_bytes",
        .spec = {"metric read_bytes_total aggregation=sum unit=bytes value_size=8"},
        .c = {"int sonde_s0_p0(void *ctx) {",
-             "if (!((__s64)((__s64)((__s64)(__s64)(*(__s64 *)((char *)ctx + 16))) > "
-             "(__s64)((__s64)0ULL)))) return 0;",
-             "__s64 x = (__s64)((__s64)(__s64)(*(__s64 *)((char *)ctx + 16)));",
-             "bpf_get_current_comm(key.k0, 16);", "sonde_sum(v, x);"}},
+             // Read once where it is read: the load stays at ctx plus its offset.
+             "__u64 r0 = (__u64)(*(__s64 *)((char *)ctx + 16));",
+             "asm volatile(\"\" : \"+r\"(r0));",
+             "if (!((__s64)((__s64)((__s64)(__s64)(r0)) > (__s64)((__s64)0ULL)))) return 0;",
+             "__s64 x = (__s64)((__s64)(__s64)(r0));", "bpf_get_current_comm(key.k0, 16);",
+             "sonde_sum(v, x);"}},
       {.name = "SyscallErrorsAreErrnoLabels",
        .source = "on tracepoint:syscalls:sys_exit_openat where ret < 0 count by errno(ret)",
        .spec = {"label sonde_sys_exit_openat_total.errno offset=0 size=8 decoder=errno"},
-       .c = {"key.k0 = (__s64)(__s64)(*(__s64 *)((char *)ctx + 16));"}},
+       .c = {"__u64 r0 = (__u64)(*(__s64 *)((char *)ctx + 16));", "key.k0 = (__s64)(__s64)(r0);"}},
       {.name = "SyscallPointersAreUserMemory",
        .source = "on tracepoint:syscalls:sys_enter_openat count by str(filename, 64)",
        .spec = {"label sonde_sys_enter_openat_total.filename offset=0 size=65 decoder=string"},
-       .c = {"if (bpf_probe_read_user_str(key.k0, 65, (const void *)(long)((__u64)(*(__u64 "
-             "*)((char *)ctx + 24)))) < 0) sonde_unreadable(key.k0);"}},
+       .c = {"__u64 r0 = (__u64)(*(__u64 *)((char *)ctx + 24));",
+             "if (bpf_probe_read_user_str(key.k0, 65, (const void *)(long)((__u64)(r0))) < 0) "
+             "sonde_unreadable(key.k0);"}},
       {.name = "RawSyscallsAttachAsRawTracepoints",
        .source = "on tracepoint:raw_syscalls:sys_enter count by syscall(id), comm",
        .spec = {"probe sonde_s0_p0 kind=raw_tracepoint target=sys_enter "
@@ -95,7 +98,8 @@ const std::vector<Row>& contract_rows() {
                 "label sonde_sys_enter_total.syscall offset=0 size=8 decoder=syscall",
                 "label sonde_sys_enter_total.comm offset=8 size=16 decoder=string"},
        .c = {"SEC(\"raw_tp/sys_enter\")", "int sonde_s0_p0(struct bpf_raw_tracepoint_args *ctx) {",
-             "key.k0 = (__s64)(__s64)(ctx->args[1]);", "bpf_get_current_comm(key.k1, 16);"}},
+             "__u64 r0 = (__u64)(ctx->args[1]);", "key.k0 = (__s64)(__s64)(r0);",
+             "bpf_get_current_comm(key.k1, 16);"}},
 
       // ---- raw tracepoints: typed arguments, members read with CO-RE ----
       {.name = "RawTracepointPointerArgumentsAreTyped",
@@ -105,12 +109,12 @@ const std::vector<Row>& contract_rows() {
                 "label sonde_sched_switch_total.next_pid offset=16 size=8 decoder=signed"},
        .c = {"struct task_struct___sonde {", "__s32 pid;", "char comm[16];",
              "__attribute__((preserve_access_index));", "SEC(\"raw_tp/sched_switch\")",
-             "__u64 p0 = (__u64)(ctx->args[1]);",
+             "__u64 r1 = (__u64)(ctx->args[1]);", "__u64 p0 = (__u64)(r1);",
              "bpf_probe_read_kernel_str(key.k0, 16, &((struct task_struct___sonde "
              "*)(long)p0)->comm);",
-             "__u64 p2 = (__u64)(ctx->args[2]);",
-             "bpf_core_read(&t1, sizeof(t1), &((struct task_struct___sonde *)(long)p2)->pid);",
-             "key.k1 = (__s64)t1;"}},
+             "__u64 r4 = (__u64)(ctx->args[2]);", "__u64 p3 = (__u64)(r4);",
+             "bpf_core_read(&t2, sizeof(t2), &((struct task_struct___sonde *)(long)p3)->pid);",
+             "key.k1 = (__s64)t2;"}},
       {.name = "MembersOfEmbeddedStructsAreOneRelocatedLvalue",
        .source =
            "on rawtracepoint:sched_switch where prev.__state == 0 count by prev.se.nr_migrations",
@@ -124,7 +128,8 @@ const std::vector<Row>& contract_rows() {
        .spec = {"label sonde_inet_sock_set_state_total.sk___sk_common_skc_daddr offset=0 size=8 "
                 "decoder=inet"},
        .c = {"struct sock_common___sonde {", "__u32 skc_daddr;", "struct sock___sonde {",
-             "struct sock_common___sonde __sk_common;", "__u64 p1 = (__u64)(ctx->args[0]);",
+             "struct sock_common___sonde __sk_common;", "__u64 r2 = (__u64)(ctx->args[0]);",
+             "__u64 p1 = (__u64)(r2);",
              "bpf_core_read(&t0, sizeof(t0), &((struct sock___sonde "
              "*)(long)p1)->__sk_common.skc_daddr);"}},
       // inet(): the socket's family picks the IPv4 field (as ::ffff:a.b.c.d) or the IPv6 one.
@@ -167,19 +172,19 @@ const std::vector<Row>& contract_rows() {
                 "label sonde_block_rq_issue_total.disk offset=8 size=32 decoder=string"},
        .c = {"->cmd_flags);", "key.k0 = (__s64)sonde_req_op((__s64)t0);", "->q);", "->disk);",
              "bpf_probe_read_kernel_str(key.k1, 32, &((struct gendisk___sonde "
-             "*)(long)p2)->disk_name);"}},
+             "*)(long)p3)->disk_name);"}},
       {.name = "RawTracepointIntArgumentIsSignExtendedFrom32Bits",
        .source = "on rawtracepoint:sock_recv_length sum ret",
        .spec = {"probe sonde_s0_p0 kind=raw_tracepoint target=sock_recv_length",
                 "metric sonde_sock_recv_length_ret aggregation=sum keyed=no"},
-       .c = {"__s64 x = (__s64)((__s64)(__s32)(ctx->args[1]));"}},
+       .c = {"__u64 r0 = (__u64)(ctx->args[1]);", "__s64 x = (__s64)((__s64)(__s32)(r0));"}},
       {.name = "RawTracepointEnumArgument",
        .source = "on rawtracepoint:kfree_skb count by reason",
        .spec =
            {"label sonde_kfree_skb_total.reason offset=0 size=8 decoder=enum "
             "enums=0=SKB_NOT_DROPPED_YET,1=SKB_CONSUMED,2=SKB_DROP_REASON_NOT_SPECIFIED,3=SKB_DROP_"
             "REASON_NO_SOCKET,4=SKB_DROP_REASON_SOCKET_CLOSE,5=SKB_DROP_REASON_SOCKET_FILTER"},
-       .c = {"key.k0 = (__s64)(__u32)(ctx->args[2]);"}},
+       .c = {"__u64 r0 = (__u64)(ctx->args[2]);", "key.k0 = (__s64)(__u32)(r0);"}},
 
       // ---- spans ----
       {.name = "SpanEndClaimsItsStartBeforeRecording",
@@ -194,10 +199,10 @@ const std::vector<Row>& contract_rows() {
        // Keyed by the request itself, as biolatency is (stdlib/block.sonde).
        .c = {"struct sonde_v0 {", "__u64 buckets[26];",
              "int sonde_s0_a0(struct bpf_raw_tracepoint_args *ctx) {",
-             "key.k0 = (__u64)(ctx->args[0]);", "start.ts = bpf_ktime_get_ns();",
-             "sonde_span_start(&sonde_st0, &key, &start, 0);",
+             "__u64 r0 = (__u64)(ctx->args[0]);", "key.k0 = (__u64)(r0);",
+             "start.ts = bpf_ktime_get_ns();", "sonde_span_start(&sonde_st0, &key, &start, 0);",
              "int sonde_s0_b0(struct bpf_raw_tracepoint_args *ctx) {",
-             "skey.k0 = (__u64)(ctx->args[0]);",
+             "__u64 r0 = (__u64)(ctx->args[0]);", "skey.k0 = (__u64)(r0);",
              "struct sonde_st0_value *found = bpf_map_lookup_elem(&sonde_st0, &skey);",
              "__u64 latency = now - found->ts;",
              "if (!sonde_span_claim(&sonde_st0, &skey, 0)) return 0;",
@@ -213,8 +218,8 @@ const std::vector<Row>& contract_rows() {
        // A switch starts a wait only for a task still runnable (its own __state, as
        // runqlat reads it) that is not the idle task.
        .c = {"int sonde_s0_a2(struct bpf_raw_tracepoint_args *ctx) {", "->__state);", "->pid);",
-             "== (__s64)((__s64)0ULL))) && ((__s64)((__s64)((__s64)t2) != (__s64)((__s64)0ULL))",
-             "key.k0 = (__s64)t4;", "int sonde_s0_b0(", "skey.k0 = (__s64)t0;"}},
+             "== (__s64)((__s64)0ULL))) && ((__s64)((__s64)((__s64)t3) != (__s64)((__s64)0ULL))",
+             "key.k0 = (__s64)t5;", "int sonde_s0_b0(", "skey.k0 = (__s64)t0;"}},
       {.name = "SpanLabelsComputedAtTheStartAreCarriedToTheEnd",
        .source = "span x {\n  start tracepoint:sched:sched_switch key prev_pid\n  end "
                  "tracepoint:sched:sched_wakeup key pid\n  label from = prev_comm\n}\ncount "
@@ -275,20 +280,22 @@ const std::vector<Row>& contract_rows() {
                 "metric sonde_vfs_read_count_total aggregation=sum",
                 "label sonde_vfs_read_count_total.arg0 offset=0 size=8 decoder=ksym"},
        .c = {"SEC(\"kprobe/vfs_read\")", "int sonde_s0_p0(struct pt_regs *ctx) {",
-             "__s64 x = (__s64)((__u64)(__u64)(ctx->dx));", "key.k0 = (__s64)ctx->di;"}},
+             "__u64 r0 = (__u64)(ctx->dx);", "__s64 x = (__s64)((__u64)(__u64)(r0));",
+             "__u64 r1 = (__u64)(ctx->di);", "key.k0 = (__s64)r1;"}},
       {.name = "FexitReturnValueFollowsTheArguments",
        .source = "on fexit:vfs_read histogram log2 retval",
        .spec = {"probe sonde_s0_p0 kind=fexit target=vfs_read",
                 "metric sonde_vfs_read_retval aggregation=histogram buckets=log2"},
        .c = {"SEC(\"fexit/vfs_read\")", "int sonde_s0_p0(__u64 *ctx) {",
-             "__s64 x = (__s64)((__s64)ctx[4]);",
+             "__u64 r0 = (__u64)(ctx[4]);", "__s64 x = (__s64)((__s64)r0);",
              "sonde_hist(&v->head, v->buckets, 33, sonde_log2_bucket(x, 1, 1ULL, 1, 32), x);"}},
       {.name = "FentryPointerChainToAString",
        .source = "on fentry:vfs_read count by str(file.f_path.dentry.d_name.name, 32)",
        .spec = {"probe sonde_s0_p0 kind=fentry target=vfs_read",
                 "label sonde_vfs_read_total.file_f_path_dentry_d_name_name offset=0 size=33 "
                 "decoder=string"},
-       .c = {"__u64 p3 = (__u64)(ctx[0]);", "->f_path.dentry);", "->d_name.name);",
+       .c = {"__u64 r4 = (__u64)(ctx[0]);", "__u64 p3 = (__u64)(r4);", "->f_path.dentry);",
+             "->d_name.name);",
              "if (bpf_probe_read_kernel_str(key.k0, 33, (const void *)(long)((__u64)t0)) < 0) "
              "sonde_unreadable(key.k0);"}},
       {.name = "ProfileSamplesKernelStacks",
@@ -336,13 +343,14 @@ const std::vector<Row>& contract_rows() {
                 "metric sonde_sonde_lower_probed_arg0 key_size=16",
                 "label sonde_sonde_lower_probed_arg0.ustack offset=0 size=8 decoder=ustack "
                 "aux_map=sonde_sk0 pid_offset=8 binary={SELF}"},
-       .c = {"SEC(\"uprobe\")", "__s64 x = (__s64)((__s64)ctx->di);",
+       .c = {"SEC(\"uprobe\")", "__u64 r0 = (__u64)(ctx->di);", "__s64 x = (__s64)((__s64)r0);",
              "key.k0 = (__s64)bpf_get_stackid(ctx, &sonde_sk0, BPF_F_USER_STACK);",
              "key.pid = bpf_get_current_pid_tgid() >> 32;"}},
       {.name = "UretprobeReturnValue",
        .source = "on uretprobe:{SELF}:sonde_lower_probed sum retval",
        .spec = {"probe sonde_s0_p0 kind=uretprobe target=sonde_lower_probed path={SELF}"},
-       .c = {"SEC(\"uretprobe\")", "__s64 x = (__s64)((__s64)ctx->ax);"}},
+       .c = {"SEC(\"uretprobe\")", "__u64 r0 = (__u64)(ctx->ax);",
+             "__s64 x = (__s64)((__s64)r0);"}},
       {.name = "UsdtArgumentsComeFromTheNote",
        .source = "on usdt:{SELF}:sonde:tock sum arg0",
        .spec = {"probe sonde_s0_p0 kind=usdt target=tock path={SELF} provider=sonde"},

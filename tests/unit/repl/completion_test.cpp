@@ -171,7 +171,7 @@ TEST(Completion, SpanStatements) {
   EXPECT_THAT(offer("histogram log2 latency of block rq ").candidates,
               ElementsAre("as", "by", "capacity", "ttl", "where"));
   EXPECT_THAT(offer("histogram log2 latency of block rq by d").candidates,
-              ElementsAre("dev", "disk", "disk("));
+              ElementsAre("dev", "digits(", "disk", "disk("));
 }
 
 TEST(Completion, SpanParameters) {
