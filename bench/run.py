@@ -411,42 +411,55 @@ def scrape_once(url, pid):
 
 
 def scrape(args):
+    """With --baseline, every case runs under both builds in each round, the baseline's
+    rows labelled so: the before/after of a change, measured in one run."""
+    builds = [("", args.sonde)]
+    if args.baseline:
+        builds.append(("baseline ", os.path.join(args.baseline, "sonde")))
     results = {}
     for r in range(args.rounds):
         log(f"scrape: round {r + 1}/{args.rounds}")
-        for kind, (program, whence, per_key) in (("counter", SCRAPE_COUNTER), ("histogram", SCRAPE_HISTOGRAM)):
-            for series in SCRAPE_SIZES:
-                keys = series // per_key
-                port = free_port()
-                t = sonde_run(args, program, ["--listen", f"127.0.0.1:{port}", "--capacity", str(keys + 1024)],
-                              env=cache_env(args))
-                subprocess.run([os.path.join(args.helpers, "loadgen"), str(keys), *whence], check=True)
-                url = f"http://127.0.0.1:{port}/metrics"
-                first, _, body = scrape_once(url, t.proc.pid)
-                name = program.split(" as ")[1]
-                shown = sum(1 for line in body.split(b"\n") if line.startswith(name.encode()))
-                warm = [scrape_once(url, t.proc.pid)[:2] for _ in range(args.scrapes)]
-                rss = t.rss_kib() / 1024
-                t.stop()
-                entry = results.setdefault((kind, series), {"first": [], "warm": [], "cpu": [], "rss": [], "shown": shown})
-                entry["first"].append(first)
-                entry["warm"].append(statistics.median(w[0] for w in warm))
-                entry["cpu"].append(statistics.median(w[1] for w in warm))
-                entry["rss"].append(rss)
+        for label, binary in (builds if r % 2 == 0 else builds[::-1]):
+            scrape_round(args, binary, label, results)
     print(f"### scrape: GET /metrics, ms (median of {args.rounds} rounds; warm = median of {args.scrapes} "
           "scrapes after the first; CPU = on-CPU time of sonde's threads during a warm scrape)\n")
     rows = []
-    for kind in ("counter", "histogram"):
-        previous = None
-        for series in SCRAPE_SIZES:
-            e = results[(kind, series)]
-            warm = statistics.median(e["warm"])
-            growth = f"{warm / previous:.1f}x" if previous else "-"
-            previous = warm
-            rows.append([kind, f"{series}", f"{e['shown']}", fmt_stats(e["first"]), fmt_stats(e["warm"]),
-                         fmt_stats(e["cpu"]), f"{warm * 1e6 / series:.0f}", growth, fmt_stats(e["rss"])])
+    for label, _ in builds:
+        for kind in ("counter", "histogram"):
+            previous = None
+            for series in SCRAPE_SIZES:
+                e = results[(label + kind, series)]
+                warm = statistics.median(e["warm"])
+                growth = f"{warm / previous:.1f}x" if previous else "-"
+                previous = warm
+                rows.append([label + kind, f"{series}", f"{e['shown']}", fmt_stats(e["first"]),
+                             fmt_stats(e["warm"]), fmt_stats(e["cpu"]), f"{warm * 1e6 / series:.0f}", growth,
+                             fmt_stats(e["rss"])])
     table(["metric", "series", "sample lines", "first scrape", "warm scrape", "warm CPU", "ns per series",
            "growth (10x series)", "RSS MB"], rows)
+
+
+def scrape_round(args, binary, label, results):
+    for kind, (program, whence, per_key) in (("counter", SCRAPE_COUNTER), ("histogram", SCRAPE_HISTOGRAM)):
+        for series in SCRAPE_SIZES:
+            keys = series // per_key
+            port = free_port()
+            t = Tracer([binary, "run", "-e", program, "--listen", f"127.0.0.1:{port}", "--capacity",
+                        str(keys + 1024)], r"attached \d+ probe", cache_env(args))
+            subprocess.run([os.path.join(args.helpers, "loadgen"), str(keys), *whence], check=True)
+            url = f"http://127.0.0.1:{port}/metrics"
+            first, _, body = scrape_once(url, t.proc.pid)
+            name = program.split(" as ")[1]
+            shown = sum(1 for line in body.split(b"\n") if line.startswith(name.encode()))
+            warm = [scrape_once(url, t.proc.pid)[:2] for _ in range(args.scrapes)]
+            rss = t.rss_kib() / 1024
+            t.stop()
+            entry = results.setdefault((label + kind, series),
+                                       {"first": [], "warm": [], "cpu": [], "rss": [], "shown": shown})
+            entry["first"].append(first)
+            entry["warm"].append(statistics.median(w[0] for w in warm))
+            entry["cpu"].append(statistics.median(w[1] for w in warm))
+            entry["rss"].append(rss)
 
 
 # --- micro-benchmarks of sonde's own code ---------------------------------------------
@@ -487,6 +500,8 @@ def main():
     parser.add_argument("--iterations", type=int, default=200000, help="syscalls per loop run")
     parser.add_argument("--loop-runs", type=int, default=5, help="loop runs per measurement (the least counts)")
     parser.add_argument("--scrapes", type=int, default=7, help="warm scrapes per round")
+    parser.add_argument("--baseline", help="another build of sonde the scrape section also runs, "
+                        "interleaved (e.g. of the commit before a change)")
     parser.add_argument("--cpu", type=int, default=os.cpu_count() - 1, help="CPU the syscall loop is pinned to")
     args = parser.parse_args()
     if os.geteuid() != 0:

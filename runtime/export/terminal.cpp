@@ -119,18 +119,19 @@ std::string rate_text(double increase, double seconds, spec::Unit unit) {
   return seconds > 0 ? humanize(increase / seconds, unit) : "-";
 }
 
+// The series a view shows before --top: in an interval view those that changed (with a
+// line saying how many did not), otherwise all of them.
+std::vector<size_t> series_in_view(const Family& family, View view, std::string& out) {
+  return view == View::kInterval ? changed_series(family, out) : all_series(family);
+}
+
 void append_table(std::string& out, const Family& family, const std::vector<std::string>& names,
                   const TerminalOptions& options, View view, double seconds) {
   // A summary (avg) shows its average and how many values it is the average of.
   const bool summary = family.type == FamilyType::kSummary;
   const auto& inc = family.increases;
-  std::vector<size_t> order;
-  if (view == View::kInterval) {
-    order = changed_series(family, out);
-    if (order.empty()) return;
-  } else {
-    order = all_series(family);
-  }
+  const std::vector<size_t> order = series_in_view(family, view, out);
+  if (view == View::kInterval && order.empty()) return;
   const std::vector<size_t> shown = top_series(family, order, options.top, [&](size_t i) {
     return sortable(view == View::kInterval ? inc[i].value : family.series[i].value);
   });
@@ -308,13 +309,8 @@ void append_histogram_series(std::string& out, const Family& family, size_t inde
 void append_histograms(std::string& out, const Family& family,
                        const std::vector<std::string>& names, const TerminalOptions& options,
                        View view, double seconds) {
-  std::vector<size_t> order;
-  if (view == View::kInterval) {
-    order = changed_series(family, out);
-    if (order.empty()) return;
-  } else {
-    order = all_series(family);
-  }
+  const std::vector<size_t> order = series_in_view(family, view, out);
+  if (view == View::kInterval && order.empty()) return;
   const std::vector<size_t> shown = top_series(family, order, options.top, [&](size_t i) {
     return view == View::kInterval ? family.increases[i].count : family.series[i].count;
   });
