@@ -157,7 +157,7 @@ const Case kCases[] = {
     {"UnknownSpan", "histogram log2 latency of block rqq",
      "<input>:1:27: error: unknown span 'block rqq'; did you mean 'block rq'?\nhistogram log2 "
      "latency of block rqq\n"
-     "                          ^~~~~~~~~\nhint: spans: block rq, softirq, hardirq, tcp connect, "
+     "                          ^~~~~~~~~\nhint: spans: block rq, http request, softirq, hardirq, tcp connect, "
      "tcp life, sched runq, sched offcpu, syscall $name\n"},
     {"SpanWithoutEnd",
      "span my wait { start tracepoint:sched:sched_wakeup key pid }\nhistogram log2 latency of my "
