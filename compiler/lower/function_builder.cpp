@@ -35,6 +35,12 @@ std::string c_string_literal(const std::string& s) {
   return out + "\"";
 }
 
+// The registers of a system call's arguments, in order (x86-64).
+const char* syscall_argument_register(uint32_t index) {
+  static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
+  return kSyscallArgs[index < 6 ? index : 0];
+}
+
 }  // namespace
 
 FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeEmitter* types,
@@ -346,21 +352,19 @@ std::string FunctionBuilder::saved_register(const char* reg) {
 }
 
 std::string FunctionBuilder::syscall_register(uint32_t index) {
-  static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
-  return saved_register(kSyscallArgs[index < 6 ? index : 0]);
+  return saved_register(syscall_argument_register(index));
 }
 
 // The same registers of any task in a system call, from its pt_regs on its kernel stack
 // (bpf_task_pt_regs): at a syscall's exit or inside it, where the tracepoint's context
 // no longer holds them.
 std::string FunctionBuilder::task_syscall_register(uint32_t index) {
-  static const char* kSyscallArgs[] = {"di", "si", "dx", "r10", "r8", "r9"};
   std::string t = temp();
   line(fmt::format("__u64 {} = 0;", t));
   line(
       fmt::format("bpf_probe_read_kernel(&{}, sizeof({}), &((struct pt_regs *)bpf_task_pt_regs("
                   "bpf_get_current_task_btf()))->{});",
-                  t, t, kSyscallArgs[index < 6 ? index : 0]));
+                  t, t, syscall_argument_register(index)));
   return t;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "SondeLexer.h"
+#include "compiler/parse/offset_map.h"
 #include "support/utf8.h"
 
 namespace sonde::parse {
@@ -43,27 +44,17 @@ TokenKind kind_of(size_t type) {
   }
 }
 
-// Byte offset of each code point of `line` (ANTLR indexes code points), and its end.
-std::vector<size_t> code_point_offsets(std::string_view line) {
-  std::vector<size_t> out;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if ((static_cast<unsigned char>(line[i]) & 0xC0) != 0x80) out.push_back(i);
-  }
-  out.push_back(line.size());
-  return out;
-}
-
 // One line (its newline, if any, excluded), tokens offset by `base`.
 void lex_line(std::string_view line, size_t base, std::vector<Token>& out) {
   size_t bad = first_invalid_utf8(line);
   std::string_view valid = line.substr(0, bad == std::string_view::npos ? line.size() : bad);
-  const std::vector<size_t> at = code_point_offsets(valid);
+  const OffsetMap at(valid);
   antlr4::ANTLRInputStream input{std::string(valid)};
   SondeLexer lexer(&input);
   lexer.removeErrorListeners();
   for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {
-    Token token{kind_of(t->getType()), base + at[t->getStartIndex()],
-                base + at[t->getStopIndex() + 1]};
+    Token token{kind_of(t->getType()), base + at.byte(t->getStartIndex()),
+                base + at.byte(t->getStopIndex() + 1)};
     if (token.kind == TokenKind::kError && valid[token.begin - base] == '"') {
       out.push_back({TokenKind::kString, token.begin, base + line.size()});
       return;

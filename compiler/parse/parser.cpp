@@ -10,6 +10,7 @@
 #include "SondeLexer.h"
 #include "SondeParser.h"
 #include "compiler/parse/nesting.h"
+#include "compiler/parse/offset_map.h"
 #include "compiler/parse/syntax_errors.h"
 #include "runtime/spec/aggregations.h"
 #include "support/utf8.h"
@@ -20,27 +21,6 @@ namespace {
 using sonde_grammar::SondeLexer;
 using sonde_grammar::SondeParser;
 using namespace ast;
-
-// ANTLR indexes code points; diagnostics need byte offsets.
-class OffsetMap {
- public:
-  explicit OffsetMap(const std::string& text) {
-    bool ascii = true;
-    for (unsigned char c : text) ascii &= c < 0x80;
-    if (ascii) return;
-    for (uint32_t i = 0; i < text.size(); ++i) {
-      if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) starts_.push_back(i);
-    }
-    starts_.push_back(static_cast<uint32_t>(text.size()));
-  }
-  uint32_t byte(size_t code_point) const {
-    if (starts_.empty()) return static_cast<uint32_t>(code_point);
-    return code_point < starts_.size() ? starts_[code_point] : starts_.back();
-  }
-
- private:
-  std::vector<uint32_t> starts_;
-};
 
 class Builder {
  public:
