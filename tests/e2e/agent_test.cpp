@@ -15,39 +15,13 @@
 #include <sstream>
 
 #include "runtime/spec/program.h"
+#include "tests/e2e/bundle_fixture.h"
 #include "tests/e2e/harness.h"
 
 namespace sonde::e2e {
 namespace {
 
-std::string agent_binary() { return build_dir() + "/sonde-agent"; }
-
-// A directory of its own per test, removed at the end.
-class AgentTest : public testing::Test {
- protected:
-  void SetUp() override {
-    char templ[] = "/tmp/sonde-agent-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override { shell("rm -rf '" + dir_ + "'"); }
-
-  // Writes `program` to a .sonde file and builds it; the bundle's path.
-  std::string build(const std::string& name, const std::string& program,
-                    const std::vector<std::string>& extra = {}) {
-    std::string source = dir_ + "/" + name + ".sonde";
-    std::ofstream(source) << program;
-    std::string bundle = dir_ + "/" + name + ".bundle";
-    std::vector<std::string> args = {"build", source, "-o", bundle};
-    args.insert(args.end(), extra.begin(), extra.end());
-    Exit e = run_sonde(args);
-    EXPECT_EQ(e.code, 0) << e.err;
-    EXPECT_NE(e.err.find("wrote " + bundle), std::string::npos) << e.err;
-    return bundle;
-  }
-
-  std::string dir_;
-};
+using AgentTest = BundleTest;
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

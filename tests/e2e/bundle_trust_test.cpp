@@ -9,12 +9,11 @@
 #include <sstream>
 
 #include "runtime/spec/bundle.h"
+#include "tests/e2e/bundle_fixture.h"
 #include "tests/e2e/harness.h"
 
 namespace sonde::e2e {
 namespace {
-
-std::string agent_binary() { return build_dir() + "/sonde-agent"; }
 
 // Runs sonde-agent to completion (a bound on a hang, not a timing assertion).
 Exit run_agent(const std::vector<std::string>& args) {
@@ -24,27 +23,8 @@ Exit run_agent(const std::vector<std::string>& args) {
   return p.wait(60s);
 }
 
-class BundleTrust : public testing::Test {
+class BundleTrust : public BundleTest {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/sonde-bundle-trust-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override { shell("rm -rf '" + dir_ + "'"); }
-
-  std::string build(const std::string& name, const std::string& program,
-                    const std::vector<std::string>& extra = {}) {
-    std::string source = dir_ + "/" + name + ".sonde";
-    std::ofstream(source) << program;
-    std::string bundle = dir_ + "/" + name + ".bundle";
-    std::vector<std::string> args = {"build", source, "-o", bundle};
-    args.insert(args.end(), extra.begin(), extra.end());
-    Exit e = run_sonde(args);
-    EXPECT_EQ(e.code, 0) << e.err;
-    return bundle;
-  }
-
   // An Ed25519 key pair made by openssl: NAME.pem and NAME.pub.pem.
   std::string key(const std::string& name) {
     std::string key = dir_ + "/" + name + ".pem";
@@ -81,8 +61,6 @@ class BundleTrust : public testing::Test {
     EXPECT_NE(e.err.find(text), std::string::npos) << e.err;
     EXPECT_NE(e.err.find("hint: "), std::string::npos) << e.err;
   }
-
-  std::string dir_;
 };
 
 constexpr const char* kHistogram =

@@ -9,12 +9,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/e2e/bundle_fixture.h"
 #include "tests/e2e/harness.h"
 
 namespace sonde::e2e {
 namespace {
-
-std::string agent_binary() { return build_dir() + "/sonde-agent"; }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path);
@@ -30,23 +29,9 @@ std::string bcrypt(const std::string& password) {
   return crypt_r(password.c_str(), setting, &data);
 }
 
-class ExporterTest : public testing::Test {
+class ExporterTest : public BundleTest {
  protected:
-  void SetUp() override {
-    char templ[] = "/tmp/sonde-exporter-test-XXXXXX";
-    ASSERT_NE(mkdtemp(templ), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override { shell("rm -rf '" + dir_ + "'"); }
-
-  std::string build(const std::string& program) {
-    const std::string source = dir_ + "/p.sonde";
-    std::ofstream(source) << program;
-    const std::string bundle = dir_ + "/p.bundle";
-    Exit e = run_sonde({"build", source, "-o", bundle});
-    EXPECT_EQ(e.code, 0) << e.err;
-    return bundle;
-  }
+  std::string build(const std::string& program) { return BundleTest::build("p", program); }
 
   // A self-signed certificate for localhost and 127.0.0.1, made by the openssl tool.
   bool make_certificate() {
@@ -59,8 +44,6 @@ class ExporterTest : public testing::Test {
     EXPECT_EQ(code, 0) << out;
     return code == 0;
   }
-
-  std::string dir_;
 };
 
 // The whole chain an operator sets up: a web config (exporter-toolkit's format, bcrypt

@@ -13,11 +13,14 @@
 #include <fstream>
 
 #include "tests/unit/kernel/kernel_btf_fixture.h"
+#include "tests/unit/kernel/task_program.h"
 
 namespace sonde::kernel {
 namespace {
 
 using ::testing::HasSubstr;
+using testing_programs::kTaskProgram;
+using testing_programs::TaskOut;
 
 class TypeEmitterTest : public test_support::KernelBtfTest {
  protected:
@@ -196,61 +199,13 @@ TEST_F(TypeEmitterTest, EveryMemberOfBigStructs) {
   EXPECT_TRUE(compiles(temp_dir(), e.declarations() + "int main_unused;\n", log)) << log;
 }
 
-// Program reading through the emitted declarations; compiled by the clang-16 binary.
-constexpr std::string_view kProgram = R"(
-#define SEC(name) __attribute__((section(name), used))
-static long (*bpf_probe_read_kernel)(void *dst, __u32 size, const void *src) = (void *)113;
-static __u64 (*bpf_get_current_task)(void) = (void *)35;
-static __u64 (*bpf_get_current_pid_tgid)(void) = (void *)14;
-
-struct out {
-  __u32 target_tgid;
-  __u32 hits;
-  __s32 pid;
-  __s32 tgid;
-  __s32 parent_tgid;
-  __u32 flags;
-  __u64 vruntime;
-  char comm[16];
-};
-struct out out;
-
-SEC("tracepoint/syscalls/sys_enter_getpid")
-int probe(void *ctx) {
-  if ((bpf_get_current_pid_tgid() >> 32) != out.target_tgid) return 0;
-  struct task_struct___s7 *task = (struct task_struct___s7 *)bpf_get_current_task();
-  struct task_struct___s7 *parent = 0;
-  bpf_probe_read_kernel(&out.pid, sizeof(out.pid), &task->pid);
-  bpf_probe_read_kernel(&out.tgid, sizeof(out.tgid), &task->tgid);
-  bpf_probe_read_kernel(out.comm, sizeof(out.comm), task->comm);
-  bpf_probe_read_kernel(&parent, sizeof(parent), &task->real_parent);
-  bpf_probe_read_kernel(&out.parent_tgid, sizeof(out.parent_tgid), &parent->tgid);
-  bpf_probe_read_kernel(&out.flags, sizeof(out.flags), &task->flags);
-  bpf_probe_read_kernel(&out.vruntime, sizeof(out.vruntime), &task->se.vruntime);
-  out.hits++;
-  return 0;
-}
-char LICENSE[] SEC("license") = "GPL";
-)";
-
-struct Out {
-  uint32_t target_tgid;
-  uint32_t hits;
-  int32_t pid;
-  int32_t tgid;
-  int32_t parent_tgid;
-  uint32_t flags;
-  uint64_t vruntime;
-  char comm[16];
-};
-
 TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
   if (!have_clang()) GTEST_SKIP() << "clang-16 is not installed: cannot compile the declarations";
   TypeEmitter e(shared_btf(), "___s7");
   use_task_members(e);
   std::filesystem::path dir = temp_dir();
   std::string log;
-  ASSERT_TRUE(compiles(dir, e.declarations() + std::string(kProgram), log))
+  ASSERT_TRUE(compiles(dir, e.declarations() + std::string(kTaskProgram), log))
       << "clang-16 rejected the declarations:\n"
       << log << "\n"
       << e.declarations();
@@ -267,9 +222,9 @@ TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
   ASSERT_NE(bss, nullptr);
   // Before load, the initial value is libbpf's copy of .bss: set the process to watch.
   size_t size = 0;
-  auto* initial = static_cast<Out*>(const_cast<void*>(bpf_map__initial_value(bss, &size)));
+  auto* initial = static_cast<TaskOut*>(const_cast<void*>(bpf_map__initial_value(bss, &size)));
   ASSERT_NE(initial, nullptr);
-  ASSERT_EQ(size, sizeof(Out));
+  ASSERT_EQ(size, sizeof(TaskOut));
   initial->target_tgid = static_cast<uint32_t>(getpid());
   ASSERT_EQ(bpf_object__load(obj), 0) << "load failed: CO-RE could not relocate against the blob";
 
@@ -280,8 +235,8 @@ TEST_F(TypeEmitterTest, DeclarationsCompileAndRelocate) {
   std::unique_ptr<bpf_link, int (*)(bpf_link*)> link_owner(link, bpf_link__destroy);
   syscall(SYS_getpid);  // the libc wrapper may not enter the kernel
 
-  Out result{};
-  Out* out = &result;
+  TaskOut result{};
+  TaskOut* out = &result;
   uint32_t key = 0;
   ASSERT_EQ(bpf_map__lookup_elem(bss, &key, sizeof key, out, sizeof result, 0), 0);
   ASSERT_GE(out->hits, 1u);
