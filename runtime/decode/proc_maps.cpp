@@ -68,6 +68,26 @@ std::optional<std::vector<Mapping>> read_exec_mappings(int pid) {
   return parse_exec_mappings(text);
 }
 
+std::optional<uint64_t> process_start_time(int pid) {
+  std::string text;
+  if (pid <= 0 || !read_file(fmt::format("/proc/{}/stat", pid), text)) return std::nullopt;
+  // "PID (COMM) STATE ..." where COMM may hold spaces and parentheses: fields count from
+  // the last ')'. starttime is field 22, the 20th after it.
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::vector<std::string_view> fields = split(std::string_view(text).substr(paren + 1), ' ');
+  std::vector<std::string_view> words;
+  for (auto f : fields) {
+    if (!f.empty()) words.push_back(f);
+  }
+  if (words.size() < 20) return std::nullopt;
+  uint64_t start = 0;
+  std::string_view word = words[19];
+  auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), start, 10);
+  if (ec != std::errc()) return std::nullopt;
+  return start;
+}
+
 const Mapping* find_mapping(const std::vector<Mapping>& mappings, uint64_t addr) {
   auto it = std::upper_bound(mappings.begin(), mappings.end(), addr,
                              [](uint64_t a, const Mapping& m) { return a < m.start; });

@@ -24,8 +24,13 @@ struct Mapping {
 // start. Malformed lines are skipped.
 std::vector<Mapping> parse_exec_mappings(std::string_view text);
 
-// Reads /proc/PID/maps; nullopt when the process is gone.
+// Reads /proc/PID/maps; nullopt when the process is gone. A zombie (exited, not yet
+// reaped) reads as an empty list.
 std::optional<std::vector<Mapping>> read_exec_mappings(int pid);
+
+// When the process now called `pid` started (clock ticks after boot, /proc/PID/stat):
+// with the pid, it names one process even after the pid is reused. nullopt when gone.
+std::optional<uint64_t> process_start_time(int pid);
 
 // The mapping containing `addr`, or nullptr.
 const Mapping* find_mapping(const std::vector<Mapping>& mappings, uint64_t addr);

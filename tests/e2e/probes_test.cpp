@@ -367,6 +367,13 @@ TEST(Probes, ProbeSplitsATracepointWildcardPerSystemCall) {
   EXPECT_FALSE(entered("getpid")) << body;
 }
 
+std::vector<std::string> frames_of(const std::string& folded) {
+  std::vector<std::string> out;
+  std::istringstream in(folded);
+  for (std::string f; std::getline(in, f, ';');) out.push_back(f);
+  return out;
+}
+
 // The workload's functions as its binary's symbol table names them (nm, not sonde).
 std::string workload_symbols() { return shell("nm --defined-only " + workload()); }
 
@@ -486,6 +493,48 @@ TEST(Probes, FuncOfATracepointThatHasItIsTheField) {
   EXPECT_EQ(profile.code, 1);
   EXPECT_THAT(profile.err, testing::HasSubstr("<input>:1:27: error: profile:hz:99 has no "
                                               "function or event name for 'func'"));
+}
+
+// A process that exited before sonde read anything of it: its load addresses went with
+// it, so each frame says [exited] (never a bare address) unless the binary alone names
+// it; a process read while it lives shows its functions, as the binary names them.
+TEST(Probes, UserStacksOfAnExitedProcessAreMarked) {
+  Sonde sonde("on uprobe:W:sonde_leaf count by ustack, pid as leaves");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  auto gone = run_workload({"stack", "10"});
+  ASSERT_TRUE(gone->wait().code == 0);
+  auto held = run_workload({"stack", "7"}, true);
+  std::string body = sonde.metrics();
+  auto stack_of = [&](pid_t pid) {
+    std::string found;
+    for (const auto& frames : label_values(body, "leaves_total", "ustack")) {
+      if (sample(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", frames, pid)))
+        found = frames;
+    }
+    return found;
+  };
+  const std::string live = stack_of(held->pid());
+  const std::string dead = stack_of(gone->pid());
+  ASSERT_THAT(live, testing::EndsWith("main;sonde_outer;sonde_middle;sonde_leaf")) << body;
+  EXPECT_EQ(value(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", live, held->pid())),
+            7);
+  EXPECT_EQ(value(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", dead, gone->pid())),
+            10);
+  const std::string symbols = workload_symbols();
+  for (const char* f : {"sonde_outer", "sonde_middle", "sonde_leaf"})
+    EXPECT_TRUE(is_function_of_workload(symbols, f)) << f;
+  // The same path, frame by frame: the name, or [exited] where it cannot be had.
+  auto live_frames = frames_of(live);
+  auto dead_frames = frames_of(dead);
+  ASSERT_EQ(dead_frames.size(), live_frames.size()) << dead << " vs " << live;
+  int exited = 0;
+  for (size_t i = 0; i < dead_frames.size(); ++i) {
+    EXPECT_TRUE(dead_frames[i] == live_frames[i] || dead_frames[i] == "[exited]")
+        << i << ": " << dead;
+    exited += dead_frames[i] == "[exited]";
+  }
+  EXPECT_EQ(dead.find("0x"), std::string::npos) << dead;
+  EXPECT_GT(exited, 0) << dead;  // libc's frames at least: a shared library's bias is lost
 }
 
 TEST(List, ProbesWithFieldsAndFunctionsOfABinary) {
