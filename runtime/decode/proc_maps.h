@@ -28,9 +28,14 @@ std::vector<Mapping> parse_exec_mappings(std::string_view text);
 // reaped) reads as an empty list.
 std::optional<std::vector<Mapping>> read_exec_mappings(int pid);
 
-// When the process now called `pid` started (clock ticks after boot, /proc/PID/stat):
-// with the pid, it names one process even after the pid is reused. nullopt when gone.
-std::optional<uint64_t> process_start_time(int pid);
+// What /proc/PID/stat says of the process now called `pid`; nullopt when there is none.
+struct ProcessStat {
+  // When it started (clock ticks after boot): with the pid, it names one process even
+  // after the pid is reused.
+  uint64_t start_time = 0;
+  bool exited = false;  // a zombie: exited, its memory released, not reaped yet
+};
+std::optional<ProcessStat> read_process_stat(int pid);
 
 // The mapping containing `addr`, or nullptr.
 const Mapping* find_mapping(const std::vector<Mapping>& mappings, uint64_t addr);

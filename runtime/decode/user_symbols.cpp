@@ -22,8 +22,8 @@ const UserSymbols::Process* UserSymbols::process(int pid, uint64_t addr) {
   auto it = processes_.find(pid);
   if (it != processes_.end() && it->second.exited) {
     // The pid may belong to a new process by now: its own mappings, not the old one's.
-    auto start = process_start_time(pid);
-    if (!start || start == it->second.start_time) return &it->second;
+    auto stat = read_process_stat(pid);
+    if (!stat || stat->start_time == it->second.start_time) return &it->second;
     processes_.erase(it);
     it = processes_.end();
   }
@@ -31,35 +31,34 @@ const UserSymbols::Process* UserSymbols::process(int pid, uint64_t addr) {
       (find_mapping(it->second.mappings, addr) || now - it->second.read_at < kMinMapsReread)) {
     return &it->second;
   }
-  auto start = process_start_time(pid);
+  auto stat = read_process_stat(pid);
   auto mappings = read_exec_mappings(pid);
   // Gone, or a zombie whose memory is already released: keep what was read while it lived.
-  if (!mappings || mappings->empty()) return it != processes_.end() ? &it->second : nullptr;
+  if (!stat || stat->exited || !mappings || mappings->empty())
+    return it != processes_.end() ? &it->second : nullptr;
   Process& p = processes_[pid];
   p.mappings = std::move(*mappings);
   p.read_at = now;
-  p.start_time = start;
+  p.start_time = stat->start_time;
   return &p;
 }
 
 bool UserSymbols::exited(int pid, uint64_t addr) {
   if (pid <= 0) return false;
   auto it = processes_.find(pid);
+  // In a file it mapped: a spot without a symbol, not a lost process.
   if (it != processes_.end() && find_mapping(it->second.mappings, addr)) return false;
-  auto mappings = read_exec_mappings(pid);
-  return !mappings || mappings->empty();
+  auto stat = read_process_stat(pid);
+  return !stat || stat->exited;
 }
 
 void UserSymbols::forget_processes() {
   std::vector<std::pair<std::chrono::steady_clock::time_point, int>> exited;
   for (auto it = processes_.begin(); it != processes_.end();) {
     Process& p = it->second;
-    auto start = process_start_time(it->first);
-    bool gone = !start;  // reaped
-    if (start && start == p.start_time) {
-      auto maps = read_exec_mappings(it->first);
-      gone = !maps || maps->empty();  // a zombie: exited, not reaped yet
-    }
+    auto stat = read_process_stat(it->first);
+    // Reaped, or a zombie of the same process.
+    const bool gone = !stat || (stat->exited && stat->start_time == p.start_time);
     // Running (read again when needed), or its pid is another process's by now.
     if (!gone) {
       it = processes_.erase(it);

@@ -155,6 +155,28 @@ TEST(UsymDecoder, ExitedProcessKeepsItsMappingsAfterForgetting) {
             "sonde_decode_test_targets::usym_target(int)");
 }
 
+// Exited but not reaped: /proc still lists it, with no memory maps. What was read while
+// it ran stays its mappings (not the zombie's empty list).
+TEST(UsymDecoder, ZombieKeepsTheMappingsReadWhileItRan) {
+  int go[2];
+  pid_t child = waiting_child(go);
+  ASSERT_GT(child, 0);
+  Decoders decoders;
+  auto label = usym_label();
+  uint64_t cxx = address_of(&sonde_decode_test_targets::usym_target);
+  uint64_t c = address_of(&sonde_decode_c_target);
+  EXPECT_EQ(decoders.decode(label, usym_key(cxx, child)),
+            "sonde_decode_test_targets::usym_target(int)");
+  ASSERT_EQ(write(go[1], "x", 1), 1);
+  close(go[1]);
+  // Until the child is a zombie (WNOWAIT leaves it unreaped).
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  decoders.forget_volatile();
+  EXPECT_EQ(decoders.decode(label, usym_key(c, child)), "sonde_decode_c_target");
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+}
+
 // A process that exited before any of its addresses was read: each is marked, never a
 // bare address that reads like a failed lookup of a live process.
 TEST(UsymDecoder, ProcessGoneBeforeAnyLookupIsMarkedExited) {
