@@ -72,6 +72,7 @@ enum class Builtin : uint8_t {
   kArg,      // uprobes: retval, arg0..arg5 (`index`)
   kLatency,  // span statements: the measured latency (ns)
   kProbe,    // which probe fired: `index` into the label's table of probe names
+  kFunc,     // its function, event or USDT probe name: as kProbe, from a table of those
 };
 
 struct Binding {

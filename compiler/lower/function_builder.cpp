@@ -421,6 +421,7 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
     case Builtin::kLatency:
       return fmt::format("(__u64){}", latency_);
     case Builtin::kProbe:
+    case Builtin::kFunc:
       return fmt::format("(__u64){}", e.binding.index);
     case Builtin::kRetval:
       // After the arguments in a trampoline's context, in ax at a probed return.

@@ -7,6 +7,7 @@
 #include "compiler/sema/btf_types.h"
 #include "compiler/sema/decoders_table.h"
 #include "compiler/sema/functions_table.h"
+#include "compiler/sema/probes.h"
 #include "compiler/sema/typing.h"
 #include "support/text.h"
 
@@ -91,6 +92,7 @@ std::vector<std::string> ExprChecker::field_names(const ResolvedProbe& probe) {
 std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) {
   std::vector<std::string> names = {"pid",    "tid",   "comm",   "cpu",    "uid",  "gid",
                                     "cgroup", "nsecs", "kstack", "ustack", "probe"};
+  if (probe.kind && probe.kind->func) names.push_back("func");
   // argN are read from registers (or USDT argument specs); at a function's return those
   // registers hold whatever the function left there.
   if (probe.kind && probe.kind->retval) names.push_back("retval");
@@ -223,7 +225,9 @@ bool ExprChecker::name(Expr& e, Use use) {
     }
     return expand(e, *label.expr, "label", n, use);
   }
-  // 2. Fields of the probe shadow builtins.
+  // 2. Fields of the probe shadow builtins, but for `func` of a wildcard whose probes
+  // disagree: the builtin everywhere, rather than a label that means two things.
+  if (n == "func" && !scope_.func_shadowed_in.empty()) return func(e);
   if (scope_.probe) {
     bool is_field = false;
     if (scope_.probe->format)
@@ -245,6 +249,7 @@ bool ExprChecker::name(Expr& e, Use use) {
   }
   const auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
   if (std::find(builtins.begin(), builtins.end(), n) != builtins.end()) return builtin(e, n, false);
+  if (n == "func" && scope_.probe) return func(e);  // a probe without a name part: says so
   if (n == "current") {
     diags_.error(e.range, "'current' needs a member",
                  "current.comm, current.pid, ... name the current task's builtins");
@@ -464,18 +469,11 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     t = Type::integer(8, false);
     t.decoder = spec::Decoder::kCgroup;
   } else if (n == "probe" && !qualified) {
-    // A constant per program; its name comes from the table in the label (kEnum).
     e.binding.builtin = Builtin::kProbe;
-    e.binding.index = scope_.probe_names ? scope_.probe_index : 0;
-    t = Type::integer(4, false);
-    t.decoder = spec::Decoder::kEnum;
-    if (scope_.probe_names) {
-      t.symbols = scope_.probe_names;
-    } else {
-      auto own = std::make_shared<std::vector<ast::SymbolName>>();
-      own->push_back({0, scope_.probe ? scope_.probe->display : std::string("?")});
-      t.symbols = std::move(own);
-    }
+    return named_constant(e, scope_.probe_names,
+                          scope_.probe ? scope_.probe->display : std::string("?"));
+  } else if (n == "func" && !qualified) {
+    return func(e);
   } else if (n == "nsecs") {
     e.binding.builtin = Builtin::kNsecs;
     t = Type::integer(8, false);
@@ -500,6 +498,46 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     return false;
   }
   return true;
+}
+
+// A constant of the program, named in user space from the table in the label (kEnum).
+bool ExprChecker::named_constant(Expr& e, const NameTable& table, const std::string& own_name) {
+  e.binding.kind = BindingKind::kBuiltin;
+  e.binding.index = table.names ? table.value : 0;
+  e.type = Type::integer(4, false);
+  e.type.decoder = spec::Decoder::kEnum;
+  if (table.names) {
+    e.type.symbols = table.names;
+  } else {
+    auto own = std::make_shared<std::vector<ast::SymbolName>>();
+    own->push_back({0, own_name});
+    e.type.symbols = std::move(own);
+  }
+  return true;
+}
+
+// `func` where no field or alias of the probe is called so (those win, as for any builtin).
+bool ExprChecker::func(Expr& e) {
+  const std::optional<std::string> own =
+      scope_.probe ? func_name(*scope_.probe) : std::optional<std::string>();
+  if (!own) {
+    diags_.error(e.range,
+                 fmt::format("{} has no function or event name for 'func'", probe_display()),
+                 "func is the function of uprobe: and kprobe: probes, the event of tracepoint: "
+                 "and software: probes, the probe of usdt: probes; 'probe' names any probe in "
+                 "full");
+    return false;
+  }
+  if (!scope_.func_shadowed_in.empty() && scope_.warn_shadowed_func) {
+    diags_.warning(
+        e.range,
+        fmt::format("'func' is the builtin at every probe of this statement (each "
+                    "one's name); the field or alias 'func' of {} is not read here",
+                    scope_.func_shadowed_in),
+        fmt::format("to read it, write a statement on {} alone", scope_.func_shadowed_in));
+  }
+  e.binding.builtin = Builtin::kFunc;
+  return named_constant(e, scope_.func_names, *own);
 }
 
 bool ExprChecker::member(Expr& e) {
@@ -982,6 +1020,17 @@ bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top)
   }
   Expr& arg = *e.args[0];
   if (!visit(arg, Use::kValue, false)) return false;
+  // `probe` and `func` are indices into their own table of names, no addresses or ids
+  // (ksym(func) where func is the builtin of a wildcard, not timer_start's field).
+  if (arg.binding.kind == BindingKind::kBuiltin &&
+      (arg.binding.builtin == Builtin::kProbe || arg.binding.builtin == Builtin::kFunc)) {
+    const char* name = arg.binding.builtin == Builtin::kProbe ? "probe" : "func";
+    diags_.error(
+        arg.range,
+        fmt::format("'{}' here names the probe that fired, which {}() cannot decode", name, d.name),
+        fmt::format("use it as a label as it is: by {}", name));
+    return false;
+  }
   const Type& at = arg.type;
   bool ok = at.is_numeric();
   if (d.input == DecoderInput::kCgroupId && !(at.kind == TypeKind::kInt && at.size == 8)) {

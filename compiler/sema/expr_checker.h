@@ -4,6 +4,7 @@
 // substituted in place.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,16 +26,27 @@ struct SpanLabelScope {
   ast::Type type;                   // type of a stored label
 };
 
+// `probe` and `func` are constants of a program that user space names from a table in
+// the label, as enum values are named: the table of a statement's programs (of its ends,
+// or of its starts for labels stored at a span's start) and this program's value in it.
+// Equal names share a value (`main` of two binaries is one series).
+struct NameTable {
+  std::shared_ptr<const std::vector<ast::SymbolName>> names;  // null: this probe alone
+  uint32_t value = 0;
+};
+
 struct Scope {
   const ResolvedProbe* probe = nullptr;
   std::vector<const ast::AliasDef*> aliases;  // aliases that apply to this probe
   std::vector<SpanLabelScope> span_labels;    // span end: labels by name
   bool latency = false;                       // span end: `latency` is the measured time
-  // `probe`: the names of the statement's probes (of its ends, or of its starts for labels
-  // stored at a span's start) and this probe's index among them, a constant of its program
-  // decoded in user space. Without a table, `probe` names this probe alone (index 0).
-  std::shared_ptr<const std::vector<ast::SymbolName>> probe_names;
-  uint32_t probe_index = 0;
+  NameTable probe_names;                      // `probe`: the probe's full name
+  NameTable func_names;                       // `func`: its function, event or USDT name
+  // A probe of the statement with a field or alias `func` when others have none (a
+  // wildcard over sys_enter_*, where sys_enter_modify_ldt has an argument `func`): `func`
+  // is then the builtin at every probe, and this one's is not read (said in a warning).
+  std::string func_shadowed_in;
+  bool warn_shadowed_func = false;
 };
 
 enum class Use : uint8_t {
@@ -73,6 +85,8 @@ class ExprChecker {
   bool string_call(ast::Expr& e, Use use);
   bool field(ast::Expr& e, const std::string& field_name);
   bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
+  bool named_constant(ast::Expr& e, const NameTable& table, const std::string& own_name);
+  bool func(ast::Expr& e);
   bool constant(ast::Expr& e, const ast::Type* context);
   void unknown_name(ast::Expr& e);
   bool expanding(std::string_view kind, const std::string& name) const;

@@ -39,46 +39,47 @@ constexpr const char* kPerf = "struct bpf_perf_event_data *ctx";
 // clang-format off
 constexpr ProbeKindInfo kKinds[] = {
     // name, aliases, form, usage, attach, section, context, target, args,
-    // arg_builtins, retval, at_return, named_args, user_memory, listed, perf_type, events
+    // arg_builtins, retval, at_return, named_args, user_memory, listed, perf_type, events, func
     {"tracepoint", {"tp", "t"}, F::kTracepoint, "tracepoint:CATEGORY:NAME",
      AttachKind::kTracepoint, "tracepoint/{category}/{name}", "void *ctx", "{category}:{name}",
-     A::kNone, false, false, false, false, false, true, 0, {}},
+     A::kNone, false, false, false, false, false, true, 0, {}, "{name}"},
     // raw_tp, not tp_btf: both cost the same per event here, but tp_btf makes libbpf load
     // the kernel BTF (see docs/probes.md for the figures).
     {"rawtracepoint", {"rawtp", "rt"}, F::kRawTracepoint, "rawtracepoint:NAME",
      AttachKind::kRawTracepoint, "raw_tp/{name}", "struct bpf_raw_tracepoint_args *ctx", "{name}",
-     A::kRawArgs, false, false, false, true, false, true, 0, {}},
+     A::kRawArgs, false, false, false, true, false, true, 0, {}, "{name}"},
     {"uprobe", {"u", nullptr}, F::kUserFunction, "uprobe:PATH:SYMBOL", AttachKind::kUprobe,
-     "uprobe", kRegs, "{symbol}", A::kRegisters, true, false, false, false, true, false, 0, {}},
+     "uprobe", kRegs, "{symbol}", A::kRegisters, true, false, false, false, true, false, 0, {},
+     "{symbol}"},
     {"uretprobe", {"ur", nullptr}, F::kUserFunction, "uretprobe:PATH:SYMBOL",
      AttachKind::kUretprobe, "uretprobe", kRegs, "{symbol}", A::kRegisters, false, true, true,
-     false, true, false, 0, {}},
+     false, true, false, 0, {}, "{symbol}"},
     {"usdt", {"U", nullptr}, F::kUsdt, "usdt:PATH:PROVIDER:NAME", AttachKind::kUsdt, "usdt", kRegs,
-     "{name}", A::kUsdtSpec, true, false, false, false, true, false, 0, {}},
+     "{name}", A::kUsdtSpec, true, false, false, false, true, false, 0, {}, "{name}"},
     {"profile", {"p", nullptr}, F::kProfile,
      "profile:hz:N (or profile:s:N, profile:ms:N, profile:us:N)", AttachKind::kPerfEvent,
      "perf_event", kPerf, "{name}", A::kNone, false, false, false, false, false, true,
-     PERF_TYPE_SOFTWARE, {}},
+     PERF_TYPE_SOFTWARE, {}, nullptr},
     {"software", {"s", nullptr}, F::kPerfEvent, "software:EVENT:PERIOD", AttachKind::kPerfEvent,
      "perf_event", kPerf, "{name}", A::kNone, false, false, false, false, false, true,
-     PERF_TYPE_SOFTWARE, kSoftwareEvents},
+     PERF_TYPE_SOFTWARE, kSoftwareEvents, "{name}"},
     {"hardware", {"h", nullptr}, F::kPerfEvent, "hardware:EVENT:PERIOD", AttachKind::kPerfEvent,
      "perf_event", kPerf, "{name}", A::kNone, false, false, false, false, false, false,
-     PERF_TYPE_HARDWARE, kHardwareEvents},
+     PERF_TYPE_HARDWARE, kHardwareEvents, "{name}"},
     {"kprobe", {"k", nullptr}, F::kKernelFunction, "kprobe:FUNCTION", AttachKind::kKprobe,
      "kprobe/{name}", kRegs, "{name}", A::kRegisters, true, false, false, true, false, false, 0,
-     {}},
+     {}, "{name}"},
     // A kretprobe sees registers at the return, where the arguments are gone; fexit's
     // context keeps them.
     {"kretprobe", {"kr", nullptr}, F::kKernelFunction, "kretprobe:FUNCTION",
      AttachKind::kKretprobe, "kretprobe/{name}", kRegs, "{name}", A::kRegisters, false, true,
-     true, false, false, false, 0, {}},
+     true, false, false, false, 0, {}, "{name}"},
     {"fentry", {"f", nullptr}, F::kKernelFunction, "fentry:FUNCTION", AttachKind::kFentry,
      "fentry/{name}", "__u64 *ctx", "{name}", A::kTrampoline, false, false, false, true, false,
-     false, 0, {}},
+     false, 0, {}, "{name}"},
     {"fexit", {"fr", nullptr}, F::kKernelFunction, "fexit:FUNCTION", AttachKind::kFexit,
      "fexit/{name}", "__u64 *ctx", "{name}", A::kTrampoline, false, true, false, true, false,
-     false, 0, {}},
+     false, 0, {}, "{name}"},
 };
 // clang-format on
 

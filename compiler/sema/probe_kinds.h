@@ -62,6 +62,9 @@ struct ProbeKindInfo {
   bool listed;         // `sonde list` shows its probes without being asked by kind
   uint32_t perf_type;  // kProfile, kPerfEvent
   std::span<const PerfEventName> events;  // kPerfEvent
+  // What the `func` builtin names, as `target`: the function, event or USDT probe
+  // ("{symbol}", "{name}"); nullptr when the probe has no name part (profile:hz:99).
+  const char* func;
 };
 
 std::span<const ProbeKindInfo> probe_kinds();

@@ -625,6 +625,11 @@ std::string probe_text(const char* format, const ResolvedProbe& probe) {
                      fmt::arg("category", probe.category), fmt::arg("symbol", probe.symbol));
 }
 
+std::optional<std::string> func_name(const ResolvedProbe& probe) {
+  if (!probe.kind || !probe.kind->func) return std::nullopt;
+  return probe_text(probe.kind->func, probe);
+}
+
 std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
                                          ast::Diagnostics& diags) {
   return Resolver(ref, kernel, diags).resolve();

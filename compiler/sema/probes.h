@@ -2,6 +2,8 @@
 // "profile:hz:99", ...) resolved against the running kernel.
 #pragma once
 
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -22,6 +24,10 @@ std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& k
 
 // A probe kind's section or target template (probe_kinds.h) filled in for `probe`.
 std::string probe_text(const char* format, const ResolvedProbe& probe);
+
+// What the `func` builtin names in `probe` (its kind's `func`), or nullopt when the probe
+// has no name part.
+std::optional<std::string> func_name(const ResolvedProbe& probe);
 
 // The absolute path of a uprobe's or USDT probe's binary: a bare name is looked up as a
 // shell finds a command, or, for a library ("libc.so.6"), in the dynamic linker's

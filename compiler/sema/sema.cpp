@@ -92,22 +92,35 @@ bool unify(Type& into, const Type& t) {
   return true;
 }
 
-// What `probe` decodes to, by program index: the displays of the statement's probes.
-std::shared_ptr<const std::vector<ast::SymbolName>> probe_names(
-    const std::vector<ResolvedProbe>& probes) {
+// One table of names for a statement's programs, with each program's value in it; a
+// program with no name (`func` of profile:) gets none and names nothing.
+std::vector<NameTable> name_table(const std::vector<std::optional<std::string>>& by_program) {
   auto names = std::make_shared<std::vector<ast::SymbolName>>();
-  for (size_t i = 0; i < probes.size(); ++i)
-    names->push_back({static_cast<int64_t>(i), probes[i].display});
-  return names;
+  std::vector<NameTable> out;
+  for (const auto& name : by_program) {
+    NameTable t{names, 0};
+    if (name) {
+      auto same = std::find_if(names->begin(), names->end(),
+                               [&](const ast::SymbolName& s) { return s.name == *name; });
+      if (same == names->end()) {
+        names->push_back({static_cast<int64_t>(names->size()), *name});
+        same = names->end() - 1;
+      }
+      t.value = static_cast<uint32_t>(same->value);
+    }
+    out.push_back(t);
+  }
+  return out;
 }
 
-std::shared_ptr<const std::vector<ast::SymbolName>> probe_names(
-    const std::vector<ProbeProgram>& programs) {
-  auto names = std::make_shared<std::vector<ast::SymbolName>>();
-  for (size_t i = 0; i < programs.size(); ++i)
-    names->push_back({static_cast<int64_t>(i), programs[i].probe.display});
-  return names;
-}
+// What `probe` and `func` decode to in each of a statement's programs (one table each).
+struct ProgramNames {
+  std::vector<NameTable> probe;
+  std::vector<NameTable> func;
+  // Some but not all probes have a field or alias `func` (sys_enter_modify_ldt among
+  // sys_enter_*): the first of them. `func` is then the builtin at every probe.
+  std::string func_shadowed_in;
+};
 
 class StatementChecker {
  public:
@@ -208,6 +221,50 @@ class StatementChecker {
     return true;
   }
 
+  // `func` means something of this probe itself: a field, or an alias (timer_start's).
+  bool func_is_own(const ResolvedProbe& p) {
+    if (p.format && p.format->field("func") && !p.format->field("func")->common) return true;
+    for (const auto& a : p.args) {
+      if (a.name == "func") return true;
+    }
+    for (const auto* a : aliases_for(p)) {
+      if (a->name == "func") return true;
+    }
+    return false;
+  }
+
+  template <typename T, typename Probe>
+  ProgramNames program_names(const std::vector<T>& programs, Probe probe_of) {
+    std::vector<std::optional<std::string>> displays, funcs;
+    ProgramNames out;
+    size_t own = 0;
+    for (const auto& program : programs) {
+      const ResolvedProbe& p = probe_of(program);
+      displays.emplace_back(p.display);
+      funcs.push_back(func_name(p));
+      if (func_is_own(p) && own++ == 0) out.func_shadowed_in = p.display;
+    }
+    // Where every probe has its own `func`, it is theirs, as before the builtin existed.
+    if (own == programs.size()) out.func_shadowed_in.clear();
+    out.probe = name_table(displays);
+    out.func = name_table(funcs);
+    return out;
+  }
+  ProgramNames program_names(const std::vector<ResolvedProbe>& probes) {
+    return program_names(probes, [](const ResolvedProbe& p) -> const ResolvedProbe& { return p; });
+  }
+  ProgramNames program_names(const std::vector<ProbeProgram>& programs) {
+    return program_names(programs,
+                         [](const ProbeProgram& p) -> const ResolvedProbe& { return p.probe; });
+  }
+
+  static void name_program(Scope& scope, const ProgramNames& names, size_t i) {
+    scope.probe_names = names.probe[i];
+    scope.func_names = names.func[i];
+    scope.func_shadowed_in = names.func_shadowed_in;
+    scope.warn_shadowed_func = i == 0;  // once per statement: its programs check alike
+  }
+
   std::vector<const ast::AliasDef*> aliases_for(const ResolvedProbe& p) {
     std::vector<const ast::AliasDef*> out;
     for (const auto* a : defs_.aliases()) {
@@ -245,7 +302,7 @@ class StatementChecker {
     ExprPtr event_where;
     auto probes = resolve(stmt.probe, event_where);
     if (probes.empty()) return false;
-    const auto names = probe_names(probes);
+    const ProgramNames names = program_names(probes);
     for (auto& probe : probes) {
       ProbeProgram prog;
       prog.probe = std::move(probe);
@@ -253,8 +310,7 @@ class StatementChecker {
       Scope scope;
       scope.probe = &prog.probe;
       scope.aliases = aliases_for(prog.probe);
-      scope.probe_names = names;
-      scope.probe_index = static_cast<uint32_t>(out.programs.size());
+      name_program(scope, names, out.programs.size());
       ExprChecker checker(kernel_, diags_, scope);
       prog.where = conjunction(clone(event_where), clone(stmt.where));
       if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
@@ -400,15 +456,14 @@ class StatementChecker {
       } else if (evaluates_everywhere(*label.expr, starts, Use::kKey)) {
         ls.start_index = static_cast<int>(out.start_label_types.size());
         Type unified;
-        const auto names = probe_names(starts);
+        const ProgramNames names = program_names(starts);
         for (size_t p = 0; p < starts.size(); ++p) {
           auto& prog = starts[p];
           prog.start_labels.push_back(label.expr->clone());
           Scope scope;
           scope.probe = &prog.probe;
           scope.aliases = aliases_for(prog.probe);
-          scope.probe_names = names;
-          scope.probe_index = static_cast<uint32_t>(p);
+          name_program(scope, names, p);
           ExprChecker checker(kernel_, diags_, scope);
           if (!checker.check(*prog.start_labels.back(), Use::kKey)) return false;
           if (!unify(unified, prog.start_labels.back()->type)) {
@@ -444,14 +499,13 @@ class StatementChecker {
     }
 
     // The statement's own condition and keys are evaluated at the end.
-    const auto end_names = probe_names(ends);
+    const ProgramNames end_names = program_names(ends);
     for (size_t p = 0; p < ends.size(); ++p) {
       auto& prog = ends[p];
       Scope scope;
       scope.probe = &prog.probe;
       scope.aliases = aliases_for(prog.probe);
-      scope.probe_names = end_names;
-      scope.probe_index = static_cast<uint32_t>(p);
+      name_program(scope, end_names, p);
       scope.span_labels = label_scopes;
       scope.latency = true;
       ExprChecker checker(kernel_, diags_, scope);

@@ -74,6 +74,10 @@ enum class Outcome {
   kDecodedForNow,  // shown, and tried again on the next decode (a name not known yet)
 };
 
+// A user address of a process that exited before anything of it was read: its load
+// addresses are gone with it, and a bare address would look like a name that failed.
+constexpr std::string_view kExited = "[exited]";
+
 bool uses_pid(Decoder d) { return d == Decoder::kUsym || d == Decoder::kUstack; }
 
 bool same_config(const spec::Label& a, const spec::Label& b) {
@@ -169,7 +173,7 @@ struct Decoders::Impl {
     auto addr = read_unsigned(value);
     auto name = addr && *addr ? usyms.lookup(pid, *addr, binary) : std::nullopt;
     if (!name) {
-      out = hex_fallback(value);
+      out = addr && *addr && usyms.exited(pid, *addr) ? std::string(kExited) : hex_fallback(value);
       return false;
     }
     out = std::move(*name);
@@ -238,7 +242,8 @@ struct Decoders::Impl {
             value, label.aux_map, stacks,
             [&](uint64_t addr, uint64_t lookup) {
               auto name = usyms.lookup(pid, lookup, label.binary);
-              return name ? std::move(*name) : fmt::format("0x{:x}", addr);
+              if (name) return std::move(*name);
+              return usyms.exited(pid, lookup) ? std::string(kExited) : fmt::format("0x{:x}", addr);
             },
             "[no user stack]", out);
       case Decoder::kSyscall:

@@ -68,6 +68,26 @@ std::optional<std::vector<Mapping>> read_exec_mappings(int pid) {
   return parse_exec_mappings(text);
 }
 
+std::optional<ProcessStat> read_process_stat(int pid) {
+  std::string text;
+  if (pid <= 0 || !read_file(fmt::format("/proc/{}/stat", pid), text)) return std::nullopt;
+  // "PID (COMM) STATE ..." where COMM may hold spaces and parentheses: fields count from
+  // the last ')'. STATE is field 3, starttime field 22.
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::vector<std::string_view> words;
+  for (auto w : split(std::string_view(text).substr(paren + 1), ' ')) {
+    if (!w.empty()) words.push_back(w);
+  }
+  if (words.size() < 20) return std::nullopt;
+  ProcessStat stat;
+  stat.exited = words[0] == "Z" || words[0] == "X";
+  std::string_view start = words[19];
+  auto [end, ec] = std::from_chars(start.data(), start.data() + start.size(), stat.start_time, 10);
+  if (ec != std::errc()) return std::nullopt;
+  return stat;
+}
+
 const Mapping* find_mapping(const std::vector<Mapping>& mappings, uint64_t addr) {
   auto it = std::upper_bound(mappings.begin(), mappings.end(), addr,
                              [](uint64_t a, const Mapping& m) { return a < m.start; });

@@ -23,25 +23,38 @@ namespace sonde::decode {
 // alike), and that a symbol of the file. Symbol tables are read once per file (device +
 // inode), whichever process maps it.
 //
-// When the process is gone, its mappings are still known if an earlier lookup read
-// them (until forget_processes()). Otherwise `binary`, if given, is used directly: exact
-// for a non-PIE executable (addresses are link-time addresses), and for a PIE or shared
+// A process's mappings, once read, outlive it: forget_processes() drops those of live
+// processes (they are read again) but keeps an exited one's, named by pid and start
+// time, so its stacks still resolve when they are first read after it exited. When
+// nothing of a gone process was read, `binary`, if given, is used directly: exact for a
+// non-PIE executable (addresses are link-time addresses), and for a PIE or shared
 // library only when the address falls inside the file's own segments, since the load
-// bias of a dead process cannot be recovered. Everything else is unknown.
+// bias of a dead process cannot be recovered. Everything else is unknown, and exited()
+// says whether that is because the process is gone.
 class UserSymbols {
  public:
   // Demangled function name; nullopt when unknown. pid <= 0: no process.
   std::optional<std::string> lookup(int pid, uint64_t addr, const std::string& binary = "");
 
-  // Drops per-process mappings (pids get reused); symbol tables of files stay.
-  void forget_processes() { processes_.clear(); }
+  // After a failed lookup: the process has exited and none of its mappings read while it
+  // lived holds `addr`, so no name can be found (rather than an address in anonymous or
+  // JIT code of a live process).
+  bool exited(int pid, uint64_t addr);
+
+  // Drops the mappings of live processes (they change; pids get reused); those of exited
+  // processes stay (the newest kMaxExited), symbol tables of files stay.
+  void forget_processes();
 
   size_t files_loaded() const { return files_.size(); }
+
+  static constexpr size_t kMaxExited = 1024;
 
  private:
   struct Process {
     std::vector<Mapping> mappings;
     std::chrono::steady_clock::time_point read_at;
+    std::optional<uint64_t> start_time;  // with the pid, which process these belong to
+    bool exited = false;                 // seen gone by forget_processes()
   };
   using FileKey = std::pair<dev_t, uint64_t>;  // device, inode
 

@@ -14,6 +14,7 @@
 
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tests/e2e/harness.h"
 #include "tests/e2e/workload.h"
@@ -364,6 +365,176 @@ TEST(Probes, ProbeSplitsATracepointWildcardPerSystemCall) {
   EXPECT_EQ(entered("getppid"), kParent) << body;
   EXPECT_EQ(entered("getpgid"), kGroup) << body;
   EXPECT_FALSE(entered("getpid")) << body;
+}
+
+std::vector<std::string> frames_of(const std::string& folded) {
+  std::vector<std::string> out;
+  std::istringstream in(folded);
+  for (std::string f; std::getline(in, f, ';');) out.push_back(f);
+  return out;
+}
+
+// The workload's functions as its binary's symbol table names them (nm, not sonde).
+std::string workload_symbols() { return shell("nm --defined-only " + workload()); }
+
+bool is_function_of_workload(const std::string& symbols, const std::string& name) {
+  return std::regex_search(symbols, std::regex("\\n[0-9a-f]+ [Tt] " + name + "\\n"));
+}
+
+// `func` splits a wildcard by the function that fired, named as the binary names it:
+// each workload process calls one of the probed functions a known number of times.
+TEST(Probes, FuncSplitsAUprobeWildcardPerFunction) {
+  Sonde sonde("on uprobe:W:sonde_probed_* count by func, pid as fired");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  auto add = run_workload({"add", "300"});
+  auto returned = run_workload({"value", "200"});
+  auto negated = run_workload({"signed", "100"});
+  std::string body = sonde.metrics();
+  auto calls = [&](const Process& w, const std::string& function) {
+    return value(body, "fired_total", fmt::format("func=\"{}\",pid=\"{}\"", function, w.pid()));
+  };
+  EXPECT_EQ(calls(*add, "sonde_probed_add"), 300);
+  EXPECT_EQ(calls(*returned, "sonde_probed_value"), 200);
+  EXPECT_EQ(calls(*negated, "sonde_probed_signed"), 100);
+  const std::string symbols = workload_symbols();
+  for (const auto& function : label_values(body, "fired_total", "func")) {
+    EXPECT_TRUE(is_function_of_workload(symbols, function)) << function << " not in\n" << symbols;
+  }
+  // One line per process: nothing else of them fired.
+  for (const auto* w : {add.get(), returned.get(), negated.get()}) {
+    int lines = 0;
+    std::istringstream in(body);
+    for (std::string l; std::getline(in, l);) {
+      if (l.starts_with("fired_total{") &&
+          l.find(fmt::format("pid=\"{}\"", w->pid())) != std::string::npos)
+        ++lines;
+    }
+    EXPECT_EQ(lines, 1) << body;
+  }
+}
+
+// Every system call entry of the machine, split by event and process: a forked child
+// makes known numbers of getppid and getpgid calls (raw, nothing else in it makes
+// either) once told to go, then exits once.
+TEST(Probes, FuncSplitsATracepointWildcardPerSystemCall) {
+  constexpr int kParent = 70, kGroup = 30;
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  Sonde sonde("on tracepoint:syscalls:sys_enter_* count by func, pid = current.pid as entered");
+  // 360 programs compile and attach in ~13 s here; the deadline only bounds a hang.
+  ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(1);
+    for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
+    for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
+    syscall(SYS_exit_group, 0);
+  }
+  close(go[0]);
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  close(go[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::string body = sonde.metrics();
+  auto entered = [&](const std::string& event) {
+    return sample(body, "entered_total", fmt::format("func=\"{}\",pid=\"{}\"", event, child));
+  };
+  EXPECT_EQ(entered("sys_enter_getppid"), kParent) << body;
+  EXPECT_EQ(entered("sys_enter_getpgid"), kGroup) << body;
+  EXPECT_EQ(entered("sys_enter_exit_group"), 1) << body;
+  EXPECT_FALSE(entered("sys_enter_getpid")) << body;
+  // Each name is a tracepoint of this kernel.
+  for (const auto& event : label_values(body, "entered_total", "func")) {
+    EXPECT_EQ(access(fmt::format("/sys/kernel/tracing/events/syscalls/{}", event).c_str(), F_OK), 0)
+        << event;
+  }
+}
+
+// A field (or stdlib alias) called func wins over the builtin, as before it existed:
+// timer_start's func is the timer's callback, a kernel function (checked in kallsyms),
+// not the event's name.
+TEST(Probes, FuncOfATracepointThatHasItIsTheField) {
+  Sonde sonde("on tracepoint:timer:timer_start count by ksym(func) as timers");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  // Sleeping arms timers (the kernel's own arm timers all the time as well).
+  run_workload({"sleep", "200"});
+  std::string body = sonde.metrics();
+  auto callbacks = label_values(body, "timers_total", "func");
+  ASSERT_FALSE(callbacks.empty()) << body;
+  std::string kallsyms;
+  {
+    std::ifstream in("/proc/kallsyms");
+    std::stringstream text;
+    text << in.rdbuf();
+    kallsyms = text.str();
+  }
+  int named = 0;
+  for (const auto& f : callbacks) {
+    EXPECT_NE(f, "timer_start");
+    if (kallsyms.find(" " + f + "\n") != std::string::npos ||
+        kallsyms.find(" " + f + "\t") != std::string::npos)
+      ++named;
+  }
+  EXPECT_GT(named, 0) << body;
+  // A wildcard where func is the field in some probes only: the builtin at every probe
+  // (one meaning per label), said in a warning; no decoder of addresses takes it.
+  Exit mixed = run_sonde({"check", "-e", "on tracepoint:timer:timer_* count by func"});
+  EXPECT_EQ(mixed.code, 0) << mixed.err;
+  EXPECT_THAT(mixed.err, testing::HasSubstr("warning: 'func' is the builtin at every probe of "
+                                            "this statement"));
+  Exit decoded = run_sonde({"check", "-e", "on tracepoint:timer:timer_* count by ksym(func)"});
+  EXPECT_EQ(decoded.code, 1);
+  EXPECT_THAT(decoded.err, testing::HasSubstr("error: 'func' here names the probe that fired, "
+                                              "which ksym() cannot decode"));
+  Exit profile = run_sonde({"check", "-e", "on profile:hz:99 count by func"});
+  EXPECT_EQ(profile.code, 1);
+  EXPECT_THAT(profile.err, testing::HasSubstr("<input>:1:27: error: profile:hz:99 has no "
+                                              "function or event name for 'func'"));
+}
+
+// A process that exited before sonde read anything of it: its load addresses went with
+// it, so each frame says [exited] (never a bare address) unless the binary alone names
+// it; a process read while it lives shows its functions, as the binary names them.
+TEST(Probes, UserStacksOfAnExitedProcessAreMarked) {
+  Sonde sonde("on uprobe:W:sonde_leaf count by ustack, pid as leaves");
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  auto gone = run_workload({"stack", "10"});
+  ASSERT_TRUE(gone->wait().code == 0);
+  auto held = run_workload({"stack", "7"}, true);
+  std::string body = sonde.metrics();
+  auto stack_of = [&](pid_t pid) {
+    std::string found;
+    for (const auto& frames : label_values(body, "leaves_total", "ustack")) {
+      if (sample(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", frames, pid)))
+        found = frames;
+    }
+    return found;
+  };
+  const std::string live = stack_of(held->pid());
+  const std::string dead = stack_of(gone->pid());
+  ASSERT_THAT(live, testing::EndsWith("main;sonde_outer;sonde_middle;sonde_leaf")) << body;
+  EXPECT_EQ(value(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", live, held->pid())),
+            7);
+  EXPECT_EQ(value(body, "leaves_total", fmt::format("ustack=\"{}\",pid=\"{}\"", dead, gone->pid())),
+            10);
+  const std::string symbols = workload_symbols();
+  for (const char* f : {"sonde_outer", "sonde_middle", "sonde_leaf"})
+    EXPECT_TRUE(is_function_of_workload(symbols, f)) << f;
+  // The same path, frame by frame: the name, or [exited] where it cannot be had.
+  auto live_frames = frames_of(live);
+  auto dead_frames = frames_of(dead);
+  ASSERT_EQ(dead_frames.size(), live_frames.size()) << dead << " vs " << live;
+  int exited = 0;
+  for (size_t i = 0; i < dead_frames.size(); ++i) {
+    EXPECT_TRUE(dead_frames[i] == live_frames[i] || dead_frames[i] == "[exited]")
+        << i << ": " << dead;
+    exited += dead_frames[i] == "[exited]";
+  }
+  EXPECT_EQ(dead.find("0x"), std::string::npos) << dead;
+  EXPECT_GT(exited, 0) << dead;  // libc's frames at least: a shared library's bias is lost
 }
 
 TEST(List, ProbesWithFieldsAndFunctionsOfABinary) {

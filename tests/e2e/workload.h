@@ -23,7 +23,10 @@ class Sonde {
   ~Sonde();
   Sonde(const Sonde&) = delete;
   Sonde& operator=(const Sonde&) = delete;
-  bool attached() { return process_.wait_for_stderr("attached"); }
+  // `timeout` only bounds a hang: compiling hundreds of probes takes long on a busy machine.
+  bool attached(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    return process_.wait_for_stderr("attached", timeout);
+  }
   std::string metrics();
   std::string err() const { return process_.err(); }
 

@@ -143,7 +143,9 @@ const Program& sonde_program() {
                .operands = "[PATTERN]",
                .summary = "probes of this machine, stdlib spans and events",
                .description = "PATTERN matches probe names anywhere (`tcp`, "
-                              "`tracepoint:sched:*`).",
+                              "`tracepoint:sched:*`). A statement on a wildcard splits by "
+                              "`probe` (the full name listed) or `func` (its function or "
+                              "event).",
                .flags = {{"--verbose", "-v", "", "show each probe's fields and their types"},
                          kHelp},
                .completes = "probe"},

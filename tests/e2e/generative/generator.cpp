@@ -719,6 +719,8 @@ class ExprGen {
       arg = *ip;
     } else {
       arg = rng_.chance(60) ? leaf_number() : number(depth - 1);
+      // `probe` alone names the probe that fired; sema refuses to decode it as an address.
+      if (arg.text == "probe") arg = literal();
     }
     bool named_by_arg = std::string_view(fn) == "ksym" || std::string_view(fn) == "usym" ||
                         std::string_view(fn) == "ntop";

@@ -53,12 +53,6 @@ spec::Label usym_label() {
   return l;
 }
 
-std::string fmt_hex(uint64_t v) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "0x%llx", static_cast<unsigned long long>(v));
-  return text;
-}
-
 std::string self_exe() {
   char path[PATH_MAX];
   ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 1);
@@ -120,13 +114,32 @@ TEST(UsymDecoder, UnmappedAddressIsHexAndCounted) {
   EXPECT_EQ(decoders.stats().errors, 2u);
 }
 
-TEST(UsymDecoder, DeadProcessKeepsItsMappingsUntilForgotten) {
+// A child that waits for a byte on `go`, then exits; its pid.
+pid_t waiting_child(int go[2]) {
+  if (pipe(go) != 0) return -1;
   pid_t child = fork();
-  ASSERT_GE(child, 0);
   if (child == 0) {
-    pause();
-    _exit(0);
+    char c;
+    close(go[1]);
+    _exit(read(go[0], &c, 1) == 1 ? 0 : 1);
   }
+  close(go[0]);
+  return child;
+}
+
+void end_child(pid_t child, int go[2]) {
+  ASSERT_EQ(write(go[1], "x", 1), 1);
+  close(go[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+}
+
+// Mappings read while a process lived resolve its addresses after it exited, also after
+// the decoders forget what pids and stacks they saw (its pid named with its start time).
+TEST(UsymDecoder, ExitedProcessKeepsItsMappingsAfterForgetting) {
+  int go[2];
+  pid_t child = waiting_child(go);
+  ASSERT_GT(child, 0);
   Decoders decoders;
   auto label = usym_label();
   uint64_t cxx = address_of(&sonde_decode_test_targets::usym_target);
@@ -134,11 +147,70 @@ TEST(UsymDecoder, DeadProcessKeepsItsMappingsUntilForgotten) {
   // The child is a copy of this process: same mappings.
   EXPECT_EQ(decoders.decode(label, usym_key(cxx, child)),
             "sonde_decode_test_targets::usym_target(int)");
-  kill(child, SIGKILL);
-  waitpid(child, nullptr, 0);
+  end_child(child, go);
   EXPECT_EQ(decoders.decode(label, usym_key(c, child)), "sonde_decode_c_target");
   decoders.forget_volatile();
-  EXPECT_EQ(decoders.decode(label, usym_key(c, child)), fmt_hex(c));
+  EXPECT_EQ(decoders.decode(label, usym_key(c, child)), "sonde_decode_c_target");
+  EXPECT_EQ(decoders.decode(label, usym_key(cxx, child)),
+            "sonde_decode_test_targets::usym_target(int)");
+}
+
+// Exited but not reaped: /proc still lists it, with no memory maps. What was read while
+// it ran stays its mappings (not the zombie's empty list).
+TEST(UsymDecoder, ZombieKeepsTheMappingsReadWhileItRan) {
+  int go[2];
+  pid_t child = waiting_child(go);
+  ASSERT_GT(child, 0);
+  Decoders decoders;
+  auto label = usym_label();
+  uint64_t cxx = address_of(&sonde_decode_test_targets::usym_target);
+  uint64_t c = address_of(&sonde_decode_c_target);
+  EXPECT_EQ(decoders.decode(label, usym_key(cxx, child)),
+            "sonde_decode_test_targets::usym_target(int)");
+  ASSERT_EQ(write(go[1], "x", 1), 1);
+  close(go[1]);
+  // Until the child is a zombie (WNOWAIT leaves it unreaped).
+  siginfo_t info{};
+  ASSERT_EQ(waitid(P_PID, static_cast<id_t>(child), &info, WEXITED | WNOWAIT), 0);
+  decoders.forget_volatile();
+  EXPECT_EQ(decoders.decode(label, usym_key(c, child)), "sonde_decode_c_target");
+  ASSERT_EQ(waitpid(child, nullptr, 0), child);
+}
+
+// A process that exited before any of its addresses was read: each is marked, never a
+// bare address that reads like a failed lookup of a live process.
+TEST(UsymDecoder, ProcessGoneBeforeAnyLookupIsMarkedExited) {
+  int go[2];
+  pid_t child = waiting_child(go);
+  ASSERT_GT(child, 0);
+  end_child(child, go);
+  Decoders decoders;
+  auto label = usym_label();
+  uint64_t c = address_of(&sonde_decode_c_target);
+  EXPECT_EQ(decoders.decode(label, usym_key(c, child)), "[exited]");
+  // A live process's unmapped address stays an address.
+  EXPECT_EQ(decoders.decode(label, usym_key(0x10, getpid())), "0x10");
+}
+
+// The same for the frames of a user stack.
+TEST(UstackDecoder, FramesOfAProcessGoneBeforeAnyLookupAreMarkedExited) {
+  int go[2];
+  pid_t child = waiting_child(go);
+  ASSERT_GT(child, 0);
+  end_child(child, go);
+  std::vector<uint64_t> frames = {address_of(&sonde_decode_c_target) + 2,
+                                  address_of(&sonde_decode_test_targets::usym_target) + 3, 0};
+  Decoders decoders([&](const std::string&, uint32_t, std::vector<uint64_t>& out) {
+    out = frames;
+    return true;
+  });
+  spec::Label label = test::label_of(Decoder::kUstack, 4);
+  label.pid_offset = 4;
+  label.aux_map = "ustacks";
+  std::vector<uint8_t> key = le_bytes(3, 8);
+  uint32_t tgid = static_cast<uint32_t>(child);
+  std::memcpy(key.data() + 4, &tgid, 4);
+  EXPECT_EQ(decoders.decode(label, key), "[exited];[exited]");
 }
 
 TEST(UsymDecoder, GoneProcessFallsBackToTheBinary) {
@@ -163,7 +235,7 @@ TEST(UsymDecoder, GoneProcessFallsBackToTheBinary) {
             "sonde_decode_test_targets::usym_target(int)");
   // A runtime (biased) address of a PIE cannot be resolved without the process.
   if (elf->relocatable() && cxx != *vaddr) {
-    EXPECT_EQ(decoders.decode(label, usym_key(cxx, kNoSuchPid)), fmt_hex(cxx));
+    EXPECT_EQ(decoders.decode(label, usym_key(cxx, kNoSuchPid)), "[exited]");
   }
   // No pid in the key at all: the binary directly.
   spec::Label no_pid = test::label_of(Decoder::kUsym, 8);
@@ -178,7 +250,7 @@ TEST(UsymDecoder, PerProcessResultsAreKeyedByPid) {
   uint64_t c = address_of(&sonde_decode_c_target);
   EXPECT_EQ(decoders.decode(label, usym_key(c, getpid())), "sonde_decode_c_target");
   // Same address in a process that does not exist: not the cached result of another pid.
-  EXPECT_EQ(decoders.decode(label, usym_key(c, 0x7ffffff0)), fmt_hex(c));
+  EXPECT_EQ(decoders.decode(label, usym_key(c, 0x7ffffff0)), "[exited]");
 }
 
 TEST(UstackDecoder, FoldsUserFrames) {

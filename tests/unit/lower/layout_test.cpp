@@ -154,5 +154,39 @@ TEST(Layout, ProbeOfASpanIsItsEnd) {
   EXPECT_EQ(names[1].name, "tracepoint:syscalls:sys_exit_write");
 }
 
+// `func` shares the mechanism: a constant per program naming the function or event part
+// of its probe (a tracepoint's event name), from the label's table.
+TEST(Layout, FuncNamesTheEventOfTheProgramThatFired) {
+  StatementLayout l = first("on tracepoint:syscalls:sys_enter_getp* count by func");
+  ASSERT_EQ(l.probes.size(), 3u);
+  ASSERT_EQ(l.metric.labels.size(), 1u);
+  const spec::Label& label = l.metric.labels[0];
+  EXPECT_EQ(label.name, "func");
+  EXPECT_EQ(label.decoder, spec::Decoder::kEnum);
+  ASSERT_EQ(label.enum_names.size(), l.probes.size());
+  for (size_t i = 0; i < l.probes.size(); ++i) {
+    EXPECT_EQ(label.enum_names[i].value, static_cast<int64_t>(i));
+    // The target is "syscalls:sys_enter_getpid": the event after the category.
+    EXPECT_EQ(label.enum_names[i].name, l.probes[i].target.substr(9));
+  }
+}
+
+// Probes with the same function share its name's value: one series, not two rows that
+// read alike. `probe` still tells them apart.
+TEST(Layout, ProbesOfOneFunctionShareItsFuncValue) {
+  StatementLayout l = first(
+      "span t call {\n"
+      "  start uprobe:{SELF}:sonde_lower_probed key tid\n"
+      "  end uretprobe:{SELF}:sonde_lower_probed key tid\n"
+      "  end uprobe:{SELF}:sonde_lower_probed key tid\n"
+      "}\n"
+      "count latency of t call by func, probe");
+  ASSERT_EQ(l.metric.labels.size(), 2u);
+  const auto& funcs = l.metric.labels[0].enum_names;
+  ASSERT_EQ(funcs.size(), 1u);
+  EXPECT_EQ(funcs[0].name, "sonde_lower_probed");
+  EXPECT_EQ(l.metric.labels[1].enum_names.size(), 2u);
+}
+
 }  // namespace
 }  // namespace sonde::lower

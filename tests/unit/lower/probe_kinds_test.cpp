@@ -92,5 +92,40 @@ TEST(ProbeKinds, BuiltinsFollowTheRow) {
   }
 }
 
+// `func`: the name part of each kind's sample, one name in the label's table; an error
+// for a kind without one.
+TEST(ProbeKinds, FuncNamesTheNamePartOfEveryKindThatHasOne) {
+  const std::map<std::string, const char*> expected = {
+      {"tracepoint", "sched_switch"},
+      {"rawtracepoint", "sched_switch"},
+      {"uprobe", "sonde_lower_probed"},
+      {"uretprobe", "sonde_lower_probed"},
+      {"usdt", "tock"},
+      {"profile", nullptr},
+      {"software", "page-faults"},
+      {"hardware", "cpu-cycles"},
+      {"kprobe", "vfs_read"},
+      {"kretprobe", "vfs_read"},
+      {"fentry", "vfs_read"},
+      {"fexit", "vfs_read"},
+  };
+  for (const auto& k : sema::probe_kinds()) {
+    const Sample& s = samples().at(k.name);
+    const char* name = expected.at(k.name);
+    Lowered l = lower_on_fixture(with_self(std::string("on ") + s.probe + " count by func"));
+    EXPECT_EQ(l.ok, name != nullptr) << s.probe << "\n" << l.diagnostics;
+    if (!name) {
+      EXPECT_NE(l.diagnostics.find("has no function or event name for 'func'"), std::string::npos)
+          << l.diagnostics;
+      continue;
+    }
+    ASSERT_EQ(l.program.metrics.size(), 1u) << s.probe;
+    const spec::Label& label = l.program.metrics[0].labels.at(0);
+    EXPECT_EQ(label.decoder, spec::Decoder::kEnum) << s.probe;
+    ASSERT_EQ(label.enum_names.size(), 1u) << s.probe;
+    EXPECT_EQ(label.enum_names[0].name, name) << s.probe;
+  }
+}
+
 }  // namespace
 }  // namespace sonde::lower

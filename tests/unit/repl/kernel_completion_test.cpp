@@ -13,6 +13,7 @@ namespace {
 using ::testing::Contains;
 using ::testing::Each;
 using ::testing::IsSupersetOf;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 class KernelCompletion : public ::testing::Test {
@@ -54,6 +55,12 @@ TEST_F(KernelCompletion, StdlibSpansEventsAndParameters) {
               IsSupersetOf({"disk", "op", "latency"}));
   EXPECT_THAT(offer("on ex"), IsSupersetOf({"exec", "exit"}));
   EXPECT_THAT(offer("on exec count by file"), Contains("filename"));
+}
+
+// `func` where the probe has a name part; profile: has none.
+TEST_F(KernelCompletion, FuncWhereTheProbeHasAName) {
+  EXPECT_THAT(offer("on tracepoint:syscalls:sys_enter_* count by fu"), Contains("func"));
+  EXPECT_THAT(offer("on profile:hz:99 count by fu"), Not(Contains("func")));
 }
 
 TEST_F(KernelCompletion, AliasesOfTheProbe) {

@@ -73,6 +73,32 @@ INSTANTIATE_TEST_SUITE_P(
              "<input>:1:49: error: a 4-byte array cannot be a label as it is\non "
              "tracepoint:sock:inet_sock_set_state count by saddr\n                                 "
              "               ^~~~~\nhint: for IP addresses use ntop(...); for text use str(...)\n"},
+        // `func`: the name part of a probe; none in profile:, a hint to `probe`.
+        Case{"on profile:hz:99 count by func",
+             "<input>:1:27: error: profile:hz:99 has no function or event name for 'func'\non "
+             "profile:hz:99 count by func\n                          ^~~~\nhint: func is the "
+             "function of uprobe: and kprobe: probes, the event of tracepoint: and software: "
+             "probes, the probe of usdt: probes; 'probe' names any probe in full\n"},
+        Case{"on tracepoint:syscalls:sys_enter_getp* count by ksym(func)",
+             "<input>:1:54: error: 'func' here names the probe that fired, which ksym() cannot "
+             "decode\non tracepoint:syscalls:sys_enter_getp* count by ksym(func)\n            "
+             "                                         ^~~~\nhint: use it as a label as it is: "
+             "by func\n"},
+        // Some probes of a wildcard with an alias (or field) func, others without: the
+        // builtin at all of them, and a warning names the one whose func is not read.
+        Case{"alias tracepoint:syscalls:sys_enter_getpid func = 7\n"
+             "on tracepoint:syscalls:sys_enter_getp* count by func",
+             "<input>:2:49: warning: 'func' is the builtin at every probe of this statement "
+             "(each one's name); the field or alias 'func' of "
+             "tracepoint:syscalls:sys_enter_getpid is not read here\non "
+             "tracepoint:syscalls:sys_enter_getp* count by func\n                             "
+             "                   ^~~~\nhint: to read it, write a statement on "
+             "tracepoint:syscalls:sys_enter_getpid alone\n"},
+        Case{"on tracepoint:syscalls:sys_enter_getp* count by func, probe", ""},
+        // At every probe: the alias wins, as it did before the builtin existed.
+        Case{"alias tracepoint:timer:timer_start func = function\n"
+             "on tracepoint:timer:timer_start count by ksym(func)",
+             ""},
         Case{"on uprobe:{SELF}:sonde_sema_probed sum retval",
              "<input>:1:58: error: 'retval' is not known in uprobe:{SELF}:sonde_sema_probed\non "
              "uprobe:{SELF}:sonde_sema_probed sum retval\n                                         "
