@@ -37,7 +37,7 @@ class TextBuffer {
     std::memcpy(at, text.data(), text.size());
     size_ += text.size();
   }
-  // Gives memory back when the last scrape needed much less than is held.
+  // Holds `bytes` (at least the size) and no more.
   void shrink_to(size_t bytes) {
     if (capacity_ <= bytes || size_ > bytes) return;
     std::unique_ptr<char[]> smaller(new char[bytes]);
