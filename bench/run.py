@@ -207,11 +207,26 @@ class Tracer:
         return seen
 
     def _drain(self):
+        """Reads stderr to its end, keeping the lines of scrape stages (SONDE_SCRAPE_STAGES=1)."""
+        self.stage_lines = []
+        pending = b""
         try:
-            while os.read(self.proc.stderr.fileno(), 65536):
-                pass
+            while chunk := os.read(self.proc.stderr.fileno(), 65536):
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                self.stage_lines += [line.decode() for line in lines if line.startswith(b"scrape stages ms:")]
         except (OSError, ValueError):
             pass
+
+    def take_stages(self, deadline=5.0):
+        """{stage: ms} of the next scrape's stage line, once it is in (None if none comes)."""
+        end = time.perf_counter() + deadline
+        while time.perf_counter() < end:
+            if getattr(self, "stage_lines", None):
+                line = self.stage_lines.pop(0)
+                return {k: float(v) for k, v in (f.split("=") for f in line.split(":", 1)[1].split())}
+            time.sleep(0.005)
+        return None
 
     def rss_kib(self):
         return rss_kib(self.proc.pid)
@@ -401,11 +416,13 @@ def cpu_ns(pid):
     return total
 
 
-def scrape_once(url, pid):
-    """(wall ms, sonde's CPU ms, body) of one GET."""
+def scrape_once(url, pid, gzip=False):
+    """(wall ms, sonde's CPU ms, body) of one GET (with Accept-Encoding: gzip, the body
+    as sent)."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if gzip else {})
     cpu = cpu_ns(pid)
     start = time.perf_counter()
-    body = urllib.request.urlopen(url, timeout=60).read()
+    body = urllib.request.urlopen(request, timeout=60).read()
     wall = (time.perf_counter() - start) * 1000
     return wall, (cpu_ns(pid) - cpu) / 1e6, body
 
@@ -434,9 +451,30 @@ def scrape(args):
                 previous = warm
                 rows.append([label + kind, f"{series}", f"{e['shown']}", fmt_stats(e["first"]),
                              fmt_stats(e["warm"]), fmt_stats(e["cpu"]), f"{warm * 1e6 / series:.0f}", growth,
+                             fmt_stats(e["gzip"]), f"{statistics.median(e['gzip_bytes']):.0f}",
                              fmt_stats(e["rss"])])
     table(["metric", "series", "sample lines", "first scrape", "warm scrape", "warm CPU", "ns per series",
-           "growth (10x series)", "RSS MB"], rows)
+           "growth (10x series)", "warm, gzip", "gzip bytes", "RSS MB"], rows)
+    # The stages the build under test reports (SONDE_SCRAPE_STAGES=1); a baseline from
+    # before they were measured reports none.
+    stage_rows = []
+    for label, _ in builds:
+        for kind in ("counter", "histogram"):
+            for series in SCRAPE_SIZES:
+                e = results[(label + kind, series)]
+                if not e["stages"]:
+                    continue
+                names = list(e["stages"][0])
+                per_stage = {n: [round_stages[n] for round_stages in e["stages"]] for n in names}
+                rows_of = [fmt_stats(per_stage[n], 2) for n in names]
+                stage_rows.append([label + kind, f"{series}", *rows_of, fmt_stats(e["warm"], 2)])
+    if stage_rows:
+        print("### scrape stages, ms (median of the warm scrapes, then of the rounds; map_read: "
+              "BPF_MAP_LOOKUP_BATCH; cpu_sum: keys matched to their series and per-CPU values "
+              "summed; decode: keys looked up off their last position, decoded when new; series: "
+              "the snapshot's series built; serialize: the exposition text; gzip and send: of "
+              "one scrape with Accept-Encoding: gzip)\n")
+        table(["metric", "series", *names, "warm scrape (wall)"], stage_rows)
 
 
 def scrape_round(args, binary, label, results):
@@ -445,21 +483,39 @@ def scrape_round(args, binary, label, results):
             keys = series // per_key
             port = free_port()
             t = Tracer([binary, "run", "-e", program, "--listen", f"127.0.0.1:{port}", "--capacity",
-                        str(keys + 1024)], r"attached \d+ probe", cache_env(args))
+                        str(keys + 1024)], r"attached \d+ probe",
+                       {**cache_env(args), "SONDE_SCRAPE_STAGES": "1"})
             subprocess.run([os.path.join(args.helpers, "loadgen"), str(keys), *whence], check=True)
             url = f"http://127.0.0.1:{port}/metrics"
             first, _, body = scrape_once(url, t.proc.pid)
+            first_stages = t.take_stages(2.0)
             name = program.split(" as ")[1]
             shown = sum(1 for line in body.split(b"\n") if line.startswith(name.encode()))
-            warm = [scrape_once(url, t.proc.pid)[:2] for _ in range(args.scrapes)]
+            warm, stages = [], []
+            for _ in range(args.scrapes):
+                warm.append(scrape_once(url, t.proc.pid)[:2])
+                stages.append(t.take_stages() if first_stages else None)
+            gzipped = []
+            for _ in range(3):
+                wall, _, compressed = scrape_once(url, t.proc.pid, gzip=True)
+                gzipped.append((wall, len(compressed), t.take_stages() if first_stages else None))
             rss = t.rss_kib() / 1024
             t.stop()
             entry = results.setdefault((label + kind, series),
-                                       {"first": [], "warm": [], "cpu": [], "rss": [], "shown": shown})
+                                       {"first": [], "warm": [], "cpu": [], "rss": [], "shown": shown,
+                                        "gzip": [], "gzip_bytes": [], "stages": []})
             entry["first"].append(first)
             entry["warm"].append(statistics.median(w[0] for w in warm))
             entry["cpu"].append(statistics.median(w[1] for w in warm))
             entry["rss"].append(rss)
+            entry["gzip"].append(statistics.median(g[0] for g in gzipped))
+            entry["gzip_bytes"].append(statistics.median(g[1] for g in gzipped))
+            if first_stages and all(stages) and all(g[2] for g in gzipped):
+                merged = {n: statistics.median(s[n] for s in stages) for n in first_stages}
+                # gzip and send: those of the gzipped scrapes.
+                for n in ("gzip", "send"):
+                    merged[n] = statistics.median(g[2][n] for g in gzipped)
+                entry["stages"].append(merged)
 
 
 # --- micro-benchmarks of sonde's own code ---------------------------------------------

@@ -1,6 +1,7 @@
-// The HTTP endpoint Prometheus scrapes: GET /metrics (prometheus-cpp's Exposer: its
-// serializer, its gzip) and a small index page at /, over TLS and behind basic
-// authentication when a web config says so.
+// The HTTP endpoint Prometheus scrapes: GET /metrics (sonde's own handler and text
+// writer, gzip when the scraper accepts it, on civetweb as prometheus-cpp's Exposer
+// starts it) and a small index page at /, over TLS and behind basic authentication when
+// a web config says so.
 #pragma once
 
 #include <cstdint>
@@ -24,8 +25,8 @@ struct ServerOptions {
   // A client must send its whole request, and take in the whole answer, within this.
   int request_timeout_ms = 5'000;
   int max_request_bytes = 8'192;  // request line and headers
-  // /metrics answers being built and sent at once (each holds a copy of every series and
-  // its text); further scrapes wait for one of them to finish.
+  // /metrics answers being sent at once (each holds its text, kept for the next scrape);
+  // further scrapes wait for one of them to finish. One at a time reads the maps.
   int concurrent_scrapes = 4;
   WebConfig web;  // TLS and basic authentication; none by default
 };

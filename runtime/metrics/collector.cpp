@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <tuple>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include "runtime/metrics/accumulator.h"
 #include "runtime/metrics/key_index.h"
 #include "stdlib/bpf/sonde/values.h"
+#include "support/scrape_stages.h"
 
 namespace sonde::metrics {
 namespace {
@@ -168,7 +170,7 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
 
 Status Collector::collect(Snapshot& out) {
   for (auto& state : metrics_) {
-    Family family;
+    Family family = family_to_fill(out);
     if (auto st = collect_metric(*state, family); !st) return st;
     out.families.push_back(std::move(family));
   }
@@ -198,9 +200,12 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   if (m.keyed) {
     std::swap(state.entries, state.last_entries);
     std::swap(state.order, state.last_order);
-    if (auto st = state.map->read_all(state.entries); !st) {
-      state.entries.count = 0;  // no order to compare the next scrape with
-      return st;
+    {
+      const stages::Timer timer(stages::kMapRead);
+      if (auto st = state.map->read_all(state.entries); !st) {
+        state.entries.count = 0;  // no order to compare the next scrape with
+        return st;
+      }
     }
     const bpf::MapEntries& entries = state.entries;
     const bpf::MapEntries& last = state.last_entries;
@@ -223,11 +228,26 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       state.sets.reserve(entries.count);
     }
     state.order.resize(entries.count);
+    // Stages (bench/run.py): keys matched to their label sets and values summed over
+    // CPUs, apart from the keys looked up (and decoded when new) off their last position.
+    const bool timed = stages::enabled();
+    const auto loop_start =
+        timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    std::chrono::steady_clock::duration decoding{};
     for (size_t i = 0; i < entries.count; ++i) {
       const auto key = entries.key(i);
       const bool same =
           i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
-      const uint32_t index = same ? state.last_order[i] : state.index_of(*decoders_, key);
+      uint32_t index = 0;
+      if (same) {
+        index = state.last_order[i];
+      } else if (timed) {
+        const auto start = std::chrono::steady_clock::now();
+        index = state.index_of(*decoders_, key);
+        decoding += std::chrono::steady_clock::now() - start;
+      } else {
+        index = state.index_of(*decoders_, key);
+      }
       state.order[i] = index;
       MetricState::LabelSet& set = state.sets[index];
       if (set.scrape != scrape) {
@@ -236,6 +256,10 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       }
       for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
         set.values.add(m, entries.value(i, cpu), epoch);
+    }
+    if (timed) {
+      stages::add(stages::kDecode, decoding);
+      stages::add(stages::kCpuSum, std::chrono::steady_clock::now() - loop_start - decoding);
     }
     for (MetricState::LabelSet& set : state.sets) {
       if (timers.empty()) break;
@@ -274,7 +298,20 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   const std::vector<std::string> overflow_labels(m.labels.size(), kOverflowLabel);
   bool overflow_shown = !overflowed;
 
+  const stages::Timer series_timer(stages::kSeries);
   family.series.reserve(state.sets.size() + (overflowed ? 1 : 0));
+  // Series of a recycled family are overwritten in place: their label strings and
+  // buckets keep their memory.
+  size_t used = 0;
+  auto next_series = [&]() -> Series& {
+    if (used == family.series.size()) family.series.emplace_back();
+    Series& s = family.series[used++];
+    s.value = 0;
+    s.count = 0;
+    s.sum = 0;
+    s.buckets.clear();
+    return s;
+  };
   for (MetricState::LabelSet& set : state.sets) {
     if (set.scrape != scrape) {  // no key of this set is in the map now
       set.changed_ns = 0;
@@ -284,18 +321,21 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       overflow_shown = true;
       add_values(m, state.overflow, overflow_->cpus(), set.values);
     }
-    Series s;
-    if (!set.values.to_series(m, s)) continue;
+    Series& s = next_series();
+    if (!set.values.to_series(m, s)) {
+      --used;
+      continue;
+    }
     s.label_values = set.labels;
-    family.series.push_back(std::move(s));
   }
   if (!overflow_shown) {
-    Series s;
-    if (overflow.to_series(m, s)) {
+    Series& s = next_series();
+    if (overflow.to_series(m, s))
       s.label_values = overflow_labels;
-      family.series.push_back(std::move(s));
-    }
+    else
+      --used;
   }
+  family.series.resize(used);
   return {};
 }
 

@@ -93,7 +93,21 @@ struct Interval {
 struct Snapshot {
   std::vector<Family> families;
   std::optional<Interval> interval;  // set when families carry their increases
+  // Not part of what was read: the families of an earlier snapshot, kept for their
+  // memory (series, label strings, buckets) so that a warm scrape refills them rather
+  // than allocating every series afresh. See family_to_fill().
+  std::vector<Family> recycled;
 };
+
+// An empty family for the next place of `out`, with the series storage of the recycled
+// family at that place (its series are left as they were: the caller overwrites them,
+// then resizes `series` to what it wrote).
+inline Family family_to_fill(Snapshot& out) {
+  Family family;
+  const size_t place = out.families.size();
+  if (place < out.recycled.size()) family.series = std::move(out.recycled[place].series);
+  return family;
+}
 
 // Export scale of a unit: raw value * scale = exported value (ns -> s).
 inline double export_scale(spec::Unit unit) {

@@ -2,8 +2,12 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <random>
 
 namespace sonde::exporter {
 namespace {
@@ -41,6 +45,30 @@ TEST(Numbers, Log2BoundsRoundTrip) {
     const std::string text = number(seconds);
     EXPECT_EQ(std::strtod(text.c_str(), nullptr), seconds) << text;
     EXPECT_EQ(number(seconds), text);
+  }
+}
+
+// Non-integers as {fmt} spells them (its shortest round trip, printf %g's choice of
+// exponent: what /metrics wrote before numbers went through std::to_chars, so `le`
+// labels keep their text), over every magnitude a double has.
+TEST(Numbers, SpelledAsFmtDoes) {
+  std::mt19937_64 random(42);
+  std::uniform_int_distribution<uint64_t> bits;
+  int checked = 0;
+  while (checked < 200'000) {
+    const uint64_t raw = bits(random);
+    double value;
+    std::memcpy(&value, &raw, sizeof value);
+    if (!std::isfinite(value) || value == std::trunc(value)) continue;
+    ++checked;
+    const std::string text = number(value);
+    ASSERT_EQ(text, fmt::format("{}", value));
+    ASSERT_EQ(std::strtod(text.c_str(), nullptr), value) << text;
+  }
+  for (int k = -330; k <= 310; ++k) {
+    const double value = 1.5 * std::pow(10.0, k);
+    if (!std::isfinite(value) || value == std::trunc(value)) continue;
+    EXPECT_EQ(number(value), fmt::format("{}", value));
   }
 }
 

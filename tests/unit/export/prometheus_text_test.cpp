@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "runtime/export/families.h"
+#include "runtime/export/exposition.h"
 #include "tests/unit/export/test_snapshots.h"
 
 namespace sonde::exporter {
@@ -63,7 +63,7 @@ timer_start_total{func="a",path="b"} 1e+20
 queue_depth -2.5
 # HELP ratio Help for ratio
 # TYPE ratio gauge
-ratio{k="nan"} Nan
+ratio{k="nan"} NaN
 ratio{k="inf"} +Inf
 ratio{k="tiny"} 1e-300
 )"},
@@ -176,45 +176,107 @@ TEST(PrometheusText, CollidingFamiliesAreNamed) {
   metrics::Snapshot snapshot;
   snapshot.families = {histogram("req", spec::Unit::kNone, {}, {}), counter("req_count", {}, {}),
                        gauge("req", {}, {}), counter("ok_total", {}, {})};
-  FamilyBuilder builder;
-  const auto& families = builder.build(snapshot);
-  ASSERT_EQ(families.size(), 2u);
-  EXPECT_EQ(families[1].name, "ok_total");
-  EXPECT_EQ(builder.left_out(), (std::vector<std::string>{"req_count", "req"}));
+  ExpositionWriter writer;
+  TextBuffer text;
+  writer.write(snapshot, text);
+  EXPECT_EQ(writer.left_out(), (std::vector<std::string>{"req_count", "req"}));
+  EXPECT_NE(text.view().find("# TYPE ok_total counter\n"), std::string_view::npos) << text.view();
 }
 
-// prometheus-cpp 1.0.1 writes HELP as given: a newline in it would end the line early.
-TEST(PrometheusText, HelpIsEscapedBeforeTheLibrarySeesIt) {
+TEST(PrometheusText, HelpIsEscaped) {
   EXPECT_EQ(escape_help("a\\b\nc \"d\" \xff"), "a\\\\b\\nc \"d\" \xef\xbf\xbd");
 }
 
-// A warm scrape reuses the converted series; what changed still shows.
-TEST(PrometheusText, BuilderReusedAcrossScrapesFollowsChanges) {
-  FamilyBuilder builder;
+std::string write_with(ExpositionWriter& writer, const metrics::Snapshot& snapshot) {
+  TextBuffer text;
+  writer.write(snapshot, text);
+  return std::string(text.view());
+}
+
+// A warm scrape reuses the label text of the series at the same place; what changed
+// still shows, whether a value, a label, the family at a place or the series count.
+TEST(PrometheusText, WriterReusedAcrossScrapesFollowsChanges) {
+  ExpositionWriter writer;
   metrics::Snapshot first;
   first.families.push_back(
-      counter("a_total", {"comm"}, {value_series({"bash"}, 1), value_series({"sshd"}, 2)}));
-  builder.build(first);
+      counter("a_total", {"comm"},
+              {value_series({"bash"}, 1), value_series({"sshd"}, 2), value_series({"cron"}, 7)}));
+  write_with(writer, first);
   metrics::Snapshot second;
   second.families.push_back(
       counter("a_total", {"comm"}, {value_series({"bash"}, 3), value_series({"\xffx"}, 4)}));
   second.families.push_back(gauge("g", {}, {value_series({}, 5)}));
-  std::string out;
-  append_serialized(builder.build(second), out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(write_with(writer, second),
             "# HELP a_total Help for a_total\n# TYPE a_total counter\n"
             "a_total{comm=\"bash\"} 3\na_total{comm=\"\xef\xbf\xbdx\"} 4\n"
             "# HELP g Help for g\n# TYPE g gauge\ng 5\n");
   metrics::Snapshot third;  // the family at place 0 is another one now
   third.families.push_back(histogram("a_total", spec::Unit::kNone, {"comm"},
                                      {histogram_series({"bash"}, {1}, {1}, 0, 1)}));
-  out.clear();
-  append_serialized(builder.build(third), out);
-  EXPECT_EQ(out,
+  EXPECT_EQ(write_with(writer, third),
             "# HELP a_total Help for a_total\n# TYPE a_total histogram\n"
             "a_total_count{comm=\"bash\"} 1\na_total_sum{comm=\"bash\"} 1\n"
             "a_total_bucket{comm=\"bash\",le=\"1\"} 1\n"
             "a_total_bucket{comm=\"bash\",le=\"+Inf\"} 1\n");
+  // Values that differ only in where one label ends and the next begins.
+  metrics::Snapshot fourth, fifth;
+  fourth.families.push_back(counter("p_total", {"a", "b"}, {value_series({"ab", "c"}, 1)}));
+  fifth.families.push_back(counter("p_total", {"a", "b"}, {value_series({"a", "bc"}, 1)}));
+  write_with(writer, fourth);
+  EXPECT_EQ(
+      write_with(writer, fifth),
+      "# HELP p_total Help for p_total\n# TYPE p_total counter\np_total{a=\"a\",b=\"bc\"} 1\n");
+  // Series lacking a value of a label (never produced by the runtime) get an empty one.
+  metrics::Snapshot sixth;
+  sixth.families.push_back(counter("p_total", {"a", "b"}, {value_series({"a"}, 2)}));
+  EXPECT_EQ(write_with(writer, sixth),
+            "# HELP p_total Help for p_total\n# TYPE p_total counter\np_total{a=\"a\",b=\"\"} 2\n");
+}
+
+// Whatever a label value holds, the line stays one line that a Prometheus parser reads
+// back to the same value: backslash, double quote and newline escaped, nothing else.
+TEST(PrometheusText, LabelValuesEscaped) {
+  const std::string text = render(
+      {counter("e_total", {"v"},
+               {value_series({"back\\slash"}, 1), value_series({"say \"hi\""}, 2),
+                value_series({"two\nlines"}, 3), value_series({"\\\"\n"}, 4),
+                value_series({"tab\there"}, 5), value_series({"caf\xc3\xa9 \xe2\x82\xac"}, 6)})});
+  EXPECT_EQ(text,
+            "# HELP e_total Help for e_total\n# TYPE e_total counter\n"
+            "e_total{v=\"back\\\\slash\"} 1\n"
+            "e_total{v=\"say \\\"hi\\\"\"} 2\n"
+            "e_total{v=\"two\\nlines\"} 3\n"
+            "e_total{v=\"\\\\\\\"\\n\"} 4\n"
+            "e_total{v=\"tab\there\"} 5\n"
+            "e_total{v=\"caf\xc3\xa9 \xe2\x82\xac\"} 6\n");
+}
+
+// Non-finite values in Prometheus' spellings; integers of any size exact, never rounded
+// to 16 digits (the library's %.16g printed 2^53 - 1 as 9.007199254740991e+15, and a
+// bucket count above 2^53 must not go through a double at all).
+TEST(PrometheusText, NumbersExact) {
+  const std::string text =
+      render({gauge("g", {"k"},
+                    {value_series({"nan"}, NAN), value_series({"inf"}, INFINITY),
+                     value_series({"-inf"}, -INFINITY), value_series({"max"}, 9007199254740991.0),
+                     value_series({"big"}, 18446744073709551616.0),
+                     value_series({"third"}, 1.0 / 3), value_series({"sum"}, 0.1 + 0.2)}),
+              histogram("h", spec::Unit::kNone, {},
+                        {histogram_series({}, {1}, {18446744073709551615ull}, 0, 1e300)})});
+  EXPECT_EQ(text,
+            "# HELP g Help for g\n# TYPE g gauge\n"
+            "g{k=\"nan\"} NaN\n"
+            "g{k=\"inf\"} +Inf\n"
+            "g{k=\"-inf\"} -Inf\n"
+            "g{k=\"max\"} 9007199254740991\n"
+            "g{k=\"big\"} 1.8446744073709552e+19\n"
+            "g{k=\"third\"} 0.3333333333333333\n"
+            "g{k=\"sum\"} 0.30000000000000004\n"
+            "# HELP h Help for h\n# TYPE h histogram\n"
+            "h_count 18446744073709551615\n"
+            "h_sum 1e+300\n"
+            "h_bucket{le=\"1\"} 18446744073709551615\n"
+            "h_bucket{le=\"+Inf\"} 18446744073709551615\n");
 }
 
 TEST(PrometheusText, AppendsWithoutClearing) {
