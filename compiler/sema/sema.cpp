@@ -277,21 +277,8 @@ class StatementChecker {
 
   // ---- spans ----
 
-  static std::string substitute(const std::string& text,
-                                const std::vector<std::pair<std::string, std::string>>& params) {
-    std::string out = text;
-    for (const auto& [name, value] : params) {
-      std::string token = "$" + name;
-      for (size_t at = out.find(token); at != std::string::npos;
-           at = out.find(token, at + value.size())) {
-        out.replace(at, token.size(), value);
-      }
-    }
-    return out;
-  }
-
   bool span_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
-    std::vector<std::pair<std::string, std::string>> params;
+    Definitions::SpanParams params;
     const ast::SpanDef* def = defs_.span(stmt.span, params);
     std::string written = join(stmt.span, " ");
     if (!def) {
@@ -321,7 +308,7 @@ class StatementChecker {
                          std::vector<ProbeProgram>& into) {
       for (const auto& ep : list) {
         ast::ProbeRef ref = ep.probe;
-        ref.text = substitute(ref.text, params);
+        ref.text = substitute_params(ref.text, params);
         ExprPtr where = clone(ep.where);
         ast::Diagnostics scratch;
         std::vector<ResolvedProbe> probes;
