@@ -11,6 +11,13 @@ Diagnostic& Diagnostics::error(SourceRange range, std::string message, std::stri
   return list_.back();
 }
 
+Rejection Diagnostics::reject(SourceRange range, std::string message, std::string hint,
+                              Diagnostic** added) {
+  Diagnostic& d = error(range, std::move(message), std::move(hint));
+  if (added) *added = &d;
+  return Rejection();
+}
+
 Diagnostic& Diagnostics::warning(SourceRange range, std::string message, std::string hint) {
   list_.push_back({Severity::kWarning, range, std::move(message), std::move(hint), true});
   return list_.back();

@@ -19,9 +19,21 @@ struct Diagnostic {
   bool has_range = true;
 };
 
+// Proof that an error was reported. Only Diagnostics makes one, when it adds the error,
+// so a check that rejects by returning it (sema::Verdict) cannot reject in silence.
+class [[nodiscard]] Rejection {
+ private:
+  friend class Diagnostics;
+  Rejection() = default;
+};
+
 class Diagnostics {
  public:
   Diagnostic& error(SourceRange range, std::string message, std::string hint = {});
+  // error(), for a check that rejects: `return diags.reject(...)`. `added`, when given,
+  // points at the error added, for notes or changes made after it.
+  Rejection reject(SourceRange range, std::string message, std::string hint = {},
+                   Diagnostic** added = nullptr);
   Diagnostic& warning(SourceRange range, std::string message, std::string hint = {});
   Diagnostic& note(SourceRange range, std::string message);
   // An error with no location in the source (e.g. "empty program").

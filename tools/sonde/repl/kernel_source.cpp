@@ -99,10 +99,9 @@ std::vector<std::string> KernelSource::probe_names(const std::string& probe) {
   ref.text = text;
   ast::Diagnostics ignored;
   std::vector<std::string> names;
-  auto probes = sema::resolve_probe(ref, compiler_.kernel(), ignored);
-  if (!probes.empty()) {
-    names = sema::ExprChecker::field_names(probes.front());
-    for (auto& b : sema::ExprChecker::builtin_names(probes.front())) names.push_back(std::move(b));
+  if (sema::ResolvedProbes probes = sema::resolve_probe(ref, compiler_.kernel(), ignored)) {
+    names = sema::ExprChecker::field_names(probes->front());
+    for (auto& b : sema::ExprChecker::builtin_names(probes->front())) names.push_back(std::move(b));
   }
   std::string canonical = sema::canonical_probe_text(text);
   for (const auto* alias : compiler_.definitions().aliases()) {
