@@ -14,7 +14,7 @@ namespace sonde::sema {
 // catch silent rejections at run time cannot fire. Its value is not to be ignored.
 class [[nodiscard]] Verdict {
  public:
-  Verdict(ast::Rejection) {}  // NOLINT(google-explicit-constructor): `return diags.reject(...)`
+  Verdict(ast::Rejection) {}  // implicit, so that a check says `return diags.reject(...)`
   static Verdict accepted() { return Verdict(true); }
   explicit operator bool() const { return ok_; }
 
@@ -29,9 +29,9 @@ inline Verdict accepted() { return Verdict::accepted(); }
 template <typename T>
 class [[nodiscard]] Checked {
  public:
-  Checked(T value) : value_(std::move(value)), verdict_(Verdict::accepted()) {}  // NOLINT
-  Checked(ast::Rejection r) : verdict_(r) {}                                     // NOLINT
-  // A rejection passed on from a check this one made (`verdict` must be one).
+  Checked(T value) : value_(std::move(value)), verdict_(Verdict::accepted()) {}
+  Checked(ast::Rejection r) : verdict_(r) {}
+  // A rejection passed on from a check this one made, right after `if (!verdict)`.
   static Checked rejected(Verdict verdict) {
     assert(!verdict);
     return Checked(verdict);
