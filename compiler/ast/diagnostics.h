@@ -40,6 +40,12 @@ class Diagnostics {
   Diagnostic& error_global(std::string message, std::string hint = {});
   Diagnostic& warning_global(std::string message, std::string hint = {});
 
+  // The errors added since all()[from] happened inside a definition (an alias, a span
+  // label) expanded at `use`: each moves to `use`, and, when `note` is not empty, a note
+  // after it points where it was. Called at each level of an expansion, innermost first,
+  // the notes read from the use inwards, as a compiler's "expanded from" chain does.
+  void expanded_at(size_t from, SourceRange use, const std::string& note);
+
   bool has_errors() const { return errors_ > 0; }
   size_t error_count() const { return errors_; }
   const std::vector<Diagnostic>& all() const { return list_; }

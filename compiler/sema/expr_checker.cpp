@@ -269,19 +269,24 @@ bool ExprChecker::expanding(std::string_view kind, const std::string& name) cons
 }
 
 // An alias or a span label used in an expression: its definition is checked in place
-// of the name. Errors point into the definition; a note points at the use.
+// of the name. An error inside it is reported at the use, with a note pointing where in
+// the definition it is (one per level of a chain of aliases).
 Verdict ExprChecker::expand(Expr& e, const Expr& definition, const char* kind,
                             const std::string& name, Use use) {
   const ast::SourceRange at = e.range;
   e = std::move(*definition.clone());
   expanding_.emplace_back(kind, name);
-  const size_t errors = diags_.error_count();
+  const size_t first = diags_.all().size();
   Verdict v = visit(e, use, true);
   expanding_.pop_back();
-  // The outermost uses only: a long chain would bury the error under its notes.
+  // Notes for the outermost uses only: a long chain would bury the error under them.
   constexpr size_t kNotedLevels = 3;
-  if (!v && diags_.error_count() > errors && expanding_.size() < kNotedLevels)
-    diags_.note(at, fmt::format("in {} '{}', used here", kind, name));
+  if (!v) {
+    diags_.expanded_at(first, at,
+                       expanding_.size() < kNotedLevels
+                           ? fmt::format("in {} '{}', defined here", kind, name)
+                           : std::string());
+  }
   e.range = at;
   return v;
 }
