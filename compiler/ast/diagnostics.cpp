@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstddef>
 
 namespace sonde::ast {
 
@@ -9,6 +10,13 @@ Diagnostic& Diagnostics::error(SourceRange range, std::string message, std::stri
   ++errors_;
   list_.push_back({Severity::kError, range, std::move(message), std::move(hint), true});
   return list_.back();
+}
+
+Rejection Diagnostics::reject(SourceRange range, std::string message, std::string hint,
+                              Diagnostic** added) {
+  Diagnostic& d = error(range, std::move(message), std::move(hint));
+  if (added) *added = &d;
+  return Rejection();
 }
 
 Diagnostic& Diagnostics::warning(SourceRange range, std::string message, std::string hint) {
@@ -30,6 +38,19 @@ Diagnostic& Diagnostics::error_global(std::string message, std::string hint) {
 Diagnostic& Diagnostics::warning_global(std::string message, std::string hint) {
   list_.push_back({Severity::kWarning, {}, std::move(message), std::move(hint), false});
   return list_.back();
+}
+
+void Diagnostics::expanded_at(size_t from, SourceRange use, const std::string& note) {
+  for (size_t i = from; i < list_.size(); ++i) {
+    Diagnostic& d = list_[i];
+    if (d.severity != Severity::kError || !d.has_range) continue;
+    const SourceRange inside = d.range;
+    d.range = use;
+    if (note.empty()) continue;
+    list_.insert(list_.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                 Diagnostic{Severity::kNote, inside, note, {}, true});
+    ++i;
+  }
 }
 
 void Diagnostics::clear() {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace sonde::sema {
 
 std::string Definitions::span_name(const ast::SpanDef& def) {
@@ -46,16 +49,15 @@ const ast::EventDef* Definitions::event(const std::string& name) const {
   return nullptr;
 }
 
-const ast::SpanDef* Definitions::span(
-    const std::vector<std::string>& words,
-    std::vector<std::pair<std::string, std::string>>& params) const {
+const ast::SpanDef* Definitions::span(const std::vector<std::string>& words,
+                                      SpanParams& params) const {
   // Exact words win over parameterised definitions (a user's `span syscall read`
   // overrides stdlib's `span syscall $name`).
   const ast::SpanDef* best = nullptr;
   size_t best_params = SIZE_MAX;
   for (const auto* def : spans_) {
     if (def->words.size() != words.size()) continue;
-    std::vector<std::pair<std::string, std::string>> bound;
+    SpanParams bound;
     bool match = true;
     for (size_t i = 0; i < words.size() && match; ++i) {
       if (def->words[i].is_param)
@@ -70,6 +72,36 @@ const ast::SpanDef* Definitions::span(
     }
   }
   return best;
+}
+
+std::string substitute_params(std::string_view text, const Definitions::SpanParams& params) {
+  // The grammar's PARAM: '$' [a-zA-Z_] [a-zA-Z0-9_]*.
+  auto starts_name = [](char c) { return std::isalpha(static_cast<unsigned char>(c)) || c == '_'; };
+  auto continues_name = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  };
+  std::string out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t dollar = text.find('$', at);
+    if (dollar == std::string_view::npos || dollar + 1 >= text.size()) break;
+    out.append(text.substr(at, dollar - at));
+    size_t end = dollar + 1;
+    if (starts_name(text[end])) {
+      while (end < text.size() && continues_name(text[end])) ++end;
+    }
+    std::string_view name = text.substr(dollar + 1, end - dollar - 1);
+    auto it = std::find_if(params.begin(), params.end(),
+                           [&](const auto& p) { return !name.empty() && p.first == name; });
+    if (it != params.end()) {
+      out += it->second;
+    } else {
+      out.append(text.substr(dollar, end - dollar));
+    }
+    at = end;
+  }
+  out.append(text.substr(std::min(at, text.size())));
+  return out;
 }
 
 }  // namespace sonde::sema

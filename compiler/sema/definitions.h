@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compiler/ast/ast.h"
@@ -12,6 +14,8 @@ namespace sonde::sema {
 
 class Definitions {
  public:
+  using SpanParams = std::vector<std::pair<std::string, std::string>>;  // (name, value)
+
   // Adds the definitions of `program`; reports duplicates.
   void add(const ast::Program& program, const ast::SourceManager& sources, ast::Diagnostics& diags);
 
@@ -21,8 +25,7 @@ class Definitions {
 
   const ast::EventDef* event(const std::string& name) const;
   // The span whose words match (`$param` words match any one word); fills `params`.
-  const ast::SpanDef* span(const std::vector<std::string>& words,
-                           std::vector<std::pair<std::string, std::string>>& params) const;
+  const ast::SpanDef* span(const std::vector<std::string>& words, SpanParams& params) const;
   static std::string span_name(const ast::SpanDef& def);  // "syscall $name"
 
  private:
@@ -30,5 +33,11 @@ class Definitions {
   std::vector<const ast::EventDef*> events_;
   std::vector<const ast::AliasDef*> aliases_;
 };
+
+// `text` (a span endpoint's probe) with each `$name` of `params` replaced by its value.
+// A parameter is a whole name as the grammar's PARAM token reads it, so `$fd` leaves
+// `$fdx` alone; a `$` not followed by a parameter of `params` stays as written, and a
+// value is never scanned again. Sema and the REPL's completion both substitute here.
+std::string substitute_params(std::string_view text, const Definitions::SpanParams& params);
 
 }  // namespace sonde::sema

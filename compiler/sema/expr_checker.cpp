@@ -102,62 +102,48 @@ std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) 
   return names;
 }
 
-bool ExprChecker::check(Expr& e, Use use) {
+Verdict ExprChecker::check(Expr& e, Use use) {
   nodes_ = 0;
-  const size_t errors = diags_.error_count();
-  if (!visit(e, use, true)) {
-    // Rejected means diagnosed: a silent rejection is a bug of ours, said as one.
-    if (diags_.error_count() == errors) {
-      diags_.error(e.range,
-                   "sonde rejected this expression without saying why; this is a bug in "
-                   "sonde, please report it");
-    }
-    return false;
-  }
+  if (Verdict v = visit(e, use, true); !v) return v;
   const Type& t = e.type;
   switch (use) {
     case Use::kPredicate:
       if (!t.is_numeric()) {
-        diags_.error(
+        return diags_.reject(
             e.range,
             fmt::format("a condition must be a number or a comparison, not a {}", describe(t)),
             t.kind == TypeKind::kString ? "compare strings with ==, e.g. comm == \"nginx\"" : "");
-        return false;
       }
-      return true;
+      return accepted();
     case Use::kValue:
       if (!t.is_numeric()) {
-        diags_.error(
+        return diags_.reject(
             e.range, fmt::format("cannot aggregate a {}; a value must be a number", describe(t)),
             t.kind == TypeKind::kString ? "to count per string, use it as a key: count by ..."
                                         : "");
-        return false;
       }
-      return true;
+      return accepted();
     case Use::kKey:
       if (t.kind == TypeKind::kRecord) {
-        diags_.error(e.range, "a struct cannot be a label",
-                     "use one of its members, e.g. prev.pid");
-        return false;
+        return diags_.reject(e.range, "a struct cannot be a label",
+                             "use one of its members, e.g. prev.pid");
       }
       if (t.kind == TypeKind::kBytes) {
-        diags_.error(e.range, fmt::format("a {} cannot be a label as it is", describe(t)),
-                     "for IP addresses use ntop(...); for text use str(...)");
-        return false;
+        return diags_.reject(e.range, fmt::format("a {} cannot be a label as it is", describe(t)),
+                             "for IP addresses use ntop(...); for text use str(...)");
       }
-      return true;
+      return accepted();
     case Use::kSpanKey:
       if (!t.is_numeric() && t.kind != TypeKind::kString) {
-        diags_.error(e.range,
-                     fmt::format("a span key must be a number or a string, not a {}", describe(t)));
-        return false;
+        return diags_.reject(
+            e.range, fmt::format("a span key must be a number or a string, not a {}", describe(t)));
       }
-      return true;
+      return accepted();
   }
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::visit(Expr& e, Use use, bool top) {
+Verdict ExprChecker::visit(Expr& e, Use use, bool top) {
   // Aliases and span labels expand in place: bound how large (aliases using aliases
   // several times multiply) and how deep (lowering's C nests ~2 brackets per level,
   // Clang takes 256) an expression grows.
@@ -167,8 +153,8 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
     int& depth;
   } level(depth_);
   if (++nodes_ > kMaxExpandedNodes || depth_ > kMaxExpandedDepth) {
-    if (!expansion_reported_) {
-      diags_.error(
+    if (!expansion_rejected_) {
+      expansion_rejected_ = diags_.reject(
           e.range,
           nodes_ > kMaxExpandedNodes
               ? fmt::format(
@@ -179,22 +165,20 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
                     kMaxExpandedDepth),
           "simplify it, or the aliases it uses");
     }
-    expansion_reported_ = true;
-    return false;
+    return *expansion_rejected_;  // said once, at the first node past the bound
   }
   switch (e.kind) {
     case ExprKind::kNumber:
       // Signed when it fits; binary() lets it take the other operand's type.
       e.type = Type::integer(8, e.number <= static_cast<uint64_t>(INT64_MAX));
-      return true;
+      return accepted();
     case ExprKind::kString:
       if (use == Use::kKey && top) {
-        diags_.error(e.range, "a string literal cannot be a label",
-                     "labels come from the event: fields, builtins, ...");
-        return false;
+        return diags_.reject(e.range, "a string literal cannot be a label",
+                             "labels come from the event: fields, builtins, ...");
       }
       e.type = Type::string(static_cast<uint32_t>(e.text.size() + 1));
-      return true;
+      return accepted();
     case ExprKind::kName:
       return name(e, use);
     case ExprKind::kCall:
@@ -208,10 +192,10 @@ bool ExprChecker::visit(Expr& e, Use use, bool top) {
     case ExprKind::kBinary:
       return binary(e);
   }
-  return false;
+  return diags_.reject(e.range, "sonde cannot check this kind of expression (a bug in sonde)");
 }
 
-bool ExprChecker::name(Expr& e, Use use) {
+Verdict ExprChecker::name(Expr& e, Use use) {
   const std::string n = e.text;
   // 1. Span labels (at the end of a span). Inside its own definition a label's name
   // means what it would without the label (`label prev_pid = prev_pid` is the field).
@@ -221,7 +205,7 @@ bool ExprChecker::name(Expr& e, Use use) {
       e.binding.kind = BindingKind::kStartLabel;
       e.binding.index = static_cast<uint32_t>(label.start_index);
       e.type = label.type;
-      return true;
+      return accepted();
     }
     return expand(e, *label.expr, "label", n, use);
   }
@@ -245,18 +229,17 @@ bool ExprChecker::name(Expr& e, Use use) {
     e.binding.kind = BindingKind::kBuiltin;
     e.binding.builtin = Builtin::kLatency;
     e.type = Type::integer(8, false);
-    return true;
+    return accepted();
   }
   const auto builtins = builtin_names(scope_.probe ? *scope_.probe : ResolvedProbe{});
   if (std::find(builtins.begin(), builtins.end(), n) != builtins.end()) return builtin(e, n, false);
   if (n == "func" && scope_.probe) return func(e);  // a probe without a name part: says so
   if (n == "current") {
-    diags_.error(e.range, "'current' needs a member",
-                 "current.comm, current.pid, ... name the current task's builtins");
-    return false;
+    return diags_.reject(e.range, "'current' needs a member",
+                         "current.comm, current.pid, ... name the current task's builtins");
   }
   // 5. Enum constants.
-  if (constant(e, nullptr)) return true;
+  if (constant(e, nullptr)) return accepted();
   if (n == "retval" || (n.size() == 4 && n.starts_with("arg") && n[3] >= '0' && n[3] <= '5')) {
     bool ret = n == "retval";
     std::string hint =
@@ -268,21 +251,19 @@ bool ExprChecker::name(Expr& e, Use use) {
             : "argN reads the arguments of uprobe:, usdt: and kprobe: probes; tracepoints and raw "
               "tracepoints "
               "name their fields";
-    diags_.error(e.range, fmt::format("'{}' is not known in {}", n, probe_display()), hint);
-    return false;
+    return diags_.reject(e.range, fmt::format("'{}' is not known in {}", n, probe_display()), hint);
   }
   if (expanding("alias", n) || expanding("label", n)) {
     std::vector<std::string> chain;
     for (const auto& [kind, name] : expanding_) chain.push_back(name);
     chain.push_back(n);
-    diags_.error(e.range,
-                 fmt::format("{} '{}' refers to itself ({})",
-                             expanding("alias", n) ? "alias" : "label", n, join(chain, " -> ")),
-                 "define it from fields, builtins or other names");
-    return false;
+    return diags_.reject(
+        e.range,
+        fmt::format("{} '{}' refers to itself ({})", expanding("alias", n) ? "alias" : "label", n,
+                    join(chain, " -> ")),
+        "define it from fields, builtins or other names");
   }
-  unknown_name(e);
-  return false;
+  return unknown_name(e);
 }
 
 bool ExprChecker::expanding(std::string_view kind, const std::string& name) const {
@@ -293,24 +274,29 @@ bool ExprChecker::expanding(std::string_view kind, const std::string& name) cons
 }
 
 // An alias or a span label used in an expression: its definition is checked in place
-// of the name. Errors point into the definition; a note points at the use.
-bool ExprChecker::expand(Expr& e, const Expr& definition, const char* kind, const std::string& name,
-                         Use use) {
+// of the name. An error inside it is reported at the use, with a note pointing where in
+// the definition it is (one per level of a chain of aliases).
+Verdict ExprChecker::expand(Expr& e, const Expr& definition, const char* kind,
+                            const std::string& name, Use use) {
   const ast::SourceRange at = e.range;
   e = std::move(*definition.clone());
   expanding_.emplace_back(kind, name);
-  const size_t errors = diags_.error_count();
-  const bool ok = visit(e, use, true);
+  const size_t first = diags_.all().size();
+  Verdict v = visit(e, use, true);
   expanding_.pop_back();
-  // The outermost uses only: a long chain would bury the error under its notes.
+  // Notes for the outermost uses only: a long chain would bury the error under them.
   constexpr size_t kNotedLevels = 3;
-  if (!ok && diags_.error_count() > errors && expanding_.size() < kNotedLevels)
-    diags_.note(at, fmt::format("in {} '{}', used here", kind, name));
+  if (!v) {
+    diags_.expanded_at(first, at,
+                       expanding_.size() < kNotedLevels
+                           ? fmt::format("in {} '{}', defined here", kind, name)
+                           : std::string());
+  }
   e.range = at;
-  return ok;
+  return v;
 }
 
-void ExprChecker::unknown_name(Expr& e) {
+ast::Rejection ExprChecker::unknown_name(Expr& e) {
   std::vector<std::string> candidates;
   std::vector<std::string> fields;
   if (scope_.probe) fields = field_names(*scope_.probe);
@@ -329,12 +315,11 @@ void ExprChecker::unknown_name(Expr& e) {
     hint = fmt::format("{} has no fields; builtins: {}", probe_display(), join(builtins, ", "));
   }
   if (scope_.probe && (scope_.probe->format || !scope_.probe->args.empty())) {
-    diags_.error(e.range,
-                 fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), suggestion),
-                 hint);
-  } else {
-    diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion), hint);
+    return diags_.reject(
+        e.range, fmt::format("unknown field '{}' in {}{}", e.text, probe_display(), suggestion),
+        hint);
   }
+  return diags_.reject(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion), hint);
 }
 
 std::string ExprChecker::derive_text(const Expr& e) const {
@@ -355,17 +340,14 @@ std::string ExprChecker::derive_text(const Expr& e) const {
   }
 }
 
-void ExprChecker::unknown_constant(Expr& e, const Expr& other) {
-  if (!other.type.symbols || other.type.symbols->empty()) {
-    unknown_name(e);
-    return;
-  }
+ast::Rejection ExprChecker::unknown_constant(Expr& e, const Expr& other) {
+  if (!other.type.symbols || other.type.symbols->empty()) return unknown_name(e);
   std::vector<std::string> names;
   for (const auto& s : *other.type.symbols) names.push_back(s.name);
   const std::string suggestion = did_you_mean(e.text, names);
   if (names.size() > 16) names.resize(16), names.push_back("...");
-  diags_.error(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion),
-               fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
+  return diags_.reject(e.range, fmt::format("unknown name '{}'{}", e.text, suggestion),
+                       fmt::format("values of {}: {}", derive_text(other), join(names, ", ")));
 }
 
 bool ExprChecker::constant(Expr& e, const Type* context) {
@@ -389,7 +371,7 @@ bool ExprChecker::constant(Expr& e, const Type* context) {
   return true;
 }
 
-bool ExprChecker::field(Expr& e, const std::string& field_name) {
+Verdict ExprChecker::field(Expr& e, const std::string& field_name) {
   e.binding.kind = BindingKind::kField;
   e.binding.field = field_name;
   const ResolvedProbe& p = *scope_.probe;
@@ -397,11 +379,11 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
     if (a.name == field_name) {
       e.type = a.type;
       if (e.type.kind == TypeKind::kNone) {
-        diags_.error(e.range, fmt::format("argument '{}' of {} has a type sonde cannot read",
-                                          field_name, p.display));
-        return false;
+        return diags_.reject(
+            e.range,
+            fmt::format("argument '{}' of {} has a type sonde cannot read", field_name, p.display));
       }
-      return true;
+      return accepted();
     }
   }
   const kernel::TracepointField* f = p.format->field(field_name);
@@ -443,15 +425,14 @@ bool ExprChecker::field(Expr& e, const std::string& field_name) {
       e.type = Type::string(kDefaultDataLocBound);
       break;
     case kernel::FieldKind::kDataLocArray:
-      diags_.error(
+      return diags_.reject(
           e.range,
           fmt::format("field '{}' is a dynamic array, which sonde cannot read yet", field_name));
-      return false;
   }
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
+Verdict ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
   e.binding.kind = BindingKind::kBuiltin;
   Type& t = e.type;
   if (n == "pid" || n == "tid" || n == "cpu" || n == "uid" || n == "gid") {
@@ -492,16 +473,16 @@ bool ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
     // (s32(arg0) for an int).
     t = Type::integer(8, true);
   } else {
-    diags_.error(e.range, fmt::format("unknown builtin '{}'", n),
-                 "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, "
-                 "current.cgroup");
-    return false;
+    return diags_.reject(
+        e.range, fmt::format("unknown builtin '{}'", n),
+        "current.pid, current.tid, current.comm, current.cpu, current.uid, current.gid, "
+        "current.cgroup");
   }
-  return true;
+  return accepted();
 }
 
 // A constant of the program, named in user space from the table in the label (kEnum).
-bool ExprChecker::named_constant(Expr& e, const NameTable& table, const std::string& own_name) {
+Verdict ExprChecker::named_constant(Expr& e, const NameTable& table, const std::string& own_name) {
   e.binding.kind = BindingKind::kBuiltin;
   e.binding.index = table.names ? table.value : 0;
   e.type = Type::integer(4, false);
@@ -513,20 +494,18 @@ bool ExprChecker::named_constant(Expr& e, const NameTable& table, const std::str
     own->push_back({0, own_name});
     e.type.symbols = std::move(own);
   }
-  return true;
+  return accepted();
 }
 
 // `func` where no field or alias of the probe is called so (those win, as for any builtin).
-bool ExprChecker::func(Expr& e) {
+Verdict ExprChecker::func(Expr& e) {
   const std::optional<std::string> own =
       scope_.probe ? func_name(*scope_.probe) : std::optional<std::string>();
   if (!own) {
-    diags_.error(e.range,
-                 fmt::format("{} has no function or event name for 'func'", probe_display()),
-                 "func is the function of uprobe: and kprobe: probes, the event of tracepoint: "
-                 "and software: probes, the probe of usdt: probes; 'probe' names any probe in "
-                 "full");
-    return false;
+    return diags_.reject(
+        e.range, fmt::format("{} has no function or event name for 'func'", probe_display()),
+        "func is the function of uprobe: and kprobe: probes, the event of tracepoint: "
+        "and software: probes, the probe of usdt: probes; 'probe' names any probe in full");
   }
   if (!scope_.func_shadowed_in.empty() && scope_.warn_shadowed_func) {
     diags_.warning(
@@ -540,7 +519,7 @@ bool ExprChecker::func(Expr& e) {
   return named_constant(e, scope_.func_names, *own);
 }
 
-bool ExprChecker::member(Expr& e) {
+Verdict ExprChecker::member(Expr& e) {
   Expr& object = *e.args[0];
   if (object.kind == ExprKind::kName && object.text == "current") {
     bool is_field = false;
@@ -558,61 +537,56 @@ bool ExprChecker::member(Expr& e) {
       return builtin(e, n, true);
     }
   }
-  if (!visit(object, Use::kValue, false)) return false;
+  if (Verdict v = visit(object, Use::kValue, false); !v) return v;
   const Type& ot = object.type;
   uint32_t record = 0;
   if (ot.kind == TypeKind::kRecord) record = ot.btf;
   if (ot.kind == TypeKind::kPointer) record = ot.btf;
   auto btf = kernel_.btf();
   if (record == 0 || !btf) {
-    diags_.error(e.range,
-                 fmt::format("cannot read member '{}': the value is a {} with no known type",
-                             e.text, describe(ot)),
-                 ot.kind == TypeKind::kPointer ? "tracepoint pointers are often untyped (void *); "
-                                                 "rawtracepoint:NAME gives typed arguments"
-                                               : "");
-    return false;
+    return diags_.reject(
+        e.range,
+        fmt::format("cannot read member '{}': the value is a {} with no known type", e.text,
+                    describe(ot)),
+        ot.kind == TypeKind::kPointer ? "tracepoint pointers are often untyped (void *); "
+                                        "rawtracepoint:NAME gives typed arguments"
+                                      : "");
   }
   kernel::Type rt = (*btf)->type(record);
   if (rt.kind != kernel::TypeKind::kStruct && rt.kind != kernel::TypeKind::kUnion) {
-    diags_.error(e.range,
-                 fmt::format("cannot read member '{}' of {}", e.text, (*btf)->type_name(record)));
-    return false;
+    return diags_.reject(
+        e.range, fmt::format("cannot read member '{}' of {}", e.text, (*btf)->type_name(record)));
   }
   auto m = (*btf)->find_member(record, e.text);
   if (!m) {
     std::vector<std::string> names;
     for (const auto& mm : (*btf)->members(record)) names.emplace_back(mm.name);
-    diags_.error(e.range, fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
-                                      did_you_mean(e.text, names)));
-    return false;
+    return diags_.reject(e.range,
+                         fmt::format("no member '{}' in {}{}", e.text, (*btf)->type_name(record),
+                                     did_you_mean(e.text, names)));
   }
   if (m->bitfield_size) {
-    diags_.error(e.range,
-                 fmt::format("member '{}' is a bitfield, which sonde cannot read yet", e.text));
-    return false;
+    return diags_.reject(
+        e.range, fmt::format("member '{}' is a bitfield, which sonde cannot read yet", e.text));
   }
   e.binding.kind = BindingKind::kMember;
   e.type = type_from_btf(**btf, m->type);
   if (e.type.kind == TypeKind::kNone) {
-    diags_.error(e.range, fmt::format("member '{}' has a type sonde cannot read ({})", e.text,
-                                      (*btf)->type_name(m->type)));
-    return false;
+    return diags_.reject(e.range, fmt::format("member '{}' has a type sonde cannot read ({})",
+                                              e.text, (*btf)->type_name(m->type)));
   }
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::index(Expr& e) {
-  if (!visit(*e.args[0], Use::kValue, false)) return false;
+Verdict ExprChecker::index(Expr& e) {
+  if (Verdict v = visit(*e.args[0], Use::kValue, false); !v) return v;
   Expr& idx = *e.args[1];
   if (idx.kind != ExprKind::kNumber) {
-    diags_.error(idx.range, "an index must be a constant number");
-    return false;
+    return diags_.reject(idx.range, "an index must be a constant number");
   }
   const Type& at = e.args[0]->type;
   if (at.kind != TypeKind::kBytes && at.kind != TypeKind::kString) {
-    diags_.error(e.range, fmt::format("cannot index a {}", describe(at)));
-    return false;
+    return diags_.reject(e.range, fmt::format("cannot index a {}", describe(at)));
   }
   uint32_t element = 1;
   if (at.kind == TypeKind::kBytes && at.btf) {
@@ -628,27 +602,26 @@ bool ExprChecker::index(Expr& e) {
   }
   uint64_t count = at.size / element;
   if (idx.number >= count) {
-    diags_.error(idx.range, fmt::format("index {} is out of bounds (the array has {} elements)",
-                                        idx.number, count));
-    return false;
+    return diags_.reject(
+        idx.range,
+        fmt::format("index {} is out of bounds (the array has {} elements)", idx.number, count));
   }
   e.type = Type::integer(element, at.kind == TypeKind::kString);
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::unary(Expr& e) {
-  if (!visit(*e.args[0], Use::kValue, false)) return false;
+Verdict ExprChecker::unary(Expr& e) {
+  if (Verdict v = visit(*e.args[0], Use::kValue, false); !v) return v;
   const Type& t = e.args[0]->type;
   if (!t.is_numeric()) {
-    diags_.error(e.range, fmt::format("operator '{}' needs a number, not a {}",
-                                      ast::op_spelling(e.op), describe(t)));
-    return false;
+    return diags_.reject(e.range, fmt::format("operator '{}' needs a number, not a {}",
+                                              ast::op_spelling(e.op), describe(t)));
   }
   e.type = unary_result_type(e.op, t);
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::binary(Expr& e) {
+Verdict ExprChecker::binary(Expr& e) {
   Expr& lhs = *e.args[0];
   Expr& rhs = *e.args[1];
   // An enum constant is named from the other side's values (newstate == TCP_ESTABLISHED).
@@ -666,164 +639,154 @@ bool ExprChecker::binary(Expr& e) {
     return !(x.text == "latency" && scope_.latency);
   };
   if (is_comparison(e.op) && is_bare_constant(lhs) && !is_bare_constant(rhs)) {
-    if (!visit(rhs, Use::kValue, false)) return false;
+    if (Verdict v = visit(rhs, Use::kValue, false); !v) return v;
     if (!constant(lhs, &rhs.type)) {
-      unknown_constant(lhs, rhs);
-      return false;
+      return unknown_constant(lhs, rhs);
     }
   } else {
-    if (!visit(lhs, Use::kValue, false)) return false;
+    if (Verdict v = visit(lhs, Use::kValue, false); !v) return v;
     if (is_comparison(e.op) && is_bare_constant(rhs)) {
       if (!constant(rhs, &lhs.type)) {
-        unknown_constant(rhs, lhs);
-        return false;
+        return unknown_constant(rhs, lhs);
       }
-    } else if (!visit(rhs, Use::kValue, false)) {
-      return false;
+    } else if (Verdict v = visit(rhs, Use::kValue, false); !v) {
+      return v;
     }
   }
   const Type& lt = lhs.type;
   const Type& rt = rhs.type;
   for (const Expr* side : {&lhs, &rhs}) {
     if (side->type.kind == TypeKind::kDecoded) {
-      diags_.error(side->range, "a decoded label cannot be computed with in the kernel",
-                   "decoders (ksym, syscall, disk, ...) run in user space: use them only in 'by'");
-      return false;
+      return diags_.reject(
+          side->range, "a decoded label cannot be computed with in the kernel",
+          "decoders (ksym, syscall, disk, ...) run in user space: use them only in 'by'");
     }
   }
   bool strings = lt.kind == TypeKind::kString || rt.kind == TypeKind::kString;
   if (strings && !is_comparison(e.op)) {
     const Expr& text = lt.kind == TypeKind::kString ? lhs : rhs;
-    diags_.error(text.range,
-                 fmt::format("operator '{}' needs numbers, not a {}", ast::op_spelling(e.op),
-                             describe(text.type)),
-                 "strings can only be compared, with == and !=");
-    return false;
+    return diags_.reject(text.range,
+                         fmt::format("operator '{}' needs numbers, not a {}",
+                                     ast::op_spelling(e.op), describe(text.type)),
+                         "strings can only be compared, with == and !=");
   }
   if (strings) {
     if (lt.kind != TypeKind::kString || rt.kind != TypeKind::kString) {
-      diags_.error(e.range,
-                   fmt::format("cannot compare a {} with a {}", describe(lt), describe(rt)),
-                   "compare strings with strings: comm == \"nginx\"");
-      return false;
+      return diags_.reject(e.range,
+                           fmt::format("cannot compare a {} with a {}", describe(lt), describe(rt)),
+                           "compare strings with strings: comm == \"nginx\"");
     }
     if (e.op != Op::kEq && e.op != Op::kNe) {
-      diags_.error(e.range, fmt::format("strings can only be compared with == and !=, not '{}'",
-                                        ast::op_spelling(e.op)));
-      return false;
+      return diags_.reject(e.range,
+                           fmt::format("strings can only be compared with == and !=, not '{}'",
+                                       ast::op_spelling(e.op)));
     }
     const Expr& literal = lhs.kind == ExprKind::kString ? lhs : rhs;
     const Expr& other = lhs.kind == ExprKind::kString ? rhs : lhs;
     if (literal.kind == ExprKind::kString && other.kind != ExprKind::kString &&
         literal.text.size() + 1 > other.type.size) {
-      diags_.error(
+      return diags_.reject(
           literal.range,
           fmt::format(
               "\"{}\" is longer than the {} bytes the other side can hold, so it never matches",
               literal.text, other.type.size));
-      return false;
     }
     e.type = Type::boolean();
-    return true;
+    return accepted();
   }
   if (!lt.is_numeric() || !rt.is_numeric()) {
     const Expr& bad = lt.is_numeric() ? rhs : lhs;
-    diags_.error(bad.range, fmt::format("operator '{}' needs numbers, not a {}",
-                                        ast::op_spelling(e.op), describe(bad.type)));
-    return false;
+    return diags_.reject(bad.range, fmt::format("operator '{}' needs numbers, not a {}",
+                                                ast::op_spelling(e.op), describe(bad.type)));
   }
-  if (!adopt_literal(e)) return false;
-  if (!defined_for_constants(e)) return false;
+  if (Verdict v = adopt_literal(e); !v) return v;
+  if (Verdict v = defined_for_constants(e); !v) return v;
   e.type = result_type(e.op, lhs.type, rhs.type);
-  return true;
+  return accepted();
 }
 
 // A literal takes the type of the other operand when it holds the value (`function > 0`
 // compares as the unsigned address it is). A negative constant compared with an
 // unsigned 64-bit value would be converted to a huge number: refused.
-bool ExprChecker::adopt_literal(Expr& e) {
+Verdict ExprChecker::adopt_literal(Expr& e) {
   Expr& lhs = *e.args[0];
   Expr& rhs = *e.args[1];
-  if (e.op == Op::kAnd || e.op == Op::kOr || e.op == Op::kShl || e.op == Op::kShr) return true;
+  if (e.op == Op::kAnd || e.op == Op::kOr || e.op == Op::kShl || e.op == Op::kShr)
+    return accepted();
   auto lc = fold(lhs), rc = fold(rhs);
-  if (lc.has_value() == rc.has_value()) return true;
+  if (lc.has_value() == rc.has_value()) return accepted();
   Expr& literal = lc ? lhs : rhs;
   const Expr& other = lc ? rhs : lhs;
   const Constant c = lc ? *lc : *rc;
-  if (other.type.kind != TypeKind::kInt && other.type.kind != TypeKind::kPointer) return true;
+  if (other.type.kind != TypeKind::kInt && other.type.kind != TypeKind::kPointer) return accepted();
   const Type target = other.type.kind == TypeKind::kPointer
                           ? Type::integer(8, false)
                           : Type::integer(other.type.size, other.type.is_signed);
   if (representable(c, target.size, target.is_signed)) {
     if (literal.kind == ExprKind::kNumber) literal.type = target;
-    return true;
+    return accepted();
   }
   if (is_comparison(e.op) && c.negative() && !promote(other.type).is_signed) {
-    diags_.error(
+    return diags_.reject(
         literal.range,
         fmt::format("{} is compared with an unsigned 64-bit value, which is never "
                     "negative",
                     c.as_signed()),
         fmt::format("to compare it as a signed number, cast it: s64({})", derive_text(other)));
-    return false;
   }
-  return true;
+  return accepted();
 }
 
 // Operations C leaves undefined, refused when the operands are constants (run-time
 // values get the defined results described in typing.h).
-bool ExprChecker::defined_for_constants(const Expr& e) {
+Verdict ExprChecker::defined_for_constants(const Expr& e) {
   const Expr& rhs = *e.args[1];
   auto count = fold(rhs);
-  if (!count) return true;
+  if (!count) return accepted();
   if ((e.op == Op::kDiv || e.op == Op::kMod) && count->bits == 0) {
-    diags_.error(rhs.range, e.op == Op::kDiv ? "division by zero" : "modulo by zero",
-                 "the divisor is a constant zero");
-    return false;
+    return diags_.reject(rhs.range, e.op == Op::kDiv ? "division by zero" : "modulo by zero",
+                         "the divisor is a constant zero");
   }
   if ((e.op == Op::kShl || e.op == Op::kShr) && (count->negative() || count->bits >= 64)) {
-    diags_.error(rhs.range,
-                 fmt::format("shift by {}: values are 64 bits wide, so a shift count must be "
-                             "from 0 to 63",
-                             count->negative() ? fmt::format("{}", count->as_signed())
-                                               : fmt::format("{}", count->bits)));
-    return false;
+    return diags_.reject(
+        rhs.range, fmt::format("shift by {}: values are 64 bits wide, so a shift count must be "
+                               "from 0 to 63",
+                               count->negative() ? fmt::format("{}", count->as_signed())
+                                                 : fmt::format("{}", count->bits)));
   }
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::call(Expr& e, Use use, bool top) {
+Verdict ExprChecker::call(Expr& e, Use use, bool top) {
   const std::string& fn = e.text;
-  auto arity = [&](size_t min, size_t max) {
+  auto arity = [&](size_t min, size_t max) -> Verdict {
     if (e.args.size() < min || e.args.size() > max) {
       std::string expected = min == max       ? fmt::format("{}", min)
                              : max == min + 1 ? fmt::format("{} or {}", min, max)
                                               : fmt::format("{} to {}", min, max);
-      diags_.error(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected,
-                                        max == 1 ? "" : "s", e.args.size()));
-      return false;
+      return diags_.reject(e.range, fmt::format("{}() takes {} argument{}, not {}", fn, expected,
+                                                max == 1 ? "" : "s", e.args.size()));
     }
-    return true;
+    return accepted();
   };
   if (const DecoderInfo* d = find_decoder(fn)) {
-    if (!arity(1, 1)) return false;
+    if (Verdict v = arity(1, 1); !v) return v;
     return decoder_call(e, *d, use, top);
   }
   const FunctionInfo* f = find_function(fn);
   if (!f) {
-    diags_.error(e.range,
-                 fmt::format("unknown function '{}'{}", fn, did_you_mean(fn, call_names())),
-                 fmt::format("functions: {}", join(call_names(), ", ")));
-    return false;
+    return diags_.reject(e.range,
+                         fmt::format("unknown function '{}'{}", fn, did_you_mean(fn, call_names())),
+                         fmt::format("functions: {}", join(call_names(), ", ")));
   }
-  if (!arity(f->min_args, f->max_args)) return false;
+  if (Verdict v = arity(f->min_args, f->max_args); !v) return v;
   if (f->kind == FunctionKind::kInCgroup) return in_cgroup_call(e);
   if (f->kind == FunctionKind::kInetAddr) return inet_call(e);
   if (f->kind == FunctionKind::kSyscallArg) return syscall_arg_call(e);
   if (f->kind == FunctionKind::kStartsWith || f->kind == FunctionKind::kDigits)
     return text_scan_call(e, f->kind == FunctionKind::kDigits);
   Expr& arg = *e.args[0];
-  if (!visit(arg, Use::kValue, false)) return false;
+  if (Verdict v = visit(arg, Use::kValue, false); !v) return v;
   e.binding.kind = BindingKind::kFunction;
   switch (f->kind) {
     case FunctionKind::kString:
@@ -832,36 +795,34 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     case FunctionKind::kByteSwap:
       if (arg.type.kind != TypeKind::kInt && arg.type.kind != TypeKind::kBool &&
           arg.type.kind != TypeKind::kPointer) {
-        diags_.error(arg.range,
-                     fmt::format("{}() converts numbers, not a {}", fn, describe(arg.type)));
-        return false;
+        return diags_.reject(
+            arg.range, fmt::format("{}() converts numbers, not a {}", fn, describe(arg.type)));
       }
       e.type = Type::integer(f->width, f->is_signed);
-      return true;
+      return accepted();
     case FunctionKind::kUserU64:
       if (arg.type.kind != TypeKind::kPointer &&
           !(arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
-        diags_.error(arg.range,
-                     fmt::format("user_u64() reads at an address, not at a {}", describe(arg.type)),
-                     "e.g. user_u64(vec) is the base of writev()'s first iovec");
-        return false;
+        return diags_.reject(
+            arg.range,
+            fmt::format("user_u64() reads at an address, not at a {}", describe(arg.type)),
+            "e.g. user_u64(vec) is the base of writev()'s first iovec");
       }
       e.type = Type::integer(8, false);
       e.type.user = true;  // read from user memory, so what it points to is user memory
-      return true;
+      return accepted();
     case FunctionKind::kBlockOp:
       // Either the rwbs text of the block tracepoints or a request's cmd_flags (raw
       // tracepoints: op(rq.cmd_flags)), whose low 8 bits are the REQ_OP_*.
       if (arg.type.kind != TypeKind::kString && arg.type.kind != TypeKind::kInt) {
-        diags_.error(arg.range,
-                     fmt::format("op() reads a block request's rwbs flags (a string) or its "
-                                 "cmd_flags (a number), not a {}",
-                                 describe(arg.type)));
-        return false;
+        return diags_.reject(
+            arg.range, fmt::format("op() reads a block request's rwbs flags (a string) or its "
+                                   "cmd_flags (a number), not a {}",
+                                   describe(arg.type)));
       }
       e.type = Type::integer(1, false);
       e.type.decoder = spec::Decoder::kBlockOp;
-      return true;
+      return accepted();
     case FunctionKind::kInCgroup:
     case FunctionKind::kInetAddr:
     case FunctionKind::kSyscallArg:
@@ -869,32 +830,30 @@ bool ExprChecker::call(Expr& e, Use use, bool top) {
     case FunctionKind::kDigits:
       break;  // checked above
   }
-  return false;
+  return diags_.reject(e.range, fmt::format("sonde cannot check {}() here (a bug in sonde)", fn));
 }
 
 // in_cgroup("/path"): is the task in that cgroup2 subtree (tested in the kernel).
-bool ExprChecker::in_cgroup_call(Expr& e) {
+Verdict ExprChecker::in_cgroup_call(Expr& e) {
   Expr& arg = *e.args[0];
   if (arg.kind != ExprKind::kString) {
-    diags_.error(arg.range, "in_cgroup() takes a cgroup path in quotes",
-                 "e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths");
-    return false;
+    return diags_.reject(arg.range, "in_cgroup() takes a cgroup path in quotes",
+                         "e.g. in_cgroup(\"/system.slice\"), as the cgroup label shows paths");
   }
   if (std::string problem = cgroup_path_problem(arg.text); !problem.empty()) {
-    diags_.error(arg.range, fmt::format("in_cgroup(\"{}\"): {}", arg.text, problem),
-                 "e.g. in_cgroup(\"/system.slice/nginx.service\")");
-    return false;
+    return diags_.reject(arg.range, fmt::format("in_cgroup(\"{}\"): {}", arg.text, problem),
+                         "e.g. in_cgroup(\"/system.slice/nginx.service\")");
   }
   e.binding.kind = BindingKind::kFunction;
   e.type = Type::boolean();
-  return true;
+  return accepted();
 }
 
 // inet(family, v4, v6): a socket's address is in one of two fields, by its family
 // (`skc_daddr` or `skc_v6_daddr`); this is the one a label shows, as 16 bytes.
-bool ExprChecker::inet_call(Expr& e) {
+Verdict ExprChecker::inet_call(Expr& e) {
   for (auto& a : e.args) {
-    if (!visit(*a, Use::kValue, false)) return false;
+    if (Verdict v = visit(*a, Use::kValue, false); !v) return v;
   }
   const Type& family = e.args[0]->type;
   const Type& v4 = e.args[1]->type;
@@ -903,60 +862,58 @@ bool ExprChecker::inet_call(Expr& e) {
       "e.g. inet(sk.__sk_common.skc_family, sk.__sk_common.skc_daddr, "
       "sk.__sk_common.skc_v6_daddr.in6_u.u6_addr8)";
   if (family.kind != TypeKind::kInt) {
-    diags_.error(e.args[0]->range,
-                 fmt::format("inet() needs an address family first, not a {}", describe(family)),
-                 hint);
-    return false;
+    return diags_.reject(
+        e.args[0]->range,
+        fmt::format("inet() needs an address family first, not a {}", describe(family)), hint);
   }
   if (!((v4.kind == TypeKind::kInt || v4.kind == TypeKind::kBytes) && v4.size == 4)) {
-    diags_.error(e.args[1]->range,
-                 fmt::format("inet() needs a 4-byte IPv4 address second, not a {}", describe(v4)),
-                 hint);
-    return false;
+    return diags_.reject(
+        e.args[1]->range,
+        fmt::format("inet() needs a 4-byte IPv4 address second, not a {}", describe(v4)), hint);
   }
   if (!(v6.kind == TypeKind::kBytes && v6.size == 16)) {
-    diags_.error(e.args[2]->range,
-                 fmt::format("inet() needs a 16-byte IPv6 address third, not a {}", describe(v6)),
-                 "an in6_addr's bytes are its member .in6_u.u6_addr8");
-    return false;
+    return diags_.reject(
+        e.args[2]->range,
+        fmt::format("inet() needs a 16-byte IPv6 address third, not a {}", describe(v6)),
+        "an in6_addr's bytes are its member .in6_u.u6_addr8");
   }
   e.binding.kind = BindingKind::kFunction;
   e.type = Type{};
   e.type.kind = TypeKind::kBytes;
   e.type.size = 16;
-  return true;
+  return accepted();
 }
 
 // syscall_arg(N): a register the task saved when it entered the kernel, so the same
 // value at the call's entry, inside it and at its exit (x86_64 passes arguments in
 // di, si, dx, r10, r8, r9, which the kernel restores unchanged).
-bool ExprChecker::syscall_arg_call(Expr& e) {
+Verdict ExprChecker::syscall_arg_call(Expr& e) {
   Expr& n = *e.args[0];
   if (n.kind != ExprKind::kNumber || n.number > 5) {
-    diags_.error(n.range, "syscall_arg() takes the argument's index, a constant from 0 to 5",
-                 "e.g. syscall_arg(0) is read()'s fd, syscall_arg(1) its buffer");
-    return false;
+    return diags_.reject(n.range,
+                         "syscall_arg() takes the argument's index, a constant from 0 to 5",
+                         "e.g. syscall_arg(0) is read()'s fd, syscall_arg(1) its buffer");
   }
   e.binding.kind = BindingKind::kFunction;
   e.type = Type::integer(8, false);
   e.type.user = true;  // what a system call is given points into the caller's memory
-  return true;
+  return accepted();
 }
 
 // startswith(s, "text"), digits(s, at, n): both read a string s (str(p, N), comm, a
 // char array) once into a buffer and look at a fixed part of it, so every index is a
 // constant the checker bounds by s's size and the verifier never sees a variable one.
-bool ExprChecker::text_scan_call(Expr& e, bool digits) {
+Verdict ExprChecker::text_scan_call(Expr& e, bool digits) {
   const char* fn = digits ? "digits" : "startswith";
   const std::string example =
       digits ? "e.g. digits(str(syscall_arg(1), 12), 9, 3) reads the status of \"HTTP/1.1 200\""
              : "e.g. startswith(str(syscall_arg(1), 4), \"GET \")";
   Expr& s = *e.args[0];
-  if (!visit(s, Use::kValue, false)) return false;
+  if (Verdict v = visit(s, Use::kValue, false); !v) return v;
   if (s.type.kind != TypeKind::kString) {
-    diags_.error(s.range, fmt::format("{}() reads a string, not a {}", fn, describe(s.type)),
-                 "read text through a pointer with str(p, N); " + example);
-    return false;
+    return diags_.reject(s.range,
+                         fmt::format("{}() reads a string, not a {}", fn, describe(s.type)),
+                         "read text through a pointer with str(p, N); " + example);
   }
   const uint64_t chars = s.type.size ? s.type.size - 1 : 0;  // the last byte holds the NUL
   e.binding.kind = BindingKind::kFunction;
@@ -964,51 +921,49 @@ bool ExprChecker::text_scan_call(Expr& e, bool digits) {
     for (size_t i = 1; i < e.args.size(); ++i) {
       Expr& prefix = *e.args[i];
       if (prefix.kind != ExprKind::kString || prefix.text.empty()) {
-        diags_.error(prefix.range, "startswith() takes the texts to look for in quotes", example);
-        return false;
+        return diags_.reject(prefix.range, "startswith() takes the texts to look for in quotes",
+                             example);
       }
       if (prefix.text.size() > chars) {
-        diags_.error(prefix.range,
-                     fmt::format("\"{}\" is {} characters long but {} holds at most {}: it can "
-                                 "never match",
-                                 prefix.text, prefix.text.size(), derive_text(s), chars),
-                     fmt::format("read more, e.g. str(p, {})", prefix.text.size()));
-        return false;
+        return diags_.reject(
+            prefix.range,
+            fmt::format("\"{}\" is {} characters long but {} holds at most {}: it can "
+                        "never match",
+                        prefix.text, prefix.text.size(), derive_text(s), chars),
+            fmt::format("read more, e.g. str(p, {})", prefix.text.size()));
       }
       prefix.type = Type::string(static_cast<uint32_t>(prefix.text.size() + 1));
     }
     e.type = Type::boolean();
-    return true;
+    return accepted();
   }
   Expr& at = *e.args[1];
   Expr& n = *e.args[2];
   for (Expr* c : {&at, &n}) {
     if (c->kind != ExprKind::kNumber) {
-      diags_.error(c->range, "the index and the count of digits() must be constants", example);
-      return false;
+      return diags_.reject(c->range, "the index and the count of digits() must be constants",
+                           example);
     }
   }
   // 18 digits always fit a signed 64-bit value.
   if (n.number == 0 || n.number > 18) {
-    diags_.error(n.range, "digits() reads from 1 to 18 digits", example);
-    return false;
+    return diags_.reject(n.range, "digits() reads from 1 to 18 digits", example);
   }
   if (at.number > chars || n.number > chars - at.number) {
-    diags_.error(e.range,
-                 fmt::format("digits() reads characters {} to {} but {} holds at most {}",
-                             at.number, at.number + n.number - 1, derive_text(s), chars),
-                 fmt::format("read more, e.g. str(p, {})", at.number + n.number));
-    return false;
+    return diags_.reject(e.range,
+                         fmt::format("digits() reads characters {} to {} but {} holds at most {}",
+                                     at.number, at.number + n.number - 1, derive_text(s), chars),
+                         fmt::format("read more, e.g. str(p, {})", at.number + n.number));
   }
   at.type = Type::integer(8, false);
   n.type = Type::integer(8, false);
   e.type = Type::integer(8, true);
-  return true;
+  return accepted();
 }
 
-bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top) {
+Verdict ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top) {
   if (use != Use::kKey || !top) {
-    diags_.error(
+    return diags_.reject(
         e.range,
         fmt::format("{}() {} in user space; it can only be a label (in 'by')", d.name, d.help),
         d.input == DecoderInput::kCgroupId || d.decoder == spec::Decoder::kCgroup
@@ -1016,27 +971,25 @@ bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top)
               "in_cgroup(\"/system.slice/nginx.service\")"
         : use == Use::kPredicate ? "filter on the raw value instead, e.g. where id == 39"
                                  : "");
-    return false;
   }
   Expr& arg = *e.args[0];
-  if (!visit(arg, Use::kValue, false)) return false;
+  if (Verdict v = visit(arg, Use::kValue, false); !v) return v;
   // `probe` and `func` are indices into their own table of names, no addresses or ids
   // (ksym(func) where func is the builtin of a wildcard, not timer_start's field).
   if (arg.binding.kind == BindingKind::kBuiltin &&
       (arg.binding.builtin == Builtin::kProbe || arg.binding.builtin == Builtin::kFunc)) {
     const char* name = arg.binding.builtin == Builtin::kProbe ? "probe" : "func";
-    diags_.error(
+    return diags_.reject(
         arg.range,
         fmt::format("'{}' here names the probe that fired, which {}() cannot decode", name, d.name),
         fmt::format("use it as a label as it is: by {}", name));
-    return false;
   }
   const Type& at = arg.type;
   bool ok = at.is_numeric();
   if (d.input == DecoderInput::kCgroupId && !(at.kind == TypeKind::kInt && at.size == 8)) {
-    diags_.error(arg.range, fmt::format("{}() needs a cgroup id, not a {}", d.name, describe(at)),
-                 fmt::format("give it the cgroup builtin: {}(cgroup)", d.name));
-    return false;
+    return diags_.reject(arg.range,
+                         fmt::format("{}() needs a cgroup id, not a {}", d.name, describe(at)),
+                         fmt::format("give it the cgroup builtin: {}(cgroup)", d.name));
   }
   if (d.input == DecoderInput::kAddress) {
     ok = (at.kind == TypeKind::kInt && (at.size == 4 || at.size == 8)) ||
@@ -1046,24 +999,24 @@ bool ExprChecker::decoder_call(Expr& e, const DecoderInfo& d, Use use, bool top)
     std::string wants = d.input == DecoderInput::kAddress
                             ? "a 4-byte or 16-byte address (or a 28-byte sockaddr)"
                             : "a number or an address";
-    diags_.error(arg.range, fmt::format("{}() needs {}, not a {}", d.name, wants, describe(at)));
-    return false;
+    return diags_.reject(arg.range,
+                         fmt::format("{}() needs {}, not a {}", d.name, wants, describe(at)));
   }
   e.binding.kind = BindingKind::kDecoder;
   e.type = decoded(d.decoder, at);
-  return true;
+  return accepted();
 }
 
 // str(p, N), str(s, N): `e.args[0]` is checked.
-bool ExprChecker::string_call(Expr& e, Use use) {
+Verdict ExprChecker::string_call(Expr& e, Use use) {
   Expr& arg = *e.args[0];
   uint32_t bound = 0;
   if (e.args.size() == 2) {
     Expr& n = *e.args[1];
     if (n.kind != ExprKind::kNumber || n.number == 0 || n.number > kMaxStringBound) {
-      diags_.error(n.range, fmt::format("the length of str() must be a constant from 1 to {}",
-                                        kMaxStringBound));
-      return false;
+      return diags_.reject(
+          n.range,
+          fmt::format("the length of str() must be a constant from 1 to {}", kMaxStringBound));
     }
     // N characters shown, and the NUL after them.
     bound = static_cast<uint32_t>(n.number) + 1;
@@ -1074,24 +1027,22 @@ bool ExprChecker::string_call(Expr& e, Use use) {
              (arg.type.kind == TypeKind::kInt && arg.type.size == 8)) {
     if (!bound) {
       if (use == Use::kKey) {
-        diags_.error(
+        return diags_.reject(
             e.range, "a string read through a pointer needs a bound to be a label",
             fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
-        return false;
       }
       bound = kDefaultDataLocBound;
     }
     e.type = Type::string(bound);
     e.type.user = arg.type.user || (scope_.probe && scope_.probe->kind->user_memory);
   } else {
-    diags_.error(
+    return diags_.reject(
         arg.range,
         fmt::format("str() needs a character array or a pointer, not a {}", describe(arg.type)),
         arg.type.kind == TypeKind::kInt ? "an address is 8 bytes wide; this value cannot be one"
                                         : "");
-    return false;
   }
-  return true;
+  return accepted();
 }
 
 }  // namespace sonde::sema

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "compiler/sema/checked.h"
 #include "compiler/sema/decoders_table.h"
 #include "compiler/sema/kernel_info.h"
+#include "compiler/sema/verdict.h"
 
 namespace sonde::sema {
 
@@ -60,40 +62,40 @@ class ExprChecker {
  public:
   ExprChecker(KernelInfo& kernel, ast::Diagnostics& diags, const Scope& scope);
 
-  // Returns false after reporting an error.
-  bool check(ast::Expr& e, Use use);
+  // Rejected only through the error that says why (verdict.h).
+  Verdict check(ast::Expr& e, Use use);
 
   // Names a probe offers (fields, aliases, builtins), for hints and completion.
   static std::vector<std::string> field_names(const ResolvedProbe& probe);
   static std::vector<std::string> builtin_names(const ResolvedProbe& probe);
 
  private:
-  bool visit(ast::Expr& e, Use use, bool top);
-  bool name(ast::Expr& e, Use use);
-  bool member(ast::Expr& e);
-  bool index(ast::Expr& e);
-  bool unary(ast::Expr& e);
-  bool binary(ast::Expr& e);
-  bool adopt_literal(ast::Expr& e);
-  bool defined_for_constants(const ast::Expr& e);
-  bool call(ast::Expr& e, Use use, bool top);
-  bool decoder_call(ast::Expr& e, const DecoderInfo& d, Use use, bool top);
-  bool in_cgroup_call(ast::Expr& e);
-  bool inet_call(ast::Expr& e);
-  bool syscall_arg_call(ast::Expr& e);
-  bool text_scan_call(ast::Expr& e, bool digits);  // startswith(), digits()
-  bool string_call(ast::Expr& e, Use use);
-  bool field(ast::Expr& e, const std::string& field_name);
-  bool builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
-  bool named_constant(ast::Expr& e, const NameTable& table, const std::string& own_name);
-  bool func(ast::Expr& e);
+  Verdict visit(ast::Expr& e, Use use, bool top);
+  Verdict name(ast::Expr& e, Use use);
+  Verdict member(ast::Expr& e);
+  Verdict index(ast::Expr& e);
+  Verdict unary(ast::Expr& e);
+  Verdict binary(ast::Expr& e);
+  Verdict adopt_literal(ast::Expr& e);
+  Verdict defined_for_constants(const ast::Expr& e);
+  Verdict call(ast::Expr& e, Use use, bool top);
+  Verdict decoder_call(ast::Expr& e, const DecoderInfo& d, Use use, bool top);
+  Verdict in_cgroup_call(ast::Expr& e);
+  Verdict inet_call(ast::Expr& e);
+  Verdict syscall_arg_call(ast::Expr& e);
+  Verdict text_scan_call(ast::Expr& e, bool digits);  // startswith(), digits()
+  Verdict string_call(ast::Expr& e, Use use);
+  Verdict field(ast::Expr& e, const std::string& field_name);
+  Verdict builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
+  Verdict named_constant(ast::Expr& e, const NameTable& table, const std::string& own_name);
+  Verdict func(ast::Expr& e);
   bool constant(ast::Expr& e, const ast::Type* context);
-  void unknown_name(ast::Expr& e);
+  ast::Rejection unknown_name(ast::Expr& e);
   bool expanding(std::string_view kind, const std::string& name) const;
-  bool expand(ast::Expr& e, const ast::Expr& definition, const char* kind, const std::string& name,
-              Use use);
+  Verdict expand(ast::Expr& e, const ast::Expr& definition, const char* kind,
+                 const std::string& name, Use use);
   // A bare name compared with `other` that is neither one of its value names nor known.
-  void unknown_constant(ast::Expr& e, const ast::Expr& other);
+  ast::Rejection unknown_constant(ast::Expr& e, const ast::Expr& other);
   // How the user wrote `e` (for hints).
   std::string derive_text(const ast::Expr& e) const;
   std::string probe_display() const;
@@ -106,7 +108,7 @@ class ExprChecker {
   static constexpr int kMaxExpandedDepth = 100;
   size_t nodes_ = 0;  // visited in this check()
   int depth_ = 0;
-  bool expansion_reported_ = false;
+  std::optional<Verdict> expansion_rejected_;  // the bound on expansion, once reported
 };
 
 }  // namespace sonde::sema

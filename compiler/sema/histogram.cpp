@@ -48,27 +48,26 @@ class SchemeChecker {
                 ast::Diagnostics& diags)
       : a_(a), sources_(sources), diags_(diags) {}
 
-  bool units(spec::Unit& unit) {
+  Verdict units(spec::Unit& unit) {
     const SchemeNumber* first = nullptr;
     for (const auto& n : a_.args) {
       if (n.unit == NumberUnit::kNone) continue;
       if (first && n.unit != first->unit) {
-        diags_.error(n.range,
-                     fmt::format("{} is {}, but {} is {}", text(n), kind_name(n.unit), text(*first),
-                                 kind_name(first->unit)),
-                     "the bounds of one histogram measure one thing");
-        return false;
+        return diags_.reject(n.range,
+                             fmt::format("{} is {}, but {} is {}", text(n), kind_name(n.unit),
+                                         text(*first), kind_name(first->unit)),
+                             "the bounds of one histogram measure one thing");
       }
       if (!first) first = &n;
     }
-    if (!first) return true;
+    if (!first) return accepted();
     const NumberUnit values = unit_kind(unit);
     if (values == NumberUnit::kNone) {
       unit = first->unit == NumberUnit::kDuration ? spec::Unit::kNanoseconds : spec::Unit::kBytes;
-      return true;
+      return accepted();
     }
     if (values != first->unit) {
-      diags_.error(
+      return diags_.reject(
           first->range,
           fmt::format("{} is {}, but the values of this histogram are {}", text(*first),
                       kind_name(first->unit),
@@ -76,12 +75,11 @@ class SchemeChecker {
           values == NumberUnit::kDuration
               ? "write the bounds as durations (1us, 10ms, 1s) or plain numbers of nanoseconds"
               : "write the bounds as sizes (512B, 4KiB, 1MiB) or plain numbers of bytes");
-      return false;
     }
-    return true;
+    return accepted();
   }
 
-  bool log2(spec::Unit unit, Buckets& out) {
+  Verdict log2(spec::Unit unit, Buckets& out) {
     int64_t low = 0, high = kDefaultHigh;
     if (unit == spec::Unit::kNanoseconds) {
       low = kDefaultLatencyLow;
@@ -92,10 +90,10 @@ class SchemeChecker {
       low = a_.args[0].value;
       high = a_.args[1].value;
       if (low < 0) {
-        diags_.error(a_.args[0].range,
-                     fmt::format("log2() bounds start at 0 or above, not {}", text(a_.args[0])),
-                     "values at or below the first bound count in the first bucket");
-        return false;
+        return diags_.reject(
+            a_.args[0].range,
+            fmt::format("log2() bounds start at 0 or above, not {}", text(a_.args[0])),
+            "values at or below the first bound count in the first bucket");
       }
       if (high <= low) return empty_range();
     }
@@ -106,90 +104,85 @@ class SchemeChecker {
     uint32_t powers = 1;
     while ((base << (powers - 1)) < static_cast<U128>(high)) ++powers;
     if ((base << (powers - 1)) > static_cast<U128>(INT64_MAX)) {
-      diags_.error(a_.scheme_range,
-                   fmt::format("{} has a bound above the largest 64-bit integer", written()),
-                   "give a lower upper bound");
-      return false;
+      return diags_.reject(
+          a_.scheme_range,
+          fmt::format("{} has a bound above the largest 64-bit integer", written()),
+          "give a lower upper bound");
     }
     const uint32_t n = out.first + powers;
     for (uint32_t i = 0; i < n; ++i)
       out.bounds.push_back(sonde_log2_bound(static_cast<uint64_t>(out.low), out.first, i));
-    return true;
+    return accepted();
   }
 
-  bool linear(Buckets& out) {
+  Verdict linear(Buckets& out) {
     if (a_.args.size() != 3) return arity("linear(LOW, HIGH, STEP)");
     const int64_t low = a_.args[0].value, high = a_.args[1].value, step = a_.args[2].value;
     if (step <= 0) {
-      diags_.error(a_.args[2].range,
-                   fmt::format("the step of linear() must be positive, not {}", text(a_.args[2])));
-      return false;
+      return diags_.reject(
+          a_.args[2].range,
+          fmt::format("the step of linear() must be positive, not {}", text(a_.args[2])));
     }
     if (high <= low) return empty_range();
     // Bounds low, low + step, ... up to the first at or above high.
     const I128 span = static_cast<I128>(high) - low;
     const I128 n = (span + step - 1) / step + 1;
     if (n > spec::kMaxBucketBounds) {
-      diags_.error(a_.scheme_range,
-                   fmt::format("{} makes {} bucket bounds; at most {} are allowed", written(),
-                               static_cast<int64_t>(n), spec::kMaxBucketBounds),
-                   "use a larger step, or histogram log2");
-      return false;
+      return diags_.reject(a_.scheme_range,
+                           fmt::format("{} makes {} bucket bounds; at most {} are allowed",
+                                       written(), static_cast<int64_t>(n), spec::kMaxBucketBounds),
+                           "use a larger step, or histogram log2");
     }
     if (low + (n - 1) * step > INT64_MAX) {
-      diags_.error(a_.scheme_range,
-                   fmt::format("{} has a bound above the largest 64-bit integer", written()),
-                   "give a lower upper bound");
-      return false;
+      return diags_.reject(
+          a_.scheme_range,
+          fmt::format("{} has a bound above the largest 64-bit integer", written()),
+          "give a lower upper bound");
     }
     out.low = low;
     out.step = static_cast<uint64_t>(step);
     for (uint32_t i = 0; i < static_cast<uint32_t>(n); ++i)
       out.bounds.push_back(sonde_linear_bound(low, out.step, i));
-    return true;
+    return accepted();
   }
 
-  bool explicit_bounds(Buckets& out) {
+  Verdict explicit_bounds(Buckets& out) {
     if (a_.args.size() > kMaxExplicitBounds) {
-      diags_.error(a_.args[kMaxExplicitBounds].range,
-                   fmt::format("buckets() takes at most {} bounds", kMaxExplicitBounds),
-                   "for evenly spaced bounds use linear(LOW, HIGH, STEP), for a wide range "
-                   "log2(LOW, HIGH)");
-      return false;
+      return diags_.reject(a_.args[kMaxExplicitBounds].range,
+                           fmt::format("buckets() takes at most {} bounds", kMaxExplicitBounds),
+                           "for evenly spaced bounds use linear(LOW, HIGH, STEP), for a wide range "
+                           "log2(LOW, HIGH)");
     }
     for (size_t i = 0; i < a_.args.size(); ++i) {
       if (i > 0 && a_.args[i].value <= a_.args[i - 1].value) {
-        diags_.error(a_.args[i].range,
-                     fmt::format("bucket bounds must increase: {} is not above {}",
-                                 text(a_.args[i]), text(a_.args[i - 1])),
-                     "write each bound once, from the smallest to the largest");
-        return false;
+        return diags_.reject(a_.args[i].range,
+                             fmt::format("bucket bounds must increase: {} is not above {}",
+                                         text(a_.args[i]), text(a_.args[i - 1])),
+                             "write each bound once, from the smallest to the largest");
       }
       out.bounds.push_back(a_.args[i].value);
     }
-    return true;
+    return accepted();
   }
 
  private:
   std::string text(const SchemeNumber& n) const { return std::string(sources_.text(n.range)); }
   std::string written() const { return std::string(sources_.text(a_.scheme_range)); }
 
-  bool arity(const char* form) {
+  Verdict arity(const char* form) {
     const bool linear = a_.scheme == spec::BucketScheme::kLinear;
-    diags_.error(
+    return diags_.reject(
         a_.scheme_range,
         fmt::format("{} takes {} numbers, not {}", form, linear ? "three" : "two", a_.args.size()),
         linear ? "e.g. linear(0, 300ms, 25ms): buckets from 0 to 300ms, 25ms wide"
                : "e.g. log2(1us, 10s): buckets from 1us, each twice as wide as the last, "
                  "up to 10s or just above");
-    return false;
   }
 
-  bool empty_range() {
-    diags_.error(
+  Verdict empty_range() {
+    return diags_.reject(
         a_.scheme_range,
         fmt::format("{} has no buckets: the upper bound must be above the lower", written()));
-    return false;
   }
 
   const ast::Aggregation& a_;
@@ -199,12 +192,12 @@ class SchemeChecker {
 
 }  // namespace
 
-bool check_histogram(const ast::Aggregation& a, const ast::SourceManager& sources,
-                     ast::Diagnostics& diags, spec::Unit& unit, Buckets& out) {
+Verdict check_histogram(const ast::Aggregation& a, const ast::SourceManager& sources,
+                        ast::Diagnostics& diags, spec::Unit& unit, Buckets& out) {
   SchemeChecker checker(a, sources, diags);
   out = Buckets{};
   out.scheme = a.scheme == spec::BucketScheme::kNone ? spec::BucketScheme::kLog2 : a.scheme;
-  if (!checker.units(unit)) return false;
+  if (Verdict v = checker.units(unit); !v) return v;
   switch (out.scheme) {
     case spec::BucketScheme::kLinear:
       return checker.linear(out);

@@ -6,6 +6,7 @@
 #include "compiler/ast/diagnostics.h"
 #include "compiler/ast/source.h"
 #include "compiler/sema/checked.h"
+#include "compiler/sema/verdict.h"
 #include "runtime/spec/program.h"
 
 namespace sonde::sema {
@@ -15,8 +16,8 @@ inline constexpr uint32_t kMaxExplicitBounds = 64;
 
 // Fills `out` from the scheme of `a`. `unit` is what the values measure; values without
 // a unit take the one the bounds are written in (`buckets(1ms, 5ms)` makes them
-// nanoseconds). False, with a located error, when the scheme is not valid for them.
-bool check_histogram(const ast::Aggregation& a, const ast::SourceManager& sources,
-                     ast::Diagnostics& diags, spec::Unit& unit, Buckets& out);
+// nanoseconds). Rejected, with a located error, when the scheme is not valid for them.
+Verdict check_histogram(const ast::Aggregation& a, const ast::SourceManager& sources,
+                        ast::Diagnostics& diags, spec::Unit& unit, Buckets& out);
 
 }  // namespace sonde::sema

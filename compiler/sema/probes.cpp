@@ -23,16 +23,16 @@ class Resolver {
   Resolver(const ast::ProbeRef& ref, KernelInfo& kernel, ast::Diagnostics& diags)
       : ref_(ref), kernel_(kernel), diags_(diags) {}
 
-  std::vector<ResolvedProbe> resolve() {
+  ResolvedProbes resolve() {
     parts_ = split(ref_.text, ':');
     kind_ = find_probe_kind(parts_[0]);
     if (!kind_) {
       std::vector<std::string> kinds;
       for (const auto& k : probe_kinds()) kinds.emplace_back(k.name);
-      error(part_range(0),
-            fmt::format("unknown probe kind '{}'{}", parts_[0], did_you_mean(parts_[0], kinds)),
-            fmt::format("probe kinds: {}", join(kinds, ", ")));
-      return {};
+      return error(
+          part_range(0),
+          fmt::format("unknown probe kind '{}'{}", parts_[0], did_you_mean(parts_[0], kinds)),
+          fmt::format("probe kinds: {}", join(kinds, ", ")));
     }
     switch (kind_->form) {
       case ProbeForm::kTracepoint:
@@ -50,7 +50,7 @@ class Resolver {
       case ProbeForm::kKernelFunction:
         return kernel_function();
     }
-    return {};
+    return error(ref_.range, "sonde cannot resolve this kind of probe (a bug in sonde)");
   }
 
  private:
@@ -69,8 +69,8 @@ class Resolver {
     return {ref_.range.file, begin, ref_.range.begin + static_cast<uint32_t>(std::max(end, i + 1))};
   }
 
-  void error(SourceRange r, std::string message, std::string hint = {}) {
-    diags_.error(r, std::move(message), std::move(hint));
+  ast::Rejection error(SourceRange r, std::string message, std::string hint = {}) {
+    return diags_.reject(r, std::move(message), std::move(hint));
   }
 
   ResolvedProbe base() const {
@@ -81,15 +81,14 @@ class Resolver {
     return p;
   }
 
-  bool expect_parts(size_t n) {
+  Verdict expect_parts(size_t n) {
     const char* form = kind_->usage;
     if (parts_.size() != n ||
         std::any_of(parts_.begin(), parts_.end(), [](auto p) { return p.empty(); })) {
-      error(ref_.range, fmt::format("malformed probe '{}'", ref_.text),
-            fmt::format("write it as {}", form));
-      return false;
+      return error(ref_.range, fmt::format("malformed probe '{}'", ref_.text),
+                   fmt::format("write it as {}", form));
     }
-    return true;
+    return accepted();
   }
 
   static bool has_wildcard(std::string_view s) {
@@ -113,38 +112,33 @@ class Resolver {
   // `what` names one candidate in "no ... matches" ("function of '/bin/bash'"), `plural`
   // counts them ("functions"); `listing` says where to find names, `narrow` how to ask
   // for fewer.
-  std::vector<std::string> expand(const std::string& pattern,
-                                  const std::vector<std::string>& candidates, SourceRange at,
-                                  const std::string& what, const char* plural,
-                                  const std::string& listing,
-                                  const std::string& narrow = "narrow the pattern") {
+  Checked<std::vector<std::string>> expand(const std::string& pattern,
+                                           const std::vector<std::string>& candidates,
+                                           SourceRange at, const std::string& what,
+                                           const char* plural, const std::string& listing,
+                                           const std::string& narrow = "narrow the pattern") {
     std::vector<std::string> out;
     for (const auto& c : candidates) {
       if (fnmatch(pattern.c_str(), c.c_str(), 0) == 0) out.push_back(c);
     }
-    if (out.empty()) {
-      error(at, fmt::format("no {} matches '{}'", what, pattern), listing);
-    } else if (out.size() > kMaxWildcardProbes) {
-      error(at,
-            fmt::format("'{}' matches {} {}; at most {} can be attached by one statement",
-                        ref_.text, out.size(), plural, kMaxWildcardProbes),
-            narrow);
-      out.clear();
+    if (out.empty()) return error(at, fmt::format("no {} matches '{}'", what, pattern), listing);
+    if (out.size() > kMaxWildcardProbes) {
+      return error(at,
+                   fmt::format("'{}' matches {} {}; at most {} can be attached by one statement",
+                               ref_.text, out.size(), plural, kMaxWildcardProbes),
+                   narrow);
     }
     return out;
   }
 
-  std::vector<ResolvedProbe> tracepoint() {
-    if (!expect_parts(3)) return {};
+  ResolvedProbes tracepoint() {
+    if (Verdict v = expect_parts(3); !v) return ResolvedProbes::rejected(v);
     std::string category(parts_[1]), name(parts_[2]);
     std::vector<std::pair<std::string, std::string>> matches;
     const bool wildcard = has_wildcard(category) || has_wildcard(name);
     if (wildcard) {
       auto list = kernel_.tracepoints();
-      if (!list) {
-        error(ref_.range, list.error().message, list.error().hint);
-        return {};
-      }
+      if (!list) return error(ref_.range, list.error().message, list.error().hint);
       std::vector<std::string> names;
       for (const auto& tp : **list) names.push_back(tp.category + ":" + tp.name);
       std::string listing =
@@ -154,22 +148,20 @@ class Resolver {
                                ? "narrow the pattern, or for all syscalls use "
                                  "tracepoint:raw_syscalls:sys_enter with syscall(id)"
                                : "narrow the pattern";
-      for (const auto& m : expand(fmt::format("{}:{}", category, name), names, ref_.range,
-                                  "tracepoint", "tracepoints", listing, narrow)) {
+      auto expanded = expand(fmt::format("{}:{}", category, name), names, ref_.range, "tracepoint",
+                             "tracepoints", listing, narrow);
+      if (!expanded) return ResolvedProbes::rejected(expanded.verdict());
+      for (const auto& m : *expanded) {
         size_t colon = m.find(':');
         matches.emplace_back(m.substr(0, colon), m.substr(colon + 1));
       }
-      if (matches.empty()) return {};
     } else {
       matches.emplace_back(category, name);
     }
     std::vector<ResolvedProbe> out;
     for (const auto& [cat, nm] : matches) {
       auto format = kernel_.tracepoint(cat, nm);
-      if (!format) {
-        unknown_tracepoint(cat, nm);
-        return {};
-      }
+      if (!format) return unknown_tracepoint(cat, nm);
       ResolvedProbe p = base();
       p.category = cat;
       p.name = nm;
@@ -186,13 +178,13 @@ class Resolver {
     return out;
   }
 
-  void unknown_tracepoint(const std::string& category, const std::string& name) {
+  ast::Rejection unknown_tracepoint(const std::string& category, const std::string& name) {
     auto list = kernel_.tracepoints();
     if (!list) {
-      error(ref_.range,
-            fmt::format("cannot read tracepoint {}:{}: {}", category, name, list.error().message),
-            list.error().hint);
-      return;
+      return error(
+          ref_.range,
+          fmt::format("cannot read tracepoint {}:{}: {}", category, name, list.error().message),
+          list.error().hint);
     }
     std::vector<std::string> categories, names;
     for (const auto& tp : **list) {
@@ -200,11 +192,10 @@ class Resolver {
       if (tp.category == category) names.push_back(tp.name);
     }
     if (names.empty()) {
-      error(part_range(1),
-            fmt::format("unknown tracepoint category '{}'{}", category,
-                        did_you_mean(category, categories)),
-            "`sonde list tracepoint` shows the tracepoints of this kernel");
-      return;
+      return error(part_range(1),
+                   fmt::format("unknown tracepoint category '{}'{}", category,
+                               did_you_mean(category, categories)),
+                   "`sonde list tracepoint` shows the tracepoints of this kernel");
     }
     std::string hint;
     if (names.size() <= 12)
@@ -212,9 +203,10 @@ class Resolver {
     else
       hint = fmt::format("`sonde list 'tracepoint:{}:*'` shows the {} tracepoints in '{}'",
                          category, names.size(), category);
-    error(part_range(2),
-          fmt::format("unknown tracepoint '{}:{}'{}", category, name, did_you_mean(name, names)),
-          hint);
+    return error(
+        part_range(2),
+        fmt::format("unknown tracepoint '{}:{}'{}", category, name, did_you_mean(name, names)),
+        hint);
   }
 
   // Arguments named and typed by BTF parameters (unnamed ones are arg0, arg1, ...).
@@ -231,13 +223,10 @@ class Resolver {
     return args;
   }
 
-  std::vector<ResolvedProbe> raw_tracepoint() {
-    if (!expect_parts(2)) return {};
+  ResolvedProbes raw_tracepoint() {
+    if (Verdict v = expect_parts(2); !v) return ResolvedProbes::rejected(v);
     auto btf = kernel_.btf();
-    if (!btf) {
-      error(ref_.range, btf.error().message, btf.error().hint);
-      return {};
-    }
+    if (!btf) return error(ref_.range, btf.error().message, btf.error().hint);
     std::string name(parts_[1]);
     std::vector<std::string> names;
     if (has_wildcard(name)) {
@@ -246,18 +235,17 @@ class Resolver {
         all.emplace_back(n.substr(10));
       }
       std::sort(all.begin(), all.end());
-      names = expand(name, all, part_range(1), "raw tracepoint", "raw tracepoints",
-                     "`sonde list 'rawtracepoint:*'` lists them");
+      auto expanded = expand(name, all, part_range(1), "raw tracepoint", "raw tracepoints",
+                             "`sonde list 'rawtracepoint:*'` lists them");
+      if (!expanded) return ResolvedProbes::rejected(expanded.verdict());
+      names = std::move(*expanded);
     } else {
       names.push_back(name);
     }
     std::vector<ResolvedProbe> out;
     for (const auto& n : names) {
       auto params = kernel::btf_tracepoint_params(**btf, n);
-      if (!params) {
-        unknown_raw_tracepoint(**btf, n);
-        return {};
-      }
+      if (!params) return unknown_raw_tracepoint(**btf, n);
       ResolvedProbe p = base();
       p.name = n;
       p.short_name = has_wildcard(name) ? pattern_short_name(name, "rawtracepoint") : n;
@@ -268,28 +256,28 @@ class Resolver {
     return out;
   }
 
-  void unknown_raw_tracepoint(const kernel::Btf& btf, const std::string& name) {
+  ast::Rejection unknown_raw_tracepoint(const kernel::Btf& btf, const std::string& name) {
     std::vector<std::string> names;
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kTypedef, "btf_trace_")) {
       names.emplace_back(n.substr(10));
     }
-    error(part_range(1),
-          fmt::format("unknown raw tracepoint '{}'{}", name, did_you_mean(name, names)),
-          "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, "
-          "...)");
+    return error(
+        part_range(1),
+        fmt::format("unknown raw tracepoint '{}'{}", name, did_you_mean(name, names)),
+        "raw tracepoints are named after the kernel's trace events (sched_switch, sys_enter, "
+        "...)");
   }
 
   // The binary of a uprobe or USDT probe: a regular file. Reports an error otherwise.
-  bool user_binary(const std::string& path, const char* example) {
+  Verdict user_binary(const std::string& path, const char* example) {
     struct stat st;
-    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return true;
+    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode)) return accepted();
     std::string written(parts_[1]);
     bool exists = stat(path.c_str(), &st) == 0;
-    error(part_range(1),
-          exists ? fmt::format("'{}' is not a regular file", written)
-                 : fmt::format("no such binary '{}'", written),
-          fmt::format("give the path of an executable or shared library, e.g. {}", example));
-    return false;
+    return error(part_range(1),
+                 exists ? fmt::format("'{}' is not a regular file", written)
+                        : fmt::format("no such binary '{}'", written),
+                 fmt::format("give the path of an executable or shared library, e.g. {}", example));
   }
 
   // The source range of parts [first, last].
@@ -299,21 +287,22 @@ class Resolver {
     return r;
   }
 
-  std::vector<std::string> uprobe_symbols(const std::string& path, const std::string& symbol) {
+  Checked<std::vector<std::string>> uprobe_symbols(const std::string& path,
+                                                   const std::string& symbol) {
     auto functions = kernel_.functions(path);
     if (!functions) {
-      error(part_range(1),
-            fmt::format("cannot read the functions of '{}': {}", path, functions.error().message),
-            "uprobes attach to ELF executables and shared libraries");
-      return {};
+      return error(
+          part_range(1),
+          fmt::format("cannot read the functions of '{}': {}", path, functions.error().message),
+          "uprobes attach to ELF executables and shared libraries");
     }
     const std::vector<format::ElfFunction>& all = **functions;
     std::string listing = fmt::format("`sonde list 'uprobe:{}:*'` lists its functions", path);
     if (all.empty()) {
-      error(part_range(1), fmt::format("'{}' has no function symbols", path),
-            "it is stripped; install its debug symbols (the -dbgsym package) or probe a USDT probe "
-            "instead");
-      return {};
+      return error(
+          part_range(1), fmt::format("'{}' has no function symbols", path),
+          "it is stripped; install its debug symbols (the -dbgsym package) or probe a USDT probe "
+          "instead");
     }
     if (has_wildcard(symbol)) {
       // Indirect and ambiguous functions cannot be attached by name (see below): a
@@ -327,11 +316,10 @@ class Resolver {
     }
     if (symbol.find('@') != std::string::npos) {
       std::string base = symbol.substr(0, symbol.find('@'));
-      error(part_range(2),
-            fmt::format("'{}' names a version of '{}'; functions are probed by name only", symbol,
-                        base),
-            fmt::format("write {}:{}:{}", parts_[0], parts_[1], base));
-      return {};
+      return error(part_range(2),
+                   fmt::format("'{}' names a version of '{}'; functions are probed by name only",
+                               symbol, base),
+                   fmt::format("write {}:{}:{}", parts_[0], parts_[1], base));
     }
     const std::string& base = symbol;
     auto it = std::lower_bound(
@@ -341,19 +329,19 @@ class Resolver {
       std::vector<std::string> names;
       names.reserve(all.size());
       for (const auto& f : all) names.push_back(f.name);
-      error(part_range(2),
-            fmt::format("'{}' has no function '{}'{}", path, base, did_you_mean(base, names)),
-            listing);
-      return {};
+      return error(
+          part_range(2),
+          fmt::format("'{}' has no function '{}'{}", path, base, did_you_mean(base, names)),
+          listing);
     }
     if (it->ambiguous) {
-      error(part_range(2),
-            fmt::format("'{}' names several functions in '{}' (versions of it), so the name does "
-                        "not say which "
-                        "to probe",
-                        base, path),
-            "probe a function that calls it");
-      return {};
+      return error(
+          part_range(2),
+          fmt::format("'{}' names several functions in '{}' (versions of it), so the name does "
+                      "not say which "
+                      "to probe",
+                      base, path),
+          "probe a function that calls it");
     }
     if (it->ifunc) {
       // libbpf 1.1 looks up only STT_FUNC symbols; the code that runs is whichever
@@ -365,28 +353,30 @@ class Resolver {
           implementations.push_back(f.name);
         }
       }
-      error(part_range(2),
-            fmt::format("'{}' in '{}' is an indirect function (IFUNC): the code that runs is an "
-                        "implementation "
-                        "chosen at load time, which sonde cannot attach to by this name",
-                        base, path),
-            implementations.empty()
-                ? "probe a function that calls it"
-                : fmt::format("probe an implementation instead: {}", join(implementations, ", ")));
-      return {};
+      return error(
+          part_range(2),
+          fmt::format("'{}' in '{}' is an indirect function (IFUNC): the code that runs is an "
+                      "implementation "
+                      "chosen at load time, which sonde cannot attach to by this name",
+                      base, path),
+          implementations.empty()
+              ? "probe a function that calls it"
+              : fmt::format("probe an implementation instead: {}", join(implementations, ", ")));
     }
-    return {symbol};
+    return std::vector<std::string>{symbol};
   }
 
-  std::vector<ResolvedProbe> uprobe() {
+  ResolvedProbes uprobe() {
     const char* kind = kind_->name;
-    if (!expect_parts(3)) return {};
+    if (Verdict v = expect_parts(3); !v) return ResolvedProbes::rejected(v);
     std::string path = find_user_binary(std::string(parts_[1]));
-    if (!user_binary(path, "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc")) return {};
+    if (Verdict v = user_binary(path, "uprobe:/usr/lib/x86_64-linux-gnu/libc.so.6:malloc"); !v)
+      return ResolvedProbes::rejected(v);
     std::string symbol(parts_[2]);
-    std::vector<std::string> symbols = uprobe_symbols(path, symbol);
+    auto symbols = uprobe_symbols(path, symbol);
+    if (!symbols) return ResolvedProbes::rejected(symbols.verdict());
     std::vector<ResolvedProbe> out;
-    for (const auto& sym : symbols) {
+    for (const auto& sym : *symbols) {
       ResolvedProbe p = base();
       p.path = path;
       p.symbol = sym;
@@ -397,24 +387,24 @@ class Resolver {
     return out;
   }
 
-  std::vector<ResolvedProbe> usdt() {
-    if (!expect_parts(4)) return {};
+  ResolvedProbes usdt() {
+    if (Verdict v = expect_parts(4); !v) return ResolvedProbes::rejected(v);
     std::string path = find_user_binary(std::string(parts_[1]));
-    if (!user_binary(path, "usdt:/usr/bin/python3:python:function__entry")) return {};
+    if (Verdict v = user_binary(path, "usdt:/usr/bin/python3:python:function__entry"); !v)
+      return ResolvedProbes::rejected(v);
     auto probes = kernel_.usdt_probes(path);
     if (!probes) {
-      error(part_range(1),
-            fmt::format("cannot read the USDT probes of '{}': {}", path, probes.error().message),
-            "USDT probes are declared in ELF executables and shared libraries");
-      return {};
+      return error(
+          part_range(1),
+          fmt::format("cannot read the USDT probes of '{}': {}", path, probes.error().message),
+          "USDT probes are declared in ELF executables and shared libraries");
     }
     std::vector<std::string> names;
     for (const auto& u : **probes) names.push_back(u.provider + ":" + u.name);
     if (names.empty()) {
-      error(
+      return error(
           part_range(1), fmt::format("'{}' has no USDT probes", path),
           "USDT probes are compiled in with <sys/sdt.h>; `readelf -n` shows them as stapsdt notes");
-      return {};
     }
     std::string written = fmt::format("{}:{}", parts_[2], parts_[3]);
     std::string listing =
@@ -423,11 +413,14 @@ class Resolver {
             : fmt::format("`sonde list 'usdt:{}:*'` lists its {} USDT probes", path, names.size());
     std::vector<std::string> matches;
     if (has_wildcard(written)) {
-      matches = expand(written, names, parts_range(2, 3), "USDT probe", "USDT probes", listing);
+      auto expanded =
+          expand(written, names, parts_range(2, 3), "USDT probe", "USDT probes", listing);
+      if (!expanded) return ResolvedProbes::rejected(expanded.verdict());
+      matches = std::move(*expanded);
     } else if (std::find(names.begin(), names.end(), written) != names.end()) {
       matches.push_back(written);
     } else {
-      error(
+      return error(
           parts_range(2, 3),
           fmt::format("'{}' has no USDT probe '{}'{}", path, written, did_you_mean(written, names)),
           listing);
@@ -447,7 +440,7 @@ class Resolver {
     return out;
   }
 
-  bool positive_number(size_t index, uint64_t& out) {
+  Verdict positive_number(size_t index, uint64_t& out) {
     std::string text(parts_[index]);
     char* end = nullptr;
     errno = 0;
@@ -455,18 +448,17 @@ class Resolver {
     const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
     unsigned long long v = digits ? strtoull(text.c_str(), &end, 10) : 0;
     if (!digits || *end != '\0' || errno != 0 || v == 0) {
-      error(part_range(index), fmt::format("expected a positive number, found '{}'", text));
-      return false;
+      return error(part_range(index), fmt::format("expected a positive number, found '{}'", text));
     }
     out = v;
-    return true;
+    return accepted();
   }
 
-  std::vector<ResolvedProbe> profile() {
-    if (!expect_parts(3)) return {};
+  ResolvedProbes profile() {
+    if (Verdict v = expect_parts(3); !v) return ResolvedProbes::rejected(v);
     std::string unit(parts_[1]);
     uint64_t n = 0;
-    if (!positive_number(2, n)) return {};
+    if (Verdict v = positive_number(2, n); !v) return ResolvedProbes::rejected(v);
     ResolvedProbe p = base();
     p.short_name = "profile";
     p.perf_type = kind_->perf_type;
@@ -482,32 +474,27 @@ class Resolver {
                                           : 0;
     if (unit == "hz") {
       if (n > kMaxHz) {
-        error(part_range(2),
-              fmt::format("{} Hz is more than perf samples (at most {} Hz)", n, kMaxHz),
-              "kernel.perf_event_max_sample_rate bounds it; 99 Hz is the usual profile");
-        return {};
+        return error(part_range(2),
+                     fmt::format("{} Hz is more than perf samples (at most {} Hz)", n, kMaxHz),
+                     "kernel.perf_event_max_sample_rate bounds it; 99 Hz is the usual profile");
       }
       p.sample_freq = n;
     } else if (scale != 0) {
       if (n > kMaxPeriodNs / scale || n * scale < kMinPeriodNs) {
-        error(part_range(2), fmt::format("a profile period of {}{} is outside 10us..1h", n, unit));
-        return {};
+        return error(part_range(2),
+                     fmt::format("a profile period of {}{} is outside 10us..1h", n, unit));
       }
       p.sample_period = n * scale;
     } else {
-      error(part_range(1), fmt::format("unknown profile unit '{}'", unit),
-            "use hz, s, ms or us: profile:hz:99");
-      return {};
+      return error(part_range(1), fmt::format("unknown profile unit '{}'", unit),
+                   "use hz, s, ms or us: profile:hz:99");
     }
-    return {std::move(p)};
+    return std::vector<ResolvedProbe>{std::move(p)};
   }
 
-  std::vector<ResolvedProbe> perf_event() {
+  ResolvedProbes perf_event() {
     const char* kind = kind_->name;
-    if (parts_.size() != 2 && parts_.size() != 3) {
-      expect_parts(3);
-      return {};
-    }
+    if (parts_.size() != 2 && parts_.size() != 3) return ResolvedProbes::rejected(expect_parts(3));
     std::string event(parts_[1]);
     const PerfEventName* found = nullptr;
     std::vector<std::string> names;
@@ -521,10 +508,10 @@ class Resolver {
       for (const auto& e : kind_->events) {
         if (e.alias) with_aliases.emplace_back(e.alias);
       }
-      error(part_range(1),
-            fmt::format("unknown {} event '{}'{}", kind, event, did_you_mean(event, with_aliases)),
-            fmt::format("{} events: {}", kind, join(names, ", ")));
-      return {};
+      return error(
+          part_range(1),
+          fmt::format("unknown {} event '{}'{}", kind, event, did_you_mean(event, with_aliases)),
+          fmt::format("{} events: {}", kind, join(names, ", ")));
     }
     ResolvedProbe p = base();
     p.name = found->name;
@@ -533,18 +520,17 @@ class Resolver {
     p.perf_type = kind_->perf_type;
     p.perf_config = found->config;
     p.sample_period = found->default_period;
-    if (parts_.size() == 3 && !positive_number(2, p.sample_period)) return {};
-    return {std::move(p)};
+    if (parts_.size() == 3) {
+      if (Verdict v = positive_number(2, p.sample_period); !v) return ResolvedProbes::rejected(v);
+    }
+    return std::vector<ResolvedProbe>{std::move(p)};
   }
 
-  std::vector<ResolvedProbe> kernel_function() {
+  ResolvedProbes kernel_function() {
     const std::string kind = kind_->name;
-    if (!expect_parts(2)) return {};
+    if (Verdict v = expect_parts(2); !v) return ResolvedProbes::rejected(v);
     auto btf = kernel_.btf();
-    if (!btf) {
-      error(ref_.range, btf.error().message, btf.error().hint);
-      return {};
-    }
+    if (!btf) return error(ref_.range, btf.error().message, btf.error().hint);
     std::string name(parts_[1]);
     std::vector<std::string> names;
     if (has_wildcard(name)) {
@@ -552,18 +538,17 @@ class Resolver {
       for (auto n : (*btf)->names_with_prefix(kernel::TypeKind::kFunction, "")) all.emplace_back(n);
       std::sort(all.begin(), all.end());
       all.erase(std::unique(all.begin(), all.end()), all.end());
-      names = expand(name, all, part_range(1), "kernel function", "kernel functions",
-                     fmt::format("`sonde list '{}:PATTERN'` lists them", kind));
+      auto expanded = expand(name, all, part_range(1), "kernel function", "kernel functions",
+                             fmt::format("`sonde list '{}:PATTERN'` lists them", kind));
+      if (!expanded) return ResolvedProbes::rejected(expanded.verdict());
+      names = std::move(*expanded);
     } else {
       names.push_back(name);
     }
     std::vector<ResolvedProbe> out;
     for (const auto& n : names) {
       auto func = (*btf)->find(n, kernel::TypeKind::kFunction);
-      if (!func) {
-        unknown_kernel_function(**btf, kind, n);
-        return {};
-      }
+      if (!func) return unknown_kernel_function(**btf, kind, n);
       ResolvedProbe p = base();
       p.name = n;
       p.short_name = has_wildcard(name) ? pattern_short_name(name, kind) : n;
@@ -574,16 +559,17 @@ class Resolver {
     return out;
   }
 
-  void unknown_kernel_function(const kernel::Btf& btf, const std::string& kind,
-                               const std::string& name) {
+  ast::Rejection unknown_kernel_function(const kernel::Btf& btf, const std::string& kind,
+                                         const std::string& name) {
     std::vector<std::string> names;
     for (auto n : btf.names_with_prefix(kernel::TypeKind::kFunction, "")) names.emplace_back(n);
-    error(part_range(1),
-          fmt::format("unknown kernel function '{}'{}", name, did_you_mean(name, names)),
-          fmt::format(
-              "kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
-              "lists them",
-              kind));
+    return error(
+        part_range(1),
+        fmt::format("unknown kernel function '{}'{}", name, did_you_mean(name, names)),
+        fmt::format(
+            "kernel functions are checked against the kernel's BTF; `sonde list '{}:PATTERN'` "
+            "lists them",
+            kind));
   }
 
   const ast::ProbeRef& ref_;
@@ -630,8 +616,8 @@ std::optional<std::string> func_name(const ResolvedProbe& probe) {
   return probe_text(probe.kind->func, probe);
 }
 
-std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
-                                         ast::Diagnostics& diags) {
+ResolvedProbes resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
+                             ast::Diagnostics& diags) {
   return Resolver(ref, kernel, diags).resolve();
 }
 

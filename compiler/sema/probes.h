@@ -11,16 +11,18 @@
 #include "compiler/sema/checked.h"
 #include "compiler/sema/kernel_info.h"
 #include "compiler/sema/probe_kinds.h"
+#include "compiler/sema/verdict.h"
 
 namespace sonde::sema {
 
 // Wildcards expand to at most this many probes.
 inline constexpr size_t kMaxWildcardProbes = 512;
 
+using ResolvedProbes = Checked<std::vector<ResolvedProbe>>;
+
 // Resolves a probe written by the user (not an event name). Wildcards expand to
-// several probes. Returns an empty vector after reporting an error.
-std::vector<ResolvedProbe> resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel,
-                                         ast::Diagnostics& diags);
+// several probes, never to none: a pattern that matches nothing is rejected.
+ResolvedProbes resolve_probe(const ast::ProbeRef& ref, KernelInfo& kernel, ast::Diagnostics& diags);
 
 // A probe kind's section or target template (probe_kinds.h) filled in for `probe`.
 std::string probe_text(const char* format, const ResolvedProbe& probe);

@@ -4,6 +4,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <cassert>
 #include <set>
 
 #include "compiler/ast/printer.h"
@@ -128,7 +129,7 @@ class StatementChecker {
                    ast::Diagnostics& diags, const Options& options)
       : defs_(defs), kernel_(kernel), sources_(sources), diags_(diags), options_(options) {}
 
-  bool check(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict check(const ast::MetricStmt& stmt, CheckedStatement& out) {
     out.stmt = &stmt;
     out.source = std::string(trim(sources_.text(stmt.range)));
     out.origin = sources_.location(stmt.range);
@@ -136,46 +137,46 @@ class StatementChecker {
     if (stmt.print) return print_statement(stmt, out);
     const spec::AggregationInfo& a = spec::aggregation_info(out.aggregation);
     if (a.windowed) out.window_ns = options_.minmax_window_ns;
-    if (!check_aggregation(stmt, a)) return false;
-    if (!check_capacity(stmt, out)) return false;
-    bool ok = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out);
-    if (!ok) return false;
-    if (!labels(stmt, out)) return false;
-    if (!fits_stack(stmt, out)) return false;
+    if (Verdict v = check_aggregation(stmt, a); !v) return v;
+    if (Verdict v = check_capacity(stmt, out); !v) return v;
+    if (Verdict v = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out); !v)
+      return v;
+    if (Verdict v = labels(stmt, out); !v) return v;
+    if (Verdict v = fits_stack(stmt, out); !v) return v;
     return name_metric(stmt, out);
   }
 
   // `on PROBE print EXPR, ...`: the fields are checked and laid out as labels are.
-  bool print_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict print_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
     if (!options_.events) {
-      diags_.error(stmt.range,
-                   "'print' shows events while you explore; a bundle exports metrics only",
-                   "run it with 'sonde run' or in the REPL; for sonde-agent, aggregate the "
-                   "events instead, e.g. 'count by comm'");
-      return false;
+      return diags_.reject(stmt.range,
+                           "'print' shows events while you explore; a bundle exports metrics only",
+                           "run it with 'sonde run' or in the REPL; for sonde-agent, aggregate the "
+                           "events instead, e.g. 'count by comm'");
     }
     if (stmt.keys.empty()) {
-      diags_.error(stmt.range, "'print' needs at least one field", "e.g. 'print pid, comm'");
-      return false;
+      return diags_.reject(stmt.range, "'print' needs at least one field",
+                           "e.g. 'print pid, comm'");
     }
     out.print = true;
     out.capacity = options_.default_capacity;  // stack traces printed are kept this many
-    if (!(stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out))) return false;
-    if (!labels(stmt, out)) return false;
-    if (!fits_stack(stmt, out)) return false;
+    if (Verdict v = stmt.is_span ? span_statement(stmt, out) : probe_statement(stmt, out); !v)
+      return v;
+    if (Verdict v = labels(stmt, out); !v) return v;
+    if (Verdict v = fits_stack(stmt, out); !v) return v;
     out.metric_name = fmt::format("sonde_print{}", out.index);
     out.help =
         fmt::format("events of {} (sonde: {})",
                     stmt.is_span ? out.span_name : out.programs.front().probe.display, out.source);
-    return true;
+    return accepted();
   }
 
   // Each program's keys, strings and values read into locals fit the BPF stack.
-  bool fits_stack(const ast::MetricStmt& stmt, const CheckedStatement& out) {
+  Verdict fits_stack(const ast::MetricStmt& stmt, const CheckedStatement& out) {
     for (const auto& prog : out.programs) {
       const StackUse use = stack_use(out, prog);
       if (use.total() <= kStackBudget) continue;
-      diags_.error(
+      return diags_.reject(
           stmt.range,
           fmt::format("this statement needs about {} bytes of BPF stack on {}; a program has {}",
                       use.total(), prog.probe.display, kStackBudget),
@@ -183,42 +184,41 @@ class StatementChecker {
                       "through pointers {}: use shorter str() bounds, fewer string labels or "
                       "fewer members per statement",
                       out.is_span ? " and span records" : "", use.records, use.values));
-      return false;
     }
-    return true;
+    return accepted();
   }
 
  private:
-  bool check_aggregation(const ast::MetricStmt& stmt, const spec::AggregationInfo& a) {
-    if (stmt.is_span) return true;  // a span's value is its latency
+  Verdict check_aggregation(const ast::MetricStmt& stmt, const spec::AggregationInfo& a) {
+    if (stmt.is_span) return accepted();  // a span's value is its latency
     if (!a.takes_value && stmt.value) {
-      diags_.error(stmt.value->range, fmt::format("{} takes no value", a.keyword), a.no_value_hint);
-      return false;
+      return diags_.reject(stmt.value->range, fmt::format("{} takes no value", a.keyword),
+                           a.no_value_hint);
     }
     if (a.takes_value && !stmt.value) {
-      diags_.error(stmt.aggregation.range, fmt::format("{} needs a value", a.keyword),
-                   fmt::format("write what to aggregate after it, e.g. '{} ret'", a.keyword));
-      return false;
+      return diags_.reject(
+          stmt.aggregation.range, fmt::format("{} needs a value", a.keyword),
+          fmt::format("write what to aggregate after it, e.g. '{} ret'", a.keyword));
     }
-    return true;
+    return accepted();
   }
 
-  bool check_capacity(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict check_capacity(const ast::MetricStmt& stmt, CheckedStatement& out) {
     out.capacity = options_.default_capacity;
     // One series for ever: nothing to expire (docs/churn.md).
     if (stmt.ttl_ns && stmt.keys.empty())
       diags_.warning(stmt.ttl_range, "ttl has no effect on a statement without 'by' keys");
-    if (!stmt.capacity) return true;
+    if (!stmt.capacity) return accepted();
     if (*stmt.capacity == 0 || *stmt.capacity > kMaxCapacity) {
-      diags_.error(stmt.capacity_range, fmt::format("capacity must be from 1 to {}", kMaxCapacity));
-      return false;
+      return diags_.reject(stmt.capacity_range,
+                           fmt::format("capacity must be from 1 to {}", kMaxCapacity));
     }
     if (stmt.keys.empty()) {
       diags_.warning(stmt.capacity_range,
                      "capacity has no effect on a statement without 'by' keys");
     }
     out.capacity = static_cast<uint32_t>(*stmt.capacity);
-    return true;
+    return accepted();
   }
 
   // `func` means something of this probe itself: a field, or an alias (timer_start's).
@@ -276,34 +276,35 @@ class StatementChecker {
 
   // Resolves a probe reference that may name an event; `where` collects the event's
   // own condition.
-  std::vector<ResolvedProbe> resolve(const ast::ProbeRef& ref, ExprPtr& where) {
+  ResolvedProbes resolve(const ast::ProbeRef& ref, ExprPtr& where) {
     if (!ref.is_event_name) return resolve_probe(ref, kernel_, diags_);
     const ast::EventDef* event = defs_.event(ref.text);
     if (!event) {
       std::vector<std::string> names;
       for (const auto* e : defs_.events()) names.push_back(e->name);
-      diags_.error(
+      return diags_.reject(
           ref.range, fmt::format("unknown event '{}'{}", ref.text, did_you_mean(ref.text, names)),
           fmt::format("probes are written KIND:..., e.g. tracepoint:sched:sched_switch; events: {}",
                       join(names, ", ")));
-      return {};
     }
     if (event->probe.is_event_name) {
-      diags_.error(event->probe.range, "an event must be defined on a probe, not on another event");
-      return {};
+      return diags_.reject(event->probe.range,
+                           "an event must be defined on a probe, not on another event");
     }
     where = conjunction(clone(event->where), std::move(where));
-    auto probes = resolve_probe(event->probe, kernel_, diags_);
-    for (auto& p : probes) p.short_name = event->name;
+    ResolvedProbes probes = resolve_probe(event->probe, kernel_, diags_);
+    if (probes) {
+      for (auto& p : *probes) p.short_name = event->name;
+    }
     return probes;
   }
 
-  bool probe_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict probe_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
     ExprPtr event_where;
-    auto probes = resolve(stmt.probe, event_where);
-    if (probes.empty()) return false;
-    const ProgramNames names = program_names(probes);
-    for (auto& probe : probes) {
+    ResolvedProbes probes = resolve(stmt.probe, event_where);
+    if (!probes) return probes.verdict();
+    const ProgramNames names = program_names(*probes);
+    for (auto& probe : *probes) {
       ProbeProgram prog;
       prog.probe = std::move(probe);
       prog.role = ProgramRole::kMetric;
@@ -313,50 +314,39 @@ class StatementChecker {
       name_program(scope, names, out.programs.size());
       ExprChecker checker(kernel_, diags_, scope);
       prog.where = conjunction(clone(event_where), clone(stmt.where));
-      if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
+      if (prog.where) {
+        if (Verdict v = checker.check(*prog.where, Use::kPredicate); !v) return v;
+      }
       if (stmt.value) {
         prog.value = stmt.value->clone();
-        if (!checker.check(*prog.value, Use::kValue)) return false;
+        if (Verdict v = checker.check(*prog.value, Use::kValue); !v) return v;
         out.value_signed = out.value_signed || prog.value->type.is_signed;
       }
       for (const auto& key : stmt.keys) {
         prog.keys.push_back(key.expr->clone());
-        if (!checker.check(*prog.keys.back(), Use::kKey)) return false;
+        if (Verdict v = checker.check(*prog.keys.back(), Use::kKey); !v) return v;
         prog.key_from_start.push_back(-1);
       }
       out.programs.push_back(std::move(prog));
     }
     if (out.value_signed && stmt.value && keeps_nonnegative(stmt.where.get(), *stmt.value))
       out.value_signed = false;
-    return true;
+    return accepted();
   }
 
   // ---- spans ----
 
-  static std::string substitute(const std::string& text,
-                                const std::vector<std::pair<std::string, std::string>>& params) {
-    std::string out = text;
-    for (const auto& [name, value] : params) {
-      std::string token = "$" + name;
-      for (size_t at = out.find(token); at != std::string::npos;
-           at = out.find(token, at + value.size())) {
-        out.replace(at, token.size(), value);
-      }
-    }
-    return out;
-  }
-
-  bool span_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
-    std::vector<std::pair<std::string, std::string>> params;
+  Verdict span_statement(const ast::MetricStmt& stmt, CheckedStatement& out) {
+    Definitions::SpanParams params;
     const ast::SpanDef* def = defs_.span(stmt.span, params);
     std::string written = join(stmt.span, " ");
     if (!def) {
       std::vector<std::string> names;
       for (const auto* s : defs_.spans()) names.push_back(Definitions::span_name(*s));
-      diags_.error(stmt.span_range,
-                   fmt::format("unknown span '{}'{}", written, did_you_mean(written, names)),
-                   fmt::format("spans: {}", join(names, ", ")));
-      return false;
+      return diags_.reject(
+          stmt.span_range,
+          fmt::format("unknown span '{}'{}", written, did_you_mean(written, names)),
+          fmt::format("spans: {}", join(names, ", ")));
     }
     out.is_span = true;
     out.span_name = written;
@@ -364,37 +354,36 @@ class StatementChecker {
     out.unit = spec::aggregation_info(out.aggregation).takes_value ? spec::Unit::kNanoseconds
                                                                    : spec::Unit::kNone;
     if (def->starts.empty() || def->ends.empty()) {
-      diags_.error(def->name_range,
-                   fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
-                               def->starts.empty() ? "start" : "end"),
-                   "a span needs at least one 'start PROBE key ...' and one 'end PROBE key ...'");
-      return false;
+      return diags_.reject(
+          def->name_range,
+          fmt::format("span '{}' has no {} probe", Definitions::span_name(*def),
+                      def->starts.empty() ? "start" : "end"),
+          "a span needs at least one 'start PROBE key ...' and one 'end PROBE key ...'");
     }
 
     // Resolve and check both ends.
     std::vector<ProbeProgram> starts, ends;
     auto endpoints = [&](const std::vector<ast::SpanEndpoint>& list, ProgramRole role,
-                         std::vector<ProbeProgram>& into) {
+                         std::vector<ProbeProgram>& into) -> Verdict {
       for (const auto& ep : list) {
         ast::ProbeRef ref = ep.probe;
-        ref.text = substitute(ref.text, params);
+        ref.text = substitute_params(ref.text, params);
         ExprPtr where = clone(ep.where);
+        // A parameterised span reports resolution problems where the user named it: its
+        // probe is resolved against scratch diagnostics, whose error is said again here.
         ast::Diagnostics scratch;
-        std::vector<ResolvedProbe> probes;
-        if (params.empty()) {
-          probes = resolve(ref, where);
-        } else {
-          // A parameterised span reports resolution problems where the user named it.
-          StatementChecker inner(defs_, kernel_, sources_, scratch, options_);
-          probes = inner.resolve(ref, where);
-          if (probes.empty()) {
-            const auto& d = scratch.all().empty() ? ast::Diagnostic{} : scratch.all().front();
-            diags_.error(stmt.span_range, fmt::format("span '{}': {}", written, d.message), d.hint);
-            return false;
-          }
+        StatementChecker inner(defs_, kernel_, sources_, scratch, options_);
+        ResolvedProbes probes = params.empty() ? resolve(ref, where) : inner.resolve(ref, where);
+        if (!probes && !params.empty()) {
+          auto d = std::find_if(scratch.all().begin(), scratch.all().end(),
+                                [](const auto& x) { return x.severity == ast::Severity::kError; });
+          return diags_.reject(stmt.span_range,
+                               fmt::format("span '{}': {}", written,
+                                           d == scratch.all().end() ? "no such probe" : d->message),
+                               d == scratch.all().end() ? "" : d->hint);
         }
-        if (probes.empty()) return false;
-        for (auto& probe : probes) {
+        if (!probes) return probes.verdict();
+        for (auto& probe : *probes) {
           ProbeProgram prog;
           prog.probe = std::move(probe);
           prog.role = role;
@@ -403,18 +392,20 @@ class StatementChecker {
           scope.aliases = aliases_for(prog.probe);
           ExprChecker checker(kernel_, diags_, scope);
           prog.where = clone(where);
-          if (prog.where && !checker.check(*prog.where, Use::kPredicate)) return false;
+          if (prog.where) {
+            if (Verdict v = checker.check(*prog.where, Use::kPredicate); !v) return v;
+          }
           for (const auto& k : ep.keys) {
             prog.span_keys.push_back(k->clone());
-            if (!checker.check(*prog.span_keys.back(), Use::kSpanKey)) return false;
+            if (Verdict v = checker.check(*prog.span_keys.back(), Use::kSpanKey); !v) return v;
           }
           into.push_back(std::move(prog));
         }
       }
-      return true;
+      return accepted();
     };
-    if (!endpoints(def->starts, ProgramRole::kSpanStart, starts)) return false;
-    if (!endpoints(def->ends, ProgramRole::kSpanEnd, ends)) return false;
+    if (Verdict v = endpoints(def->starts, ProgramRole::kSpanStart, starts); !v) return v;
+    if (Verdict v = endpoints(def->ends, ProgramRole::kSpanEnd, ends); !v) return v;
 
     // Keys: same count and compatible types at every start and end.
     size_t nkeys = starts.front().span_keys.size();
@@ -422,23 +413,21 @@ class StatementChecker {
     for (const auto* group : {&starts, &ends}) {
       for (const auto& prog : *group) {
         if (prog.span_keys.size() != nkeys) {
-          diags_.error(
+          return diags_.reject(
               prog.probe.ref.range,
               fmt::format("span '{}': this probe has {} key{} but the first start has {}",
                           Definitions::span_name(*def), prog.span_keys.size(),
                           prog.span_keys.size() == 1 ? "" : "s", nkeys),
               "the start and the end of a span are paired by keys of the same number and types");
-          return false;
         }
         for (size_t i = 0; i < nkeys; ++i) {
           if (!unify(out.span_key_types[i], prog.span_keys[i]->type)) {
-            diags_.error(
+            return diags_.reject(
                 prog.span_keys[i]->range,
                 fmt::format("span '{}': key {} is a {} here but a {} at the start",
                             Definitions::span_name(*def), i + 1, describe(prog.span_keys[i]->type),
                             describe(out.span_key_types[i])),
                 "the start and the end of a span are paired by keys of the same types");
-            return false;
           }
         }
       }
@@ -465,12 +454,11 @@ class StatementChecker {
           scope.aliases = aliases_for(prog.probe);
           name_program(scope, names, p);
           ExprChecker checker(kernel_, diags_, scope);
-          if (!checker.check(*prog.start_labels.back(), Use::kKey)) return false;
+          if (Verdict v = checker.check(*prog.start_labels.back(), Use::kKey); !v) return v;
           if (!unify(unified, prog.start_labels.back()->type)) {
-            diags_.error(
+            return diags_.reject(
                 label.range,
                 fmt::format("label '{}' has different types at different starts", label_name));
-            return false;
           }
         }
         ls.type = unified;
@@ -482,18 +470,15 @@ class StatementChecker {
         scope.aliases = aliases_for(ends.front().probe);
         ExprChecker checker(kernel_, diags_, scope);
         auto copy = label.expr->clone();
-        const size_t errors = diags_.error_count();
-        checker.check(*copy, Use::kKey);
         const std::string why = fmt::format(
             "label '{}' can be computed neither at every end nor at every start of span '{}'",
             label_name, Definitions::span_name(*def));
-        if (diags_.error_count() == errors) {
-          diags_.error(label.range, why,
-                       "a label must be computable at all the ends or all the starts");
-        } else {
+        if (Verdict v = checker.check(*copy, Use::kKey); !v) {
           diags_.note(label.range, why);
+          return v;
         }
-        return false;
+        return diags_.reject(label.range, why,
+                             "a label must be computable at all the ends or all the starts");
       }
       label_scopes.push_back(std::move(ls));
     }
@@ -511,12 +496,12 @@ class StatementChecker {
       ExprChecker checker(kernel_, diags_, scope);
       if (stmt.where) {
         auto where = stmt.where->clone();
-        if (!checker.check(*where, Use::kPredicate)) return false;
+        if (Verdict v = checker.check(*where, Use::kPredicate); !v) return v;
         prog.filter = std::move(where);
       }
       for (const auto& key : stmt.keys) {
         auto expr = key.expr->clone();
-        if (!checker.check(*expr, Use::kKey)) return false;
+        if (Verdict v = checker.check(*expr, Use::kKey); !v) return v;
         if (expr->binding.kind == ast::BindingKind::kStartLabel) {
           prog.key_from_start.push_back(static_cast<int>(expr->binding.index));
         } else {
@@ -527,7 +512,7 @@ class StatementChecker {
     }
     for (auto& p : starts) out.programs.push_back(std::move(p));
     for (auto& p : ends) out.programs.push_back(std::move(p));
-    return true;
+    return accepted();
   }
 
   bool evaluates_everywhere(const Expr& expr, const std::vector<ProbeProgram>& programs, Use use) {
@@ -545,11 +530,10 @@ class StatementChecker {
 
   // ---- labels and naming ----
 
-  bool labels(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict labels(const ast::MetricStmt& stmt, CheckedStatement& out) {
     if (stmt.keys.size() > kMaxLabels) {
-      diags_.error(stmt.keys[kMaxLabels].range,
-                   fmt::format("at most {} labels per statement", kMaxLabels));
-      return false;
+      return diags_.reject(stmt.keys[kMaxLabels].range,
+                           fmt::format("at most {} labels per statement", kMaxLabels));
     }
     std::set<std::string> seen;
     for (size_t i = 0; i < stmt.keys.size(); ++i) {
@@ -558,46 +542,43 @@ class StatementChecker {
       label.name = key.label.empty() ? derive_label_name(*key.expr, sources_) : key.label;
       label.range = key.label.empty() ? key.expr->range : key.label_range;
       if (label.name.size() > kMaxNameLength) {
-        diags_.error(label.range,
-                     fmt::format("a label name of {} characters is too long: at most {}",
-                                 label.name.size(), kMaxNameLength),
-                     "name it with 'NAME = EXPR'");
-        return false;
+        return diags_.reject(label.range,
+                             fmt::format("a label name of {} characters is too long: at most {}",
+                                         label.name.size(), kMaxNameLength),
+                             "name it with 'NAME = EXPR'");
       }
       if (!valid_label_name(label.name)) {
-        diags_.error(label.range, fmt::format("'{}' is not a valid label name", label.name),
-                     "label names are letters, digits and underscores, not starting with a digit "
-                     "or '__'; name it with 'NAME = EXPR'");
-        return false;
+        return diags_.reject(
+            label.range, fmt::format("'{}' is not a valid label name", label.name),
+            "label names are letters, digits and underscores, not starting with a digit "
+            "or '__'; name it with 'NAME = EXPR'");
       }
       if (label.name == "le" &&
           spec::aggregation_info(out.aggregation).family == spec::Family::kHistogram) {
-        diags_.error(label.range, "the label name 'le' is reserved for histogram buckets",
-                     "name it with 'NAME = EXPR'");
-        return false;
+        return diags_.reject(label.range, "the label name 'le' is reserved for histogram buckets",
+                             "name it with 'NAME = EXPR'");
       }
       if (!seen.insert(label.name).second) {
-        diags_.error(label.range, fmt::format("two labels are named '{}'", label.name),
-                     "name one of them with 'NAME = EXPR'");
-        return false;
+        return diags_.reject(label.range, fmt::format("two labels are named '{}'", label.name),
+                             "name one of them with 'NAME = EXPR'");
       }
       for (const auto& prog : out.programs) {
         if (prog.role == ProgramRole::kSpanStart) continue;
         const Type& t =
             prog.keys[i] ? prog.keys[i]->type : out.start_label_types[prog.key_from_start[i]];
         if (!unify(label.type, t)) {
-          diags_.error(key.range,
-                       fmt::format("label '{}' has different types on different probes ({} and {})",
-                                   label.name, describe(label.type), describe(t)));
-          return false;
+          return diags_.reject(
+              key.range,
+              fmt::format("label '{}' has different types on different probes ({} and {})",
+                          label.name, describe(label.type), describe(t)));
         }
       }
       out.labels.push_back(std::move(label));
     }
-    return true;
+    return accepted();
   }
 
-  bool name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
+  Verdict name_metric(const ast::MetricStmt& stmt, CheckedStatement& out) {
     const spec::AggregationInfo& a = spec::aggregation_info(out.aggregation);
     std::string base;
     std::string value_name;
@@ -614,8 +595,11 @@ class StatementChecker {
     if (out.unit == spec::Unit::kNone && a.takes_value && name.find("bytes") != std::string::npos)
       out.unit = spec::Unit::kBytes;
     // Bounds written with a unit give unitless values theirs, hence the name's suffix.
-    if (a.bucketed && !check_histogram(stmt.aggregation, sources_, diags_, out.unit, out.buckets))
-      return false;
+    if (a.bucketed) {
+      if (Verdict v = check_histogram(stmt.aggregation, sources_, diags_, out.unit, out.buckets);
+          !v)
+        return v;
+    }
     auto add_suffix = [&](const std::string& suffix) {
       if (!name.ends_with(suffix)) name += suffix;
     };
@@ -626,7 +610,7 @@ class StatementChecker {
       add_suffix("_total");
     out.metric_name = name;
     out.help = fmt::format("{} (sonde: {})", describe_statement(out, a), out.source);
-    return true;
+    return accepted();
   }
 
   static std::string describe_statement(const CheckedStatement& s, const spec::AggregationInfo& a) {
@@ -661,14 +645,11 @@ CheckedProgram check(const ast::Program& program, const Definitions& definitions
     CheckedStatement checked;
     checked.index = index++;
     StatementChecker checker(definitions, kernel, sources, diags, options);
-    const size_t errors = diags.error_count();
+    [[maybe_unused]] const size_t errors = diags.error_count();
     if (!checker.check(*stmt, checked)) {
-      // Rejected means diagnosed: a statement dropped in silence is a bug of ours.
-      if (diags.error_count() == errors) {
-        diags.error(stmt->range,
-                    "sonde rejected this statement without saying why; this is a bug in sonde, "
-                    "please report it");
-      }
+      // Rejected means diagnosed, by construction (verdict.h). What the type cannot see:
+      // that the error went to `diags` and not to scratch diagnostics of a check.
+      assert(diags.error_count() > errors);
       continue;
     }
     if (checked.metric_name.size() > kMaxNameLength) {

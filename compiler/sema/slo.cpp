@@ -7,6 +7,7 @@
 #include <set>
 
 #include "compiler/sema/naming.h"
+#include "compiler/sema/verdict.h"
 #include "runtime/spec/aggregations.h"
 #include "support/text.h"
 
@@ -67,38 +68,43 @@ class SloChecker {
              ast::Diagnostics& diags)
       : metrics_(metrics), sources_(sources), diags_(diags) {}
 
-  bool check(const ast::SloStmt& o, spec::Slo& out) {
+  Verdict check(const ast::SloStmt& o, spec::Slo& out) {
     out.name = o.name;
     out.id = sanitize_name(o.name);
     out.objective = o.objective;
     out.window_seconds = o.window_seconds;
     out.source = std::string(sources_.text(o.range));
     out.origin = sources_.location(o.range);
-    const CheckedStatement* metric = find(o.metric, o.metric_range);
-    if (!metric) return false;
+    Checked<const CheckedStatement*> found = find(o.metric, o.metric_range);
+    if (!found) return found.verdict();
+    const CheckedStatement* metric = *found;
     switch (o.form) {
       case ast::SloForm::kBucket:
         return bucket(o, *metric, out);
       case ast::SloForm::kFiltered:
-        if (!counter(*metric, o.metric_range)) return false;
+        if (Verdict v = counter(*metric, o.metric_range); !v) return v;
         out.good_metric = out.total_metric = metric->metric_name;
         return matchers(*o.where, {metric}, out.good_matchers);
       case ast::SloForm::kRatio: {
-        const CheckedStatement* total = find(o.total, o.total_range);
-        if (!total || !counter(*metric, o.metric_range) || !counter(*total, o.total_range))
-          return false;
+        Checked<const CheckedStatement*> found_total = find(o.total, o.total_range);
+        if (!found_total) return found_total.verdict();
+        const CheckedStatement* total = *found_total;
+        if (Verdict v = counter(*metric, o.metric_range); !v) return v;
+        if (Verdict v = counter(*total, o.total_range); !v) return v;
         out.good_metric = metric->metric_name;
         out.total_metric = total->metric_name;
-        if (o.where && !matchers(*o.where, {metric, total}, out.good_matchers)) return false;
+        if (o.where) {
+          if (Verdict v = matchers(*o.where, {metric, total}, out.good_matchers); !v) return v;
+        }
         out.total_matchers = out.good_matchers;
-        return true;
+        return accepted();
       }
     }
-    return false;
+    return diags_.reject(o.range, "sonde cannot check this form of SLO (a bug in sonde)");
   }
 
  private:
-  const CheckedStatement* find(const std::string& name, ast::SourceRange range) {
+  Checked<const CheckedStatement*> find(const std::string& name, ast::SourceRange range) {
     std::vector<std::string> names;
     for (const auto& s : metrics_.statements) {
       if (s.metric_name == name || base_name(s.metric_name) == name ||
@@ -106,41 +112,39 @@ class SloChecker {
         return &s;
       names.push_back(base_name(s.metric_name));
     }
-    diags_.error(range, fmt::format("no metric of this program is named '{}'", name),
-                 names.empty() ? "an SLO is stated over a metric the program measures: add its "
-                                 "statement, or `use` the file that has it"
-                               : "the program's metrics are " + join(names, ", ") +
-                                     did_you_mean(name, names));
-    return nullptr;
+    return diags_.reject(
+        range, fmt::format("no metric of this program is named '{}'", name),
+        names.empty()
+            ? "an SLO is stated over a metric the program measures: add its "
+              "statement, or `use` the file that has it"
+            : "the program's metrics are " + join(names, ", ") + did_you_mean(name, names));
   }
 
-  bool counter(const CheckedStatement& s, ast::SourceRange range) {
+  Verdict counter(const CheckedStatement& s, ast::SourceRange range) {
     const spec::AggregationInfo& a = spec::aggregation_info(s.aggregation);
-    if ((s.value_signed ? a.signed_family : a.family) == spec::Family::kCounter) return true;
-    diags_.error(range, fmt::format("'{}' is not a counter: an SLO counts events", s.metric_name),
-                 "state it over a `count` (or a never negative `sum`), or over a histogram's "
-                 "bucket: METRIC <= BOUND");
-    return false;
+    if ((s.value_signed ? a.signed_family : a.family) == spec::Family::kCounter) return accepted();
+    return diags_.reject(
+        range, fmt::format("'{}' is not a counter: an SLO counts events", s.metric_name),
+        "state it over a `count` (or a never negative `sum`), or over a histogram's "
+        "bucket: METRIC <= BOUND");
   }
 
-  bool bucket(const ast::SloStmt& o, const CheckedStatement& s, spec::Slo& out) {
+  Verdict bucket(const ast::SloStmt& o, const CheckedStatement& s, spec::Slo& out) {
     if (s.aggregation != spec::Aggregation::kHistogram) {
-      diags_.error(
+      return diags_.reject(
           o.metric_range,
           fmt::format("'{}' is not a histogram, so '<=' has no bucket to count", s.metric_name),
           "compare a histogram with one of its bounds, or use a counter: "
           "COUNTER where LABEL == \"value\"");
-      return false;
     }
     const ast::SchemeNumber& t = o.threshold;
     const bool duration = s.unit == spec::Unit::kNanoseconds;
     if (t.unit != ast::NumberUnit::kNone && (t.unit == ast::NumberUnit::kDuration) != duration) {
-      diags_.error(t.range,
-                   fmt::format("{} is a {}, but '{}' measures {}", sources_.text(t.range),
-                               t.unit == ast::NumberUnit::kDuration ? "duration" : "size",
-                               s.metric_name, duration ? "durations" : "sizes or numbers"),
-                   "the threshold is one of the histogram's bounds");
-      return false;
+      return diags_.reject(t.range,
+                           fmt::format("{} is a {}, but '{}' measures {}", sources_.text(t.range),
+                                       t.unit == ast::NumberUnit::kDuration ? "duration" : "size",
+                                       s.metric_name, duration ? "durations" : "sizes or numbers"),
+                           "the threshold is one of the histogram's bounds");
     }
     std::vector<std::string> bounds;
     bool found = false;
@@ -149,31 +153,35 @@ class SloChecker {
       bounds.push_back(bound_text(b, s.unit));
     }
     if (!found) {
-      diags_.error(t.range,
-                   fmt::format("{} is not a bucket bound of '{}', so no series counts the "
-                               "events at or below it",
-                               sources_.text(t.range), s.metric_name),
-                   fmt::format("its bounds are {}; give the histogram this bound: histogram "
-                               "buckets(..., {}, ...)",
-                               join(bounds, ", "), bound_text(t.value, s.unit)));
-      return false;
+      return diags_.reject(
+          t.range,
+          fmt::format("{} is not a bucket bound of '{}', so no series counts the "
+                      "events at or below it",
+                      sources_.text(t.range), s.metric_name),
+          fmt::format("its bounds are {}; give the histogram this bound: histogram "
+                      "buckets(..., {}, ...)",
+                      join(bounds, ", "), bound_text(t.value, s.unit)));
     }
     out.bucket = true;
     out.bound = t.value;
     out.unit = s.unit;
     out.good_metric = s.metric_name + "_bucket";
     out.total_metric = s.metric_name + "_count";
-    if (o.where && !matchers(*o.where, {&s}, out.good_matchers)) return false;
+    if (o.where) {
+      if (Verdict v = matchers(*o.where, {&s}, out.good_matchers); !v) return v;
+    }
     out.total_matchers = out.good_matchers;
-    return true;
+    return accepted();
   }
 
   // `LABEL == "value" && LABEL != 3 && LABEL < 500 ...`: what a Prometheus selector can
   // say; an order comparison of a number label becomes a regex of the decimal texts.
-  bool matchers(const Expr& e, const std::vector<const CheckedStatement*>& of,
-                std::vector<spec::SloMatcher>& out) {
-    if (e.kind == ExprKind::kBinary && e.op == ast::Op::kAnd)
-      return matchers(*e.args[0], of, out) && matchers(*e.args[1], of, out);
+  Verdict matchers(const Expr& e, const std::vector<const CheckedStatement*>& of,
+                   std::vector<spec::SloMatcher>& out) {
+    if (e.kind == ExprKind::kBinary && e.op == ast::Op::kAnd) {
+      if (Verdict v = matchers(*e.args[0], of, out); !v) return v;
+      return matchers(*e.args[1], of, out);
+    }
     const bool order =
         e.kind == ExprKind::kBinary && (e.op == ast::Op::kLt || e.op == ast::Op::kLe ||
                                         e.op == ast::Op::kGt || e.op == ast::Op::kGe);
@@ -182,34 +190,34 @@ class SloChecker {
     if (!comparison || e.args[0]->kind != ExprKind::kName ||
         (e.args[1]->kind != ExprKind::kString && e.args[1]->kind != ExprKind::kNumber) ||
         (order && e.args[1]->kind != ExprKind::kNumber)) {
-      diags_.error(e.range,
-                   "an SLO selects series by their labels: LABEL == VALUE, LABEL != VALUE, or a "
-                   "number label compared with <, <=, >, >= to a number",
-                   "join them with '&&'; the labels are those of the metric's 'by'");
-      return false;
+      return diags_.reject(
+          e.range,
+          "an SLO selects series by their labels: LABEL == VALUE, LABEL != VALUE, or a "
+          "number label compared with <, <=, >, >= to a number",
+          "join them with '&&'; the labels are those of the metric's 'by'");
     }
     const Expr& name = *e.args[0];
     for (const CheckedStatement* s : of) {
       std::vector<std::string> labels;
       for (const auto& l : s->labels) labels.push_back(l.name);
       if (std::find(labels.begin(), labels.end(), name.text) == labels.end()) {
-        diags_.error(name.range, fmt::format("'{}' has no label '{}'", s->metric_name, name.text),
-                     labels.empty() ? std::string("it has no labels: add `by " + name.text + "`")
-                                    : "its labels are " + join(labels, ", ") +
-                                          did_you_mean(name.text, labels));
-        return false;
+        return diags_.reject(
+            name.range, fmt::format("'{}' has no label '{}'", s->metric_name, name.text),
+            labels.empty()
+                ? std::string("it has no labels: add `by " + name.text + "`")
+                : "its labels are " + join(labels, ", ") + did_you_mean(name.text, labels));
       }
     }
     const Expr& value = *e.args[1];
     if (order) return order_matcher(e, of, out);
     out.push_back({name.text, e.op == ast::Op::kEq, false,
                    value.kind == ExprKind::kString ? value.text : std::to_string(value.number)});
-    return true;
+    return accepted();
   }
 
   // LABEL < N, <= N: the texts of the numbers at most N (or N - 1); > N, >= N: not those.
-  bool order_matcher(const Expr& e, const std::vector<const CheckedStatement*>& of,
-                     std::vector<spec::SloMatcher>& out) {
+  Verdict order_matcher(const Expr& e, const std::vector<const CheckedStatement*>& of,
+                        std::vector<spec::SloMatcher>& out) {
     const Expr& name = *e.args[0];
     const Expr& value = *e.args[1];
     for (const CheckedStatement* s : of) {
@@ -219,24 +227,23 @@ class SloChecker {
                             (l.type.decoder == spec::Decoder::kUnsigned ||
                              l.type.decoder == spec::Decoder::kSigned);
         if (!number) {
-          diags_.error(e.range,
-                       fmt::format("'{}' of '{}' is not shown as a number: {} compares numbers",
-                                   name.text, s->metric_name, ast::op_spelling(e.op)),
-                       fmt::format("select its values with ==, e.g. {} == \"...\"", name.text));
-          return false;
+          return diags_.reject(
+              e.range,
+              fmt::format("'{}' of '{}' is not shown as a number: {} compares numbers", name.text,
+                          s->metric_name, ast::op_spelling(e.op)),
+              fmt::format("select its values with ==, e.g. {} == \"...\"", name.text));
         }
       }
     }
     // A literal is non-negative here (a minus sign makes it an expression).
     if (value.number > static_cast<uint64_t>(INT64_MAX)) {
-      diags_.error(value.range, "the number is too large for a label comparison");
-      return false;
+      return diags_.reject(value.range, "the number is too large for a label comparison");
     }
     const int64_t n = static_cast<int64_t>(value.number);
     const bool below = e.op == ast::Op::kLt || e.op == ast::Op::kLe;
     const bool strict = e.op == ast::Op::kLt || e.op == ast::Op::kGe;  // x < n is x <= n - 1
     out.push_back({name.text, below, true, at_most_regex(strict ? n - 1 : n)});
-    return true;
+    return accepted();
   }
 
   const CheckedProgram& metrics_;
@@ -254,7 +261,7 @@ std::vector<spec::Slo> check_slos(const ast::Program& program, const CheckedProg
     const auto* o = std::get_if<ast::SloStmt>(&statement);
     if (!o) continue;
     spec::Slo slo;
-    if (!SloChecker(metrics, sources, diags).check(*o, slo)) continue;
+    if (!SloChecker(metrics, sources, diags).check(*o, slo)) continue;  // said why
     if (!ids.insert(slo.id).second) {
       diags.error(o->name_range, fmt::format("another SLO is also named '{}'", slo.id),
                   "the rules tell SLOs apart by name: give each its own");

@@ -248,16 +248,21 @@ const Case kCases[] = {
     {"AliasCycle",
      "alias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * "
      "2; on tracepoint:sched:sched_switch sum a",
-     "<input>:1:88: error: alias 'a' refers to itself (a -> b -> a)\nalias "
-     "tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * 2; on "
-     "tracepoint:sched:sched_switch sum a\n                                                        "
-     "                               ^\nhint: define it from fields, builtins or other "
-     "names\n<input>:1:41: note: in alias 'b', used here\nalias tracepoint:sched:sched_switch a = "
-     "b + 1; alias tracepoint:sched:sched_switch b = a * 2; on tracepoint:sched:sched_switch sum "
-     "a\n                                        ^\n<input>:1:132: note: in alias 'a', used "
-     "here\nalias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = "
-     "a * 2; on tracepoint:sched:sched_switch sum a\n                                              "
-     "                                                                                     ^\n"},
+     "<input>:1:132: error: alias 'a' refers to itself (a -> b -> a)\n"
+     "alias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * "
+     "2; on tracepoint:sched:sched_switch sum a\n"
+     "                                                                                "
+     "                                                   ^\n"
+     "hint: define it from fields, builtins or other names\n"
+     "<input>:1:41: note: in alias 'a', defined here\n"
+     "alias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * "
+     "2; on tracepoint:sched:sched_switch sum a\n"
+     "                                        ^\n"
+     "<input>:1:88: note: in alias 'b', defined here\n"
+     "alias tracepoint:sched:sched_switch a = b + 1; alias tracepoint:sched:sched_switch b = a * "
+     "2; on tracepoint:sched:sched_switch sum a\n"
+     "                                                                                "
+     "       ^\n"},
     {"StatementsOnOneLine",
      "on tracepoint:sched:sched_switch count on tracepoint:sched:sched_wakeup count",
      "<input>:1:40: error: statements are separated by a newline or ';': this one starts on the "

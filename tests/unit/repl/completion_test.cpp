@@ -9,6 +9,8 @@
 #include <fstream>
 #include <map>
 
+#include "compiler/parse/keywords.h"
+#include "compiler/parse/lexer.h"
 #include "tools/sonde/repl/commands.h"
 
 namespace sonde::repl {
@@ -233,6 +235,58 @@ TEST(Completion, FilePaths) {
   EXPECT_THAT(offer(":save " + dir + "/").candidates, Not(Contains(".hidden")));
   EXPECT_THAT(offer("on uprobe:" + dir + "/probes.s").candidates, ElementsAre("probes.sonde"));
   std::filesystem::remove_all(dir);
+}
+
+// The keywords completion names itself are keywords of the grammar, as its lexer cuts them.
+TEST(CompletionKeywords, AreKeywordsOfTheGrammar) {
+  for (std::string_view word : keyword::kAll) {
+    std::vector<parse::Token> tokens = parse::lex(word);
+    ASSERT_EQ(tokens.size(), 1u) << word;
+    EXPECT_EQ(tokens[0].kind, parse::TokenKind::kKeyword) << "'" << word << "' is no keyword";
+    EXPECT_EQ(tokens[0].end, word.size()) << word;
+  }
+}
+
+// Every keyword the grammar lets start a statement, a span item or a metric's tail is
+// offered there.
+TEST(CompletionKeywords, OffersEveryKeywordTheGrammarExpects) {
+  using parse::KeywordPlace;
+  const std::vector<std::string> starters = parse::keywords_at(KeywordPlace::kStatement);
+  ASSERT_THAT(starters, Contains("on"));  // the grammar was read at all
+  for (const auto& k : starters) EXPECT_THAT(offer("").candidates, Contains(k));
+  const std::vector<std::string> items = parse::keywords_at(KeywordPlace::kSpanItem);
+  ASSERT_THAT(items, Contains("start"));
+  for (const auto& k : items) EXPECT_THAT(offer("span my rq {\n  ").candidates, Contains(k));
+  const std::vector<std::string> tail = parse::keywords_at(KeywordPlace::kTail);
+  ASSERT_THAT(tail, Contains("by"));
+  for (const auto& k : tail) {
+    EXPECT_THAT(offer("on tracepoint:sched:sched_switch count ").candidates, Contains(k));
+    EXPECT_THAT(offer("count latency of block rq ").candidates, Contains(k));
+  }
+  std::vector<std::string> schemes;
+  for (auto s : offer("histogram ").candidates) {
+    if (s.ends_with("(")) s.pop_back();
+    schemes.push_back(s);
+  }
+  EXPECT_EQ(schemes, parse::keywords_at(KeywordPlace::kScheme));
+}
+
+// Each of those is a keyword of the lexer too.
+TEST(CompletionKeywords, GrammarPlacesHoldKeywords) {
+  const std::vector<std::string> all = parse::keywords();
+  for (auto place : {parse::KeywordPlace::kStatement, parse::KeywordPlace::kSpanItem,
+                     parse::KeywordPlace::kTail, parse::KeywordPlace::kScheme}) {
+    for (const auto& k : parse::keywords_at(place)) EXPECT_THAT(all, Contains(k));
+  }
+  EXPECT_THAT(all, Contains("where"));
+  EXPECT_THAT(all, Not(Contains("tracepoint")));
+}
+
+TEST(Completion, PrintOfASpan) {
+  EXPECT_THAT(offer("pri").candidates, ElementsAre("print"));
+  EXPECT_THAT(offer("print ").candidates, ElementsAre("latency"));
+  EXPECT_THAT(offer("print latency of bl").candidates, ElementsAre("block"));
+  EXPECT_THAT(offer("slo ").candidates, IsEmpty());
 }
 
 TEST(CommonPrefix, OfCandidates) {

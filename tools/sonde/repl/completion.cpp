@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "compiler/parse/keywords.h"
 #include "compiler/parse/lexer.h"
 #include "compiler/sema/functions_table.h"
 #include "runtime/spec/aggregations.h"
@@ -18,14 +19,35 @@ const std::vector<std::string> kAggregations = [] {
   for (const auto& a : spec::aggregations()) out.emplace_back(a.keyword);
   return out;
 }();
-const std::vector<std::string> kStarters = [] {
-  std::vector<std::string> out = {"on"};
-  out.insert(out.end(), kAggregations.begin(), kAggregations.end());
-  out.insert(out.end(), {"span", "event", "alias", "use"});
-  return out;
-}();
-const std::vector<std::string> kSpanItems = {"start", "end", "label"};
-const std::vector<std::string> kTailKeywords = {"by", "as", "capacity", "ttl"};
+// The grammar's own lists (the first tokens of its rules), read on first use: the
+// parser's ATN is a static of another file, not ready while this file's are made.
+const std::vector<std::string>& starters() {
+  static const auto list = parse::keywords_at(parse::KeywordPlace::kStatement);
+  return list;
+}
+const std::vector<std::string>& span_items() {
+  static const auto list = parse::keywords_at(parse::KeywordPlace::kSpanItem);
+  return list;
+}
+const std::vector<std::string>& tail_keywords() {
+  static const auto list = parse::keywords_at(parse::KeywordPlace::kTail);
+  return list;
+}
+// Schemes spelled with their '(' where the grammar requires one.
+const std::vector<std::string>& schemes() {
+  static const auto list = [] {
+    std::vector<std::string> out;
+    for (auto& s : parse::keywords_at(parse::KeywordPlace::kScheme))
+      out.push_back(s == keyword::kLog2 ? s : s + "(");
+    return out;
+  }();
+  return list;
+}
+const std::string kWhere(keyword::kWhere);
+const std::string kKey(keyword::kKey);
+const std::string kLatency(keyword::kLatency);
+const std::string kOf(keyword::kOf);
+const std::string kPrint(keyword::kPrint);
 // Calls computed in user space (decoders) or in BPF, spelled with their parenthesis.
 const std::vector<std::string>& calls() {
   static const std::vector<std::string> names = [] {
@@ -209,33 +231,35 @@ class Completer {
       t.pop_back();
     }
     auto words = [&](std::vector<std::string> c) { return finish(text_, at, std::move(c)); };
-    if (t.empty()) return words(in_body ? kSpanItems : kStarters);
+    if (t.empty()) return words(in_body ? span_items() : starters());
     const std::string& first = t[0].text;
     const std::string& prev = t.back().text;
 
-    bool endpoint = in_body && (first == "start" || first == "end");
-    if (prev == "on" || (endpoint && t.size() == 1) || (first == "alias" && t.size() == 1) ||
-        (first == "event" && prev == "=" && t.size() == 3)) {
+    bool endpoint = in_body && (first == keyword::kStart || first == keyword::kEnd);
+    if (prev == keyword::kOn || (endpoint && t.size() == 1) ||
+        (first == keyword::kAlias && t.size() == 1) ||
+        (first == keyword::kEvent && prev == "=" && t.size() == 3)) {
       return probe(at);
     }
-    if (prev == "as" || prev == "capacity" || prev == "ttl" || first == "use" || first == "span" ||
-        (first == "event" && t.size() < 3) || (first == "alias" && t.size() < 4)) {
+    if (prev == keyword::kAs || prev == keyword::kCapacity || prev == keyword::kTtl ||
+        first == keyword::kUse || first == keyword::kSpan || first == keyword::kSlo ||
+        (first == keyword::kEvent && t.size() < 3) || (first == keyword::kAlias && t.size() < 4)) {
       return {};
     }
-    if (prev == "histogram") return words({"log2", "linear(", "buckets("});
+    if (prev == keyword::kHistogram) return words(schemes());
 
-    if (first == "on" && t.size() >= 2) return words(on_statement(t));
+    if (first == keyword::kOn && t.size() >= 2) return words(on_statement(t));
     if (endpoint) {
-      if (t.size() == 2) return words({"where", "key"});
+      if (t.size() == 2) return words({kWhere, kKey});
       std::vector<std::string> c = source_.probe_names(t[1].text);
-      c.push_back("key");
+      c.push_back(kKey);
       return words(std::move(c));
     }
-    if (first == "event")
-      return words(t.size() == 4 ? std::vector<std::string>{"where"}
+    if (first == keyword::kEvent)
+      return words(t.size() == 4 ? std::vector<std::string>{kWhere}
                                  : source_.probe_names(t[3].text));
-    if (first == "alias") return words(expression_names(t[1].text));
-    if (contains(kAggregations, first)) return span_statement(t, at);
+    if (first == keyword::kAlias) return words(expression_names(t[1].text));
+    if (contains(kAggregations, first) || first == kPrint) return span_statement(t, at);
     return {};
   }
 
@@ -288,7 +312,7 @@ class Completer {
   static bool ends_operand(const std::vector<Token>& t, size_t i) {
     if (i == 2) return true;
     const Token& before = t[i - 1];
-    if (before.text == "where") return false;
+    if (before.text == kWhere) return false;
     return before.kind != Kind::kPunct || before.text == ")";
   }
 
@@ -297,43 +321,46 @@ class Completer {
     const std::string& prev = t.back().text;
     if (t.size() == 2) {
       std::vector<std::string> c = kAggregations;
-      c.push_back("print");
-      c.push_back("where");
+      c.push_back(kPrint);
+      c.push_back(kWhere);
       return c;
     }
     bool seen_where = false, seen_aggregation = false, seen_print = false;
     for (size_t i = 2; i < t.size(); ++i) {
-      if (t[i].text == "where")
+      if (t[i].text == kWhere)
         seen_where = true;
       else if (contains(kAggregations, t[i].text) && ends_operand(t, i))
         seen_aggregation = true;
-      else if (t[i].text == "print" && ends_operand(t, i))
+      else if (t[i].text == kPrint && ends_operand(t, i))
         seen_print = true;
     }
     if (seen_print) return expression_names(t[1].text);  // its fields
-    if (prev == "count") return kTailKeywords;
+    // An aggregation of no value (count) is followed by the tail at once.
+    if (const spec::AggregationInfo* a = spec::find_aggregation(prev); a && !a->takes_value)
+      return tail_keywords();
     std::vector<std::string> c = expression_names(t[1].text);
-    if (seen_aggregation || !seen_where) append(c, kTailKeywords);
+    if (seen_aggregation || !seen_where) append(c, tail_keywords());
     if (seen_where && !seen_aggregation) {
       append(c, kAggregations);
-      c.push_back("print");
+      c.push_back(kPrint);
     }
     return c;
   }
 
-  // `AGGREGATION latency of SPAN WORDS [where ...] [by ...] ...`
+  // `AGGREGATION latency of SPAN WORDS [where ...] [by ...] ...` (`print` in place of the
+  // aggregation: only `by` follows, which the checker says when more is written)
   Completion span_statement(const std::vector<Token>& t, size_t at) {
     auto words = [&](std::vector<std::string> c) { return finish(text_, at, std::move(c)); };
     const std::string& prev = t.back().text;
     auto latency =
-        std::find_if(t.begin(), t.end(), [](const Token& x) { return x.text == "latency"; });
-    if (latency == t.end()) return words({"latency"});
-    if (prev == "latency") return words({"of"});
-    if (latency + 1 == t.end() || (latency + 1)->text != "of") return {};
+        std::find_if(t.begin(), t.end(), [](const Token& x) { return x.text == kLatency; });
+    if (latency == t.end()) return words({kLatency});
+    if (prev == kLatency) return words({kOf});
+    if (latency + 1 == t.end() || (latency + 1)->text != kOf) return {};
     std::vector<std::string> span;
     auto it = latency + 2;
-    for (; it != t.end() && it->kind == Kind::kWord &&
-           !contains({"where", "by", "as", "capacity", "ttl"}, it->text);
+    for (; it != t.end() && it->kind == Kind::kWord && it->text != kWhere &&
+           !contains(tail_keywords(), it->text);
          ++it) {
       span.push_back(it->text);
     }
@@ -341,14 +368,14 @@ class Completer {
       bool complete_name = false;
       std::vector<std::string> c = span_words(span, complete_name);
       if (complete_name) {
-        c.push_back("where");
-        append(c, kTailKeywords);
+        c.push_back(kWhere);
+        append(c, tail_keywords());
       }
       return words(std::move(c));
     }
     std::vector<std::string> c = source_.span_statement_names(span);
     append(c, calls());
-    append(c, kTailKeywords);
+    append(c, tail_keywords());
     return words(std::move(c));
   }
 

@@ -7,11 +7,41 @@
 // offers: its fields, aliases and builtins, and the decoders.
 #pragma once
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace sonde::repl {
+
+// The keywords completion names itself, each where one rule expects it. What starts a
+// statement or a span item, what follows an aggregation and the histogram schemes come
+// from the grammar instead (compiler/parse/keywords.h). completion_test checks that
+// each of these is a keyword of the grammar.
+namespace keyword {
+inline constexpr std::string_view kWhere = "where";
+inline constexpr std::string_view kKey = "key";
+inline constexpr std::string_view kLatency = "latency";
+inline constexpr std::string_view kOf = "of";
+inline constexpr std::string_view kPrint = "print";
+inline constexpr std::string_view kSlo = "slo";
+inline constexpr std::string_view kLog2 = "log2";  // the one scheme without a required '('
+// Recognised when typed, to tell which statement is being written.
+inline constexpr std::string_view kOn = "on";
+inline constexpr std::string_view kStart = "start";
+inline constexpr std::string_view kEnd = "end";
+inline constexpr std::string_view kSpan = "span";
+inline constexpr std::string_view kEvent = "event";
+inline constexpr std::string_view kAlias = "alias";
+inline constexpr std::string_view kUse = "use";
+inline constexpr std::string_view kHistogram = "histogram";
+inline constexpr std::string_view kAs = "as";
+inline constexpr std::string_view kCapacity = "capacity";
+inline constexpr std::string_view kTtl = "ttl";
+inline constexpr std::array kAll = {kWhere, kKey, kLatency,   kOf,  kPrint,    kSlo,
+                                    kLog2,  kOn,  kStart,     kEnd, kSpan,     kEvent,
+                                    kAlias, kUse, kHistogram, kAs,  kCapacity, kTtl};
+}  // namespace keyword
 
 // What completion knows about the system and the session. The REPL's implementation
 // asks the compiler (kernel_source.h); tests give fixed answers.

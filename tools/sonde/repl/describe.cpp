@@ -26,8 +26,9 @@ Description describe_probe(const std::string& text, driver::Compiler& compiler, 
   ref.text = text;
   ref.range = {sources.add("<describe>", text), 0, static_cast<uint32_t>(text.size())};
   ast::Diagnostics diags;
-  auto probes = sema::resolve_probe(ref, compiler.kernel(), diags);
-  if (probes.empty()) return {false, diags.render(sources, color)};
+  sema::ResolvedProbes resolved = sema::resolve_probe(ref, compiler.kernel(), diags);
+  if (!resolved) return {false, diags.render(sources, color)};
+  const std::vector<sema::ResolvedProbe>& probes = *resolved;
 
   const sema::ResolvedProbe& p = probes.front();
   std::string out = p.display;

@@ -1,27 +1,12 @@
 #include "tools/sonde/repl/kernel_source.h"
 
+#include "compiler/sema/definitions.h"
 #include "compiler/sema/expr_checker.h"
 #include "compiler/sema/naming.h"
 #include "compiler/sema/probes.h"
 #include "support/text.h"
 
 namespace sonde::repl {
-namespace {
-
-std::string substitute(std::string text,
-                       const std::vector<std::pair<std::string, std::string>>& params) {
-  for (const auto& [name, value] : params) {
-    std::string param = "$" + name;
-    for (size_t at = text.find(param); at != std::string::npos;
-         at = text.find(param, at + value.size())) {
-      text.replace(at, param.size(), value);
-    }
-  }
-  return text;
-}
-
-}  // namespace
-
 KernelSource::KernelSource(driver::Compiler& compiler, Numbers numbers)
     : compiler_(compiler), numbers_(std::move(numbers)) {}
 
@@ -114,10 +99,9 @@ std::vector<std::string> KernelSource::probe_names(const std::string& probe) {
   ref.text = text;
   ast::Diagnostics ignored;
   std::vector<std::string> names;
-  auto probes = sema::resolve_probe(ref, compiler_.kernel(), ignored);
-  if (!probes.empty()) {
-    names = sema::ExprChecker::field_names(probes.front());
-    for (auto& b : sema::ExprChecker::builtin_names(probes.front())) names.push_back(std::move(b));
+  if (sema::ResolvedProbes probes = sema::resolve_probe(ref, compiler_.kernel(), ignored)) {
+    names = sema::ExprChecker::field_names(probes->front());
+    for (auto& b : sema::ExprChecker::builtin_names(probes->front())) names.push_back(std::move(b));
   }
   std::string canonical = sema::canonical_probe_text(text);
   for (const auto* alias : compiler_.definitions().aliases()) {
@@ -127,7 +111,7 @@ std::vector<std::string> KernelSource::probe_names(const std::string& probe) {
 }
 
 std::vector<std::string> KernelSource::span_statement_names(const std::vector<std::string>& words) {
-  std::vector<std::pair<std::string, std::string>> params;
+  sema::Definitions::SpanParams params;
   const ast::SpanDef* def = compiler_.definitions().span(words, params);
   if (def == nullptr) return {};
   std::vector<std::string> names = {"latency"};
@@ -136,7 +120,8 @@ std::vector<std::string> KernelSource::span_statement_names(const std::vector<st
                                         : label.label);
   }
   for (const auto& end : def->ends) {
-    for (auto& n : probe_names(substitute(end.probe.text, params))) names.push_back(std::move(n));
+    for (auto& n : probe_names(sema::substitute_params(end.probe.text, params)))
+      names.push_back(std::move(n));
   }
   return names;
 }
