@@ -605,9 +605,25 @@ class StatementChecker {
     };
     if (a.keyword_in_name && !user_named) name += std::string("_") + a.keyword;
     if (out.unit == spec::Unit::kNanoseconds) add_suffix("_seconds");
-    // Counters end in _total; a sum that can go down is a gauge.
-    if ((out.value_signed ? a.signed_family : a.family) == spec::Family::kCounter)
+    // Counters end in _total; a sum that can go down is a gauge, and only counters may end
+    // so (Prometheus' naming rule; promtool flags a gauge named *_total).
+    const spec::Family family = out.value_signed ? a.signed_family : a.family;
+    if (family == spec::Family::kCounter) {
       add_suffix("_total");
+    } else if (user_named && name.ends_with("_total")) {
+      const bool signed_sum = out.value_signed && a.family == spec::Family::kCounter;
+      return diags_.reject(
+          stmt.name_range,
+          fmt::format("'{}' ends in _total, which Prometheus keeps for counters, but {}", name,
+                      signed_sum ? fmt::format("a {} of a signed value can go down: it is "
+                                               "exported as a gauge",
+                                               a.keyword)
+                                 : fmt::format("a {} is not a counter", a.keyword)),
+          signed_sum ? fmt::format("name it without _total, or {} a value that cannot be "
+                                   "negative (e.g. u64(...))",
+                                   a.keyword)
+                     : "name it without _total");
+    }
     out.metric_name = name;
     out.help = fmt::format("{} (sonde: {})", describe_statement(out, a), out.source);
     return accepted();

@@ -231,5 +231,23 @@ TEST(Aggregations, SignedSumsSayTheyCanGoDown) {
   EXPECT_EQ(p.metric_name, "sonde_sys_exit_read_ret_total");
 }
 
+// _total is the counters' suffix: a name that ends so on a gauge or a histogram is refused
+// where it is written, not exported for promtool to flag.
+TEST(Aggregations, OnlyCountersMayBeNamedTotal) {
+  Checker signed_sum;
+  EXPECT_NE(signed_sum.check("on tracepoint:syscalls:sys_exit_read sum ret as got_total")
+                .find("<input>:1:49: error: 'got_total' ends in _total, which Prometheus keeps "
+                      "for counters, but a sum of a signed value can go down"),
+            std::string::npos);
+  Checker histogram;
+  EXPECT_NE(histogram.check("on tracepoint:syscalls:sys_exit_read histogram log2 ret as h_total")
+                .find("error: 'h_total' ends in _total, which Prometheus keeps for counters, but "
+                      "a histogram is not a counter"),
+            std::string::npos);
+  Checker counter;
+  EXPECT_EQ(counter.check("on tracepoint:syscalls:sys_exit_read sum u64(ret) as got_total"), "");
+  EXPECT_EQ(counter.result().statements.front().metric_name, "got_total");
+}
+
 }  // namespace
 }  // namespace sonde::sema
