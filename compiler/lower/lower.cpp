@@ -5,6 +5,8 @@
 
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
+#include "compiler/lower/syscall_wildcard.h"
+#include "compiler/sema/probes.h"
 #include "runtime/spec/aggregations.h"
 
 namespace sonde::lower {
@@ -17,6 +19,24 @@ using sema::ProgramRole;
 // The events ring buffer: 1 MiB, about 30,000 records of a pid and a comm. Records beyond
 // what it holds until user space reads them are lost, and counted (spec::Events).
 constexpr uint32_t kEventsBufferBytes = 1u << 20;
+
+// A syscall wildcard's table row, and the test of an ia32 syscall: the task's
+// thread_info.status has TS_COMPAT (arch/x86/include/asm/thread_info.h) during one, read
+// through CO-RE (types named with the compile's suffix, as the emitted ones are).
+std::string syscall_table_types(const std::string& suffix) {
+  return fmt::format(
+      "struct sonde_syscall {{\n  __u32 on;\n  __u32 probe;\n  __u32 func;\n}};\n"
+      "struct thread_info{0}_sys {{\n  __u32 status;\n}} __attribute__((preserve_access_index));\n"
+      "struct task_struct{0}_sys {{\n  struct thread_info{0}_sys thread_info;\n}}"
+      " __attribute__((preserve_access_index));\n"
+      "static __always_inline int sonde_compat_syscall(void) {{\n"
+      "  struct task_struct{0}_sys *t = (struct task_struct{0}_sys *)bpf_get_current_task();\n"
+      "  __u32 status = 0;\n"
+      "  bpf_core_read(&status, sizeof(status), &t->thread_info.status);\n"
+      "  return status & 0x0002; /* TS_COMPAT */\n"
+      "}}\n\n",
+      suffix);
+}
 
 // A slot as a C member.
 std::string declaration(const Slot& slot) {
@@ -97,13 +117,14 @@ class ProgramLowering {
           "SEC(\".maps\");\n\n",
           kEventsBufferBytes, kEventsMap);
     }
+    if (uses_syscall_table_) c += syscall_table_types(options_.type_suffix);
     c += definitions;
     return out;
   }
 
  private:
   // The C of one statement: its types, its maps and its programs, as `l` lays them out.
-  std::string statement(const CheckedStatement& s, const StatementLayout& l) {
+  std::string statement(const CheckedStatement& s, StatementLayout& l) {
     std::string c = fmt::format("// {}: {}\n", s.origin, s.source);
     const uint32_t n = s.index;
     const spec::Metric& m = l.metric;
@@ -169,28 +190,119 @@ class ProgramLowering {
           l.span->max_entries, n, n, l.span->start_map);
     }
 
-    // Programs.
+    // Programs: one per probe, or one for many syscalls and one per probe left.
+    std::vector<spec::Probe> probes;
+    std::vector<bool> merged(s.programs.size(), false);
+    if (auto w = syscall_wildcard(s, options_.syscall_wildcard_threshold);
+        w && wildcard_bodies_match(s, l, value_type, *w)) {
+      c += wildcard_program(s, l, value_type, *w, probes);
+      for (size_t i : w->programs) merged[i] = true;
+    }
     for (size_t i = 0; i < s.programs.size(); ++i) {
+      if (merged[i]) continue;
       const ProbeProgram& prog = s.programs[i];
       FunctionBuilder f(prog.probe, types_.get(), stack_map(n));
       f.set_cgroup_paths(&cgroup_paths_);
       std::string param = f.context_parameter();
-      if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
-      if (prog.role == ProgramRole::kSpanStart) {
-        span_start(f, s, prog, l);
-      } else {
-        if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
-        if (l.events)
-          send_event(f, s, prog, l);
-        else
-          record(f, s, prog, l, value_type);
-      }
-      f.line("return 0;");
+      program_body(f, s, prog, l, value_type);
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", f.section(), l.probes[i].program,
                        param, f.body());
+      probes.push_back(l.probes[i]);
     }
+    l.probes = std::move(probes);
     c += "\n";
     return c;
+  }
+
+  void program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                    const StatementLayout& l, const std::string& value_type) {
+    if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
+    if (prog.role == ProgramRole::kSpanStart) {
+      span_start(f, s, prog, l);
+    } else {
+      if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
+      if (l.events)
+        send_event(f, s, prog, l);
+      else
+        record(f, s, prog, l, value_type);
+    }
+    f.line("return 0;");
+  }
+
+  // The body of `prog` in the raw program of `w`, after the table's check.
+  void wildcard_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                     const StatementLayout& l, const std::string& value_type,
+                     const SyscallWildcard& w) {
+    const uint32_t n = s.index;
+    f.set_syscall_wildcard("sel", "nr");
+    if (w.exit) {
+      // The syscall's number as the classic sys_exit tracepoint takes it (orig_ax).
+      f.line("__u64 nr = 0;");
+      f.line("bpf_probe_read_kernel(&nr, sizeof(nr), &((struct pt_regs *)ctx->args[0])->orig_ax);");
+    } else {
+      f.line("__u64 nr = (__u64)(ctx->args[1]);");
+      f.line("asm volatile(\"\" : \"+r\"(nr));");
+    }
+    f.line(fmt::format("if (nr >= {}) return 0;", w.limit));
+    f.line(fmt::format("const struct sonde_syscall *sel = &sonde_sys{}[nr];", n));
+    f.line("if (!sel->on) return 0;");
+    // The classic syscalls:* tracepoints ignore ia32 syscalls, whose numbers differ.
+    f.line("if (sonde_compat_syscall()) return 0;");
+    program_body(f, s, prog, l, value_type);
+  }
+
+  // Every program `w` would replace reads alike on the raw hook: the same C, save the
+  // constants of `probe` and `func`, which come from the table.
+  bool wildcard_bodies_match(const CheckedStatement& s, const StatementLayout& l,
+                             const std::string& value_type, const SyscallWildcard& w) {
+    std::string first;
+    for (size_t i : w.programs) {
+      std::vector<std::string> cgroup_paths = cgroup_paths_;
+      FunctionBuilder f(s.programs[i].probe, types_.get(), stack_map(s.index));
+      f.set_cgroup_paths(&cgroup_paths);
+      wildcard_body(f, s, s.programs[i], l, value_type, w);
+      if (!f.wildcard_mappable()) return false;
+      if (first.empty())
+        first = f.body();
+      else if (f.body() != first)
+        return false;
+    }
+    return true;
+  }
+
+  // The raw program of `w` and its table: row `nr` says whether the syscall is selected
+  // and what `probe` and `func` are in its program.
+  std::string wildcard_program(const CheckedStatement& s, const StatementLayout& l,
+                               const std::string& value_type, const SyscallWildcard& w,
+                               std::vector<spec::Probe>& probes) {
+    const uint32_t n = s.index;
+    std::vector<std::string> rows;
+    std::string body, section, param;
+    for (size_t k = 0; k < w.programs.size(); ++k) {
+      const ProbeProgram& prog = s.programs[w.programs[k]];
+      FunctionBuilder f(prog.probe, types_.get(), stack_map(n));
+      f.set_cgroup_paths(&cgroup_paths_);
+      wildcard_body(f, s, prog, l, value_type, w);
+      rows.push_back(
+          fmt::format("[{}] = {{1, {}, {}}}", w.numbers[k], f.probe_constant(), f.func_constant()));
+      if (k == 0) {
+        body = f.body();
+        section = f.section();
+        param = f.context_parameter();
+      }
+    }
+    uses_syscall_table_ = true;
+    spec::Probe probe = l.probes[w.programs.front()];
+    probe.program = fmt::format("sonde_s{}_w0", n);
+    probe.kind = spec::AttachKind::kRawTracepoint;
+    probe.target = w.exit ? "sys_exit" : "sys_enter";
+    const ast::ProbeRef& ref = s.programs[w.programs.front()].probe.ref;
+    probe.display = ref.is_event_name ? ref.text : sema::canonical_probe_text(ref.text);
+    probes.push_back(probe);
+    return fmt::format(
+        "static const struct sonde_syscall sonde_sys{}[{}] = {{\n  {}\n}};\n"
+        "SEC(\"{}\")\nint {}({}) {{\n{}}}\n",
+        n, w.limit, fmt::join(rows, ",\n  "), section, probe.program, param, body);
   }
 
   void store_slot(FunctionBuilder& f, const Slot& slot, const ast::Expr& e,
@@ -333,6 +445,7 @@ class ProgramLowering {
   const Options& options_;
   std::unique_ptr<kernel::TypeEmitter> types_;
   std::vector<std::string> cgroup_paths_;  // in_cgroup() paths, by slot of sonde_cgroups
+  bool uses_syscall_table_ = false;        // a raw program for a syscall wildcard
 };
 
 }  // namespace

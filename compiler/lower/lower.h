@@ -17,6 +17,9 @@ struct Options {
   // (see the LLVM CO-RE cache bug in docs/toolchain.md).
   std::string type_suffix = "___sonde";
   uint32_t span_capacity = 10240;
+  // A statement on this many syscalls:sys_enter_*/sys_exit_* tracepoints or more is one
+  // program on raw_syscalls (syscall_wildcard.h); tests of the C lower it on fewer.
+  size_t syscall_wildcard_threshold = 8;
 };
 
 struct Output {
