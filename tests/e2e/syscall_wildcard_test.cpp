@@ -23,8 +23,8 @@
 namespace sonde::e2e {
 namespace {
 
-// compiler/lower/syscall_wildcard.h: from this many selected syscalls on, one raw program.
-constexpr size_t kThreshold = 8;
+// compiler/lower/lower.h: from this many selected syscalls on, one raw program.
+constexpr size_t kThreshold = 13;
 
 constexpr int kParent = 70, kGroup = 30, kReads = 5, kReadBytes = 7;
 
