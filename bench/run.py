@@ -386,12 +386,13 @@ def hooks(args):
 
 # --- syscall wildcards ---------------------------------------------------------------------
 
-# (row, sonde program). getppid is selected by the first, second and fourth only. The
-# second stays per event: `pid` is a field of some syscalls (kill's) and the builtin at
-# others, so its programs read differently (compiler/lower/syscall_wildcard.h).
+# (row, sonde program). getppid is selected by the first three and the fifth. The third
+# stays per event: a kernel stack differs between the raw and the classic hook
+# (compiler/lower/syscall_wildcard.h), so its ns include a stack walk.
 WILDCARDS = [
     ("sys_enter_* (360)", "on tracepoint:syscalls:sys_enter_* count"),
-    ("sys_enter_* per event (360)", "on tracepoint:syscalls:sys_enter_* where pid != 0 count"),
+    ("sys_enter_* where pid: 3 variants (360)", "on tracepoint:syscalls:sys_enter_* where pid != 0 count"),
+    ("sys_enter_* by kstack, per event (360)", "on tracepoint:syscalls:sys_enter_* count by kstack"),
     ("sys_enter_[hijkp]* (49)", "on tracepoint:syscalls:sys_enter_[hijkp]* count"),
     ("sys_enter_getp* (6)", "on tracepoint:syscalls:sys_enter_getp* count"),
     ("sys_enter_getpid (1)", "on tracepoint:syscalls:sys_enter_getpid count"),

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
 #include "compiler/lower/syscall_wildcard.h"
@@ -20,12 +23,16 @@ using sema::ProgramRole;
 // what it holds until user space reads them are lost, and counted (spec::Events).
 constexpr uint32_t kEventsBufferBytes = 1u << 20;
 
+// A syscall wildcard's raw program holds at most this many variants of the statement's
+// body; syscalls that would need another keep a classic program each.
+constexpr size_t kMaxWildcardVariants = 8;
+
 // A syscall wildcard's table row, and the test of an ia32 syscall: the task's
 // thread_info.status has TS_COMPAT (arch/x86/include/asm/thread_info.h) during one, read
 // through CO-RE (types named with the compile's suffix, as the emitted ones are).
 std::string syscall_table_types(const std::string& suffix) {
   return fmt::format(
-      "struct sonde_syscall {{\n  __u32 on;\n  __u32 probe;\n  __u32 func;\n}};\n"
+      "struct sonde_syscall {{\n  __u32 on;\n  __u32 probe;\n  __u32 func;\n  __u32 variant;\n}};\n"
       "struct thread_info{0}_sys {{\n  __u32 status;\n}} __attribute__((preserve_access_index));\n"
       "struct task_struct{0}_sys {{\n  struct thread_info{0}_sys thread_info;\n}}"
       " __attribute__((preserve_access_index));\n"
@@ -193,11 +200,8 @@ class ProgramLowering {
     // Programs: one per probe, or one for many syscalls and one per probe left.
     std::vector<spec::Probe> probes;
     std::vector<bool> merged(s.programs.size(), false);
-    if (auto w = syscall_wildcard(s, options_.syscall_wildcard_threshold);
-        w && wildcard_bodies_match(s, l, value_type, *w)) {
-      c += wildcard_program(s, l, value_type, *w, probes);
-      for (size_t i : w->programs) merged[i] = true;
-    }
+    if (auto w = syscall_wildcard(s, options_.syscall_wildcard_threshold))
+      c += wildcard_program(s, l, value_type, std::move(*w), probes, merged);
     for (size_t i = 0; i < s.programs.size(); ++i) {
       if (merged[i]) continue;
       const ProbeProgram& prog = s.programs[i];
@@ -229,80 +233,103 @@ class ProgramLowering {
     f.line("return 0;");
   }
 
-  // The body of `prog` in the raw program of `w`, after the table's check.
-  void wildcard_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
-                     const StatementLayout& l, const std::string& value_type,
-                     const SyscallWildcard& w) {
-    const uint32_t n = s.index;
+  // The body of `prog` as the raw program of `w` runs it, after its preamble; empty when
+  // it reads something the raw hook does not have as the classic one did.
+  struct WildcardBody {
+    std::string text;
+    uint32_t probe = 0;  // the constants of `probe` and `func` in this program
+    uint32_t func = 0;
+  };
+  WildcardBody wildcard_body(const CheckedStatement& s, const ProbeProgram& prog,
+                             const StatementLayout& l, const std::string& value_type) {
+    FunctionBuilder f(prog.probe, types_.get(), stack_map(s.index));
+    f.set_cgroup_paths(&cgroup_paths_);
     f.set_syscall_wildcard("sel", "nr");
-    if (w.exit) {
-      // The syscall's number as the classic sys_exit tracepoint takes it (orig_ax).
-      f.line("__u64 nr = 0;");
-      f.line("bpf_probe_read_kernel(&nr, sizeof(nr), &((struct pt_regs *)ctx->args[0])->orig_ax);");
-    } else {
-      f.line("__u64 nr = (__u64)(ctx->args[1]);");
-      f.line("asm volatile(\"\" : \"+r\"(nr));");
-    }
-    f.line(fmt::format("if (nr >= {}) return 0;", w.limit));
-    f.line(fmt::format("const struct sonde_syscall *sel = &sonde_sys{}[nr];", n));
-    f.line("if (!sel->on) return 0;");
-    // The classic syscalls:* tracepoints ignore ia32 syscalls, whose numbers differ.
-    f.line("if (sonde_compat_syscall()) return 0;");
     program_body(f, s, prog, l, value_type);
+    if (!f.wildcard_mappable()) return {};
+    return {f.body(), f.probe_constant(), f.func_constant()};
   }
 
-  // Every program `w` would replace reads alike on the raw hook: the same C, save the
-  // constants of `probe` and `func`, which come from the table.
-  bool wildcard_bodies_match(const CheckedStatement& s, const StatementLayout& l,
-                             const std::string& value_type, const SyscallWildcard& w) {
-    std::string first;
-    for (size_t i : w.programs) {
-      std::vector<std::string> cgroup_paths = cgroup_paths_;
-      FunctionBuilder f(s.programs[i].probe, types_.get(), stack_map(s.index));
-      f.set_cgroup_paths(&cgroup_paths);
-      wildcard_body(f, s, s.programs[i], l, value_type, w);
-      if (!f.wildcard_mappable()) return false;
-      if (first.empty())
-        first = f.body();
-      else if (f.body() != first)
-        return false;
+  // The raw program's first lines: the syscall's number, its row of the table, and the
+  // test the classic syscalls:* tracepoints make (they ignore ia32 syscalls, whose
+  // numbers differ).
+  static std::string wildcard_preamble(uint32_t n, const SyscallWildcard& w) {
+    std::string c;
+    if (w.exit) {
+      // The number as the classic sys_exit tracepoint takes it (orig_ax).
+      c += "  __u64 nr = 0;\n";
+      c +=
+          "  bpf_probe_read_kernel(&nr, sizeof(nr), &((struct pt_regs *)ctx->args[0])->orig_ax);\n";
+    } else {
+      c += "  __u64 nr = (__u64)(ctx->args[1]);\n";
+      c += "  asm volatile(\"\" : \"+r\"(nr));\n";
     }
-    return true;
+    c += fmt::format("  if (nr >= {}) return 0;\n", w.limit);
+    c += fmt::format("  const struct sonde_syscall *sel = &sonde_sys{}[nr];\n", n);
+    c += "  if (!sel->on) return 0;\n";
+    c += "  if (sonde_compat_syscall()) return 0;\n";
+    return c;
   }
 
-  // The raw program of `w` and its table: row `nr` says whether the syscall is selected
-  // and what `probe` and `func` are in its program.
+  // The raw program of `w` and its table, or "" when fewer than the threshold of its
+  // programs can join it. Programs whose bodies are the same C (save the constants of
+  // `probe` and `func`, which come from the table) share one variant of the body; a
+  // name that is a field at some syscalls and a builtin at others (kill's pid) makes a
+  // few. Row `nr` says whether the syscall is selected, its constants and its variant.
+  // `merged` marks the programs it replaces.
   std::string wildcard_program(const CheckedStatement& s, const StatementLayout& l,
-                               const std::string& value_type, const SyscallWildcard& w,
-                               std::vector<spec::Probe>& probes) {
+                               const std::string& value_type, SyscallWildcard w,
+                               std::vector<spec::Probe>& probes, std::vector<bool>& merged) {
     const uint32_t n = s.index;
+    std::vector<std::string> variants;
     std::vector<std::string> rows;
-    std::string body, section, param;
+    SyscallWildcard joined = w;
+    joined.programs.clear();
+    joined.numbers.clear();
     for (size_t k = 0; k < w.programs.size(); ++k) {
-      const ProbeProgram& prog = s.programs[w.programs[k]];
-      FunctionBuilder f(prog.probe, types_.get(), stack_map(n));
-      f.set_cgroup_paths(&cgroup_paths_);
-      wildcard_body(f, s, prog, l, value_type, w);
-      rows.push_back(
-          fmt::format("[{}] = {{1, {}, {}}}", w.numbers[k], f.probe_constant(), f.func_constant()));
-      if (k == 0) {
-        body = f.body();
-        section = f.section();
-        param = f.context_parameter();
+      WildcardBody body = wildcard_body(s, s.programs[w.programs[k]], l, value_type);
+      if (body.text.empty()) continue;
+      auto it = std::find(variants.begin(), variants.end(), body.text);
+      if (it == variants.end()) {
+        if (variants.size() == kMaxWildcardVariants) continue;  // stays per event
+        it = variants.insert(variants.end(), body.text);
       }
+      rows.push_back(fmt::format("[{}] = {{1, {}, {}, {}}}", w.numbers[k], body.probe, body.func,
+                                 it - variants.begin()));
+      joined.programs.push_back(w.programs[k]);
+      joined.numbers.push_back(w.numbers[k]);
     }
+    if (joined.programs.size() < options_.syscall_wildcard_threshold) return "";
+    std::string body = wildcard_preamble(n, joined);
+    if (variants.size() == 1) {
+      body += variants.front();
+    } else {
+      for (size_t v = 0; v < variants.size(); ++v) {
+        body += fmt::format("  if (sel->variant == {}) {{\n", v);
+        std::istringstream lines(variants[v]);
+        for (std::string line; std::getline(lines, line);) body += "  " + line + "\n";
+        body += "  }\n";
+      }
+      body += "  return 0;\n";
+    }
+    for (size_t i : joined.programs) merged[i] = true;
+    const ProbeProgram& first = s.programs[joined.programs.front()];
+    FunctionBuilder f(first.probe, types_.get(), stack_map(n));
+    f.set_syscall_wildcard("sel", "nr");
+    const std::string section = f.section();
+    const std::string param = f.context_parameter();
     uses_syscall_table_ = true;
-    spec::Probe probe = l.probes[w.programs.front()];
+    spec::Probe probe = l.probes[joined.programs.front()];
     probe.program = fmt::format("sonde_s{}_w0", n);
     probe.kind = spec::AttachKind::kRawTracepoint;
     probe.target = w.exit ? "sys_exit" : "sys_enter";
-    const ast::ProbeRef& ref = s.programs[w.programs.front()].probe.ref;
+    const ast::ProbeRef& ref = first.probe.ref;
     probe.display = ref.is_event_name ? ref.text : sema::canonical_probe_text(ref.text);
     probes.push_back(probe);
     return fmt::format(
         "static const struct sonde_syscall sonde_sys{}[{}] = {{\n  {}\n}};\n"
         "SEC(\"{}\")\nint {}({}) {{\n{}}}\n",
-        n, w.limit, fmt::join(rows, ",\n  "), section, probe.program, param, body);
+        n, joined.limit, fmt::join(rows, ",\n  "), section, probe.program, param, body);
   }
 
   void store_slot(FunctionBuilder& f, const Slot& slot, const ast::Expr& e,

@@ -150,6 +150,43 @@ TEST(SyscallWildcard, EveryEnterCountedByFuncOnOneRawProgram) {
             << a.perf_events << " for " << events_matching("sys_enter_*") << " events\n";
 }
 
+// `pid` is the task's at most syscalls and an argument at some (getpgid's, kill's): the
+// raw program runs a variant of the body for each reading, as the classic programs did.
+// getpgid(0) and kill(self, 0) count only where the argument is the child's pid.
+TEST(SyscallWildcard, BarePidIsTheArgumentWhereTheSyscallHasOne) {
+  constexpr int kOwnGroup = 12, kKills = 9;
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(1);
+    const pid_t self = static_cast<pid_t>(syscall(SYS_getpid));
+    for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
+    for (int i = 0; i < kOwnGroup; ++i) syscall(SYS_getpgid, self);
+    for (int i = 0; i < kKills; ++i) syscall(SYS_kill, self, 0);
+    syscall(SYS_exit_group, 0);
+  }
+  close(go[0]);
+  Sonde sonde(fmt::format(
+      "on tracepoint:syscalls:sys_enter_* where pid == {} count by func as entered", child));
+  ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
+  Attachments a = attachments(sonde.pid());
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  close(go[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto counts = by_func(sonde.metrics(), "entered_total");
+  const std::map<std::string, double> expected = {{"sys_enter_getpid", 1},
+                                                  {"sys_enter_getpgid", kOwnGroup},
+                                                  {"sys_enter_kill", kKills},
+                                                  {"sys_enter_exit_group", 1}};
+  EXPECT_EQ(counts, expected);
+  EXPECT_EQ(a.links["raw_tracepoint"], 1);
+}
+
 TEST(SyscallWildcard, EveryExitSumsRetByFunc) {
   Workload w;
   ASSERT_GT(w.pid(), 0);

@@ -32,7 +32,7 @@ TEST(SyscallWildcard, FieldsAreTheRegistersOfTheirPositions) {
   const std::string c =
       lowered_c("on tracepoint:syscalls:sys_enter_[rw]* where fd == 1 sum count by func", 2);
   EXPECT_NE(c.find("SEC(\"raw_tp/sys_enter\")"), std::string::npos) << c;
-  EXPECT_NE(c.find("[0] = {1, 0, 0},\n  [1] = {1, 0, 1}"), std::string::npos) << c;
+  EXPECT_NE(c.find("[0] = {1, 0, 0, 0},\n  [1] = {1, 0, 1, 0}"), std::string::npos) << c;
   const size_t fd = c.find("&((struct pt_regs *)ctx->args[0])->di);");
   const size_t count = c.find("&((struct pt_regs *)ctx->args[0])->dx);");
   EXPECT_NE(fd, std::string::npos) << c;
