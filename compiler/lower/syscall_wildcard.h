@@ -22,9 +22,10 @@ struct SyscallWildcard {
 };
 
 // The programs of `s` that one raw program can replace, when there are at least
-// `threshold` of them (lower::Options, from docs/performance.md); nullopt otherwise. Programs whose
-// syscall has no number (newer than the header sonde was built with) or shares one with another
-// stay per event. The caller still checks that the programs' bodies read alike (FunctionBuilder).
+// `threshold` of them (lower::Options, from docs/performance.md); nullopt otherwise.
+// Programs whose syscall has no number (newer than the header sonde was built with) or
+// shares one with another stay per event. The caller lowers each body for the raw hook
+// (FunctionBuilder::set_syscall_wildcard) and keeps per event those it cannot.
 std::optional<SyscallWildcard> syscall_wildcard(const sema::CheckedStatement& s, size_t threshold);
 
 }  // namespace sonde::lower
