@@ -18,6 +18,10 @@ Sections (--only takes a comma-separated list):
   hooks     the same loop under hand-written programs on each hook (classic tracepoint,
             raw tracepoint, BTF tracepoint), and what a getpid filter costs every other
             syscall: the measurements behind sonde's choice of hook.
+  wildcards syscall wildcards (`sys_enter_*` and narrower): text -> attached, SIGINT ->
+            exited (detach), the links held, and ns added per getppid() when it is
+            selected and when it is not: the figures behind the threshold of one raw
+            program (compiler/lower/syscall_wildcard.h).
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
   micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
@@ -395,6 +399,68 @@ def hooks(args):
     table(["probe", "ns"], [[row, fmt_stats(v)] for row, v in other.items()])
 
 
+# --- syscall wildcards ---------------------------------------------------------------------
+
+# (row, sonde program). getppid is selected by the first three and the fifth. The third
+# stays per event: a kernel stack differs between the raw and the classic hook
+# (compiler/lower/syscall_wildcard.h), so its ns include a stack walk.
+WILDCARDS = [
+    ("sys_enter_* (360)", "on tracepoint:syscalls:sys_enter_* count"),
+    ("sys_enter_* where pid: 3 variants (360)", "on tracepoint:syscalls:sys_enter_* where pid != 0 count"),
+    ("sys_enter_* by kstack, per event (360)", "on tracepoint:syscalls:sys_enter_* count by kstack"),
+    ("sys_enter_[hijkp]* (49)", "on tracepoint:syscalls:sys_enter_[hijkp]* count"),
+    ("sys_enter_getp* (6)", "on tracepoint:syscalls:sys_enter_getp* count"),
+    ("sys_enter_getpid (1)", "on tracepoint:syscalls:sys_enter_getpid count"),
+]
+
+
+def links_of(pid):
+    """The BPF links and perf event fds (classic tracepoints) process `pid` holds."""
+    raw = perf = 0
+    fds = f"/proc/{pid}/fd"
+    for fd in os.listdir(fds):
+        try:
+            if os.readlink(f"{fds}/{fd}") == "anon_inode:[perf_event]":
+                perf += 1
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                raw += "link_type:\traw_tracepoint" in f.read()
+        except OSError:
+            pass
+    return raw, perf
+
+
+def wildcards(args):
+    attach, attach_cold, detach, ns, links = {}, {}, {}, {}, {}
+    for row, program in WILDCARDS:  # fill the compile cache
+        sonde_run(args, program, env=cache_env(args)).stop()
+    for r in range(args.rounds):
+        log(f"wildcards: round {r + 1}/{args.rounds}")
+        for row, program in WILDCARDS:
+            t = sonde_run(args, program, ["--no-cache"])
+            attach_cold.setdefault(row, []).append(t.ready_ms)
+            t.stop()
+            base = loop_ns(args, SYS_GETPPID)
+            t = sonde_run(args, program, env=cache_env(args))
+            attach.setdefault(row, []).append(t.ready_ms)
+            links[row] = links_of(t.proc.pid)
+            time.sleep(0.2)
+            ns.setdefault(row, []).append(loop_ns(args, SYS_GETPPID) - base)
+            start = time.perf_counter()
+            t.stop()
+            detach.setdefault(row, []).append((time.perf_counter() - start) * 1000)
+    print(f"### syscall wildcards: attach, detach (ms) and ns added per getppid() (median of {args.rounds}, "
+          "min-max)\n")
+    print("attach: text -> attached with a warm compile cache (cold: --no-cache); detach: SIGINT -> exited; "
+          "links: raw tracepoints + classic tracepoints (perf events) held.\n")
+    rows = []
+    for row, _ in WILDCARDS:
+        raw, perf = links[row]
+        rows.append([row, f"{raw} + {perf}", fmt_stats(attach[row]), fmt_stats(attach_cold[row]),
+                     fmt_stats(detach[row]),
+                     fmt_stats([a + d for a, d in zip(attach[row], detach[row])]), fmt_stats(ns[row])])
+    table(["wildcard", "links", "attach", "attach cold", "detach", "attach + detach", "ns per getppid()"], rows)
+
+
 # --- scrape ------------------------------------------------------------------------------
 
 def free_port():
@@ -544,8 +610,8 @@ def micro(args):
 
 # --- main --------------------------------------------------------------------------------
 
-SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "scrape": scrape,
-            "micro": micro}
+SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "wildcards": wildcards,
+            "scrape": scrape, "micro": micro}
 
 
 def main():

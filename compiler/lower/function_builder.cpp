@@ -48,13 +48,15 @@ FunctionBuilder::FunctionBuilder(const sema::ResolvedProbe& probe, kernel::TypeE
     : probe_(probe), types_(types), stack_map_(std::move(stack_map)) {}
 
 std::string FunctionBuilder::section() const {
+  if (wildcard())
+    return probe_.name.starts_with("sys_exit_") ? "raw_tp/sys_exit" : "raw_tp/sys_enter";
   // raw_syscalls are hooked as raw tracepoints (sema/checked.h).
   if (probe_.raw_syscall) return fmt::format("raw_tp/{}", probe_.name);
   return sema::probe_text(probe_.kind->section, probe_);
 }
 
 std::string FunctionBuilder::context_parameter() {
-  if (probe_.raw_syscall) return "struct bpf_raw_tracepoint_args *ctx";
+  if (probe_.raw_syscall || wildcard()) return "struct bpf_raw_tracepoint_args *ctx";
   // A tracepoint's record, typed from BTF when the kernel describes it.
   if (probe_.record_struct && types_) return types_->c_type(probe_.record_struct) + " *ctx";
   return probe_.kind->context;
@@ -243,6 +245,9 @@ std::string FunctionBuilder::array_element(const ast::Expr& e) {
   if (array.kind == ExprKind::kMember && array.binding.kind == BindingKind::kMember) {
     address = fmt::format("&{}[{}]", member_lvalue(array), index);
   } else if (array.kind == ExprKind::kName && array.binding.kind == BindingKind::kField &&
+             wildcard()) {
+    return unmappable();
+  } else if (array.kind == ExprKind::kName && array.binding.kind == BindingKind::kField &&
              probe_.format) {
     const kernel::TracepointField* f = probe_.format->field(array.binding.field);
     if (!f || (f->kind != kernel::FieldKind::kArray && f->kind != kernel::FieldKind::kCharArray))
@@ -328,6 +333,7 @@ std::string FunctionBuilder::field_value(const Expr& e) {
     return argument(static_cast<uint32_t>(i));
   }
   if (probe_.raw_syscall) return raw_syscall_field(name);
+  if (wildcard()) return wildcard_field(name);
   const kernel::TracepointField* f = probe_.format->field(name);
   uint32_t size = f->kind == kernel::FieldKind::kPointer ? 8 : f->size;
   if (probe_.record_struct && types_) return record_value(name);
@@ -341,6 +347,23 @@ std::string FunctionBuilder::raw_syscall_field(const std::string& name) {
     return context_value("ctx->args[1]");
   if (name == "id") return saved_register("orig_ax");
   return "0";  // sema offers no other field here
+}
+
+// A syscalls:sys_enter_NAME/sys_exit_NAME field as the raw hook has it: the record's
+// arguments are the syscall's argument registers in order (syscall_get_arguments), its
+// ret is the raw hook's, its common_pid the thread's id.
+std::string FunctionBuilder::wildcard_field(const std::string& name) {
+  if (name == "ret" && probe_.name.starts_with("sys_exit_")) return context_value("ctx->args[1]");
+  if (name == "__syscall_nr") return wildcard_nr_;
+  if (name == "common_pid") return "(__u32)bpf_get_current_pid_tgid()";
+  if (!probe_.format || probe_.name.starts_with("sys_exit_")) return unmappable();
+  uint32_t position = 0;
+  for (const auto& f : probe_.format->fields) {
+    if (f.common || f.name == "__syscall_nr") continue;
+    if (f.name == name) return position < 6 ? syscall_register(position) : unmappable();
+    ++position;
+  }
+  return unmappable();
 }
 
 std::string FunctionBuilder::saved_register(const char* reg) {
@@ -415,13 +438,21 @@ std::string FunctionBuilder::builtin_value(const Expr& e) {
     case Builtin::kNsecs:
       return "(__u64)bpf_ktime_get_ns()";
     case Builtin::kKstack:
+      // The raw hook's stack is not the classic one's (other frames below the syscall).
+      if (wildcard()) return unmappable();
       return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, 0)", stack_map_);
     case Builtin::kUstack:
+      if (wildcard()) return unmappable();
       return fmt::format("(__s64)bpf_get_stackid(ctx, &{}, BPF_F_USER_STACK)", stack_map_);
     case Builtin::kLatency:
       return fmt::format("(__u64){}", latency_);
     case Builtin::kProbe:
     case Builtin::kFunc:
+      if (wildcard()) {
+        const bool probe = e.binding.builtin == Builtin::kProbe;
+        (probe ? probe_constant_ : func_constant_) = e.binding.index;
+        return fmt::format("(__u64){}->{}", wildcard_entry_, probe ? "probe" : "func");
+      }
       return fmt::format("(__u64){}", e.binding.index);
     case Builtin::kRetval:
       // After the arguments in a trampoline's context, in ax at a probed return.
@@ -503,6 +534,10 @@ void FunctionBuilder::fill_string(const Expr& e, const std::string& dst, uint32_
     line("} else {");
     fill_string(*e.args[2], dst, std::min<uint32_t>(size, 16));
     line("}");
+    return;
+  }
+  if (e.kind == ExprKind::kName && e.binding.kind == BindingKind::kField && wildcard()) {
+    unmappable();  // syscall records hold no strings or arrays of their own
     return;
   }
   if (e.kind == ExprKind::kName && e.binding.kind == BindingKind::kField) {

@@ -43,9 +43,30 @@ class FunctionBuilder {
   // is "/p" (added when first used). Shared by every function of a program.
   void set_cgroup_paths(std::vector<std::string>* paths) { cgroup_paths_ = paths; }
 
+  // One program for a statement's syscalls:sys_enter_* or sys_exit_* probes
+  // (syscall_wildcard.h): hooked on raw_syscalls' raw tracepoint, this probe's fields read
+  // from the saved registers by their position, `probe` and `func` from `entry` (a pointer
+  // to the id's row of the statement's table) and __syscall_nr from `nr`.
+  void set_syscall_wildcard(std::string entry, std::string nr) {
+    wildcard_entry_ = std::move(entry);
+    wildcard_nr_ = std::move(nr);
+  }
+  // False when the body reads something the raw hook does not have as this probe did
+  // (a common field other than common_pid, a stack, an argument past the sixth).
+  bool wildcard_mappable() const { return wildcard_mappable_; }
+  // The probe's `probe` and `func` constants the body read (its row of the table).
+  uint32_t probe_constant() const { return probe_constant_; }
+  uint32_t func_constant() const { return func_constant_; }
+
  private:
   std::string field_value(const ast::Expr& e);
   std::string raw_syscall_field(const std::string& name);
+  std::string wildcard_field(const std::string& name);
+  bool wildcard() const { return !wildcard_entry_.empty(); }
+  std::string unmappable() {
+    wildcard_mappable_ = false;
+    return "0";
+  }
   std::string saved_register(const char* reg);
   std::string syscall_register(uint32_t index);
   std::string task_syscall_register(uint32_t index);
@@ -73,6 +94,11 @@ class FunctionBuilder {
   std::string latency_;
   std::vector<std::string>* cgroup_paths_ = nullptr;
   int temps_ = 0;
+  std::string wildcard_entry_;
+  std::string wildcard_nr_;
+  bool wildcard_mappable_ = true;
+  uint32_t probe_constant_ = 0;
+  uint32_t func_constant_ = 0;
   std::map<std::string, std::string> context_values_;  // context access -> local
 };
 

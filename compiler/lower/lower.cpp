@@ -3,8 +3,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
+#include "compiler/lower/syscall_wildcard.h"
+#include "compiler/sema/probes.h"
 #include "runtime/spec/aggregations.h"
 
 namespace sonde::lower {
@@ -17,6 +22,28 @@ using sema::ProgramRole;
 // The events ring buffer: 1 MiB, about 30,000 records of a pid and a comm. Records beyond
 // what it holds until user space reads them are lost, and counted (spec::Events).
 constexpr uint32_t kEventsBufferBytes = 1u << 20;
+
+// A syscall wildcard's raw program holds at most this many variants of the statement's
+// body; syscalls that would need another keep a classic program each.
+constexpr size_t kMaxWildcardVariants = 8;
+
+// A syscall wildcard's table row, and the test of an ia32 syscall: the task's
+// thread_info.status has TS_COMPAT (arch/x86/include/asm/thread_info.h) during one, read
+// through CO-RE (types named with the compile's suffix, as the emitted ones are).
+std::string syscall_table_types(const std::string& suffix) {
+  return fmt::format(
+      "struct sonde_syscall {{\n  __u32 on;\n  __u32 probe;\n  __u32 func;\n  __u32 variant;\n}};\n"
+      "struct thread_info{0}_sys {{\n  __u32 status;\n}} __attribute__((preserve_access_index));\n"
+      "struct task_struct{0}_sys {{\n  struct thread_info{0}_sys thread_info;\n}}"
+      " __attribute__((preserve_access_index));\n"
+      "static __always_inline int sonde_compat_syscall(void) {{\n"
+      "  struct task_struct{0}_sys *t = (struct task_struct{0}_sys *)bpf_get_current_task();\n"
+      "  __u32 status = 0;\n"
+      "  bpf_core_read(&status, sizeof(status), &t->thread_info.status);\n"
+      "  return status & 0x0002; /* TS_COMPAT */\n"
+      "}}\n\n",
+      suffix);
+}
 
 // A slot as a C member.
 std::string declaration(const Slot& slot) {
@@ -97,13 +124,14 @@ class ProgramLowering {
           "SEC(\".maps\");\n\n",
           kEventsBufferBytes, kEventsMap);
     }
+    if (uses_syscall_table_) c += syscall_table_types(options_.type_suffix);
     c += definitions;
     return out;
   }
 
  private:
   // The C of one statement: its types, its maps and its programs, as `l` lays them out.
-  std::string statement(const CheckedStatement& s, const StatementLayout& l) {
+  std::string statement(const CheckedStatement& s, StatementLayout& l) {
     std::string c = fmt::format("// {}: {}\n", s.origin, s.source);
     const uint32_t n = s.index;
     const spec::Metric& m = l.metric;
@@ -169,28 +197,139 @@ class ProgramLowering {
           l.span->max_entries, n, n, l.span->start_map);
     }
 
-    // Programs.
+    // Programs: one per probe, or one for many syscalls and one per probe left.
+    std::vector<spec::Probe> probes;
+    std::vector<bool> merged(s.programs.size(), false);
+    if (auto w = syscall_wildcard(s, options_.syscall_wildcard_threshold))
+      c += wildcard_program(s, l, value_type, std::move(*w), probes, merged);
     for (size_t i = 0; i < s.programs.size(); ++i) {
+      if (merged[i]) continue;
       const ProbeProgram& prog = s.programs[i];
       FunctionBuilder f(prog.probe, types_.get(), stack_map(n));
       f.set_cgroup_paths(&cgroup_paths_);
       std::string param = f.context_parameter();
-      if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
-      if (prog.role == ProgramRole::kSpanStart) {
-        span_start(f, s, prog, l);
-      } else {
-        if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
-        if (l.events)
-          send_event(f, s, prog, l);
-        else
-          record(f, s, prog, l, value_type);
-      }
-      f.line("return 0;");
+      program_body(f, s, prog, l, value_type);
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", f.section(), l.probes[i].program,
                        param, f.body());
+      probes.push_back(l.probes[i]);
     }
+    l.probes = std::move(probes);
     c += "\n";
     return c;
+  }
+
+  void program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                    const StatementLayout& l, const std::string& value_type) {
+    if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
+    if (prog.role == ProgramRole::kSpanStart) {
+      span_start(f, s, prog, l);
+    } else {
+      if (prog.role == ProgramRole::kSpanEnd) span_end(f, s, prog, l);
+      if (l.events)
+        send_event(f, s, prog, l);
+      else
+        record(f, s, prog, l, value_type);
+    }
+    f.line("return 0;");
+  }
+
+  // The body of `prog` as the raw program of `w` runs it, after its preamble; empty when
+  // it reads something the raw hook does not have as the classic one did.
+  struct WildcardBody {
+    std::string text;
+    uint32_t probe = 0;  // the constants of `probe` and `func` in this program
+    uint32_t func = 0;
+  };
+  WildcardBody wildcard_body(const CheckedStatement& s, const ProbeProgram& prog,
+                             const StatementLayout& l, const std::string& value_type) {
+    FunctionBuilder f(prog.probe, types_.get(), stack_map(s.index));
+    f.set_cgroup_paths(&cgroup_paths_);
+    f.set_syscall_wildcard("sel", "nr");
+    program_body(f, s, prog, l, value_type);
+    if (!f.wildcard_mappable()) return {};
+    return {f.body(), f.probe_constant(), f.func_constant()};
+  }
+
+  // The raw program's first lines: the syscall's number, its row of the table, and the
+  // test the classic syscalls:* tracepoints make (they ignore ia32 syscalls, whose
+  // numbers differ).
+  static std::string wildcard_preamble(uint32_t n, const SyscallWildcard& w) {
+    std::string c;
+    if (w.exit) {
+      // The number as the classic sys_exit tracepoint takes it (orig_ax).
+      c += "  __u64 nr = 0;\n";
+      c +=
+          "  bpf_probe_read_kernel(&nr, sizeof(nr), &((struct pt_regs *)ctx->args[0])->orig_ax);\n";
+    } else {
+      c += "  __u64 nr = (__u64)(ctx->args[1]);\n";
+      c += "  asm volatile(\"\" : \"+r\"(nr));\n";
+    }
+    c += fmt::format("  if (nr >= {}) return 0;\n", w.limit);
+    c += fmt::format("  const struct sonde_syscall *sel = &sonde_sys{}[nr];\n", n);
+    c += "  if (!sel->on) return 0;\n";
+    c += "  if (sonde_compat_syscall()) return 0;\n";
+    return c;
+  }
+
+  // The raw program of `w` and its table, or "" when fewer than the threshold of its
+  // programs can join it. Programs whose bodies are the same C (save the constants of
+  // `probe` and `func`, which come from the table) share one variant of the body; a
+  // name that is a field at some syscalls and a builtin at others (kill's pid) makes a
+  // few. Row `nr` says whether the syscall is selected, its constants and its variant.
+  // `merged` marks the programs it replaces.
+  std::string wildcard_program(const CheckedStatement& s, const StatementLayout& l,
+                               const std::string& value_type, SyscallWildcard w,
+                               std::vector<spec::Probe>& probes, std::vector<bool>& merged) {
+    const uint32_t n = s.index;
+    std::vector<std::string> variants;
+    std::vector<std::string> rows;
+    SyscallWildcard joined = w;
+    joined.programs.clear();
+    joined.numbers.clear();
+    for (size_t k = 0; k < w.programs.size(); ++k) {
+      WildcardBody body = wildcard_body(s, s.programs[w.programs[k]], l, value_type);
+      if (body.text.empty()) continue;
+      auto it = std::find(variants.begin(), variants.end(), body.text);
+      if (it == variants.end()) {
+        if (variants.size() == kMaxWildcardVariants) continue;  // stays per event
+        it = variants.insert(variants.end(), body.text);
+      }
+      rows.push_back(fmt::format("[{}] = {{1, {}, {}, {}}}", w.numbers[k], body.probe, body.func,
+                                 it - variants.begin()));
+      joined.programs.push_back(w.programs[k]);
+      joined.numbers.push_back(w.numbers[k]);
+    }
+    if (joined.programs.size() < options_.syscall_wildcard_threshold) return "";
+    std::string body = wildcard_preamble(n, joined);
+    if (variants.size() == 1) {
+      body += variants.front();
+    } else {
+      for (size_t v = 0; v < variants.size(); ++v) {
+        body += fmt::format("  if (sel->variant == {}) {{\n", v);
+        std::istringstream lines(variants[v]);
+        for (std::string line; std::getline(lines, line);) body += "  " + line + "\n";
+        body += "  }\n";
+      }
+      body += "  return 0;\n";
+    }
+    for (size_t i : joined.programs) merged[i] = true;
+    const ProbeProgram& first = s.programs[joined.programs.front()];
+    FunctionBuilder f(first.probe, types_.get(), stack_map(n));
+    f.set_syscall_wildcard("sel", "nr");
+    const std::string section = f.section();
+    const std::string param = f.context_parameter();
+    uses_syscall_table_ = true;
+    spec::Probe probe = l.probes[joined.programs.front()];
+    probe.program = fmt::format("sonde_s{}_w0", n);
+    probe.kind = spec::AttachKind::kRawTracepoint;
+    probe.target = w.exit ? "sys_exit" : "sys_enter";
+    const ast::ProbeRef& ref = first.probe.ref;
+    probe.display = ref.is_event_name ? ref.text : sema::canonical_probe_text(ref.text);
+    probes.push_back(probe);
+    return fmt::format(
+        "static const struct sonde_syscall sonde_sys{}[{}] = {{\n  {}\n}};\n"
+        "SEC(\"{}\")\nint {}({}) {{\n{}}}\n",
+        n, joined.limit, fmt::join(rows, ",\n  "), section, probe.program, param, body);
   }
 
   void store_slot(FunctionBuilder& f, const Slot& slot, const ast::Expr& e,
@@ -333,6 +472,7 @@ class ProgramLowering {
   const Options& options_;
   std::unique_ptr<kernel::TypeEmitter> types_;
   std::vector<std::string> cgroup_paths_;  // in_cgroup() paths, by slot of sonde_cgroups
+  bool uses_syscall_table_ = false;        // a raw program for a syscall wildcard
 };
 
 }  // namespace

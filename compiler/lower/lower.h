@@ -17,6 +17,11 @@ struct Options {
   // (see the LLVM CO-RE cache bug in docs/toolchain.md).
   std::string type_suffix = "___sonde";
   uint32_t span_capacity = 10240;
+  // A statement on this many syscalls:sys_enter_*/sys_exit_* tracepoints or more is one
+  // program on raw_syscalls (syscall_wildcard.h). 13: a classic tracepoint costs ~64 ms
+  // to attach and detach (the detach's RCU wait), so 12 of them stay within 1 s, while
+  // the raw hook costs every syscall not selected ~120 ns (docs/performance.md).
+  size_t syscall_wildcard_threshold = 13;
 };
 
 struct Output {

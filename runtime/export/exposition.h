@@ -19,8 +19,9 @@ class ExpositionWriter {
   // Appends the exposition of every family of `snapshot`, in its order. Names that are
   // not valid Prometheus names are sanitized; a family whose sample names collide with
   // an earlier family's is left out (left_out() names it) so that the text always
-  // parses. Histograms are cumulative `_bucket` series with `+Inf` equal to the count,
-  // then `_sum` and `_count`; nanoseconds are exported as seconds.
+  // parses. A histogram series is `_count`, `_sum`, then cumulative `_bucket`s ending
+  // with `+Inf` equal to the count (the order prometheus-cpp wrote); nanoseconds are
+  // exported as seconds.
   void write(const metrics::Snapshot& snapshot, TextBuffer& out);
 
   // Names of the families left out by the latest write().

@@ -3,10 +3,13 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -301,6 +304,52 @@ TEST(Repl, ShowTakesARowLimitAndTopSetsTheDefault) {
   EXPECT_EQ(rest, top_rest + 2);
   term.line(":show 1 0");
   ASSERT_TRUE(term.wait_for("'0' is not a number of rows")) << term.screen();
+  term.line(":quit");
+  ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
+}
+
+// Two statements on sys_enter_*, each one raw_syscalls program of its own: detaching
+// the first leaves the second counting what a forked child does (its own counts).
+TEST(Repl, DetachingOneSyscallWildcardLeavesTheOtherCounting) {
+  constexpr int kParent = 40, kGroup = 15;
+  int go[2];
+  ASSERT_EQ(pipe(go), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    char c;
+    if (read(go[0], &c, 1) != 1) _exit(1);
+    for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
+    for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
+    syscall(SYS_exit_group, 0);
+  }
+  close(go[0]);
+  ReplTerminal term;
+  ASSERT_TRUE(term.started()) << term.screen();
+  for (const char* name : {"first", "second"}) {
+    term.line("on tracepoint:syscalls:sys_enter_* where current.pid == " + std::to_string(child) +
+              " count by func as " + name);
+  }
+  // Bounds a hang only (each compiles and attaches one program and ~20 classic ones).
+  ASSERT_TRUE(term.wait_for("[2] attached", 1, 120s)) << term.screen();
+  term.line(":detach 1");
+  ASSERT_TRUE(term.wait_for("[1] detached")) << term.screen();
+  ASSERT_EQ(write(go[1], "g", 1), 1);
+  close(go[1]);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  term.line(":show 2");
+  ASSERT_TRUE(term.wait_for("sys_enter_exit_group")) << term.screen();
+  std::string screen = term.screen();
+  std::string after = screen.substr(screen.rfind(":show 2"));
+  std::map<std::string, long> counts;
+  std::regex row(R"((sys_enter_\w+)\s+(\d+))");
+  for (std::sregex_iterator it(after.begin(), after.end(), row), end; it != end; ++it)
+    counts[(*it)[1]] = std::stol((*it)[2]);
+  const std::map<std::string, long> expected = {
+      {"sys_enter_getppid", kParent}, {"sys_enter_getpgid", kGroup}, {"sys_enter_exit_group", 1}};
+  EXPECT_EQ(counts, expected) << after;
   term.line(":quit");
   ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
 }

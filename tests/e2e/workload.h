@@ -29,6 +29,7 @@ class Sonde {
   }
   std::string metrics();
   std::string err() const { return process_.err(); }
+  pid_t pid() const { return process_.pid(); }
 
  private:
   int port_;

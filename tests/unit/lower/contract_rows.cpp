@@ -101,6 +101,78 @@ const std::vector<Row>& contract_rows() {
              "__u64 r0 = (__u64)(ctx->args[1]);", "key.k0 = (__s64)(__s64)(r0);",
              "bpf_get_current_comm(key.k1, 16);"}},
 
+      // ---- syscall wildcards: one raw_syscalls program from the threshold on ----
+      // (compiler/lower/syscall_wildcard.h; the fixture has 13 of each, the threshold)
+      {.name = "SyscallWildcardIsOneRawProgramWithATableOfNumbers",
+       .source = "on tracepoint:syscalls:sys_enter_* where current.pid == 5 count by func",
+       .spec =
+           {"probe sonde_s0_w0 kind=raw_tracepoint target=sys_enter "
+            "display=tracepoint:syscalls:sys_enter_*",
+            "label sonde_sys_enter_total.func offset=0 size=8 decoder=enum "
+            "enums=0=sys_enter_brk,1=sys_enter_close,2=sys_enter_exit_group,3=sys_enter_getpgid,"
+            "4=sys_enter_getpid,5=sys_enter_getppid,6=sys_enter_ioctl,7=sys_enter_lseek,"
+            "8=sys_enter_munmap,9=sys_enter_openat,10=sys_enter_pread64,11=sys_enter_read,"
+            "12=sys_enter_write"},
+       // func's value per number: its index in the table of names, programs in order.
+       .c = {"struct sonde_syscall {",
+             "static __always_inline int sonde_compat_syscall(void) {",
+             "return status & 0x0002; /* TS_COMPAT */",
+             "static const struct sonde_syscall sonde_sys0[258] = {",
+             "[12] = {1, 0, 0, 0},",
+             "[3] = {1, 0, 1, 0},",
+             "[231] = {1, 0, 2, 0},",
+             "[121] = {1, 0, 3, 0},",
+             "[39] = {1, 0, 4, 0},",
+             "[110] = {1, 0, 5, 0},",
+             "[16] = {1, 0, 6, 0},",
+             "[8] = {1, 0, 7, 0},",
+             "[11] = {1, 0, 8, 0},",
+             "[257] = {1, 0, 9, 0},",
+             "[17] = {1, 0, 10, 0},",
+             "[0] = {1, 0, 11, 0},",
+             "[1] = {1, 0, 12, 0}",
+             "SEC(\"raw_tp/sys_enter\")",
+             "int sonde_s0_w0(struct bpf_raw_tracepoint_args *ctx) {",
+             "__u64 nr = (__u64)(ctx->args[1]);",
+             "if (nr >= 258) return 0;",
+             "const struct sonde_syscall *sel = &sonde_sys0[nr];",
+             "if (!sel->on) return 0;",
+             "if (sonde_compat_syscall()) return 0;",
+             "if (!((__s64)((__s64)((__u64)(bpf_get_current_pid_tgid() >> 32))",
+             "key.k0 = (__u64)sel->func;"},
+       .c_absent = {"SEC(\"tracepoint/syscalls/"}},
+      {.name = "SyscallExitWildcardReadsRetAndTheNumberFromTheRawHook",
+       .source = "on tracepoint:syscalls:sys_exit_* sum ret by probe",
+       .spec = {"probe sonde_s0_w0 kind=raw_tracepoint target=sys_exit "
+                "display=tracepoint:syscalls:sys_exit_*"},
+       .c = {"SEC(\"raw_tp/sys_exit\")", "__u64 nr = 0;",
+             "bpf_probe_read_kernel(&nr, sizeof(nr), &((struct pt_regs *)ctx->args[0])->orig_ax);",
+             "__u64 r0 = (__u64)(ctx->args[1]);", "__s64 x = (__s64)((__s64)(__s64)(r0));",
+             "key.k0 = (__u64)sel->probe;"},
+       .c_absent = {"SEC(\"tracepoint/syscalls/"}},
+      // A field called pid at some events (getpgid's, the first argument) and the builtin
+      // at others: one program with a variant of the body each, chosen by the table.
+      {.name = "SyscallWildcardReadingDifferentlyPerEventHasAVariantEach",
+       .source = "on tracepoint:syscalls:sys_enter_* where pid == 5 count",
+       .c = {"[121] = {1, 0, 0, 1}", "[39] = {1, 0, 0, 0}", "if (!sel->on) return 0;",
+             "if (sel->variant == 0) {",
+             "    if (!((__s64)((__s64)((__u64)(bpf_get_current_pid_tgid() >> 32))",
+             "if (sel->variant == 1) {",
+             "    bpf_probe_read_kernel(&t0, sizeof(t0), &((struct pt_regs *)ctx->args[0])->di);",
+             "  }\n  return 0;\n}"},
+       .c_absent = {"SEC(\"tracepoint/syscalls/", "if (sel->variant == 2)"}},
+      // The raw hook's kernel stack has other frames than the classic one's.
+      {.name = "SyscallWildcardReadingAStackStaysPerEvent",
+       .source = "on tracepoint:syscalls:sys_enter_* count by kstack",
+       .c = {"SEC(\"tracepoint/syscalls/sys_enter_close\")"},
+       .c_absent = {"raw_tp/"}},
+      {.name = "SyscallWildcardBelowTheThresholdStaysPerEvent",
+       .source = "on tracepoint:syscalls:sys_enter_getp* count by func",
+       .c = {"SEC(\"tracepoint/syscalls/sys_enter_getpgid\")",
+             "SEC(\"tracepoint/syscalls/sys_enter_getpid\")",
+             "SEC(\"tracepoint/syscalls/sys_enter_getppid\")"},
+       .c_absent = {"raw_tp/"}},
+
       // ---- raw tracepoints: typed arguments, members read with CO-RE ----
       {.name = "RawTracepointPointerArgumentsAreTyped",
        .source = "on rawtracepoint:sched_switch count by prev.comm, next_pid = next.pid",

@@ -69,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"on tracepoint:syscalls:sys_enter_reed count",
              "<input>:1:24: error: unknown tracepoint 'syscalls:sys_enter_reed'; did you mean "
              "'sys_enter_read'?\non tracepoint:syscalls:sys_enter_reed count\n                  "
-             "     ^~~~~~~~~~~~~~\nhint: `sonde list 'tracepoint:syscalls:*'` shows the 13 "
+             "     ^~~~~~~~~~~~~~\nhint: `sonde list 'tracepoint:syscalls:*'` shows the 26 "
              "tracepoints in 'syscalls'\n"},
         Case{"on tracepoint:schd:sched_switch count",
              "<input>:1:15: error: unknown tracepoint category 'schd'; did you mean 'sched'?\non "
