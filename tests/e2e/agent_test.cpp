@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "runtime/spec/program.h"
+#include "tests/e2e/bpf_objects.h"
 #include "tests/e2e/bundle_fixture.h"
 #include "tests/e2e/harness.h"
 
@@ -232,40 +233,21 @@ TEST_F(AgentTest, ReadsTracepointFieldsOfThisKernel) {
 // agent counts a forked child's syscalls by name, as the child made them.
 TEST_F(AgentTest, SyscallWildcardIsOneRawProgramInTheBundle) {
   constexpr int kParent = 25, kGroup = 10;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
     for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
-    syscall(SYS_exit_group, 0);
-  }
-  close(go[0]);
-  std::string bundle = build("wild", "on tracepoint:syscalls:sys_enter_* where current.pid == " +
-                                         std::to_string(child) + " count by func as entered\n");
+    return 0;
+  });
+  std::string bundle =
+      build("wild", "on tracepoint:syscalls:sys_enter_* where current.pid == " +
+                        std::to_string(child.pid()) + " count by func as entered\n");
   int port = free_port();
   Process agent({agent_binary(), bundle, "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(agent.wait_for_stderr("attached")) << agent.err();
   // One raw tracepoint link for the syscalls the header knows.
-  int raw = 0;
-  std::string dir = "/proc/" + std::to_string(agent.pid()) + "/fdinfo";
-  if (DIR* d = opendir(dir.c_str())) {
-    while (dirent* entry = readdir(d)) {
-      std::ifstream info(dir + "/" + entry->d_name);
-      for (std::string line; std::getline(info, line);)
-        raw += line.rfind("link_type:", 0) == 0 && line.find("raw_tracepoint") != std::string::npos;
-    }
-    closedir(d);
-  }
-  EXPECT_EQ(raw, 1);
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(attachments_of(agent.pid()).links["raw_tracepoint"], 1);
+  child.go();
+  ASSERT_TRUE(child.wait());
   auto body = http_get(port);
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait().code, 0);

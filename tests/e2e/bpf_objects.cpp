@@ -229,4 +229,28 @@ BpfStatsState bpf_stats_state() {
   return out;
 }
 
+Attachments attachments_of(pid_t pid) {
+  Attachments out;
+  const std::string fds = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* dir = opendir(fds.c_str());
+  if (!dir) return out;
+  while (dirent* d = readdir(dir)) {
+    if (d->d_name[0] == '.') continue;
+    char target[256] = {};
+    if (readlink((fds + "/" + d->d_name).c_str(), target, sizeof(target) - 1) > 0 &&
+        std::string(target) == "anon_inode:[perf_event]")
+      ++out.perf_events;
+    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + d->d_name);
+    std::string line;
+    while (std::getline(info, line)) {
+      if (line.rfind("link_type:", 0) == 0) {
+        std::string type = line.substr(line.find_first_not_of(" \t", 10));
+        ++out.links[type];
+      }
+    }
+  }
+  closedir(dir);
+  return out;
+}
+
 }  // namespace sonde::e2e

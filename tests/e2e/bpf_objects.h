@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 
@@ -45,5 +46,14 @@ struct BpfStatsState {
   std::set<pid_t> holders;
 };
 BpfStatsState bpf_stats_state();
+
+// How process `pid` is attached, as its /proc/PID/fd and fdinfo tell: its BPF links by
+// type ("raw_tracepoint", "perf", ...) and its perf event descriptors (a classic
+// tracepoint each).
+struct Attachments {
+  std::map<std::string, int> links;
+  int perf_events = 0;
+};
+Attachments attachments_of(pid_t pid);
 
 }  // namespace sonde::e2e

@@ -156,7 +156,7 @@ Exit run_sonde(const std::vector<std::string>& args, std::chrono::milliseconds t
   return p.wait(timeout);
 }
 
-GetpidWorkload::GetpidWorkload(uint64_t calls, int threads) {
+GatedChild::GatedChild(const std::function<int()>& body) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC)) throw std::runtime_error("pipe");
   pid_ = fork();
@@ -164,24 +164,13 @@ GetpidWorkload::GetpidWorkload(uint64_t calls, int threads) {
     close(fds[1]);
     char c;
     if (read(fds[0], &c, 1) != 1) _exit(1);
-    // Threads share the tgid; each makes its share of the calls.
-    std::vector<std::thread> workers;
-    uint64_t per = calls / static_cast<uint64_t>(threads);
-    uint64_t extra = calls % static_cast<uint64_t>(threads);
-    for (int t = 0; t < threads; ++t) {
-      uint64_t n = per + (t == 0 ? extra : 0);
-      workers.emplace_back([n] {
-        for (uint64_t i = 0; i < n; ++i) syscall(SYS_getpid);
-      });
-    }
-    for (auto& w : workers) w.join();
-    _exit(0);
+    _exit(body());
   }
   close(fds[0]);
   go_fd_ = fds[1];
 }
 
-GetpidWorkload::~GetpidWorkload() {
+GatedChild::~GatedChild() {
   if (go_fd_ >= 0) close(go_fd_);
   if (pid_ > 0 && !reaped_) {
     kill(pid_, SIGKILL);
@@ -189,15 +178,35 @@ GetpidWorkload::~GetpidWorkload() {
   }
 }
 
-void GetpidWorkload::go() {
+void GatedChild::go() {
   char c = 'g';
   (void)!write(go_fd_, &c, 1);
 }
 
-void GetpidWorkload::wait() {
-  if (!reaped_) waitpid(pid_, nullptr, 0);
-  reaped_ = true;
+bool GatedChild::wait() {
+  if (!reaped_) {
+    int status = 0;
+    reaped_ = waitpid(pid_, &status, 0) == pid_;
+    exited_zero_ = reaped_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  return exited_zero_;
 }
+
+GetpidWorkload::GetpidWorkload(uint64_t calls, int threads)
+    : GatedChild([calls, threads] {
+        // Threads share the tgid; each makes its share of the calls.
+        std::vector<std::thread> workers;
+        uint64_t per = calls / static_cast<uint64_t>(threads);
+        uint64_t extra = calls % static_cast<uint64_t>(threads);
+        for (int t = 0; t < threads; ++t) {
+          uint64_t n = per + (t == 0 ? extra : 0);
+          workers.emplace_back([n] {
+            for (uint64_t i = 0; i < n; ++i) syscall(SYS_getpid);
+          });
+        }
+        for (auto& w : workers) w.join();
+        return 0;
+      }) {}
 
 int free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

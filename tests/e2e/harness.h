@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -54,20 +55,32 @@ class Process {
 // Runs sonde to completion.
 Exit run_sonde(const std::vector<std::string>& args, std::chrono::milliseconds timeout = 60s);
 
-// A forked child that makes exactly `calls` getpid system calls (raw syscalls, nothing
-// else calls getpid in it) when go() is called, then exits.
-class GetpidWorkload {
+// A forked child that runs `body` when go() is called, and not before (it waits in a
+// read() of its gate pipe: the one system call it makes after go() besides the body's),
+// then exits with the status `body` returns.
+class GatedChild {
  public:
-  explicit GetpidWorkload(uint64_t calls, int threads = 1);
-  ~GetpidWorkload();
+  explicit GatedChild(const std::function<int()>& body);
+  ~GatedChild();  // kills it if it was not waited for
+  GatedChild(const GatedChild&) = delete;
+  GatedChild& operator=(const GatedChild&) = delete;
   pid_t pid() const { return pid_; }
   void go();
-  void wait();  // until it exited
+  // Until it exited; true when it exited with status 0.
+  bool wait();
 
  private:
   pid_t pid_ = -1;
   int go_fd_ = -1;
   bool reaped_ = false;
+  bool exited_zero_ = false;
+};
+
+// A gated child that makes exactly `calls` getpid system calls (raw syscalls, nothing
+// else calls getpid in it) when go() is called, then exits.
+class GetpidWorkload : public GatedChild {
+ public:
+  explicit GetpidWorkload(uint64_t calls, int threads = 1);
 };
 
 // HTTP GET on loopback; the body, or nullopt when the connection failed.

@@ -300,6 +300,17 @@ TEST(Probes, BadUserProbesAreLocatedErrors) {
   EXPECT_THAT(usdt.err, testing::HasSubstr("hint: its USDT probes: sonde:tick"));
 }
 
+// How many samples of `metric` in `body` carry the label pid="PID".
+int lines_of_pid(const std::string& body, const std::string& metric, pid_t pid) {
+  int lines = 0;
+  std::istringstream in(body);
+  for (std::string l; std::getline(in, l);) {
+    if (l.starts_with(metric + "{") && l.find(fmt::format("pid=\"{}\"", pid)) != std::string::npos)
+      ++lines;
+  }
+  return lines;
+}
+
 // `probe` splits a wildcard by the probe that fired: each workload process calls one of
 // the probed functions a known number of times, counted per process so that other runs
 // of the workload on this machine do not count.
@@ -318,49 +329,30 @@ TEST(Probes, ProbeSplitsAUprobeWildcardPerFunction) {
   EXPECT_EQ(calls(*returned, "sonde_probed_value"), 200);
   EXPECT_EQ(calls(*negated, "sonde_probed_signed"), 100);
   // Nothing else of these processes fired: each line of a workload names its one function.
-  for (const auto* w : {add.get(), returned.get(), negated.get()}) {
-    int lines = 0;
-    std::istringstream in(body);
-    for (std::string l; std::getline(in, l);) {
-      if (l.starts_with("fired_total{") &&
-          l.find(fmt::format("pid=\"{}\"", w->pid())) != std::string::npos)
-        ++lines;
-    }
-    EXPECT_EQ(lines, 1) << body;
-  }
+  for (const auto* w : {add.get(), returned.get(), negated.get()})
+    EXPECT_EQ(lines_of_pid(body, "fired_total", w->pid()), 1) << body;
 }
 
 // A forked child makes known numbers of getppid and getpgid system calls (raw, nothing
 // else in it makes either) once told to go.
 TEST(Probes, ProbeSplitsATracepointWildcardPerSystemCall) {
   constexpr int kParent = 70, kGroup = 30;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
   // sys_enter_getpgid has a field `pid` (its argument), which shadows the builtin.
   Sonde sonde(
       "on tracepoint:syscalls:sys_enter_getp* count by probe, pid = current.pid as entered");
   ASSERT_TRUE(sonde.attached()) << sonde.err();
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    close(go[1]);
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
     for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
-    _exit(0);
-  }
-  close(go[0]);
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return 0;
+  });
+  child.go();
+  ASSERT_TRUE(child.wait());
   std::string body = sonde.metrics();
   auto entered = [&](const std::string& call) {
     return sample(
         body, "entered_total",
-        fmt::format("probe=\"tracepoint:syscalls:sys_enter_{}\",pid=\"{}\"", call, child));
+        fmt::format("probe=\"tracepoint:syscalls:sys_enter_{}\",pid=\"{}\"", call, child.pid()));
   };
   EXPECT_EQ(entered("getppid"), kParent) << body;
   EXPECT_EQ(entered("getpgid"), kGroup) << body;
@@ -401,16 +393,8 @@ TEST(Probes, FuncSplitsAUprobeWildcardPerFunction) {
     EXPECT_TRUE(is_function_of_workload(symbols, function)) << function << " not in\n" << symbols;
   }
   // One line per process: nothing else of them fired.
-  for (const auto* w : {add.get(), returned.get(), negated.get()}) {
-    int lines = 0;
-    std::istringstream in(body);
-    for (std::string l; std::getline(in, l);) {
-      if (l.starts_with("fired_total{") &&
-          l.find(fmt::format("pid=\"{}\"", w->pid())) != std::string::npos)
-        ++lines;
-    }
-    EXPECT_EQ(lines, 1) << body;
-  }
+  for (const auto* w : {add.get(), returned.get(), negated.get()})
+    EXPECT_EQ(lines_of_pid(body, "fired_total", w->pid()), 1) << body;
 }
 
 // Every system call entry of the machine, split by event and process: a forked child
@@ -418,34 +402,24 @@ TEST(Probes, FuncSplitsAUprobeWildcardPerFunction) {
 // either) once told to go, then exits once.
 TEST(Probes, FuncSplitsATracepointWildcardPerSystemCall) {
   constexpr int kParent = 70, kGroup = 30;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
   Sonde sonde(
       "on tracepoint:syscalls:sys_enter_* count by func, probe, pid = current.pid as entered");
   // One raw_syscalls program (and one per syscall newer than sonde's header) since the
   // syscall wildcard lowering; 360 programs took ~13 s. The deadline only bounds a hang.
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
     for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
-    syscall(SYS_exit_group, 0);
-  }
-  close(go[0]);
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    return 0;
+  });
+  child.go();
+  ASSERT_TRUE(child.wait());
   std::string body = sonde.metrics();
   // probe names the same event in full, from the same table row.
   auto entered = [&](const std::string& event) {
     return sample(body, "entered_total",
                   fmt::format("func=\"{}\",probe=\"tracepoint:syscalls:{}\",pid=\"{}\"", event,
-                              event, child));
+                              event, child.pid()));
   };
   EXPECT_EQ(entered("sys_enter_getppid"), kParent) << body;
   EXPECT_EQ(entered("sys_enter_getpgid"), kGroup) << body;

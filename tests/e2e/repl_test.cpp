@@ -312,33 +312,23 @@ TEST(Repl, ShowTakesARowLimitAndTopSetsTheDefault) {
 // the first leaves the second counting what a forked child does (its own counts).
 TEST(Repl, DetachingOneSyscallWildcardLeavesTheOtherCounting) {
   constexpr int kParent = 40, kGroup = 15;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
     for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
-    syscall(SYS_exit_group, 0);
-  }
-  close(go[0]);
+    return 0;
+  });
   ReplTerminal term;
   ASSERT_TRUE(term.started()) << term.screen();
   for (const char* name : {"first", "second"}) {
-    term.line("on tracepoint:syscalls:sys_enter_* where current.pid == " + std::to_string(child) +
-              " count by func as " + name);
+    term.line("on tracepoint:syscalls:sys_enter_* where current.pid == " +
+              std::to_string(child.pid()) + " count by func as " + name);
   }
   // Bounds a hang only (each compiles and attaches one program and ~20 classic ones).
   ASSERT_TRUE(term.wait_for("[2] attached", 1, 120s)) << term.screen();
   term.line(":detach 1");
   ASSERT_TRUE(term.wait_for("[1] detached")) << term.screen();
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  child.go();
+  ASSERT_TRUE(child.wait());
   term.line(":show 2");
   ASSERT_TRUE(term.wait_for("sys_enter_exit_group")) << term.screen();
   std::string screen = term.screen();

@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <set>
 #include <sstream>
 
+#include "tests/e2e/bpf_objects.h"
 #include "tests/e2e/harness.h"
 #include "tests/e2e/workload.h"
 
@@ -28,37 +28,6 @@ constexpr size_t kThreshold = 13;
 
 constexpr int kParent = 70, kGroup = 30, kReads = 5, kReadBytes = 7;
 
-// How process `pid` is attached, as the kernel tells it: its BPF links by type
-// ("raw_tracepoint", "perf", ...) and its perf event fds (a classic tracepoint each).
-struct Attachments {
-  std::map<std::string, int> links;
-  int perf_events = 0;
-};
-
-Attachments attachments(pid_t pid) {
-  Attachments out;
-  const std::string fds = fmt::format("/proc/{}/fd", pid);
-  DIR* dir = opendir(fds.c_str());
-  if (!dir) return out;
-  while (dirent* d = readdir(dir)) {
-    if (d->d_name[0] == '.') continue;
-    char target[256] = {};
-    if (readlink(fmt::format("{}/{}", fds, d->d_name).c_str(), target, sizeof(target) - 1) > 0 &&
-        std::string(target) == "anon_inode:[perf_event]")
-      ++out.perf_events;
-    std::ifstream info(fmt::format("/proc/{}/fdinfo/{}", pid, d->d_name));
-    std::string line;
-    while (std::getline(info, line)) {
-      if (line.rfind("link_type:", 0) == 0) {
-        std::string type = line.substr(line.find_first_not_of(" \t", 10));
-        ++out.links[type];
-      }
-    }
-  }
-  closedir(dir);
-  return out;
-}
-
 // The syscalls tracepoints of this kernel that `pattern` selects.
 size_t events_matching(const std::string& pattern) {
   size_t n = 0;
@@ -69,49 +38,31 @@ size_t events_matching(const std::string& pattern) {
   return n;
 }
 
-// A forked child that waits for go(), then makes kParent getppid, kGroup getpgid(0) and
-// kReads reads of kReadBytes bytes from /dev/zero, and exits through exit_group. The
-// read it waits in returns after go(): one more read, of one byte, at the exit.
-class Workload {
+// A gated child that makes kParent getppid, kGroup getpgid(0) and kReads reads of
+// kReadBytes bytes from /dev/zero, and exits through exit_group. The read of its gate
+// returns after go(): one more read, of one byte, at the exit.
+class Workload : public GatedChild {
  public:
-  Workload() {
-    if (pipe(go_) != 0) return;
-    int zero = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-    pid_ = fork();
-    if (pid_ == 0) {
-      char c;
-      if (read(go_[0], &c, 1) != 1) _exit(1);
-      for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
-      for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
-      char buf[kReadBytes];
-      for (int i = 0; i < kReads; ++i) {
-        if (syscall(SYS_read, zero, buf, sizeof(buf)) != kReadBytes) syscall(SYS_exit_group, 2);
-      }
-      syscall(SYS_exit_group, 0);
-    }
-    close(zero);
-    close(go_[0]);
-  }
-  ~Workload() {
-    if (go_[1] >= 0) close(go_[1]);
-    if (pid_ > 0 && !waited_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  pid_t pid() const { return pid_; }
+  Workload() : Workload(open("/dev/zero", O_RDONLY | O_CLOEXEC)) {}
   // Lets it run; true when it exited 0.
   bool go() {
-    if (write(go_[1], "g", 1) != 1) return false;
-    int status = 0;
-    waited_ = waitpid(pid_, &status, 0) == pid_;
-    return waited_ && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    GatedChild::go();
+    return wait();
   }
 
  private:
-  int go_[2] = {-1, -1};
-  pid_t pid_ = -1;
-  bool waited_ = false;
+  explicit Workload(int zero)
+      : GatedChild([zero] {
+          for (int i = 0; i < kParent; ++i) syscall(SYS_getppid);
+          for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
+          char buf[kReadBytes];
+          for (int i = 0; i < kReads; ++i) {
+            if (syscall(SYS_read, zero, buf, sizeof(buf)) != kReadBytes) return 2;
+          }
+          return 0;
+        }) {
+    close(zero);
+  }
 };
 
 // Every sample of `name` (a metric labelled by func alone) as func -> value.
@@ -134,7 +85,7 @@ TEST(SyscallWildcard, EveryEnterCountedByFuncOnOneRawProgram) {
       w.pid()));
   // Bounds a hang only: the per-event lowering took ~13 s here.
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
-  Attachments a = attachments(sonde.pid());
+  Attachments a = attachments_of(sonde.pid());
   ASSERT_TRUE(w.go());
   const auto counts = by_func(sonde.metrics(), "entered_total");
   const std::map<std::string, double> expected = {{"sys_enter_getppid", kParent},
@@ -155,29 +106,19 @@ TEST(SyscallWildcard, EveryEnterCountedByFuncOnOneRawProgram) {
 // getpgid(0) and kill(self, 0) count only where the argument is the child's pid.
 TEST(SyscallWildcard, BarePidIsTheArgumentWhereTheSyscallHasOne) {
   constexpr int kOwnGroup = 12, kKills = 9;
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     const pid_t self = static_cast<pid_t>(syscall(SYS_getpid));
     for (int i = 0; i < kGroup; ++i) syscall(SYS_getpgid, 0);
     for (int i = 0; i < kOwnGroup; ++i) syscall(SYS_getpgid, self);
     for (int i = 0; i < kKills; ++i) syscall(SYS_kill, self, 0);
-    syscall(SYS_exit_group, 0);
-  }
-  close(go[0]);
+    return 0;
+  });
   Sonde sonde(fmt::format(
-      "on tracepoint:syscalls:sys_enter_* where pid == {} count by func as entered", child));
+      "on tracepoint:syscalls:sys_enter_* where pid == {} count by func as entered", child.pid()));
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
-  Attachments a = attachments(sonde.pid());
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  Attachments a = attachments_of(sonde.pid());
+  child.go();
+  ASSERT_TRUE(child.wait());
   const auto counts = by_func(sonde.metrics(), "entered_total");
   const std::map<std::string, double> expected = {{"sys_enter_getpid", 1},
                                                   {"sys_enter_getpgid", kOwnGroup},
@@ -194,7 +135,7 @@ TEST(SyscallWildcard, EveryExitSumsRetByFunc) {
       "on tracepoint:syscalls:sys_exit_* where current.pid == {} sum ret by func as returned",
       w.pid()));
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
-  const Attachments a = attachments(sonde.pid());
+  const Attachments a = attachments_of(sonde.pid());
   ASSERT_TRUE(w.go());
   const std::string body = sonde.metrics();
   auto sums = by_func(body, "returned");
@@ -219,7 +160,7 @@ TEST(SyscallWildcard, NarrowWildcardTakesTheLoweringTheThresholdSays) {
       "on tracepoint:syscalls:sys_enter_getp* where current.pid == {} count by func as entered",
       w.pid()));
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(1))) << sonde.err();
-  const Attachments a = attachments(sonde.pid());
+  const Attachments a = attachments_of(sonde.pid());
   ASSERT_TRUE(w.go());
   const auto counts = by_func(sonde.metrics(), "entered_total");
   const std::map<std::string, double> expected = {{"sys_enter_getppid", kParent},
@@ -252,27 +193,19 @@ TEST(SyscallWildcard, CompatSyscallsAreNotCounted) {
     GTEST_SKIP() << "this kernel runs no ia32 syscalls (int $0x80 "
                  << (WIFSIGNALED(status) ? "killed the process" : "failed")
                  << "; ia32_emulation is off): the compat check cannot be exercised here";
-  int go[2];
-  ASSERT_EQ(pipe(go), 0);
-  pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    char c;
-    if (read(go[0], &c, 1) != 1) _exit(1);
+  GatedChild child([] {
     for (int i = 0; i < kParent; ++i) {
       long r;
       asm volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory", "rcx", "r8", "r9", "r10", "r11");
     }
-    syscall(SYS_exit_group, 0);
-  }
-  close(go[0]);
+    return 0;
+  });
   Sonde sonde(fmt::format(
       "on tracepoint:syscalls:sys_enter_* where current.pid == {} count by func as entered",
-      child));
+      child.pid()));
   ASSERT_TRUE(sonde.attached(std::chrono::minutes(3))) << sonde.err();
-  ASSERT_EQ(write(go[1], "g", 1), 1);
-  close(go[1]);
-  ASSERT_EQ(waitpid(child, &status, 0), child);
+  child.go();
+  ASSERT_TRUE(child.wait());
   const auto counts = by_func(sonde.metrics(), "entered_total");
   const std::map<std::string, double> expected = {{"sys_enter_exit_group", 1}};
   EXPECT_EQ(counts, expected);
