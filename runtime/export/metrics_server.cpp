@@ -29,6 +29,7 @@
 #include "runtime/export/text_buffer.h"
 #include "runtime/export/tls.h"
 #include "support/scrape_stages.h"
+#include "support/text.h"
 
 namespace sonde::exporter {
 
@@ -330,31 +331,18 @@ namespace {
 // weight is not 0 (RFC 9110 12.5.3).
 bool accepts_gzip(const char* header) {
   if (header == nullptr) return false;
-  std::string_view rest = header;
-  while (!rest.empty()) {
-    const size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  auto equals = [](std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+  };
+  for (std::string_view item : split(header, ',')) {
     const size_t semicolon = item.find(';');
-    std::string_view coding = item.substr(0, semicolon);
-    std::string_view params =
-        semicolon == std::string_view::npos ? std::string_view() : item.substr(semicolon + 1);
-    auto trim = [](std::string_view text) {
-      while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-      while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-      return text;
-    };
-    coding = trim(coding);
-    params = trim(params);
-    auto equals = [](std::string_view a, std::string_view b) {
-      return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
-    };
+    const std::string_view coding = trim(item.substr(0, semicolon));
+    const std::string_view params =
+        semicolon == std::string_view::npos ? std::string_view() : trim(item.substr(semicolon + 1));
     if (!equals(coding, "gzip") && !equals(coding, "x-gzip")) continue;
     // q=0, q=0.0, q=0.000: refused.
-    if (params.size() >= 3 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=' &&
-        params.substr(2).find_first_not_of("0.") == std::string_view::npos)
-      return false;
-    return true;
+    return !(params.size() >= 3 && (params[0] == 'q' || params[0] == 'Q') && params[1] == '=' &&
+             params.substr(2).find_first_not_of("0.") == std::string_view::npos);
   }
   return false;
 }
