@@ -30,10 +30,12 @@ ast::Type type_from_btf(const kernel::Btf& btf, uint32_t id) {
       break;
     case kernel::TypeKind::kArray: {
       kernel::Type elem = btf.type(btf.resolve(t.ref));
-      // `char name[N]` is text; `u8 addr[16]` (unsigned char) is bytes.
+      // `char name[N]` is text; `u8 addr[16]` (unsigned char) is bytes. A flexible
+      // `char name[]` ends its struct with a string of its own length: a string of 0 bytes
+      // would be a 0-byte read and a map key the kernel refuses.
       if (elem.kind == kernel::TypeKind::kInt && elem.size == 1 &&
           (elem.is_char || elem.name == "char")) {
-        out = ast::Type::string(t.nelems);
+        out = ast::Type::string(t.nelems ? t.nelems : kUnsizedStringBound);
       } else {
         out.kind = ast::TypeKind::kBytes;
         out.size = t.nelems * (elem.size ? elem.size : 1);

@@ -22,8 +22,6 @@ using ast::Op;
 using ast::Type;
 using ast::TypeKind;
 
-// Bound of strings read from __data_loc fields when none is given.
-constexpr uint32_t kDefaultDataLocBound = 64;
 constexpr uint32_t kMaxStringBound = 256;
 
 // The longest cgroup path in_cgroup() takes (PATH_MAX).
@@ -415,14 +413,14 @@ Verdict ExprChecker::field(Expr& e, const std::string& field_name) {
     case kernel::FieldKind::kCharArray:
       // A flexible `char buf[]` ends the record with a string of its own length
       // (ftrace:print): read as one of at most the default bound.
-      e.type = Type::string(f->array_len ? f->array_len : kDefaultDataLocBound);
+      e.type = Type::string(f->array_len ? f->array_len : kUnsizedStringBound);
       break;
     case kernel::FieldKind::kArray:
       e.type.kind = TypeKind::kBytes;
       e.type.size = f->size;
       break;
     case kernel::FieldKind::kDataLoc:
-      e.type = Type::string(kDefaultDataLocBound);
+      e.type = Type::string(kUnsizedStringBound);
       break;
     case kernel::FieldKind::kDataLocArray:
       return diags_.reject(
@@ -1031,7 +1029,7 @@ Verdict ExprChecker::string_call(Expr& e, Use use) {
             e.range, "a string read through a pointer needs a bound to be a label",
             fmt::format("give the longest length to keep, e.g. str({}, 64)", derive_text(arg)));
       }
-      bound = kDefaultDataLocBound;
+      bound = kUnsizedStringBound;
     }
     e.type = Type::string(bound);
     e.type.user = arg.type.user || (scope_.probe && scope_.probe->kind->user_memory);

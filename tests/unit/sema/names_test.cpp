@@ -2,6 +2,7 @@
 // name, decoders only as labels and only on values they can decode, string bounds.
 #include <gtest/gtest.h>
 
+#include "compiler/sema/btf_types.h"
 #include "tests/unit/sema/sema_fixture.h"
 
 namespace sonde::sema {
@@ -307,6 +308,24 @@ TEST(Names, SyscallPointersAreUserMemory) {
   Checker exec;
   ASSERT_EQ(exec.check("on rawtracepoint:sched_process_exec count by str(bprm.filename, 32)"), "");
   EXPECT_FALSE(key(exec, 0).type.user);
+}
+
+// A flexible `char name[]` member read through BTF (xfs_getparents_rec's gpr_name, found
+// by the generative test) was a string of 0 bytes: a 0-byte key the kernel refused to
+// create a map for. The fixture's records end with such a member, `char __data[0]`.
+TEST(Names, FlexibleCharMemberIsAStringOfTheDefaultBound) {
+  auto btf = shared_kernel().btf();
+  ASSERT_TRUE(btf.ok()) << btf.error().message;
+  auto record = (*btf)->find("trace_event_raw_sched_switch", kernel::TypeKind::kStruct);
+  ASSERT_TRUE(record);
+  auto data = (*btf)->find_member(*record, "__data");
+  ASSERT_TRUE(data);
+  ast::Type t = type_from_btf(**btf, data->type);
+  EXPECT_EQ(t.kind, ast::TypeKind::kString);
+  EXPECT_EQ(t.size, kUnsizedStringBound);
+  auto comm = (*btf)->find_member(*record, "prev_comm");
+  ASSERT_TRUE(comm);
+  EXPECT_EQ(type_from_btf(**btf, comm->type).size, 16u);
 }
 
 }  // namespace
