@@ -5,16 +5,10 @@
 
 #include "compiler/kernel/print_fmt.h"
 #include "compiler/kernel/tracefs.h"
+#include "support/text.h"
 
 namespace sonde::kernel {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string_view::npos) return {};
-  size_t e = s.find_last_not_of(" \t\r");
-  return s.substr(b, e - b + 1);
-}
 
 template <typename T>
 bool parse_number(std::string_view s, T& out) {
