@@ -8,7 +8,7 @@
 namespace sonde::spec {
 namespace {
 
-// runtime/session/self_metrics.cpp, process_metrics.cpp and prometheus-cpp export these; a test
+// runtime/session/self_metrics.cpp and process_metrics.cpp export these; a test
 // scrapes a running sonde and checks that every family it did not compile is listed here.
 constexpr std::string_view kReserved[] = {
     "sonde_build_info",
@@ -26,10 +26,6 @@ constexpr std::string_view kReserved[] = {
     "sonde_series_expired_events_total",
     "sonde_series_expired_total",
     "sonde_span_starts_evicted_total",
-    // prometheus-cpp's Exposer counts its own requests.
-    "exposer_request_latencies",
-    "exposer_scrapes_total",
-    "exposer_transferred_bytes_total",
     "process_cpu_seconds_total",
     "process_max_fds",
     "process_open_fds",
