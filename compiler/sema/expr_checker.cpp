@@ -67,6 +67,14 @@ Type decoded(spec::Decoder decoder, const Type& inner) {
   return t;
 }
 
+// `probe` and `func` are indices into their statement's table of names: labels, fields of
+// a `print`, or compared with == and != to a name of the table (func == sys_enter_read);
+// as numbers they would mean whatever order the table has.
+bool names_the_probe(const Expr& x) {
+  return x.binding.kind == BindingKind::kBuiltin &&
+         (x.binding.builtin == Builtin::kProbe || x.binding.builtin == Builtin::kFunc);
+}
+
 }  // namespace
 
 ExprChecker::ExprChecker(KernelInfo& kernel, ast::Diagnostics& diags, const Scope& scope)
@@ -103,6 +111,7 @@ std::vector<std::string> ExprChecker::builtin_names(const ResolvedProbe& probe) 
 Verdict ExprChecker::check(Expr& e, Use use) {
   nodes_ = 0;
   if (Verdict v = visit(e, use, true); !v) return v;
+  if (use != Use::kKey && names_the_probe(e)) return probe_name_as_number(e);
   const Type& t = e.type;
   switch (use) {
     case Use::kPredicate:
@@ -479,6 +488,17 @@ Verdict ExprChecker::builtin(Expr& e, const std::string& n, bool qualified) {
   return accepted();
 }
 
+ast::Rejection ExprChecker::probe_name_as_number(const Expr& x) {
+  const bool probe = x.binding.builtin == Builtin::kProbe;
+  std::optional<std::string> own = scope_.probe ? func_name(*scope_.probe) : std::nullopt;
+  return diags_.reject(
+      x.range,
+      fmt::format("'{}' names the probe that fired; it is not a number to compute with",
+                  probe ? "probe" : "func"),
+      fmt::format("use it as a label (by {}){}", probe ? "probe" : "func",
+                  own ? fmt::format(", or select probes by name: where func == {}", *own) : ""));
+}
+
 // A constant of the program, named in user space from the table in the label (kEnum).
 Verdict ExprChecker::named_constant(Expr& e, const NameTable& table, const std::string& own_name) {
   e.binding.kind = BindingKind::kBuiltin;
@@ -610,6 +630,7 @@ Verdict ExprChecker::index(Expr& e) {
 
 Verdict ExprChecker::unary(Expr& e) {
   if (Verdict v = visit(*e.args[0], Use::kValue, false); !v) return v;
+  if (names_the_probe(*e.args[0])) return probe_name_as_number(*e.args[0]);
   const Type& t = e.args[0]->type;
   if (!t.is_numeric()) {
     return diags_.reject(e.range, fmt::format("operator '{}' needs a number, not a {}",
@@ -650,6 +671,12 @@ Verdict ExprChecker::binary(Expr& e) {
     } else if (Verdict v = visit(rhs, Use::kValue, false); !v) {
       return v;
     }
+  }
+  for (const Expr* side : {&lhs, &rhs}) {
+    const Expr& other = side == &lhs ? rhs : lhs;
+    if (names_the_probe(*side) &&
+        !((e.op == Op::kEq || e.op == Op::kNe) && is_bare_constant(other)))
+      return probe_name_as_number(*side);
   }
   const Type& lt = lhs.type;
   const Type& rt = rhs.type;
@@ -785,6 +812,7 @@ Verdict ExprChecker::call(Expr& e, Use use, bool top) {
     return text_scan_call(e, f->kind == FunctionKind::kDigits);
   Expr& arg = *e.args[0];
   if (Verdict v = visit(arg, Use::kValue, false); !v) return v;
+  if (names_the_probe(arg)) return probe_name_as_number(arg);
   e.binding.kind = BindingKind::kFunction;
   switch (f->kind) {
     case FunctionKind::kString:

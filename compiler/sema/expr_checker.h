@@ -89,6 +89,7 @@ class ExprChecker {
   Verdict builtin(ast::Expr& e, const std::string& builtin_name, bool qualified);
   Verdict named_constant(ast::Expr& e, const NameTable& table, const std::string& own_name);
   Verdict func(ast::Expr& e);
+  ast::Rejection probe_name_as_number(const ast::Expr& x);
   bool constant(ast::Expr& e, const ast::Type* context);
   ast::Rejection unknown_name(ast::Expr& e);
   bool expanding(std::string_view kind, const std::string& name) const;

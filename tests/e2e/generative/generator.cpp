@@ -80,7 +80,7 @@ const std::vector<Builtin>& builtins() {
         {"cgroup", VType::integer(8, false), true},
         {"nsecs", VType::integer(8, false), true},
         {"comm", VType::string(16), true},
-        {"probe", VType::integer(4, false), false},  // which probe fired: a constant
+        {"probe", VType::integer(4, false), false},  // which probe fired: a label only
         {"kstack", stack, false},
         {"ustack", stack, false},
     };
@@ -103,10 +103,11 @@ Scope make_scope(const Probe& p, const std::vector<Term>& extra) {
     if (s.names.insert(t.text).second) s.terms.push_back(t);
   }
   for (const Builtin& b : builtins()) {
-    const bool stack = b.type.kind == Kind::kStack;
-    if (s.names.insert(b.name).second) s.terms.push_back({b.name, b.type, b.name, stack});
+    // Stacks and `probe` (an index into a table of names, not a number) are labels only.
+    const bool key_only = b.type.kind == Kind::kStack || std::string_view(b.name) == "probe";
+    if (s.names.insert(b.name).second) s.terms.push_back({b.name, b.type, b.name, key_only});
     if (b.qualifiable && !field_current)
-      s.terms.push_back({fmt::format("current.{}", b.name), b.type, b.name, stack});
+      s.terms.push_back({fmt::format("current.{}", b.name), b.type, b.name, key_only});
   }
   const bool ret = p.kind == ProbeKind::kUretprobe || p.kind == ProbeKind::kKretprobe;
   const bool args =
@@ -719,8 +720,6 @@ class ExprGen {
       arg = *ip;
     } else {
       arg = rng_.chance(60) ? leaf_number() : number(depth - 1);
-      // `probe` alone names the probe that fired; sema refuses to decode it as an address.
-      if (arg.text == "probe") arg = literal();
     }
     bool named_by_arg = std::string_view(fn) == "ksym" || std::string_view(fn) == "usym" ||
                         std::string_view(fn) == "ntop";

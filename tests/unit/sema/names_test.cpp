@@ -96,6 +96,25 @@ INSTANTIATE_TEST_SUITE_P(
              "                   ^~~~\nhint: to read it, write a statement on "
              "tracepoint:syscalls:sys_enter_getpid alone\n"},
         Case{"on tracepoint:syscalls:sys_enter_getp* count by func, probe", ""},
+        // Indices into a table of names, not numbers: compared only with a name of it.
+        Case{"on tracepoint:syscalls:sys_enter_getp* where func == sys_enter_getpid count "
+             "by probe",
+             ""},
+        Case{"on tracepoint:sched:sched_switch sum probe",
+             "<input>:1:38: error: 'probe' names the probe that fired; it is not a number to "
+             "compute with\non tracepoint:sched:sched_switch sum probe\n                      "
+             "               ^~~~~\nhint: use it as a label (by probe), or select probes by "
+             "name: where func == sched_switch\n"},
+        Case{"on tracepoint:sched:sched_switch where func == 3 count",
+             "<input>:1:40: error: 'func' names the probe that fired; it is not a number to "
+             "compute with\non tracepoint:sched:sched_switch where func == 3 count\n          "
+             "                             ^~~~\nhint: use it as a label (by func), or select "
+             "probes by name: where func == sched_switch\n"},
+        Case{"on tracepoint:sched:sched_switch count by x = u32(func) + 1",
+             "<input>:1:51: error: 'func' names the probe that fired; it is not a number to "
+             "compute with\non tracepoint:sched:sched_switch count by x = u32(func) + 1\n     "
+             "                                             ^~~~\nhint: use it as a label (by "
+             "func), or select probes by name: where func == sched_switch\n"},
         // At every probe: the alias wins, as it did before the builtin existed.
         Case{"alias tracepoint:timer:timer_start func = function\n"
              "on tracepoint:timer:timer_start count by ksym(func)",
