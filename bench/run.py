@@ -22,6 +22,11 @@ Sections (--only takes a comma-separated list):
             exited (detach), the links held, and ns added per getppid() when it is
             selected and when it is not: the figures behind the threshold of one raw
             program (compiler/lower/syscall_wildcard.h).
+  shared    1, 3 and 6 statements on tracepoint:raw_syscalls:sys_enter (each counting
+            getpid calls): ns added per getpid() with the statements sharing one program
+            (sonde's default), with a program each (SONDE_SEPARATE_PROGRAMS=1, a bench
+            knob), and as one hand-written program (bench/libbpf: rawtp_shared<N>); the
+            empty raw_tp hook beside them, for the budget "one hook + N bodies" (issue 17).
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
   micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
@@ -399,6 +404,51 @@ def hooks(args):
     table(["probe", "ns"], [[row, fmt_stats(v)] for row, v in other.items()])
 
 
+# --- statements sharing a hook (issue 17) -------------------------------------------------
+
+SHARED_COUNTS = [1, 3, 6]
+
+
+def shared_program(n):
+    return "\n".join(f"on tracepoint:raw_syscalls:sys_enter where id == 39 count as shared{i}" for i in range(n))
+
+
+def shared(args):
+    separate_env = dict(cache_env(args), SONDE_SEPARATE_PROGRAMS="1")
+    variants = [
+        ("shared", lambda n: sonde_run(args, shared_program(n), env=cache_env(args))),
+        ("separate", lambda n: sonde_run(args, shared_program(n), env=separate_env)),
+        ("libbpf", lambda n: libbpf_run(args, [f"rawtp_shared{n}"])),
+    ]
+    added, hook = {}, []
+    for r in range(args.rounds):
+        log(f"shared: round {r + 1}/{args.rounds}")
+        hook.append(overhead_of(args, lambda: libbpf_run(args, ["rawtp_empty"]))[0])
+        for n in SHARED_COUNTS:
+            for who, start in variants:
+                added.setdefault((n, who), []).append(overhead_of(args, lambda: start(n))[0])
+    # What each statement past the first adds, per round (a round's figures are taken
+    # close together; between rounds the shared machine's load moves the hook's cost by
+    # tens of ns): a hook and a body for separate programs, a body for one program.
+    def per_extra(who, n):
+        return [(x - one) / (n - 1) for x, one in zip(added[(n, who)], added[(1, who)])]
+
+    print(f"### N statements on raw_syscalls:sys_enter, ns added per getpid() (median of {args.rounds} "
+          f"rounds, min-max; least CPU time of {args.loop_runs} loops of {args.iterations} calls; "
+          f"each statement: `where id == 39 count`)\n")
+    print(f"empty raw_tp hook (hand-written `rawtp_empty`): {fmt_stats(hook)} ns\n")
+    rows = []
+    for n in SHARED_COUNTS:
+        s, sep, lb = (added[(n, who)] for who in ("shared", "separate", "libbpf"))
+        rows.append([str(n), fmt_stats(s), fmt_stats(sep), fmt_stats(lb), ratio(s, sep), ratio(s, lb)])
+    table(["statements", "sonde shared", "sonde separate", "libbpf one program", "shared / separate",
+           "shared / libbpf"], rows)
+    print("### ns each statement past the first adds ((N) - (1)) / (N - 1), per round\n")
+    rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf")]
+            for n in SHARED_COUNTS if n > 1]
+    table(["statements", "sonde shared", "sonde separate", "libbpf one program"], rows)
+
+
 # --- syscall wildcards ---------------------------------------------------------------------
 
 # (row, sonde program). getppid is selected by the first three and the fifth. The third
@@ -610,8 +660,8 @@ def micro(args):
 
 # --- main --------------------------------------------------------------------------------
 
-SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "wildcards": wildcards,
-            "scrape": scrape, "micro": micro}
+SECTIONS = {"startup": startup, "agent": agent, "overhead": overhead, "hooks": hooks, "shared": shared,
+            "wildcards": wildcards, "scrape": scrape, "micro": micro}
 
 
 def main():

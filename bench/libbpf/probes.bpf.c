@@ -196,6 +196,56 @@ int rawtp_count(struct bpf_raw_tracepoint_args* ctx) {
   return 0;
 }
 
+// --- one hook, N statements (bench/run.py --only shared): N counters of getpid in one
+// raw_tp program, the id tested once; what sonde's shared program is measured against.
+#define SHARED_COUNTER(i)                 \
+  struct {                                \
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY); \
+    __uint(max_entries, 1);               \
+    __type(key, __u32);                   \
+    __type(value, __u64);                 \
+  } shared_c##i SEC(".maps");
+SHARED_COUNTER(0)
+SHARED_COUNTER(1)
+SHARED_COUNTER(2)
+SHARED_COUNTER(3)
+SHARED_COUNTER(4)
+SHARED_COUNTER(5)
+
+static __always_inline void bump(void* map) {
+  __u32 zero = 0;
+  __u64* v = bpf_map_lookup_elem(map, &zero);
+  if (v) *v += 1;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int rawtp_shared1(struct bpf_raw_tracepoint_args* ctx) {
+  if (ctx->args[1] != __NR_getpid) return 0;
+  bump(&shared_c0);
+  return 0;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int rawtp_shared3(struct bpf_raw_tracepoint_args* ctx) {
+  if (ctx->args[1] != __NR_getpid) return 0;
+  bump(&shared_c0);
+  bump(&shared_c1);
+  bump(&shared_c2);
+  return 0;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int rawtp_shared6(struct bpf_raw_tracepoint_args* ctx) {
+  if (ctx->args[1] != __NR_getpid) return 0;
+  bump(&shared_c0);
+  bump(&shared_c1);
+  bump(&shared_c2);
+  bump(&shared_c3);
+  bump(&shared_c4);
+  bump(&shared_c5);
+  return 0;
+}
+
 SEC("raw_tracepoint/sys_enter")
 int rawtp_pid(struct bpf_raw_tracepoint_args* ctx) {
   if (ctx->args[1] != __NR_getpid) return 0;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include <filesystem>
@@ -201,6 +202,10 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   lower::Options lower_options;
   lower_options.type_suffix = fmt::format("___s{}", ++compiles_);
   lower_options.span_capacity = options_.sema.span_capacity;
+  // A bench knob (bench/run.py --only shared): a program per statement's probe, as before
+  // statements on one hook shared one (lower::Options::share_hooks).
+  const char* separate = std::getenv("SONDE_SEPARATE_PROGRAMS");
+  lower_options.share_hooks = separate == nullptr || *separate == '\0' || *separate == '0';
   auto lowered = lower::lower(checked, *kernel_, lower_options);
   if (!lowered) {
     diags_.error_global(lowered.error().message, lowered.error().hint);

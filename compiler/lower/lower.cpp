@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <map>
 #include <sstream>
 
 #include "compiler/lower/function_builder.h"
@@ -70,10 +71,12 @@ class ProgramLowering {
     out.program.slos = checked_.slos;
     uint32_t metric_slot = 0;
     uint32_t span_slot = 0;
-    std::string definitions;
+    std::vector<StatementC> texts;
     for (const auto& s : checked_.statements) {
       StatementLayout layout = layout_statement(s, metric_slot, span_slot, options_.span_capacity);
-      definitions += statement(s, layout);
+      StatementC text = statement(s, layout);
+      for (auto& p : text.programs) p.probe += out.program.probes.size();
+      texts.push_back(std::move(text));
       if (layout.events) {
         out.program.events.push_back(*layout.events);
         out.program.events_map = kEventsMap;
@@ -125,13 +128,80 @@ class ProgramLowering {
           kEventsBufferBytes, kEventsMap);
     }
     if (uses_syscall_table_) c += syscall_table_types(options_.type_suffix);
-    c += definitions;
+    c += programs(texts, out.program.probes);
     return out;
   }
 
  private:
+  // A program of one statement's probe, before it is known whether programs of other
+  // statements on the same hook join it.
+  struct PendingProgram {
+    std::string hook;  // what programs must agree on to be one: section, context, attach
+    std::string section;
+    std::string param;
+    std::string name;
+    std::string body;
+    size_t probe = 0;  // its spec::Probe: in the statement's layout, then in the program's
+  };
+  // The C of one statement: its types, maps and programs that join no other, and its
+  // programs that may.
+  struct StatementC {
+    std::string c;
+    std::vector<PendingProgram> programs;
+  };
+
+  // What two programs must agree on to be one: where they attach and what `ctx` is.
+  static std::string hook_of(const std::string& section, const std::string& param,
+                             const spec::Probe& p) {
+    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", section, param,
+                       static_cast<int>(p.kind), p.target, p.path, p.provider, p.perf_type,
+                       p.perf_config, p.sample_period, p.sample_freq);
+  }
+
+  // Every statement's C in order. A program alone on its hook is as the statement wrote
+  // it; programs of several statements on one hook are one program (sonde_h<k>) calling
+  // each statement's body, an always-inline function whose `return 0` ends that body
+  // only. Their probes then name the shared program, which the runtime attaches once.
+  std::string programs(std::vector<StatementC>& texts, std::vector<spec::Probe>& probes) {
+    std::vector<std::string> hooks;  // in order of first appearance
+    std::map<std::string, std::vector<const PendingProgram*>> on_hook;
+    for (const auto& t : texts) {
+      for (const auto& p : t.programs) {
+        auto& members = on_hook[p.hook];
+        if (members.empty()) hooks.push_back(p.hook);
+        members.push_back(&p);
+      }
+    }
+    std::string c;
+    for (const auto& t : texts) {
+      c += t.c;
+      for (const auto& p : t.programs) {
+        if (on_hook[p.hook].size() == 1)
+          c +=
+              fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
+        else
+          c += fmt::format("static __always_inline int {}({}) {{\n{}}}\n", p.name, p.param, p.body);
+      }
+      c += "\n";
+    }
+    uint32_t shared = 0;
+    for (const auto& hook : hooks) {
+      const auto& members = on_hook[hook];
+      if (members.size() == 1) continue;
+      const std::string name = fmt::format("sonde_h{}", shared++);
+      std::string body;
+      for (const PendingProgram* p : members) {
+        body += fmt::format("  {}(ctx);\n", p->name);
+        probes[p->probe].program = name;
+      }
+      c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}  return 0;\n}}\n\n",
+                       members.front()->section, name, members.front()->param, body);
+    }
+    return c;
+  }
+
   // The C of one statement: its types, its maps and its programs, as `l` lays them out.
-  std::string statement(const CheckedStatement& s, StatementLayout& l) {
+  StatementC statement(const CheckedStatement& s, StatementLayout& l) {
     std::string c = fmt::format("// {}: {}\n", s.origin, s.source);
     const uint32_t n = s.index;
     const spec::Metric& m = l.metric;
@@ -202,20 +272,26 @@ class ProgramLowering {
     std::vector<bool> merged(s.programs.size(), false);
     if (auto w = syscall_wildcard(s, options_.syscall_wildcard_threshold))
       c += wildcard_program(s, l, value_type, std::move(*w), probes, merged);
+    std::vector<PendingProgram> pending;
     for (size_t i = 0; i < s.programs.size(); ++i) {
       if (merged[i]) continue;
       const ProbeProgram& prog = s.programs[i];
       FunctionBuilder f(prog.probe, types_.get(), stack_map(n));
       f.set_cgroup_paths(&cgroup_paths_);
-      std::string param = f.context_parameter();
+      PendingProgram p;
+      p.param = f.context_parameter();
       program_body(f, s, prog, l, value_type);
-      c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", f.section(), l.probes[i].program,
-                       param, f.body());
+      p.section = f.section();
+      p.name = l.probes[i].program;
+      p.body = f.body();
+      p.probe = probes.size();
+      // Options::share_hooks off: a hook per program (its unique name).
+      p.hook = options_.share_hooks ? hook_of(p.section, p.param, l.probes[i]) : p.name;
+      pending.push_back(std::move(p));
       probes.push_back(l.probes[i]);
     }
     l.probes = std::move(probes);
-    c += "\n";
-    return c;
+    return {std::move(c), std::move(pending)};
   }
 
   void program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,

@@ -22,6 +22,11 @@ struct Options {
   // to attach and detach (the detach's RCU wait), so 12 of them stay within 1 s, while
   // the raw hook costs every syscall not selected ~120 ns (docs/performance.md).
   size_t syscall_wildcard_threshold = 13;
+  // Statements on one hook (same section, context and attach target) share one program
+  // that runs each one's body in turn: the hook, its trampoline and prologue are paid
+  // once per event. Off: a program per statement's probe (the bench compares the two,
+  // SONDE_SEPARATE_PROGRAMS=1 in the driver).
+  bool share_hooks = true;
 };
 
 struct Output {

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <optional>
 
 #include "runtime/bpf/attach_errors.h"
 #include "runtime/bpf/cpus.h"
@@ -159,10 +160,24 @@ Result<Links> attach(const Object& object, const spec::Probe& probe) {
   return probe_error(probe, "internal error: unknown probe kind");
 }
 
+namespace {
+
+// The earlier probe naming the same program as probes[i], if any: statements on one hook
+// share a program (spec::Probe::program), attached once for all of them.
+std::optional<size_t> shared_with(std::span<const spec::Probe> probes, size_t i) {
+  for (size_t j = 0; j < i; ++j) {
+    if (probes[j].program == probes[i].program) return j;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<Links> attach_all(const Object& object, std::span<const spec::Probe> probes) {
   Links all;
-  for (const spec::Probe& probe : probes) {
-    Result<Links> links = attach(object, probe);
+  for (size_t i = 0; i < probes.size(); ++i) {
+    if (shared_with(probes, i)) continue;
+    Result<Links> links = attach(object, probes[i]);
     if (!links.ok()) return links.error();  // `all` detaches as it goes out of scope
     all.add(std::move(*links));
   }
@@ -172,6 +187,16 @@ Result<Links> attach_all(const Object& object, std::span<const spec::Probe> prob
 AttachReport attach_each(const Object& object, std::span<const spec::Probe> probes) {
   AttachReport report;
   for (size_t i = 0; i < probes.size(); ++i) {
+    if (auto j = shared_with(probes, i)) {
+      // Attached with probe j, or failed with it.
+      for (const auto& f : report.failures) {
+        if (f.probe == *j) {
+          report.failures.push_back({i, f.error});
+          break;
+        }
+      }
+      continue;
+    }
     Result<Links> links = attach(object, probes[i]);
     if (links.ok()) {
       report.links.add(std::move(*links));

@@ -20,6 +20,8 @@ namespace sonde::bpf {
 // Object::load).
 Result<Links> attach(const Object& object, const spec::Probe& probe);
 
+// Probes naming the same program (statements on one hook share it) attach it once; a
+// failure to attach it is each of theirs.
 // All or nothing: on the first failure, everything attached so far is detached and that
 // failure is returned.
 Result<Links> attach_all(const Object& object, std::span<const spec::Probe> probes);

@@ -46,11 +46,15 @@ Result<UniqueFd> btf_memfd(std::span<const uint8_t> btf) {
   return fd;
 }
 
-// Which probes the user wrote for `program`, for messages.
+// Which probes the user wrote for `program`, for messages; each once (statements on one
+// hook share a program).
 std::string who(std::string_view program, std::span<const spec::Probe> probes) {
   std::string out;
+  std::vector<std::string_view> said;
   for (const spec::Probe& probe : probes) {
     if (probe.program != program || probe.display.empty()) continue;
+    if (std::find(said.begin(), said.end(), probe.display) != said.end()) continue;
+    said.push_back(probe.display);
     if (!out.empty()) out += ", ";
     out += probe.display;
   }

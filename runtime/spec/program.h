@@ -25,7 +25,9 @@ enum class AttachKind : uint8_t {
 };
 
 struct Probe {
-  std::string program;  // BPF program (function) name in the object
+  // BPF program (function) name in the object. Statements on one hook share a program
+  // (it runs each one's body): their probes name it, and it is attached once.
+  std::string program;
   AttachKind kind = AttachKind::kTracepoint;
   std::string target;
   std::string path;      // uprobe/usdt binary
@@ -184,7 +186,9 @@ inline constexpr uint32_t kMaxBucketBounds = 1024;
 // 6: events (`print`), which sonde-agent refuses.
 // 7: the program's SLOs.
 // 8: SLO label matchers by regular expression (numeric comparisons).
-inline constexpr uint32_t kFormatVersion = 8;
+// 9: probes of statements on one hook name one shared program, attached once (an older
+//    agent would attach it per probe and count each event that many times).
+inline constexpr uint32_t kFormatVersion = 9;
 
 struct Program {
   std::vector<Probe> probes;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <set>
 
 #include "runtime/spec/aggregations.h"
@@ -205,6 +206,17 @@ Status validate_program(const Program& p, std::string_view where) {
         (probe.sample_period == 0) == (probe.sample_freq == 0))
       return invalid(where, fmt::format("probe {}: needs one of sample_period and sample_freq",
                                         probe.display.substr(0, kMaxNameBytes)));
+  }
+  // Probes sharing a program (statements on one hook) are attached once, as the first.
+  std::map<std::string_view, const Probe*> first_of;
+  for (const auto& b : p.probes) {
+    const Probe& a = *first_of.emplace(b.program, &b).first->second;
+    if (a.kind != b.kind || a.target != b.target || a.path != b.path || a.provider != b.provider ||
+        a.perf_type != b.perf_type || a.perf_config != b.perf_config ||
+        a.sample_period != b.sample_period || a.sample_freq != b.sample_freq)
+      return invalid(where, fmt::format("probe {}: program '{}' is attached elsewhere by probe {}",
+                                        b.display.substr(0, kMaxNameBytes), b.program,
+                                        a.display.substr(0, kMaxNameBytes)));
   }
   std::set<std::string_view> names;
   for (const auto& m : p.metrics) {

@@ -234,17 +234,51 @@ TEST_F(CounterTest, WrongProgramTypeIsAnInternalError) {
   EXPECT_EQ(unknown.error().message, "x: the BPF object has no program 'nope'");
 }
 
+// Statements on one hook share a program: each of their probes names it, and it is
+// attached once, so every getpid counts once, not once per probe.
+TEST_F(CounterTest, ProbesNamingOneProgramAttachItOnce) {
+  std::vector<spec::Probe> probes = {
+      probe("on_tracepoint", AttachKind::kTracepoint, "syscalls:sys_enter_getpid",
+            "tracepoint:syscalls:sys_enter_getpid"),
+      probe("on_tracepoint", AttachKind::kTracepoint, "syscalls:sys_enter_getpid",
+            "tracepoint:syscalls:sys_enter_getpid"),
+  };
+  {
+    Result<Links> links = attach_all(*object_, probes);
+    ASSERT_TRUE(links.ok()) << links.error().message;
+    EXPECT_EQ(links->size(), 1u);
+    testing::call_getpid(10);
+    EXPECT_EQ(count(SLOT_TRACEPOINT), 10u);
+  }
+  AttachReport report = attach_each(*object_, probes);
+  EXPECT_EQ(report.links.size(), 1u);
+  EXPECT_TRUE(report.failures.empty());
+  testing::call_getpid(10);
+  EXPECT_EQ(count(SLOT_TRACEPOINT), 20u);
+
+  // A shared program that cannot attach fails each probe naming it.
+  std::vector<spec::Probe> missing = {
+      probe("on_raw_tracepoint", AttachKind::kRawTracepoint, "sonde_no_such_tracepoint", "a"),
+      probe("on_raw_tracepoint", AttachKind::kRawTracepoint, "sonde_no_such_tracepoint", "b"),
+  };
+  AttachReport failed = attach_each(*object_, missing);
+  EXPECT_EQ(failed.links.size(), 0u);
+  ASSERT_EQ(failed.failures.size(), 2u);
+  EXPECT_EQ(failed.failures[1].probe, 1u);
+}
+
 TEST_F(CounterTest, AttachAllIsAllOrNothing) {
   std::vector<spec::Probe> probes = {
       probe("on_tracepoint", AttachKind::kTracepoint, "syscalls:sys_enter_getpid",
             "tracepoint:syscalls:sys_enter_getpid"),
       probe("on_raw_tracepoint", AttachKind::kRawTracepoint, "sys_enter",
             "rawtracepoint:sys_enter"),
-      probe("on_tracepoint", AttachKind::kTracepoint, "syscalls:nope", "tracepoint:syscalls:nope"),
+      // A program of its own: probes naming one program share it (attached once).
+      uprobe(AttachKind::kUprobe, "on_uprobe", "/nonexistent/sonde-test", "main"),
   };
   Result<Links> links = attach_all(*object_, probes);
   ASSERT_FALSE(links.ok());
-  EXPECT_THAT(links.error().message, HasSubstr("tracepoint:syscalls:nope:"));
+  EXPECT_THAT(links.error().message, HasSubstr("uprobe:/nonexistent/sonde-test:main:"));
   testing::call_getpid(10);
   EXPECT_EQ(count(SLOT_TRACEPOINT), 0u);  // the first two were detached again
   EXPECT_EQ(count(SLOT_RAW_TRACEPOINT), 0u);

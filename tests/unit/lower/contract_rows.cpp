@@ -284,8 +284,8 @@ const std::vector<Row>& contract_rows() {
        .source = "histogram log2 latency of sched runq",
        .spec = {"probe sonde_s0_a0 kind=raw_tracepoint target=sched_wakeup",
                 "probe sonde_s0_a1 kind=raw_tracepoint target=sched_wakeup_new",
-                "probe sonde_s0_a2 kind=raw_tracepoint target=sched_switch",
-                "probe sonde_s0_b0 kind=raw_tracepoint target=sched_switch",
+                // the start and end on sched_switch share one program (issue 17)
+                "probe sonde_h0 kind=raw_tracepoint target=sched_switch",
                 "metric sonde_sched_runq_latency_seconds unit=ns keyed=no"},
        // A switch starts a wait only for a task still runnable (its own __state, as
        // runqlat reads it) that is not the idle task.
@@ -407,6 +407,48 @@ const std::vector<Row>& contract_rows() {
              "if (!((__s64)(bpf_current_task_under_cgroup(&sonde_cgroups, 0) == 1))) return 0;",
              "bpf_current_task_under_cgroup(&sonde_cgroups, 1) == 1",
              "bpf_current_task_under_cgroup(&sonde_cgroups, 0) == 1"}},
+
+      // ---- statements on one hook share one program (issue 17) ----
+      // Each statement's body is an always-inline function whose `return 0` (a predicate
+      // that fails) ends that body only; the one program on the hook calls each in turn,
+      // and the probes of both statements name it. A statement alone on its hook keeps
+      // its own program.
+      {.name = "StatementsOnOneHookShareOneProgram",
+       .source = "on tracepoint:raw_syscalls:sys_enter where id == 1000000 count as never\n"
+                 "on tracepoint:raw_syscalls:sys_enter count by pid as by_pid\n"
+                 "on tracepoint:sched:sched_switch count as switches",
+       .spec = {"probe sonde_h0 kind=raw_tracepoint target=sys_enter statement=0",
+                "probe sonde_h0 kind=raw_tracepoint target=sys_enter statement=1",
+                "probe sonde_s2_p0 kind=tracepoint target=sched:sched_switch statement=2",
+                "metric never_total drop_index=0", "metric by_pid_total drop_index=1"},
+       .c = {"static __always_inline int sonde_s0_p0(struct bpf_raw_tracepoint_args *ctx) {",
+             "1000000", "return 0;\n}",
+             "static __always_inline int sonde_s1_p0(struct bpf_raw_tracepoint_args *ctx) {",
+             "sonde_lookup_or_init(&sonde_m1, &key, &sonde_z1, 1);",
+             "SEC(\"tracepoint/sched/sched_switch\")\nint sonde_s2_p0(",
+             "SEC(\"raw_tp/sys_enter\")\nint sonde_h0(struct bpf_raw_tracepoint_args *ctx) {\n"
+             "  sonde_s0_p0(ctx);\n  sonde_s1_p0(ctx);\n  return 0;\n}"},
+       .c_absent = {"SEC(\"raw_tp/sys_enter\")\nint sonde_s0_p0",
+                    "SEC(\"raw_tp/sys_enter\")\nint sonde_s1_p0",
+                    "static __always_inline int sonde_s2_p0"}},
+      // A span's start and end on one hook (runqlat's sched_switch) are one program too,
+      // the start's body first, as the two programs ran in attach order.
+      {.name = "SpanStartAndEndOnOneHookShareOneProgram",
+       .source = "histogram log2 latency of sched runq",
+       .spec = {"probe sonde_h0 target=sched_switch statement=0"},
+       .c = {"static __always_inline int sonde_s0_a2(", "static __always_inline int sonde_s0_b0(",
+             "int sonde_h0(struct bpf_raw_tracepoint_args *ctx) {\n  sonde_s0_a2(ctx);\n  "
+             "sonde_s0_b0(ctx);\n  return 0;\n}"}},
+      // Hooks that differ in their attach target stay apart: uprobe and uretprobe.
+      {.name = "ProgramsOnDifferentTargetsStayApart",
+       .source = "on uprobe:{SELF}:sonde_lower_probed count as calls\n"
+                 "on uretprobe:{SELF}:sonde_lower_probed count as returns\n"
+                 "on uprobe:{SELF}:sonde_lower_probed sum arg0 as args",
+       .spec = {"probe sonde_s1_p0 kind=uretprobe", "probe sonde_h0 kind=uprobe statement=0",
+                "probe sonde_h0 kind=uprobe statement=2"},
+       .c = {"SEC(\"uretprobe\")\nint sonde_s1_p0(",
+             "SEC(\"uprobe\")\nint sonde_h0(struct pt_regs *ctx) {\n  sonde_s0_p0(ctx);\n  "
+             "sonde_s2_p0(ctx);\n  return 0;\n}"}},
 
       // ---- user space ----
       {.name = "UprobeArgumentsAndUserStacks",

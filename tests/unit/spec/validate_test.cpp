@@ -285,6 +285,29 @@ TEST(Validate, ProbeWithoutItsBpfProgramIsRefused) {
                  "'sonde_s0_p0'");
 }
 
+// Statements on one hook share a program, attached once as the first probe naming it
+// says: probes naming it with another hook would never be attached.
+TEST(Validate, ProbesSharingAProgramOnOneHookPass) {
+  EXPECT_EQ(refusal([](Program& p, ObjectFacts&) {
+              Probe second = p.probes[0];
+              second.statement = 1;
+              p.probes.push_back(second);
+            }),
+            "(valid)");
+}
+
+TEST(Validate, ProbesSharingAProgramOnDifferentHooksAreRefused) {
+  expect_refused(
+      [](Program& p, ObjectFacts&) {
+        Probe second = p.probes[0];
+        second.target = "sched:sched_wakeup";
+        second.display = "tracepoint:sched:sched_wakeup";
+        p.probes.push_back(second);
+      },
+      "probe tracepoint:sched:sched_wakeup: program 'sonde_s0_p0' is attached elsewhere by probe "
+      "tracepoint:sched:sched_switch");
+}
+
 TEST(Validate, ObjectForAnotherMachineIsRefused) {
   expect_refused([](Program& p, ObjectFacts&) { p.object[18] = 62; },  // EM_X86_64
                  "object: ELF machine 62, not BPF (247)");
