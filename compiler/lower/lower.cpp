@@ -11,6 +11,7 @@
 #include "compiler/lower/layout.h"
 #include "compiler/lower/syscall_wildcard.h"
 #include "compiler/sema/probes.h"
+#include "compiler/sema/stack.h"
 #include "runtime/spec/aggregations.h"
 
 namespace sonde::lower {
@@ -141,7 +142,8 @@ class ProgramLowering {
     std::string param;
     std::string name;
     std::string body;
-    size_t probe = 0;  // its spec::Probe: in the statement's layout, then in the program's
+    size_t probe = 0;    // its spec::Probe: in the statement's layout, then in the program's
+    uint32_t stack = 0;  // sema's estimate of the body's BPF stack
   };
   // The C of one statement: its types, maps and programs that join no other, and its
   // programs that may.
@@ -162,21 +164,34 @@ class ProgramLowering {
   // it; programs of several statements on one hook are one program (sonde_h<k>) calling
   // each statement's body, an always-inline function whose `return 0` ends that body
   // only. Their probes then name the shared program, which the runtime attaches once.
+  // Inlined bodies may each keep their stack (clang need not overlap them), so a hook
+  // gets another shared program where the next body would take the sum of sema's
+  // estimates past its budget: what `check` accepted alone still loads together.
   std::string programs(std::vector<StatementC>& texts, std::vector<spec::Probe>& probes) {
-    std::vector<std::string> hooks;  // in order of first appearance
-    std::map<std::string, std::vector<const PendingProgram*>> on_hook;
+    struct Shared {
+      std::vector<const PendingProgram*> members;
+      uint32_t stack = 0;
+    };
+    std::vector<Shared> groups;          // in order of first appearance
+    std::map<std::string, size_t> open;  // hook -> its group still taking bodies
+    std::map<const PendingProgram*, size_t> group_of;
     for (const auto& t : texts) {
       for (const auto& p : t.programs) {
-        auto& members = on_hook[p.hook];
-        if (members.empty()) hooks.push_back(p.hook);
-        members.push_back(&p);
+        auto it = open.find(p.hook);
+        if (it == open.end() || groups[it->second].stack + p.stack > sema::kStackBudget) {
+          groups.emplace_back();
+          it = open.insert_or_assign(p.hook, groups.size() - 1).first;
+        }
+        groups[it->second].members.push_back(&p);
+        groups[it->second].stack += p.stack;
+        group_of[&p] = it->second;
       }
     }
     std::string c;
     for (const auto& t : texts) {
       c += t.c;
       for (const auto& p : t.programs) {
-        if (on_hook[p.hook].size() == 1)
+        if (groups[group_of[&p]].members.size() == 1)
           c +=
               fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
         else
@@ -185,17 +200,16 @@ class ProgramLowering {
       c += "\n";
     }
     uint32_t shared = 0;
-    for (const auto& hook : hooks) {
-      const auto& members = on_hook[hook];
-      if (members.size() == 1) continue;
+    for (const Shared& g : groups) {
+      if (g.members.size() == 1) continue;
       const std::string name = fmt::format("sonde_h{}", shared++);
       std::string body;
-      for (const PendingProgram* p : members) {
+      for (const PendingProgram* p : g.members) {
         body += fmt::format("  {}(ctx);\n", p->name);
         probes[p->probe].program = name;
       }
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}  return 0;\n}}\n\n",
-                       members.front()->section, name, members.front()->param, body);
+                       g.members.front()->section, name, g.members.front()->param, body);
     }
     return c;
   }
@@ -285,6 +299,7 @@ class ProgramLowering {
       p.name = l.probes[i].program;
       p.body = f.body();
       p.probe = probes.size();
+      p.stack = sema::stack_use(s, prog).total();
       // Options::share_hooks off: a hook per program (its unique name).
       p.hook = options_.share_hooks ? hook_of(p.section, p.param, l.probes[i]) : p.name;
       pending.push_back(std::move(p));

@@ -439,6 +439,17 @@ const std::vector<Row>& contract_rows() {
        .c = {"static __always_inline int sonde_s0_a2(", "static __always_inline int sonde_s0_b0(",
              "int sonde_h0(struct bpf_raw_tracepoint_args *ctx) {\n  sonde_s0_a2(ctx);\n  "
              "sonde_s0_b0(ctx);\n  return 0;\n}"}},
+      // Bodies whose stack estimates add up past sema's budget get another program on
+      // the hook: inlined, each may keep its own stack, and each statement alone fit.
+      {.name = "BodiesPastTheStackBudgetGetAnotherProgram",
+       .source = "on tracepoint:syscalls:sys_enter_openat count by str(filename, 240) as a\n"
+                 "on tracepoint:syscalls:sys_enter_openat count by str(filename, 240) as b\n"
+                 "on tracepoint:syscalls:sys_enter_openat count as c",
+       .spec = {"probe sonde_s0_p0 statement=0", "probe sonde_h0 statement=1",
+                "probe sonde_h0 statement=2"},
+       .c = {"SEC(\"tracepoint/syscalls/sys_enter_openat\")\nint sonde_s0_p0(",
+             "  sonde_s1_p0(ctx);\n  sonde_s2_p0(ctx);\n  return 0;\n}"},
+       .c_absent = {"sonde_h1", "static __always_inline int sonde_s0_p0"}},
       // Hooks that differ in their attach target stay apart: uprobe and uretprobe.
       {.name = "ProgramsOnDifferentTargetsStayApart",
        .source = "on uprobe:{SELF}:sonde_lower_probed count as calls\n"
