@@ -64,8 +64,10 @@ struct Collector::MetricState {
   bool merges = false;
   std::unordered_map<std::string, uint32_t> by_labels;  // by packed label values
   std::vector<LabelSet> sets;
-  // The label values of every set, packed (pack_label()), in the order of `sets`.
-  std::string labels;
+  // The label values of every set, packed (pack_label()), in the order of `sets`. The
+  // series of a snapshot refer to it (their Family keeps it): text that is there is
+  // never moved or changed; a full store is copied into a larger one (make_room()).
+  std::shared_ptr<std::string> labels = std::make_shared<std::string>();
   std::vector<Expiry> expiry;        // parallel to `sets` when the metric has a TTL, else empty
   std::vector<std::string> decoded;  // a key's labels being decoded, reused
   uint32_t scrape = 0;
@@ -80,34 +82,18 @@ struct Collector::MetricState {
   uint32_t index_of(decode::Decoders& decoders, std::span<const uint8_t> key);
   // Set i's label values, packed: also the key that tells label sets apart.
   std::string_view labels_of(size_t i) const {
-    const size_t end = i + 1 < sets.size() ? sets[i + 1].labels_at : labels.size();
-    return std::string_view(labels).substr(sets[i].labels_at, end - sets[i].labels_at);
+    const size_t end = i + 1 < sets.size() ? sets[i + 1].labels_at : labels->size();
+    return std::string_view(*labels).substr(sets[i].labels_at, end - sets[i].labels_at);
+  }
+  void make_room(size_t bytes) {
+    if (labels->size() + bytes <= labels->capacity()) return;
+    auto bigger = std::make_shared<std::string>();
+    bigger->reserve(std::max(2 * labels->capacity(), labels->size() + bytes));
+    bigger->append(*labels);
+    labels = std::move(bigger);
   }
   void forget();
 };
-
-namespace {
-
-// Label values packed one after the other: each a 4-byte length and its bytes.
-void pack_label(std::string& out, std::string_view value) {
-  const auto size = static_cast<uint32_t>(value.size());
-  out.append(reinterpret_cast<const char*>(&size), sizeof size);
-  out += value;
-}
-
-// The `count` values of `packed` into `out`, whose strings keep their memory.
-void unpack_labels(std::string_view packed, size_t count, std::vector<std::string>& out) {
-  out.resize(count);
-  for (std::string& value : out) {
-    uint32_t size = 0;
-    if (packed.size() >= sizeof size) std::memcpy(&size, packed.data(), sizeof size);
-    packed.remove_prefix(std::min(packed.size(), sizeof size));
-    value.assign(packed.substr(0, size));
-    packed.remove_prefix(std::min<size_t>(packed.size(), size));
-  }
-}
-
-}  // namespace
 
 // Decodes a key seen for the first time. Keys that decode to the same labels (two
 // addresses in one function, "WS" and "W" requests) share one set; labels that are
@@ -119,11 +105,14 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
   for (size_t i = 0; i < decoded.size(); ++i)
     decoders.decode_to(metric->labels[i], key, decoded[i]);
   auto index = static_cast<uint32_t>(sets.size());
-  const size_t at = labels.size();
-  for (const std::string& value : decoded) pack_label(labels, value);
+  size_t bytes = 0;
+  for (const std::string& value : decoded) bytes += sizeof(uint32_t) + value.size();
+  make_room(bytes);
+  const size_t at = labels->size();
+  for (const std::string& value : decoded) pack_label(*labels, value);
   bool fresh = true;
   if (merges) {
-    auto [it, inserted] = by_labels.try_emplace(labels.substr(at), index);
+    auto [it, inserted] = by_labels.try_emplace(labels->substr(at), index);
     index = it->second;
     fresh = inserted;
   }
@@ -131,7 +120,7 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
     sets.push_back(LabelSet{static_cast<uint32_t>(at), 0, {}});
     if (metric->ttl_ns > 0) expiry.emplace_back();
   } else {
-    labels.resize(at);  // the set's text is there already
+    labels->resize(at);  // the set's text is there already
   }
   by_key.insert(key, index);
   return index;
@@ -140,7 +129,7 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
 // Drops every key and label set (the live ones are found again at the next read).
 void Collector::MetricState::forget() {
   sets.clear();
-  labels.clear();
+  labels = std::make_shared<std::string>();  // earlier snapshots keep theirs
   expiry.clear();
   by_labels.clear();
   by_key.clear();
@@ -372,15 +361,16 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       --used;
       continue;
     }
-    unpack_labels(labels, m.labels.size(), s.label_values);
+    s.label_values = LabelValues::refer(labels, m.labels.size());
   }
   if (!overflow_shown) {
     Series& s = next_series();
     if (overflow.to_series(m, s))
-      unpack_labels(overflow_labels, m.labels.size(), s.label_values);
+      s.label_values = std::vector<std::string>(m.labels.size(), kOverflowLabel);
     else
       --used;
   }
+  family.label_store = state.labels;
   family.series.resize(used);
   return {};
 }
