@@ -326,14 +326,17 @@ bool memory_report_enabled() {
   return on;
 }
 
+std::atomic<uint64_t> bodies_made = 0;  // for memory_report()
+
 std::string memory_report() {
   const struct mallinfo2 info = mallinfo2();
   constexpr double kMiB = 1024.0 * 1024.0;
   return fmt::format(
-      "heap_mb={:.1f} in_use_mb={:.1f} free_mb={:.1f} top_free_mb={:.1f} mmap_mb={:.1f}",
+      "heap_mb={:.1f} in_use_mb={:.1f} free_mb={:.1f} top_free_mb={:.1f} mmap_mb={:.1f} "
+      "bodies_made={}",
       static_cast<double>(info.arena) / kMiB, static_cast<double>(info.uordblks) / kMiB,
       static_cast<double>(info.fordblks) / kMiB, static_cast<double>(info.keepcost) / kMiB,
-      static_cast<double>(info.hblkhd) / kMiB);
+      static_cast<double>(info.hblkhd) / kMiB, bodies_made.load());
 }
 
 }  // namespace
@@ -430,7 +433,10 @@ std::unique_ptr<Body> MetricsServer::State::take_scrape_place() {
   gate.wait(lock, [&] { return stopping || scraping < std::max(1, options.concurrent_scrapes); });
   if (stopping) return nullptr;
   ++scraping;
-  if (bodies.empty()) return std::make_unique<Body>();
+  if (bodies.empty()) {
+    bodies_made.fetch_add(1, std::memory_order_relaxed);
+    return std::make_unique<Body>();
+  }
   std::unique_ptr<Body> body = std::move(bodies.back());
   bodies.pop_back();
   return body;
