@@ -292,6 +292,12 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       stages::add(stages::kDecode, decoding);
       stages::add(stages::kCpuSum, in_batches - decoding);
     }
+    // An empty map calls no batch: its sets are forgotten here (no key is live to keep
+    // a timer for).
+    if (entries.count == 0 && state.by_key.size() > kStaleKeySlack) {
+      state.forget();
+      decoders_->forget_volatile();
+    }
     family.entries = entries.count;
     state.order.resize(entries.count);
     for (size_t i = 0; i < state.expiry.size() && !timers.empty(); ++i) {
