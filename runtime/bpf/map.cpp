@@ -61,20 +61,23 @@ Error Map::error(std::string_view what, int err) const {
   return Error{fmt::format("map '{}': {}: {}", info_.name, what, errno_text(err)), ""};
 }
 
-Status Map::read_all(MapEntries& out) const {
+Status Map::read_all(MapEntries& out) const { return read_all(out, nullptr); }
+
+Status Map::read_all(MapEntries& out, const OnBatch& on_batch) const {
   out.key_size = info_.key_size;
   out.value_size = info_.value_size;
   out.value_stride = value_stride_;
   out.cpus = cpus_;
   out.count = 0;
+  const OnBatch* batches = on_batch ? &on_batch : nullptr;
   bool unsupported = false;
-  Status batch = read_batch(out, unsupported);
+  Status batch = read_batch(out, unsupported, batches);
   if (batch.ok() || !unsupported) return batch;
   out.count = 0;
-  return read_by_key(out);
+  return read_by_key(out, batches);
 }
 
-Status Map::read_batch(MapEntries& out, bool& unsupported) const {
+Status Map::read_batch(MapEntries& out, bool& unsupported, const OnBatch* on_batch) const {
   const size_t key_bytes = info_.key_size;
   const size_t entry_bytes = value_bytes();
   // Hashes use a u32 bucket cursor, arrays a key: room for either, in and out.
@@ -88,12 +91,14 @@ Status Map::read_batch(MapEntries& out, bool& unsupported) const {
   DECLARE_LIBBPF_OPTS(bpf_map_batch_opts, opts);
   bool first = true;
   while (true) {
+    // Values of one batch at a time go at the start of the buffer.
+    const size_t value_at = on_batch ? 0 : out.count;
     grow(out.keys, (out.count + chunk) * key_bytes);
-    grow(out.values, (out.count + chunk) * entry_bytes);
+    grow(out.values, (value_at + chunk) * entry_bytes);
     uint32_t n = chunk;
     int err = bpf_map_lookup_batch(fd_, first ? nullptr : in, next,
                                    out.keys.data() + out.count * key_bytes,
-                                   out.values.data() + out.count * entry_bytes, &n, &opts);
+                                   out.values.data() + value_at * entry_bytes, &n, &opts);
     if (err < 0 && err != -ENOENT) {
       if (err == -ENOSPC && n == 0) {  // one hash bucket holds more than `chunk` keys
         chunk *= 2;
@@ -102,6 +107,7 @@ Status Map::read_batch(MapEntries& out, bool& unsupported) const {
       unsupported = first && is_unsupported(err);
       return error("batch lookup failed", err);
     }
+    if (on_batch && n > 0) (*on_batch)(out.count, n);
     out.count += n;
     // libbpf 1.1 reports the end as ENOENT, with `n` set for the last chunk.
     if (err == -ENOENT || n == 0) return {};
@@ -110,18 +116,20 @@ Status Map::read_batch(MapEntries& out, bool& unsupported) const {
   }
 }
 
-Status Map::read_by_key(MapEntries& out) const {
+Status Map::read_by_key(MapEntries& out, const OnBatch* on_batch) const {
   const size_t key_bytes = info_.key_size;
   const size_t entry_bytes = value_bytes();
   std::vector<uint8_t> key(key_bytes);
   int err = bpf_map_get_next_key(fd_, nullptr, key.data());
   while (err == 0) {
+    const size_t value_at = on_batch ? 0 : out.count;
     grow(out.keys, (out.count + 1) * key_bytes);
-    grow(out.values, (out.count + 1) * entry_bytes);
+    grow(out.values, (value_at + 1) * entry_bytes);
     uint8_t* slot = out.keys.data() + out.count * key_bytes;
     std::memcpy(slot, key.data(), key_bytes);
-    err = bpf_map_lookup_elem(fd_, slot, out.values.data() + out.count * entry_bytes);
+    err = bpf_map_lookup_elem(fd_, slot, out.values.data() + value_at * entry_bytes);
     if (err == 0) {
+      if (on_batch) (*on_batch)(out.count, 1);
       ++out.count;
     } else if (err != -ENOENT) {  // ENOENT: deleted since we saw the key
       return error("lookup failed", err);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -66,6 +67,11 @@ class Map {
   // cost is the kernel's walk of the hash: here ~0.5 ms for 10k keys, 15-25 ms for 100k
   // (cache misses on scattered elements); this side adds well under 1 ms.
   Status read_all(MapEntries& out) const;
+  // The same, holding one batch of values at a time (at most ~1 MB, rather than the
+  // whole map's): after each batch, `on_batch(first, n)` sees entries first..first+n-1,
+  // entry first+j's values at `out.value(j, cpu)`. Keys are all kept, as read_all()'s.
+  using OnBatch = std::function<void(size_t first, size_t n)>;
+  Status read_all(MapEntries& out, const OnBatch& on_batch) const;
 
   // Reads one key's values (all CPUs) into `values` (value_bytes() long). False when
   // the key is absent.
@@ -90,8 +96,8 @@ class Map {
   Result<bool> read_stack(uint32_t stack_id, std::vector<uint64_t>& frames) const;
 
  private:
-  Status read_batch(MapEntries& out, bool& unsupported) const;
-  Status read_by_key(MapEntries& out) const;
+  Status read_batch(MapEntries& out, bool& unsupported, const OnBatch* on_batch) const;
+  Status read_by_key(MapEntries& out, const OnBatch* on_batch) const;
   Status clear_hash() const;
   Status clear_array() const;
   Error error(std::string_view what, int err) const;

@@ -63,9 +63,8 @@ void write_json_number(LineWriter& out, double value) {
   }
 }
 
-const std::string& label_value(const Series& series, size_t i) {
-  static const std::string kEmpty;
-  return i < series.label_values.size() ? series.label_values[i] : kEmpty;
+std::string_view label_value(const Series& series, size_t i) {
+  return i < series.label_values.size() ? series.label_values[i] : std::string_view();
 }
 
 // Finite buckets, cumulative like Prometheus's: `counts` one per bucket of `series`.

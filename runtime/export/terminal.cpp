@@ -58,9 +58,8 @@ void append_right(std::string& out, std::string_view text, size_t width) {
   out += text;
 }
 
-const std::string& label_value(const Series& series, size_t i) {
-  static const std::string kEmpty;
-  return i < series.label_values.size() ? series.label_values[i] : kEmpty;
+std::string_view label_value(const Series& series, size_t i) {
+  return i < series.label_values.size() ? series.label_values[i] : std::string_view();
 }
 
 std::vector<size_t> all_series(const Family& family) {

@@ -41,10 +41,7 @@ void Accumulator::reset() {
   sum_ = 0;
   count_ = 0;
   seen_ = false;
-  value_ = 0;
-  ts_ = 0;
-  last_tag_ = 0;
-  std::fill(buckets_.begin(), buckets_.end(), 0);
+  std::fill(buckets_.get(), buckets_.get() + slots_, 0);
 }
 
 void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_t epoch) {
@@ -59,14 +56,14 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
     case spec::Aggregation::kMax: {
       const auto mm = read_as<sonde_minmax>(v);
       for (const sonde_minmax_slot& slot : mm.slot) {
-        last_tag_ = std::max<uint64_t>(last_tag_, slot.tag);
+        count_ = std::max<uint64_t>(count_, slot.tag);
         // Tags are epoch + 1: this window's, or the last one's.
         if (slot.tag != epoch + 1 && slot.tag != epoch) continue;
         if (slot.tag == 0) continue;
         const bool better =
             !seen_ ||
-            (m.aggregation == spec::Aggregation::kMin ? slot.value < value_ : slot.value > value_);
-        if (better) value_ = slot.value;
+            (m.aggregation == spec::Aggregation::kMin ? slot.value < sum_ : slot.value > sum_);
+        if (better) sum_ = slot.value;
         seen_ = true;
       }
       break;
@@ -79,16 +76,19 @@ void Accumulator::add(const spec::Metric& m, std::span<const uint8_t> v, uint64_
     }
     case spec::Aggregation::kGauge: {
       auto g = read_as<sonde_gauge>(v);
-      if (g.ts && g.ts >= ts_) {
-        ts_ = g.ts;
-        value_ = g.value;
+      if (g.ts && g.ts >= count_) {
+        count_ = g.ts;
+        sum_ = g.value;
         seen_ = true;
       }
       break;
     }
     case spec::Aggregation::kHistogram: {
       const size_t slots = m.bounds.size() + 1;
-      if (buckets_.size() != slots) buckets_.assign(slots, 0);
+      if (slots_ != slots) {
+        buckets_ = std::make_unique<uint64_t[]>(slots);  // zeroed
+        slots_ = static_cast<uint32_t>(slots);
+      }
       auto head = read_as<sonde_hist_head>(v);
       count_ += head.count;
       sum_ = wrapping_add(sum_, head.sum);
@@ -106,9 +106,7 @@ uint64_t Accumulator::activity(const spec::Metric& m) const {
       return static_cast<uint64_t>(sum_);
     case spec::Aggregation::kMin:
     case spec::Aggregation::kMax:
-      return last_tag_;
     case spec::Aggregation::kGauge:
-      return ts_;
     case spec::Aggregation::kCount:
     case spec::Aggregation::kAvg:
     case spec::Aggregation::kHistogram:
@@ -144,7 +142,7 @@ bool Accumulator::to_series(const spec::Metric& m, Series& s) const {
     case spec::Aggregation::kMax:
     case spec::Aggregation::kGauge:
       if (!seen_) return false;  // no event (in the window): no value to show
-      s.value = static_cast<double>(value_);
+      s.value = static_cast<double>(sum_);
       return true;
     case spec::Aggregation::kAvg:
       // A summary (_sum and _count) from the first scrape on, as counters are: its
@@ -164,7 +162,7 @@ bool Accumulator::to_series(const spec::Metric& m, Series& s) const {
   s.sum = static_cast<double>(sum_);
   s.buckets.resize(m.bounds.size());
   for (size_t b = 0; b < m.bounds.size(); ++b) {
-    s.buckets[b] = {static_cast<double>(m.bounds[b]), b < buckets_.size() ? buckets_[b] : 0};
+    s.buckets[b] = {static_cast<double>(m.bounds[b]), b < slots_ ? buckets_[b] : 0};
   }
   return true;
 }

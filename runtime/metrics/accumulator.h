@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -35,13 +36,14 @@ class Accumulator {
   uint64_t events(const spec::Metric& m) const;
 
  private:
-  int64_t sum_ = 0;
-  uint64_t count_ = 0;
-  bool seen_ = false;
-  int64_t value_ = 0;
-  uint64_t ts_ = 0;
-  uint64_t last_tag_ = 0;          // min/max: the latest window any slot was written in
-  std::vector<uint64_t> buckets_;  // one per bound, then the one above them all
+  // Kept per label set from one scrape to the next (100k of them for 100k series):
+  // fields no aggregation uses together share their place.
+  int64_t sum_ = 0;     // sum, avg, histogram: the sum; min, max, gauge: the value
+  uint64_t count_ = 0;  // count, avg, histogram: events; gauge: the latest update's time;
+                        // min, max: the latest window any slot was written in
+  std::unique_ptr<uint64_t[]> buckets_;  // histogram: one per bound, then the one above
+  uint32_t slots_ = 0;                   // of buckets_
+  bool seen_ = false;                    // min, max, gauge: a value to show
 };
 
 }  // namespace sonde::metrics

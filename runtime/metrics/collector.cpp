@@ -36,14 +36,16 @@ constexpr size_t kStaleKeySlack = 4096;
 }  // namespace
 
 struct Collector::MetricState {
-  // A label set: its decoded values, computed once when a key first decodes to it, and
-  // its values, summed afresh at each scrape.
+  // A label set: its decoded values, computed once when a key first decodes to it (in
+  // `labels`), and its values, summed afresh at each scrape. One per series: kept small.
   struct LabelSet {
-    std::vector<std::string> labels;
+    uint32_t labels_at = 0;  // where its values begin in `labels`
+    uint32_t scrape = 0;     // the last scrape that found a key of this set
     Accumulator values;
-    uint64_t scrape = 0;  // the last scrape that found a key of this set
-    // Expiry: the values' activity() when last seen to change, and when (monotonic ns;
-    // 0: not yet seen, or gone since).
+  };
+  // Expiry of a set: the values' activity() when last seen to change, and when
+  // (monotonic ns; 0: not yet seen, or gone since).
+  struct Expiry {
     uint64_t activity = 0;
     int64_t changed_ns = 0;
   };
@@ -60,9 +62,15 @@ struct Collector::MetricState {
   // Whether some label's decoder can give two keys the same text; then `by_labels`
   // (merge key -> index in `sets`) finds the set they share.
   bool merges = false;
-  std::unordered_map<std::string, uint32_t> by_labels;
+  std::unordered_map<std::string, uint32_t> by_labels;  // by packed label values
   std::vector<LabelSet> sets;
-  uint64_t scrape = 0;
+  // The label values of every set, packed (pack_label()), in the order of `sets`. The
+  // series of a snapshot refer to it (their Family keeps it): text that is there is
+  // never moved or changed; a full store is copied into a larger one (make_room()).
+  std::shared_ptr<std::string> labels = std::make_shared<std::string>();
+  std::vector<Expiry> expiry;        // parallel to `sets` when the metric has a TTL, else empty
+  std::vector<std::string> decoded;  // a key's labels being decoded, reused
+  uint32_t scrape = 0;
   // Series expiry and overflow, counted since the start (metrics::Family says what).
   uint64_t expired_series = 0;
   uint64_t expired_events = 0;
@@ -72,21 +80,20 @@ struct Collector::MetricState {
   size_t removed = 0;              // keys expire() removed this scrape
 
   uint32_t index_of(decode::Decoders& decoders, std::span<const uint8_t> key);
+  // Set i's label values, packed: also the key that tells label sets apart.
+  std::string_view labels_of(size_t i) const {
+    const size_t end = i + 1 < sets.size() ? sets[i + 1].labels_at : labels->size();
+    return std::string_view(*labels).substr(sets[i].labels_at, end - sets[i].labels_at);
+  }
+  void make_room(size_t bytes) {
+    if (labels->size() + bytes <= labels->capacity()) return;
+    auto bigger = std::make_shared<std::string>();
+    bigger->reserve(std::max(2 * labels->capacity(), labels->size() + bytes));
+    bigger->append(*labels);
+    labels = std::move(bigger);
+  }
   void forget();
 };
-
-namespace {
-
-std::string merge_key_of(const std::vector<std::string>& labels) {
-  std::string key;
-  for (const auto& l : labels) {
-    key += l;
-    key += '\x1f';
-  }
-  return key;
-}
-
-}  // namespace
 
 // Decodes a key seen for the first time. Keys that decode to the same labels (two
 // addresses in one function, "WS" and "W" requests) share one set; labels that are
@@ -94,16 +101,27 @@ std::string merge_key_of(const std::vector<std::string>& labels) {
 uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
                                           std::span<const uint8_t> key) {
   if (uint32_t* known = by_key.find(key)) return *known;
-  std::vector<std::string> labels(metric->labels.size());
-  for (size_t i = 0; i < labels.size(); ++i) decoders.decode_to(metric->labels[i], key, labels[i]);
+  decoded.resize(metric->labels.size());
+  for (size_t i = 0; i < decoded.size(); ++i)
+    decoders.decode_to(metric->labels[i], key, decoded[i]);
   auto index = static_cast<uint32_t>(sets.size());
+  size_t bytes = 0;
+  for (const std::string& value : decoded) bytes += sizeof(uint32_t) + value.size();
+  make_room(bytes);
+  const size_t at = labels->size();
+  for (const std::string& value : decoded) pack_label(*labels, value);
   bool fresh = true;
   if (merges) {
-    auto [it, inserted] = by_labels.try_emplace(merge_key_of(labels), index);
+    auto [it, inserted] = by_labels.try_emplace(labels->substr(at), index);
     index = it->second;
     fresh = inserted;
   }
-  if (fresh) sets.push_back(LabelSet{std::move(labels), {}, 0, 0, 0});
+  if (fresh) {
+    sets.push_back(LabelSet{static_cast<uint32_t>(at), 0, {}});
+    if (metric->ttl_ns > 0) expiry.emplace_back();
+  } else {
+    labels->resize(at);  // the set's text is there already
+  }
   by_key.insert(key, index);
   return index;
 }
@@ -111,6 +129,8 @@ uint32_t Collector::MetricState::index_of(decode::Decoders& decoders,
 // Drops every key and label set (the live ones are found again at the next read).
 void Collector::MetricState::forget() {
   sets.clear();
+  labels = std::make_shared<std::string>();  // earlier snapshots keep theirs
+  expiry.clear();
   by_labels.clear();
   by_key.clear();
   last_entries.count = 0;
@@ -195,77 +215,95 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     if (drops_->lookup_slot(m.drop_index, buf)) family.dropped = sum_over_cpus(buf, drops_->cpus());
   }
 
-  const uint64_t scrape = ++state.scrape;
+  if (++state.scrape == 0) ++state.scrape;  // 0: a set no scrape found
+  const uint32_t scrape = state.scrape;
   const uint64_t epoch = current_epoch(m);
   if (m.keyed) {
     std::swap(state.entries, state.last_entries);
     std::swap(state.order, state.last_order);
-    {
-      const stages::Timer timer(stages::kMapRead);
-      if (auto st = state.map->read_all(state.entries); !st) {
-        state.entries.count = 0;  // no order to compare the next scrape with
-        return st;
-      }
-    }
     const bpf::MapEntries& entries = state.entries;
     const bpf::MapEntries& last = state.last_entries;
-    family.entries = entries.count;
     // Forgetting must not restart the TTL of live series: their timers go by labels.
     std::unordered_map<std::string, std::pair<uint64_t, int64_t>> timers;
-    if (state.by_key.size() > 2 * entries.count + kStaleKeySlack) {
-      if (m.ttl_ns > 0) {
-        for (const MetricState::LabelSet& set : state.sets) {
-          if (set.changed_ns != 0)
-            timers.emplace(merge_key_of(set.labels), std::pair(set.activity, set.changed_ns));
+    // Keys matched to their label sets and values summed over CPUs batch by batch, as
+    // the map is read: only one batch of values is ever held. Stages (bench/run.py): the
+    // map read is what the batches' callbacks did not take; keys looked up (and decoded
+    // when new) off their last position are apart from the sums.
+    const bool timed = stages::enabled();
+    std::chrono::steady_clock::duration in_batches{}, decoding{};
+    auto on_batch = [&](size_t first, size_t n) {
+      const auto batch_start =
+          timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (first == 0) {
+        // Whether the sets are rebuilt (too many keys gone) is decided before the first
+        // batch is matched, on the larger of the last scrape's count and this batch's:
+        // a map that shrank is forgotten one scrape later than it could be.
+        const size_t live = std::max(last.count, n);
+        if (state.by_key.size() > 2 * live + kStaleKeySlack) {
+          for (size_t i = 0; i < state.expiry.size(); ++i) {
+            const MetricState::Expiry& e = state.expiry[i];
+            if (e.changed_ns != 0)
+              timers.emplace(state.labels_of(i), std::pair(e.activity, e.changed_ns));
+          }
+          state.forget();
+          decoders_->forget_volatile();  // the pids and comms of those keys, too
+        }
+        // Grown once to the last scrape's size, not by doubling through it again.
+        if (state.by_key.size() < last.count) {
+          state.by_key.reserve(last.count);
+          state.sets.reserve(last.count);
         }
       }
-      state.forget();
-      decoders_->forget_volatile();  // the pids and comms of those keys, too
-    }
-    // Grown once to the map's size, not by doubling through a first scrape of 100k keys.
-    if (state.by_key.size() < entries.count) {
-      state.by_key.reserve(entries.count);
-      state.sets.reserve(entries.count);
-    }
-    state.order.resize(entries.count);
-    // Stages (bench/run.py): keys matched to their label sets and values summed over
-    // CPUs, apart from the keys looked up (and decoded when new) off their last position.
-    const bool timed = stages::enabled();
-    const auto loop_start =
+      if (state.order.size() < first + n) state.order.resize(first + n);
+      for (size_t j = 0; j < n; ++j) {
+        const size_t i = first + j;
+        const auto key = entries.key(i);
+        const bool same =
+            i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
+        uint32_t index = 0;
+        if (same) {
+          index = state.last_order[i];
+        } else if (timed) {
+          const auto start = std::chrono::steady_clock::now();
+          index = state.index_of(*decoders_, key);
+          decoding += std::chrono::steady_clock::now() - start;
+        } else {
+          index = state.index_of(*decoders_, key);
+        }
+        state.order[i] = index;
+        MetricState::LabelSet& set = state.sets[index];
+        if (set.scrape != scrape) {
+          set.values.reset();
+          set.scrape = scrape;
+        }
+        for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
+          set.values.add(m, entries.value(j, cpu), epoch);
+      }
+      if (timed) in_batches += std::chrono::steady_clock::now() - batch_start;
+    };
+    const auto read_start =
         timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-    std::chrono::steady_clock::duration decoding{};
-    for (size_t i = 0; i < entries.count; ++i) {
-      const auto key = entries.key(i);
-      const bool same =
-          i < last.count && std::memcmp(key.data(), last.key(i).data(), key.size()) == 0;
-      uint32_t index = 0;
-      if (same) {
-        index = state.last_order[i];
-      } else if (timed) {
-        const auto start = std::chrono::steady_clock::now();
-        index = state.index_of(*decoders_, key);
-        decoding += std::chrono::steady_clock::now() - start;
-      } else {
-        index = state.index_of(*decoders_, key);
-      }
-      state.order[i] = index;
-      MetricState::LabelSet& set = state.sets[index];
-      if (set.scrape != scrape) {
-        set.values.reset();
-        set.scrape = scrape;
-      }
-      for (uint32_t cpu = 0; cpu < entries.cpus; ++cpu)
-        set.values.add(m, entries.value(i, cpu), epoch);
+    if (auto st = state.map->read_all(state.entries, on_batch); !st) {
+      state.entries.count = 0;  // no order to compare the next scrape with
+      return st;
     }
     if (timed) {
+      stages::add(stages::kMapRead, std::chrono::steady_clock::now() - read_start - in_batches);
       stages::add(stages::kDecode, decoding);
-      stages::add(stages::kCpuSum, std::chrono::steady_clock::now() - loop_start - decoding);
+      stages::add(stages::kCpuSum, in_batches - decoding);
     }
-    for (MetricState::LabelSet& set : state.sets) {
-      if (timers.empty()) break;
-      auto it = timers.find(merge_key_of(set.labels));
+    // An empty map calls no batch: its sets are forgotten here (no key is live to keep
+    // a timer for).
+    if (entries.count == 0 && state.by_key.size() > kStaleKeySlack) {
+      state.forget();
+      decoders_->forget_volatile();
+    }
+    family.entries = entries.count;
+    state.order.resize(entries.count);
+    for (size_t i = 0; i < state.expiry.size() && !timers.empty(); ++i) {
+      auto it = timers.find(std::string(state.labels_of(i)));
       if (it == timers.end()) continue;
-      std::tie(set.activity, set.changed_ns) = it->second;
+      std::tie(state.expiry[i].activity, state.expiry[i].changed_ns) = it->second;
       timers.erase(it);
     }
   } else {
@@ -295,7 +333,8 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
   // those labels, it takes the overflow's values, so that no two series are alike.
   Accumulator overflow;
   const bool overflowed = m.keyed && read_overflow(state, overflow);
-  const std::vector<std::string> overflow_labels(m.labels.size(), kOverflowLabel);
+  std::string overflow_labels;
+  for (size_t i = 0; i < m.labels.size(); ++i) pack_label(overflow_labels, kOverflowLabel);
   bool overflow_shown = !overflowed;
 
   const stages::Timer series_timer(stages::kSeries);
@@ -312,12 +351,14 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
     s.buckets.clear();
     return s;
   };
-  for (MetricState::LabelSet& set : state.sets) {
+  for (size_t i = 0; i < state.sets.size(); ++i) {
+    MetricState::LabelSet& set = state.sets[i];
     if (set.scrape != scrape) {  // no key of this set is in the map now
-      set.changed_ns = 0;
+      if (!state.expiry.empty()) state.expiry[i].changed_ns = 0;
       continue;
     }
-    if (!overflow_shown && set.labels == overflow_labels) {
+    const std::string_view labels = state.labels_of(i);
+    if (!overflow_shown && labels == overflow_labels) {
       overflow_shown = true;
       add_values(m, state.overflow, overflow_->cpus(), set.values);
     }
@@ -326,15 +367,16 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
       --used;
       continue;
     }
-    s.label_values = set.labels;
+    s.label_values = LabelValues::refer(labels, m.labels.size());
   }
   if (!overflow_shown) {
     Series& s = next_series();
     if (overflow.to_series(m, s))
-      s.label_values = overflow_labels;
+      s.label_values = std::vector<std::string>(m.labels.size(), kOverflowLabel);
     else
       --used;
   }
+  family.label_store = state.labels;
   family.series.resize(used);
   return {};
 }
@@ -364,7 +406,7 @@ bool Collector::read_overflow(MetricState& state, Accumulator& out) {
 // Series whose values did not change for the metric's TTL leave the map: every key of
 // the set is removed together with its last values (BPF_MAP_LOOKUP_AND_DELETE_ELEM), so
 // an update that came after this scrape read it still counts in the events expired.
-Status Collector::expire(MetricState& state, uint64_t scrape) {
+Status Collector::expire(MetricState& state, uint32_t scrape) {
   const spec::Metric& m = *state.metric;
   timespec now_ts{};
   clock_gettime(CLOCK_MONOTONIC, &now_ts);
@@ -374,11 +416,12 @@ Status Collector::expire(MetricState& state, uint64_t scrape) {
   for (uint32_t i = 0; i < state.sets.size(); ++i) {
     MetricState::LabelSet& set = state.sets[i];
     if (set.scrape != scrape) continue;
+    MetricState::Expiry& e = state.expiry[i];
     const uint64_t activity = set.values.activity(m);
-    if (set.changed_ns == 0 || activity != set.activity) {
-      set.activity = activity;
-      set.changed_ns = now;
-    } else if (static_cast<uint64_t>(now - set.changed_ns) >= m.ttl_ns) {
+    if (e.changed_ns == 0 || activity != e.activity) {
+      e.activity = activity;
+      e.changed_ns = now;
+    } else if (static_cast<uint64_t>(now - e.changed_ns) >= m.ttl_ns) {
       state.expiring.push_back(i);
     }
   }
@@ -397,11 +440,10 @@ Status Collector::expire(MetricState& state, uint64_t scrape) {
     add_values(m, state.taken, state.map->cpus(), last[at - state.expiring.begin()]);
   }
   for (size_t e = 0; e < state.expiring.size(); ++e) {
-    MetricState::LabelSet& set = state.sets[state.expiring[e]];
     ++state.expired_series;
     state.expired_events += last[e].events(m);
-    set.scrape = 0;  // not shown now; a key that comes back starts it afresh
-    set.changed_ns = 0;
+    state.sets[state.expiring[e]].scrape = 0;        // not shown now; a key that comes back
+    state.expiry[state.expiring[e]].changed_ns = 0;  // starts it afresh
   }
   return {};
 }
@@ -450,10 +492,7 @@ Status Collector::clear(uint32_t statement) {
   for (auto& state : metrics_) {
     if (state->metric->statement != statement) continue;
     if (auto st = state->map->clear(); !st) return st;
-    state->sets.clear();
-    state->by_labels.clear();
-    state->by_key.clear();
-    state->last_entries.count = 0;
+    state->forget();
   }
   return {};
 }

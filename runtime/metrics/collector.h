@@ -48,7 +48,7 @@ class Collector {
   struct MetricState;
   Collector(const spec::Program& program, const bpf::Object& object);
   Status collect_metric(MetricState& state, Family& family);
-  Status expire(MetricState& state, uint64_t scrape);
+  Status expire(MetricState& state, uint32_t scrape);
   bool read_overflow(MetricState& state, Accumulator& out);
   // Adds one key's values (all CPUs, `values.size() / cpus` bytes each) to `out`.
   void add_values(const spec::Metric& m, std::span<const uint8_t> values, uint32_t cpus,

@@ -59,7 +59,8 @@ void IntervalTracker::advance(Snapshot& snapshot, double unix_now, double monoto
       Increase& inc = family.increases[i];
       Previous prev;
       if (before != nullptr) {
-        if (auto it = before->find(now.label_values); it != before->end()) prev = it->second;
+        if (auto it = before->find(now.label_values.packed()); it != before->end())
+          prev = it->second;
       }
       bool whole = restarted(family, now, prev.count, prev.value);
       for (size_t b = 0; b < now.buckets.size() && !whole; ++b) {
@@ -82,7 +83,7 @@ void IntervalTracker::advance(Snapshot& snapshot, double unix_now, double monoto
         inc.value = now.value - prev.value;
         inc.changed = inc.value != 0;
       }
-      Previous& keep = after[now.label_values];
+      Previous& keep = after[std::string(now.label_values.packed())];
       keep.value = now.value;
       keep.count = now.count;
       keep.sum = now.sum;

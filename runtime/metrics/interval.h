@@ -30,7 +30,7 @@ class IntervalTracker {
     double sum = 0;
     std::vector<uint64_t> buckets;
   };
-  using Series = std::map<std::vector<std::string>, Previous>;
+  using Series = std::map<std::string, Previous, std::less<>>;  // by packed label values
 
   double unix_last_;
   double monotonic_last_;

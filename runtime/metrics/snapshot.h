@@ -3,9 +3,14 @@
 // map's raw unit; exporters convert (nanoseconds -> seconds) through `Family::unit`.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/spec/aggregations.h"
@@ -22,9 +27,81 @@ struct Bucket {
   uint64_t count = 0;  // observations in this bucket alone (not cumulative)
 };
 
+// Label values packed one after the other: each a 4-byte length and its bytes.
+inline void pack_label(std::string& out, std::string_view value) {
+  const auto size = static_cast<uint32_t>(value.size());
+  out.append(reinterpret_cast<const char*>(&size), sizeof size);
+  out += value;
+}
+
+// A series' label values, parallel to Family::label_names: packed (pack_label()). The
+// collector's series refer to the text it keeps for their label set, which their
+// Family keeps alive (`label_store`): 100k series hold no string of their own. Label
+// values given any other way are owned.
+class LabelValues {
+ public:
+  LabelValues() = default;
+  LabelValues(std::initializer_list<std::string_view> values) { own(values); }
+  LabelValues(const std::vector<std::string>& values) { own(values); }  // NOLINT: implicit
+  // `count` values packed in `text`, which must outlive every copy (Family::label_store).
+  static LabelValues refer(std::string_view text, size_t count) {
+    LabelValues v;
+    v.data_ = text.data();
+    v.size_ = static_cast<uint32_t>(text.size());
+    v.count_ = static_cast<uint32_t>(count);
+    return v;
+  }
+
+  size_t size() const { return count_; }
+  bool empty() const { return count_ == 0; }
+  std::string_view packed() const { return {data_, size_}; }
+  std::string_view operator[](size_t i) const {
+    std::string_view rest = packed();
+    for (size_t j = 0;; ++j) {
+      uint32_t size = 0;
+      if (rest.size() < sizeof size) return {};
+      std::memcpy(&size, rest.data(), sizeof size);
+      rest.remove_prefix(sizeof size);
+      if (j == i) return rest.substr(0, size);
+      rest.remove_prefix(std::min<size_t>(size, rest.size()));
+    }
+  }
+  std::vector<std::string> to_vector() const {
+    std::vector<std::string> out;
+    for (size_t i = 0; i < count_; ++i) out.emplace_back((*this)[i]);
+    return out;
+  }
+  friend bool operator==(const LabelValues& a, const LabelValues& b) {
+    return a.count_ == b.count_ && a.packed() == b.packed();
+  }
+  // As vectors of strings compare.
+  friend bool operator<(const LabelValues& a, const LabelValues& b) {
+    for (size_t i = 0; i < a.count_ && i < b.count_; ++i) {
+      if (const int c = a[i].compare(b[i]); c != 0) return c < 0;
+    }
+    return a.count_ < b.count_;
+  }
+
+ private:
+  template <typename Values>
+  void own(const Values& values) {
+    auto text = std::make_shared<std::string>();
+    for (std::string_view value : values) pack_label(*text, value);
+    data_ = text->data();
+    size_ = static_cast<uint32_t>(text->size());
+    count_ = static_cast<uint32_t>(values.size());
+    owned_ = std::move(text);
+  }
+
+  const char* data_ = nullptr;
+  uint32_t size_ = 0;
+  uint32_t count_ = 0;
+  std::shared_ptr<const std::string> owned_;  // null: the text is the collector's
+};
+
 struct Series {
-  std::vector<std::string> label_values;  // parallel to Family::label_names
-  double value = 0;                       // counter, gauge, and a summary's average
+  LabelValues label_values;  // parallel to Family::label_names
+  double value = 0;          // counter, gauge, and a summary's average
   // histogram: finite buckets in ascending `le`; values above the last bound are in
   // `count` only (the +Inf bucket).
   std::vector<Bucket> buckets;
@@ -52,6 +129,8 @@ struct Family {
   spec::BucketScheme buckets = spec::BucketScheme::kNone;
   std::vector<std::string> label_names;
   std::vector<Series> series;
+  // What the series' label values refer to, when it is not theirs (LabelValues::refer).
+  std::shared_ptr<const void> label_store;
   std::string source;  // statement text, for terminal headings
   // Updates that found the map full: counted in the overflow series (every label
   // kOverflowLabel) instead of a series of their own.

@@ -137,11 +137,12 @@ void append_build_info(const BuildInfo& build, metrics::Snapshot& out) {
   f.type = FamilyType::kGauge;
   f.label_names = {"version", "revision", "libbpf"};
   metrics::Series& s = f.series.emplace_back();
-  s.label_values = {build.version, build.revision, bpf::libbpf_version()};
+  std::vector<std::string> labels = {build.version, build.revision, bpf::libbpf_version()};
   if (build.llvm) {
     f.label_names.push_back("llvm");
-    s.label_values.push_back(*build.llvm);
+    labels.push_back(*build.llvm);
   }
+  s.label_values = metrics::LabelValues(labels);
   s.value = 1;
   out.families.push_back(std::move(f));
 }

@@ -24,7 +24,7 @@ Family family(std::string name, std::string help, FamilyType type,
 
 void add(Family& f, std::vector<std::string> labels, double value) {
   metrics::Series s;
-  s.label_values = std::move(labels);
+  s.label_values = metrics::LabelValues(labels);
   s.value = value;
   f.series.push_back(std::move(s));
 }

@@ -14,6 +14,8 @@
 #include <atomic>
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -187,6 +189,139 @@ TEST(Churn, ShortLivedProcessesComeAndGoAndEveryEventIsCounted) {
   EXPECT_LT(late, after_burst + 8) << "RSS grew from " << after_burst << " to " << late << " MiB";
 #endif
 
+  sonde.signal(SIGINT);
+  EXPECT_EQ(sonde.wait().code, 0) << sonde.err();
+}
+
+// A child named kRelabelComm that makes as many getppid() calls as each byte on its pipe
+// says, and exits when the pipe closes.
+constexpr const char* kRelabelComm = "sonde_relabel";
+
+struct Caller {
+  pid_t pid = -1;
+  int pipe = -1;  // write end
+};
+
+Caller spawn_caller() {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[1]);
+    prctl(PR_SET_NAME, kRelabelComm);
+    unsigned char calls = 0;
+    while (read(fds[0], &calls, 1) == 1) {
+      for (int i = 0; i < calls; ++i) syscall(SYS_getppid);
+    }
+    _exit(0);
+  }
+  close(fds[0]);
+  return {pid, fds[1]};
+}
+
+// A series whose key expired and came back after the collector rebuilt its label sets
+// (thousands of keys gone): its labels are its own process's and its value counts the
+// calls made since it came back, not before. Truths: the pids this test forked and the
+// calls it told each to make.
+TEST(Churn, ASeriesThatExpiredAndCameBackHasItsOwnLabelsAndOnlyItsNewCalls) {
+  const std::string program =
+      std::string("on tracepoint:syscalls:sys_enter_getppid where comm == \"") + kRelabelComm +
+      "\" count by pid, comm capacity 16384 ttl 1s as relabel\n";
+  const int port = free_port();
+  Process sonde(
+      {sonde_binary(), "run", "-e", program, "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(sonde.wait_for_stderr("attached 1 probe")) << sonde.err();
+  const std::string family = "relabel_total";
+  auto labels_of = [](pid_t pid) {
+    return "pid=\"" + std::to_string(pid) + "\",comm=\"" + kRelabelComm + "\"";
+  };
+  // Scrapes until `done` says the body is what it waits for; the deadline only bounds
+  // a hang (a few seconds are expected).
+  std::string body;
+  auto scrape_until = [&](const std::function<bool(const std::string&)>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      const std::optional<std::string> got = http_get(port);
+      if (!got) return false;
+      body = *got;
+      if (done(body)) return true;
+      std::this_thread::sleep_for(200ms);
+    }
+    return false;
+  };
+
+  Caller kept = spawn_caller();
+  ASSERT_GT(kept.pid, 0);
+  const unsigned char first_calls = 5, later_calls = 7;
+  ASSERT_EQ(write(kept.pipe, &first_calls, 1), 1);
+  ASSERT_TRUE(scrape_until([&](const std::string& b) {
+    return sample(b, family, labels_of(kept.pid)) == first_calls;
+  })) << body;
+
+  // 6000 processes of one call each come and go: their keys leave the map after the
+  // TTL, and the collector, holding far more keys than the map, rebuilds its sets.
+  std::set<pid_t> shorts;
+  for (int batch = 0; batch < 12; ++batch) {
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 500; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        prctl(PR_SET_NAME, kRelabelComm);
+        syscall(SYS_getppid);
+        _exit(0);
+      }
+      if (pid > 0) pids.push_back(pid);
+    }
+    for (pid_t pid : pids) {
+      int status = 0;
+      if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        shorts.insert(pid);
+    }
+    // Every short-lived series shown is one of those processes, with its one call.
+    const std::optional<std::string> got = http_get(port);
+    ASSERT_TRUE(got) << sonde.err();
+    for (const auto& [key, value] : parse_exposition(*got)) {
+      if (key.rfind(family + "{", 0) != 0 || key == family + "{" + labels_of(kept.pid) + "}")
+        continue;
+      const size_t at = key.find("pid=\"");
+      ASSERT_NE(at, std::string::npos) << key;
+      const pid_t pid = std::stoi(key.substr(at + 5));
+      EXPECT_TRUE(shorts.count(pid) || std::find(pids.begin(), pids.end(), pid) != pids.end())
+          << key << " is no process of this test";
+      EXPECT_EQ(key, family + "{" + labels_of(pid) + "}");
+      EXPECT_EQ(value, 1.0) << key;
+    }
+  }
+  ASSERT_GT(shorts.size(), 5000u) << "the workload did not churn enough to mean anything";
+
+  // All gone, the kept process's series too (no call for longer than its TTL); then a
+  // few more scrapes, in which the collector forgets the keys it no longer sees.
+  ASSERT_TRUE(scrape_until([&](const std::string& b) {
+    return b.find(family + "{") == std::string::npos;
+  })) << body;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(http_get(port));
+
+  ASSERT_EQ(write(kept.pipe, &later_calls, 1), 1);
+  ASSERT_TRUE(scrape_until([&](const std::string& b) {
+    return sample(b, family, labels_of(kept.pid)).has_value();
+  })) << body;
+  // Its calls since it came back, whichever scrape first saw them: never the 5 before.
+  ASSERT_TRUE(scrape_until([&](const std::string& b) {
+    const auto value = sample(b, family, labels_of(kept.pid));
+    return !value || *value >= later_calls;
+  })) << body;
+  EXPECT_EQ(sample(body, family, labels_of(kept.pid)).value_or(-1), later_calls) << body;
+  size_t shown = 0;
+  for (const auto& [key, value] : parse_exposition(body)) shown += key.rfind(family + "{", 0) == 0;
+  EXPECT_EQ(shown, 1u) << body;
+  // What expired held every call before: the kept process's first ones and the others'.
+  EXPECT_EQ(
+      sample(body, "sonde_series_expired_events_total", "metric=\"" + family + "\"").value_or(-1),
+      static_cast<double>(first_calls + shorts.size()))
+      << body;
+
+  close(kept.pipe);
+  waitpid(kept.pid, nullptr, 0);
   sonde.signal(SIGINT);
   EXPECT_EQ(sonde.wait().code, 0) << sonde.err();
 }
