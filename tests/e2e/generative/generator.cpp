@@ -709,6 +709,8 @@ class ExprGen {
     if (std::string_view(fn) == "ntop") {
       std::optional<E> ip;
       if (!ips_.empty() && rng_.chance(60)) ip = from_term(*rng_.pick(ips_));
+      // `probe` alone names the probe that fired, no address (sema refuses to decode it).
+      if (ip && ip->text == "probe") ip.reset();
       if (!ip && !records_.empty()) ip = chain(*rng_.pick(records_), Want::kAddress);
       if (!ip) {
         E n = number(depth - 1);
@@ -764,12 +766,17 @@ std::string spell_linear(Rng& rng) {
       low = rng.between(-4000000000000000000, 4000000000000000000);
       break;
   }
-  // HIGH = LOW + buckets * STEP - r, kept inside 64 bits.
-  int64_t span = 0, high = 0;
-  if (__builtin_mul_overflow(step, buckets, &span)) span = INT64_MAX;
-  span -= rng.between(0, step - 1);
-  if (span <= 0) span = 1;
-  if (__builtin_add_overflow(low, span, &high)) high = INT64_MAX;
+  // HIGH = LOW + buckets * STEP - r. The last bound is the first LOW + k * STEP at or
+  // above HIGH, which must itself fit in 64 bits (sema refuses it otherwise): at most as
+  // many steps as fit between LOW and the largest int64.
+  // (Unsigned: INT64_MAX - LOW and the span fit in 64 bits unsigned, not always signed.)
+  const uint64_t room =
+      (static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(low)) / static_cast<uint64_t>(step);
+  if (room < static_cast<uint64_t>(buckets)) buckets = static_cast<int64_t>(room);
+  if (buckets < 1) return "histogram linear(0, 100, 10)";
+  const uint64_t span = static_cast<uint64_t>(step) * static_cast<uint64_t>(buckets) -
+                        static_cast<uint64_t>(rng.between(0, step - 1));
+  const int64_t high = static_cast<int64_t>(static_cast<uint64_t>(low) + span);
   if (high <= low) return "histogram linear(0, 100, 10)";
   return fmt::format("histogram linear({}, {}, {})", low, high, step);
 }
