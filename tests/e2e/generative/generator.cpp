@@ -30,6 +30,10 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+// Names sonde derives from expressions are at most 200 characters (sema refuses longer
+// ones); the generator names its own past this, which leaves room for a probe's name.
+constexpr size_t kMaxDerivedName = 100;
+
 bool valid_label(const std::string& name) {
   return !name.empty() && !(name[0] >= '0' && name[0] <= '9') && !name.starts_with("__") &&
          std::all_of(name.begin(), name.end(), [](char c) {
@@ -326,8 +330,8 @@ class ExprGen {
     }
   }
 
-  // A number nested `n` levels deep, one operation per level (parentheses count: past
-  // the parser's 64 levels this is a located rejection).
+  // A number nested `n` levels deep, one operation per level, each nesting one or two
+  // (parentheses count toward the parser's 64 levels).
   E deep(int n) {
     features_.insert("very deep expression");
     E e = leaf_number();
@@ -929,7 +933,8 @@ class ProgramBuilder {
         k = g.key(static_cast<int>(rng_.below(3)));
       }
       std::string derived = k.label;
-      bool clash = names.count(derived) || !valid_label(derived) || (histogram && derived == "le");
+      bool clash = names.count(derived) || !valid_label(derived) ||
+                   derived.size() > kMaxDerivedName || (histogram && derived == "le");
       if (clash || rng_.chance(15)) {
         std::string name = fmt::format("k{}", i);
         names.insert(name);
@@ -957,10 +962,15 @@ class ProgramBuilder {
     out_.features.insert(fmt::format("aggregation:{}", form.name));
     Body b;
     b.aggregation = form.spell(rng_);
+    // An unnamed metric is named after its probe and value (sema's rule, at most 200
+    // characters): a long value gets a name of its own.
+    bool long_value = false;
     if (!span && form.takes_value) {
-      b.aggregation += " " + (rng_.chance(3) ? g.deep(static_cast<int>(rng_.between(10, 40)))
-                                             : g.number(depth()))
-                                 .text;
+      // Each level of deep() nests at most two (`-(x)`, `(x + 1)`): 28 levels and the leaf
+      // stay inside the parser's 64; past them is a case of invalid_statement().
+      E value = rng_.chance(3) ? g.deep(static_cast<int>(rng_.between(10, 28))) : g.number(depth());
+      b.aggregation += " " + value.text;
+      long_value = value.label.size() > kMaxDerivedName;
     }
     const bool histogram = std::string_view(form.name).starts_with("histogram");
     b.tail = keys(g, histogram, labels);
@@ -973,7 +983,7 @@ class ProgramBuilder {
                                                                    : rng_.between(1025, 100000));
       out_.features.insert("capacity");
     }
-    if (!first_statement_ || rng_.chance(80)) b.tail += " as " + metric_name();
+    if (!first_statement_ || long_value || rng_.chance(80)) b.tail += " as " + metric_name();
     first_statement_ = false;
     return b;
   }
@@ -1079,7 +1089,14 @@ class ProgramBuilder {
     std::vector<Term> extra;
     for (const Label& l : labels) extra.push_back({l.name, l.type, l.name, l.key_only});
     extra.push_back({"latency", VType::integer(8, false), "latency", false});
-    Scope scope = make_scope(common_probe(ends), extra);
+    // A span's labels shadow the fields of its ends (tcp life's `daddr` is the label,
+    // ntop() text, not the byte array of sock:inet_sock_set_state).
+    Probe side = common_probe(ends);
+    std::erase_if(side.fields, [&](const Field& f) {
+      return std::any_of(labels.begin(), labels.end(),
+                         [&](const Label& l) { return l.name == f.name; });
+    });
+    Scope scope = make_scope(side, extra);
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 40);
     Body b = body(g, true, labels);
@@ -1275,6 +1292,8 @@ class ProgramBuilder {
         {"unknown escape", fmt::format("on {} where current.comm == \"a\\q\" count as {}", s, m)},
         {"missing aggregation", fmt::format("on {} by current.pid as {}", s, m)},
         {"unknown unit", fmt::format("on {} where current.nsecs > 10parsecs count as {}", s, m)},
+        {"nested past 64 levels", fmt::format("on {} sum {}current.pid{} as {}", s,
+                                              std::string(70, '('), std::string(70, ')'), m)},
         {"number too large",
          fmt::format("on {} where current.nsecs > 99999999999999999999999 count as {}", s, m)},
         {"empty where", fmt::format("on {} where count as {}", s, m)},
