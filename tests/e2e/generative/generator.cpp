@@ -919,8 +919,15 @@ class ProgramBuilder {
 
   // ` by k1, k2 ...` with labels named only where sonde's own names would clash.
   std::string keys(ExprGen& g, bool histogram, const std::vector<Label>& labels = {}) {
-    const size_t n = rng_.weighted({22, 32, 20, 10, 6, 4, 2, 2, 1, 1});
-    if (n == 0) return "";
+    std::vector<std::string> items = key_items(g, histogram, labels, 0);
+    if (items.empty()) return "";
+    return " by " + fmt::format("{}", fmt::join(items, ", "));
+  }
+
+  // At least `least` keys, or the fields of a `print`.
+  std::vector<std::string> key_items(ExprGen& g, bool histogram, const std::vector<Label>& labels,
+                                     size_t least) {
+    const size_t n = std::max(least, rng_.weighted({22, 32, 20, 10, 6, 4, 2, 2, 1, 1}));
     std::vector<std::string> items;
     std::set<std::string> names;
     for (size_t i = 0; i < n; ++i) {
@@ -948,7 +955,7 @@ class ProgramBuilder {
       }
     }
     if (n > 1) out_.features.insert("several keys");
-    return " by " + fmt::format("{}", fmt::join(items, ", "));
+    return items;
   }
 
   struct Body {
@@ -983,6 +990,11 @@ class ProgramBuilder {
                                                                    : rng_.between(1025, 100000));
       out_.features.insert("capacity");
     }
+    if (!b.tail.empty() && rng_.chance(8)) {
+      static const char* kTtls[] = {"0", "1s", "30s", "10m", "2h", "90s"};
+      b.tail += fmt::format(" ttl {}", kTtls[rng_.below(std::size(kTtls))]);
+      out_.features.insert("ttl");
+    }
     if (!first_statement_ || long_value || rng_.chance(80)) b.tail += " as " + metric_name();
     first_statement_ = false;
     return b;
@@ -1004,9 +1016,16 @@ class ProgramBuilder {
     Scope scope = make_scope(p, extra);
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 45);
+    const std::string probe = written.empty() ? spelled(p) : written;
+    if (rng_.chance(8)) {
+      // Events: one record per event to user space, its fields what labels can be.
+      out_.features.insert("print");
+      out_.statements.push_back(
+          fmt::format("on {}{} print {}", probe, w, fmt::join(key_items(g, false, {}, 1), ", ")));
+      return;
+    }
     Body b = body(g, false);
-    out_.statements.push_back(fmt::format("on {}{} {}{}", written.empty() ? spelled(p) : written, w,
-                                          b.aggregation, b.tail));
+    out_.statements.push_back(fmt::format("on {}{} {}{}", probe, w, b.aggregation, b.tail));
   }
 
   // The probe as written, its kind sometimes abbreviated ("t:sched:sched_switch").
@@ -1099,6 +1118,15 @@ class ProgramBuilder {
     Scope scope = make_scope(side, extra);
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 40);
+    if (rng_.chance(8)) {
+      // One record per completed span: its latency, then fields computed at the end.
+      out_.features.insert("print latency");
+      std::vector<std::string> fields = key_items(g, false, labels, 0);
+      out_.statements.push_back(
+          fmt::format("print latency of {}{}{}", words, w,
+                      fields.empty() ? "" : fmt::format(" by {}", fmt::join(fields, ", "))));
+      return;
+    }
     Body b = body(g, true, labels);
     out_.statements.push_back(fmt::format("{} latency of {}{}{}", b.aggregation, words, w, b.tail));
   }
