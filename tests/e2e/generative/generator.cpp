@@ -1080,6 +1080,9 @@ class ProgramBuilder {
       ExprGen g(rng_, catalog_, scope, out_.features);
       std::string name = fmt::format("gen_al{}", ++aliases_);
       E e = rng_.chance(75) ? g.number(static_cast<int>(rng_.below(3))) : g.string(1, true);
+      // An alias of `probe` alone is the probe that fired wherever it is used, which no
+      // decoder takes (ksym(gen_al1)): a number of it instead.
+      if (e.text == "probe") e.text = "u32(probe)";
       out_.definitions.push_back(fmt::format("alias {} {} = {}", p.spec, name, e.text));
       defined.push_back({name, e.type, name, false});
     }
