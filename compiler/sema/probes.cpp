@@ -76,7 +76,9 @@ class Resolver {
   ResolvedProbe base() const {
     ResolvedProbe p;
     p.kind = kind_;
-    p.display = ref_.text;
+    // Written as the kind's name, not its abbreviation (u:, p:): aliases are found by
+    // matching this, and `probe` labels show it.
+    p.display = canonical_probe_text(ref_.text);
     p.ref = ref_;
     return p;
   }

@@ -8,10 +8,15 @@
 
 #include "compiler/kernel/tracefs.h"
 #include "compiler/kernel/tracepoint_btf.h"
+#include "compiler/sema/btf_types.h"
 #include "format/elf_catalog.h"
 
 namespace sonde::gen {
 namespace {
+
+// How much sema reads of a string with no length of its own (a flexible `char name[]`,
+// a __data_loc field).
+using sema::kUnsizedStringBound;
 
 bool is_identifier(std::string_view s) {
   if (s.empty() || !(std::isalpha(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -134,7 +139,7 @@ VType Catalog::type_of(uint32_t id) const {
       const kernel::Type elem = btf.type(btf.resolve(t.ref));
       if (elem.kind == kernel::TypeKind::kInt && elem.size == 1 &&
           (elem.is_char || elem.name == "char"))
-        return VType::string(t.nelems);
+        return VType::string(t.nelems ? t.nelems : kUnsizedStringBound);
       v.kind = Kind::kBytes;
       v.element_size = elem.size ? elem.size : 1;
       v.size = t.nelems * v.element_size;
@@ -214,7 +219,7 @@ std::optional<Probe> Catalog::tracepoint(const std::string& category, const std:
         }
         break;
       case kernel::FieldKind::kCharArray:
-        field.type = VType::string(f.array_len);
+        field.type = VType::string(f.array_len ? f.array_len : kUnsizedStringBound);
         break;
       case kernel::FieldKind::kArray:
         field.type.kind = Kind::kBytes;
@@ -222,7 +227,7 @@ std::optional<Probe> Catalog::tracepoint(const std::string& category, const std:
         field.type.element_size = f.element_size ? f.element_size : 1;
         break;
       case kernel::FieldKind::kDataLoc:
-        field.type = VType::string(64);
+        field.type = VType::string(kUnsizedStringBound);
         break;
       case kernel::FieldKind::kDataLocArray:
         field.type.kind = Kind::kOther;

@@ -30,6 +30,10 @@ std::string sanitize(const std::string& text) {
   return out;
 }
 
+// Names sonde derives from expressions are at most 200 characters (sema refuses longer
+// ones); the generator names its own past this, which leaves room for a probe's name.
+constexpr size_t kMaxDerivedName = 100;
+
 bool valid_label(const std::string& name) {
   return !name.empty() && !(name[0] >= '0' && name[0] <= '9') && !name.starts_with("__") &&
          std::all_of(name.begin(), name.end(), [](char c) {
@@ -327,8 +331,8 @@ class ExprGen {
     }
   }
 
-  // A number nested `n` levels deep, one operation per level (parentheses count: past
-  // the parser's 64 levels this is a located rejection).
+  // A number nested `n` levels deep, one operation per level, each nesting one or two
+  // (parentheses count toward the parser's 64 levels).
   E deep(int n) {
     features_.insert("very deep expression");
     E e = leaf_number();
@@ -710,6 +714,8 @@ class ExprGen {
     if (std::string_view(fn) == "ntop") {
       std::optional<E> ip;
       if (!ips_.empty() && rng_.chance(60)) ip = from_term(*rng_.pick(ips_));
+      // `probe` alone names the probe that fired, no address (sema refuses to decode it).
+      if (ip && ip->text == "probe") ip.reset();
       if (!ip && !records_.empty()) ip = chain(*rng_.pick(records_), Want::kAddress);
       if (!ip) {
         E n = number(depth - 1);
@@ -763,12 +769,17 @@ std::string spell_linear(Rng& rng) {
       low = rng.between(-4000000000000000000, 4000000000000000000);
       break;
   }
-  // HIGH = LOW + buckets * STEP - r, kept inside 64 bits.
-  int64_t span = 0, high = 0;
-  if (__builtin_mul_overflow(step, buckets, &span)) span = INT64_MAX;
-  span -= rng.between(0, step - 1);
-  if (span <= 0) span = 1;
-  if (__builtin_add_overflow(low, span, &high)) high = INT64_MAX;
+  // HIGH = LOW + buckets * STEP - r. The last bound is the first LOW + k * STEP at or
+  // above HIGH, which must itself fit in 64 bits (sema refuses it otherwise): at most as
+  // many steps as fit between LOW and the largest int64.
+  // (Unsigned: INT64_MAX - LOW and the span fit in 64 bits unsigned, not always signed.)
+  const uint64_t room =
+      (static_cast<uint64_t>(INT64_MAX) - static_cast<uint64_t>(low)) / static_cast<uint64_t>(step);
+  if (room < static_cast<uint64_t>(buckets)) buckets = static_cast<int64_t>(room);
+  if (buckets < 1) return "histogram linear(0, 100, 10)";
+  const uint64_t span = static_cast<uint64_t>(step) * static_cast<uint64_t>(buckets) -
+                        static_cast<uint64_t>(rng.between(0, step - 1));
+  const int64_t high = static_cast<int64_t>(static_cast<uint64_t>(low) + span);
   if (high <= low) return "histogram linear(0, 100, 10)";
   return fmt::format("histogram linear({}, {}, {})", low, high, step);
 }
@@ -907,8 +918,15 @@ class ProgramBuilder {
 
   // ` by k1, k2 ...` with labels named only where sonde's own names would clash.
   std::string keys(ExprGen& g, bool histogram, const std::vector<Label>& labels = {}) {
-    const size_t n = rng_.weighted({22, 32, 20, 10, 6, 4, 2, 2, 1, 1});
-    if (n == 0) return "";
+    std::vector<std::string> items = key_items(g, histogram, labels, 0);
+    if (items.empty()) return "";
+    return " by " + fmt::format("{}", fmt::join(items, ", "));
+  }
+
+  // At least `least` keys, or the fields of a `print`.
+  std::vector<std::string> key_items(ExprGen& g, bool histogram, const std::vector<Label>& labels,
+                                     size_t least) {
+    const size_t n = std::max(least, rng_.weighted({22, 32, 20, 10, 6, 4, 2, 2, 1, 1}));
     std::vector<std::string> items;
     std::set<std::string> names;
     for (size_t i = 0; i < n; ++i) {
@@ -921,7 +939,8 @@ class ProgramBuilder {
         k = g.key(static_cast<int>(rng_.below(3)));
       }
       std::string derived = k.label;
-      bool clash = names.count(derived) || !valid_label(derived) || (histogram && derived == "le");
+      bool clash = names.count(derived) || !valid_label(derived) ||
+                   derived.size() > kMaxDerivedName || (histogram && derived == "le");
       if (clash || rng_.chance(15)) {
         std::string name = fmt::format("k{}", i);
         names.insert(name);
@@ -935,7 +954,7 @@ class ProgramBuilder {
       }
     }
     if (n > 1) out_.features.insert("several keys");
-    return " by " + fmt::format("{}", fmt::join(items, ", "));
+    return items;
   }
 
   struct Body {
@@ -949,10 +968,15 @@ class ProgramBuilder {
     out_.features.insert(fmt::format("aggregation:{}", form.name));
     Body b;
     b.aggregation = form.spell(rng_);
+    // An unnamed metric is named after its probe and value (sema's rule, at most 200
+    // characters): a long value gets a name of its own.
+    bool long_value = false;
     if (!span && form.takes_value) {
-      b.aggregation += " " + (rng_.chance(3) ? g.deep(static_cast<int>(rng_.between(10, 40)))
-                                             : g.number(depth()))
-                                 .text;
+      // Each level of deep() nests at most two (`-(x)`, `(x + 1)`): 28 levels and the leaf
+      // stay inside the parser's 64; past them is a case of invalid_statement().
+      E value = rng_.chance(3) ? g.deep(static_cast<int>(rng_.between(10, 28))) : g.number(depth());
+      b.aggregation += " " + value.text;
+      long_value = value.label.size() > kMaxDerivedName;
     }
     const bool histogram = std::string_view(form.name).starts_with("histogram");
     b.tail = keys(g, histogram, labels);
@@ -965,7 +989,12 @@ class ProgramBuilder {
                                                                    : rng_.between(1025, 100000));
       out_.features.insert("capacity");
     }
-    if (!first_statement_ || rng_.chance(80)) b.tail += " as " + metric_name();
+    if (!b.tail.empty() && rng_.chance(8)) {
+      static const char* kTtls[] = {"0", "1s", "30s", "10m", "2h", "90s"};
+      b.tail += fmt::format(" ttl {}", kTtls[rng_.below(std::size(kTtls))]);
+      out_.features.insert("ttl");
+    }
+    if (!first_statement_ || long_value || rng_.chance(80)) b.tail += " as " + metric_name();
     first_statement_ = false;
     return b;
   }
@@ -986,9 +1015,16 @@ class ProgramBuilder {
     Scope scope = make_scope(p, extra);
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 45);
+    const std::string probe = written.empty() ? spelled(p) : written;
+    if (rng_.chance(8)) {
+      // Events: one record per event to user space, its fields what labels can be.
+      out_.features.insert("print");
+      out_.statements.push_back(
+          fmt::format("on {}{} print {}", probe, w, fmt::join(key_items(g, false, {}, 1), ", ")));
+      return;
+    }
     Body b = body(g, false);
-    out_.statements.push_back(fmt::format("on {}{} {}{}", written.empty() ? spelled(p) : written, w,
-                                          b.aggregation, b.tail));
+    out_.statements.push_back(fmt::format("on {}{} {}{}", probe, w, b.aggregation, b.tail));
   }
 
   // The probe as written, its kind sometimes abbreviated ("t:sched:sched_switch").
@@ -1043,6 +1079,9 @@ class ProgramBuilder {
       ExprGen g(rng_, catalog_, scope, out_.features);
       std::string name = fmt::format("gen_al{}", ++aliases_);
       E e = rng_.chance(75) ? g.number(static_cast<int>(rng_.below(3))) : g.string(1, true);
+      // An alias of `probe` alone is the probe that fired wherever it is used, which no
+      // decoder takes (ksym(gen_al1)): a number of it instead.
+      if (e.text == "probe") e.text = "u32(probe)";
       out_.definitions.push_back(fmt::format("alias {} {} = {}", p.spec, name, e.text));
       defined.push_back({name, e.type, name, false});
     }
@@ -1071,9 +1110,25 @@ class ProgramBuilder {
     std::vector<Term> extra;
     for (const Label& l : labels) extra.push_back({l.name, l.type, l.name, l.key_only});
     extra.push_back({"latency", VType::integer(8, false), "latency", false});
-    Scope scope = make_scope(common_probe(ends), extra);
+    // A span's labels shadow the fields of its ends (tcp life's `daddr` is the label,
+    // ntop() text, not the byte array of sock:inet_sock_set_state).
+    Probe side = common_probe(ends);
+    std::erase_if(side.fields, [&](const Field& f) {
+      return std::any_of(labels.begin(), labels.end(),
+                         [&](const Label& l) { return l.name == f.name; });
+    });
+    Scope scope = make_scope(side, extra);
     ExprGen g(rng_, catalog_, scope, out_.features);
     std::string w = where(g, 40);
+    if (rng_.chance(8)) {
+      // One record per completed span: its latency, then fields computed at the end.
+      out_.features.insert("print latency");
+      std::vector<std::string> fields = key_items(g, false, labels, 0);
+      out_.statements.push_back(
+          fmt::format("print latency of {}{}{}", words, w,
+                      fields.empty() ? "" : fmt::format(" by {}", fmt::join(fields, ", "))));
+      return;
+    }
     Body b = body(g, true, labels);
     out_.statements.push_back(fmt::format("{} latency of {}{}{}", b.aggregation, words, w, b.tail));
   }
@@ -1267,6 +1322,8 @@ class ProgramBuilder {
         {"unknown escape", fmt::format("on {} where current.comm == \"a\\q\" count as {}", s, m)},
         {"missing aggregation", fmt::format("on {} by current.pid as {}", s, m)},
         {"unknown unit", fmt::format("on {} where current.nsecs > 10parsecs count as {}", s, m)},
+        {"nested past 64 levels", fmt::format("on {} sum {}current.pid{} as {}", s,
+                                              std::string(70, '('), std::string(70, ')'), m)},
         {"number too large",
          fmt::format("on {} where current.nsecs > 99999999999999999999999 count as {}", s, m)},
         {"empty where", fmt::format("on {} where count as {}", s, m)},
