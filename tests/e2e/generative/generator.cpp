@@ -714,8 +714,6 @@ class ExprGen {
     if (std::string_view(fn) == "ntop") {
       std::optional<E> ip;
       if (!ips_.empty() && rng_.chance(60)) ip = from_term(*rng_.pick(ips_));
-      // `probe` alone names the probe that fired, no address (sema refuses to decode it).
-      if (ip && ip->text == "probe") ip.reset();
       if (!ip && !records_.empty()) ip = chain(*rng_.pick(records_), Want::kAddress);
       if (!ip) {
         E n = number(depth - 1);
@@ -1079,9 +1077,6 @@ class ProgramBuilder {
       ExprGen g(rng_, catalog_, scope, out_.features);
       std::string name = fmt::format("gen_al{}", ++aliases_);
       E e = rng_.chance(75) ? g.number(static_cast<int>(rng_.below(3))) : g.string(1, true);
-      // An alias of `probe` alone is the probe that fired wherever it is used, which no
-      // decoder takes (ksym(gen_al1)): a number of it instead.
-      if (e.text == "probe") e.text = "u32(probe)";
       out_.definitions.push_back(fmt::format("alias {} {} = {}", p.spec, name, e.text));
       defined.push_back({name, e.type, name, false});
     }
