@@ -867,7 +867,19 @@ class ProgramBuilder {
   }
 
  private:
+  // A probe an earlier statement of the program is on, a third of the time: statements on
+  // one hook share one BPF program, whose bodies must load together.
   const Probe& pick_probe() {
+    if (!picked_.empty() && rng_.chance(35)) {
+      out_.features.insert("shared hook");
+      return *rng_.pick(picked_);
+    }
+    const Probe& p = fresh_probe();
+    picked_.push_back(&p);
+    return p;
+  }
+
+  const Probe& fresh_probe() {
     static const ProbeKind kKinds[] = {ProbeKind::kTracepoint, ProbeKind::kRawTracepoint,
                                        ProbeKind::kUprobe,     ProbeKind::kUretprobe,
                                        ProbeKind::kUsdt,       ProbeKind::kPerfEvent,
@@ -1357,6 +1369,7 @@ class ProgramBuilder {
   const Stdlib& stdlib_;
   const std::vector<const AggregationForm*>& forms_;
   GeneratedProgram& out_;
+  std::vector<const Probe*> picked_;  // probes of the statements so far
   int metrics_ = 0, events_ = 0, aliases_ = 0, spans_ = 0;
   bool first_statement_ = true;
 };
