@@ -11,7 +11,9 @@
 // byte arrays, member chains through pointers and nested structs, indexing, builtins,
 // literals with units, casts, byte swaps, every operator, string comparisons; keys with
 // every decoder, stacks, several keys; every aggregation form (one row each in
-// generator.cpp's kForms). About one program in ten is broken on purpose.
+// generator.cpp's kForms), `print` of fields and of span latencies, `ttl` clauses;
+// statements on a probe an earlier statement is on (one shared BPF program). About one
+// program in ten is broken on purpose.
 //
 // What it checks, for each program: either `check` rejects it with a located
 // diagnostic, or it compiles (driver::Compiler, compile cache off) and loads (libbpf,
