@@ -22,7 +22,7 @@ Family family(std::string name, std::string help, FamilyType type,
   return f;
 }
 
-void add(Family& f, std::vector<std::string> labels, double value) {
+void add(Family& f, const std::vector<std::string>& labels, double value) {
   metrics::Series s;
   s.label_values = metrics::LabelValues(labels);
   s.value = value;
