@@ -117,7 +117,7 @@ void SelfMetrics::append_programs(metrics::Snapshot& out) {
       std::vector<std::string> labels = {probe.program, probe.display, probe.origin};
       add(runs, labels, static_cast<double>(st->run_count));
       add(misses, labels, static_cast<double>(st->recursion_misses));
-      add(seconds, std::move(labels), static_cast<double>(st->run_time_ns) / 1e9);
+      add(seconds, labels, static_cast<double>(st->run_time_ns) / 1e9);
     }
   }
   for (const auto& probe : not_started_) note(probe, false);
