@@ -29,6 +29,13 @@ constexpr uint32_t kEventsBufferBytes = 1u << 20;
 // body; syscalls that would need another keep a classic program each.
 constexpr size_t kMaxWildcardVariants = 8;
 
+// A program may use at most 64 maps (the kernel's MAX_USED_MAPS); the program-wide ones
+// (drops, overflow, span stats, events, cgroups, syscall table) take at most 8 of them.
+constexpr uint32_t kSharedMapBudget = 56;
+// Bodies in one shared program: each is verified in turn, so a program's verifier work
+// is about the sum of its bodies'.
+constexpr size_t kMaxSharedBodies = 16;
+
 // A syscall wildcard's table row, and the test of an ia32 syscall: the task's
 // thread_info.status has TS_COMPAT (arch/x86/include/asm/thread_info.h) during one, read
 // through CO-RE (types named with the compile's suffix, as the emitted ones are).
@@ -144,6 +151,7 @@ class ProgramLowering {
     std::string body;
     size_t probe = 0;    // its spec::Probe: in the statement's layout, then in the program's
     uint32_t stack = 0;  // sema's estimate of the body's BPF stack
+    uint32_t maps = 0;   // the statement's own maps the body uses
   };
   // The C of one statement: its types, maps and programs that join no other, and its
   // programs that may.
@@ -166,11 +174,15 @@ class ProgramLowering {
   // only. Their probes then name the shared program, which the runtime attaches once.
   // Inlined bodies may each keep their stack (clang need not overlap them), so a hook
   // gets another shared program where the next body would take the sum of sema's
-  // estimates past its budget: what `check` accepted alone still loads together.
+  // estimates past its budget, or the maps the bodies use past what the kernel lets one
+  // program use (64), or the bodies past a count that keeps the verifier's work per
+  // program near what one statement's was: what `check` accepted alone still loads
+  // together.
   std::string programs(std::vector<StatementC>& texts, std::vector<spec::Probe>& probes) {
     struct Shared {
       std::vector<const PendingProgram*> members;
       uint32_t stack = 0;
+      uint32_t maps = 0;
     };
     std::vector<Shared> groups;          // in order of first appearance
     std::map<std::string, size_t> open;  // hook -> its group still taking bodies
@@ -178,12 +190,15 @@ class ProgramLowering {
     for (const auto& t : texts) {
       for (const auto& p : t.programs) {
         auto it = open.find(p.hook);
-        if (it == open.end() || groups[it->second].stack + p.stack > sema::kStackBudget) {
+        if (it == open.end() || groups[it->second].stack + p.stack > sema::kStackBudget ||
+            groups[it->second].maps + p.maps > kSharedMapBudget ||
+            groups[it->second].members.size() == kMaxSharedBodies) {
           groups.emplace_back();
           it = open.insert_or_assign(p.hook, groups.size() - 1).first;
         }
         groups[it->second].members.push_back(&p);
         groups[it->second].stack += p.stack;
+        groups[it->second].maps += p.maps;
         group_of[&p] = it->second;
       }
     }
@@ -300,6 +315,7 @@ class ProgramLowering {
       p.body = f.body();
       p.probe = probes.size();
       p.stack = sema::stack_use(s, prog).total();
+      p.maps = 1 + (l.stacks ? 1 : 0) + (l.span ? 1 : 0);
       // Options::share_hooks off: a hook per program (its unique name).
       p.hook = options_.share_hooks ? hook_of(p.section, p.param, l.probes[i]) : p.name;
       pending.push_back(std::move(p));

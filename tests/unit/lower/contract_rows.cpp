@@ -450,6 +450,31 @@ const std::vector<Row>& contract_rows() {
        .c = {"SEC(\"tracepoint/syscalls/sys_enter_openat\")\nint sonde_s0_p0(",
              "  sonde_s1_p0(ctx);\n  sonde_s2_p0(ctx);\n  return 0;\n}"},
        .c_absent = {"sonde_h1", "static __always_inline int sonde_s0_p0"}},
+      // At most 16 bodies a shared program (the verifier checks them in turn): the 17th
+      // statement on the hook has a program of its own.
+      {.name = "AtMostSixteenBodiesAShareProgram",
+       .source = "on tracepoint:sched:sched_switch count as s0\n"
+                 "on tracepoint:sched:sched_switch count as s1\n"
+                 "on tracepoint:sched:sched_switch count as s2\n"
+                 "on tracepoint:sched:sched_switch count as s3\n"
+                 "on tracepoint:sched:sched_switch count as s4\n"
+                 "on tracepoint:sched:sched_switch count as s5\n"
+                 "on tracepoint:sched:sched_switch count as s6\n"
+                 "on tracepoint:sched:sched_switch count as s7\n"
+                 "on tracepoint:sched:sched_switch count as s8\n"
+                 "on tracepoint:sched:sched_switch count as s9\n"
+                 "on tracepoint:sched:sched_switch count as s10\n"
+                 "on tracepoint:sched:sched_switch count as s11\n"
+                 "on tracepoint:sched:sched_switch count as s12\n"
+                 "on tracepoint:sched:sched_switch count as s13\n"
+                 "on tracepoint:sched:sched_switch count as s14\n"
+                 "on tracepoint:sched:sched_switch count as s15\n"
+                 "on tracepoint:sched:sched_switch count as s16\n",
+       .spec = {"probe sonde_h0 kind=tracepoint target=sched:sched_switch statement=15",
+                "probe sonde_s16_p0 kind=tracepoint target=sched:sched_switch statement=16"},
+       .c = {"SEC(\"tracepoint/sched/sched_switch\")\nint sonde_s16_p0(",
+             "  sonde_s15_p0(ctx);\n  return 0;\n}"},
+       .c_absent = {"sonde_h1", "sonde_s16_p0(ctx);"}},
       // Hooks that differ in their attach target stay apart: uprobe and uretprobe.
       {.name = "ProgramsOnDifferentTargetsStayApart",
        .source = "on uprobe:{SELF}:sonde_lower_probed count as calls\n"
