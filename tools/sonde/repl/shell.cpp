@@ -158,8 +158,8 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
     fmt::print("[{}] attached {} probe{}; {}\n", number, probes, probes == 1 ? "" : "s",
                input_->interactive() ? "any key or Ctrl-C stops" : "until more input");
     fflush(stdout);
-    stream_events(**started_session, number);
-    return true;  // events are not kept: the session goes, and its probes with it
+    stream_events(std::move(started_session.value()), number);
+    return true;  // events are not kept: the session went, and its probes with it
   }
   registry_.add_statement(text, std::move(c.c_source), std::move(started_session.value()));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
@@ -168,9 +168,9 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
   return true;
 }
 
-void Shell::stream_events(session::Session& session, uint32_t number) {
-  session::EventReader& reader = *session.events();
-  const auto& all = session.program().events;
+void Shell::stream_events(std::unique_ptr<session::Session> session, uint32_t number) {
+  session::EventReader& reader = *session->events();
+  const auto& all = session->program().events;
   std::string out;
   for (const auto& e : all) exporter::append_event_header(e, out);
   session::EventSink sink = [&](const spec::Events& e, const std::vector<std::string>& values) {
@@ -190,8 +190,12 @@ void Shell::stream_events(session::Session& session, uint32_t number) {
   flush();
   uint64_t lost = 0;
   for (const auto& e : all) lost += reader.lost(e);
-  fmt::print("[{}] {} event{} printed, {} events lost; detached\n", number, reader.delivered(),
-             reader.delivered() == 1 ? "" : "s", lost);
+  const uint64_t delivered = reader.delivered();
+  // "detached" is said once it is true: a script (or test) reading it may look for the
+  // programs right away.
+  session.reset();
+  fmt::print("[{}] {} event{} printed, {} events lost; detached\n", number, delivered,
+             delivered == 1 ? "" : "s", lost);
   fflush(stdout);
 }
 

@@ -34,8 +34,9 @@ class Shell {
   void evaluate(const std::string& text, bool one_line);
   bool submit(const std::string& text, std::optional<size_t> caret_indent);
   void ensure_stats();
-  // A `print` statement: its events as they come until a key (or Ctrl-C), then detached.
-  void stream_events(session::Session& session, uint32_t number);
+  // A `print` statement: its events as they come until a key (or Ctrl-C), then detached
+  // (the session is closed before the line saying so).
+  void stream_events(std::unique_ptr<session::Session> session, uint32_t number);
 
   // Commands (shell_commands.cpp). False when the REPL should end.
   bool run_command(const std::string& line);
