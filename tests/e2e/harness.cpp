@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -400,6 +402,22 @@ std::string shell(const std::string& command, int* code) {
   int status = pclose(p);
   if (code) *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return out;
+}
+
+// The whole disk that holds `path` ("vda"), from /sys/dev/block/MAJ:MIN.
+std::string disk_of(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return {};
+  std::string link =
+      "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
+  char target[512] = {};
+  if (readlink(link.c_str(), target, sizeof target - 1) < 0) return {};
+  std::string t = target;
+  // .../block/vda or .../block/vda/vda1: the disk is the component after "block/".
+  auto at = t.find("/block/");
+  if (at == std::string::npos) return {};
+  std::string rest = t.substr(at + 7);
+  return rest.substr(0, rest.find('/'));
 }
 
 }  // namespace sonde::e2e

@@ -140,4 +140,7 @@ std::string url_encode(const std::string& text);
 // Runs a shell command, returns its stdout; exit code in *code.
 std::string shell(const std::string& command, int* code = nullptr);
 
+// The whole disk that holds `path` ("vda"), from /sys/dev/block/MAJ:MIN; empty if none.
+std::string disk_of(const std::string& path);
+
 }  // namespace sonde::e2e

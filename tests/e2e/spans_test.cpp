@@ -6,7 +6,6 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,22 +23,6 @@
 
 namespace sonde::e2e {
 namespace {
-
-// The whole disk that holds `path` ("vda"), from /sys/dev/block/MAJ:MIN.
-std::string disk_of(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return {};
-  std::string link =
-      "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
-  char target[512] = {};
-  if (readlink(link.c_str(), target, sizeof target - 1) < 0) return {};
-  std::string t = target;
-  // .../block/vda or .../block/vda/vda1: the disk is the component after "block/".
-  auto at = t.find("/block/");
-  if (at == std::string::npos) return {};
-  std::string rest = t.substr(at + 7);
-  return rest.substr(0, rest.find('/'));
-}
 
 // Requests the disk completed: reads + writes + discards + flushes (Documentation/block/stat.rst).
 uint64_t completed_requests(const std::string& disk) {

@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -567,20 +566,6 @@ std::optional<uint64_t> proc_net_snmp(const std::string& group, const std::strin
       if (name == field) return std::stoull(value);
   }
   return std::nullopt;
-}
-
-std::string disk_of(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return {};
-  std::string link =
-      "/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev));
-  char target[512] = {};
-  if (readlink(link.c_str(), target, sizeof target - 1) < 0) return {};
-  std::string t = target;
-  auto at = t.find("/block/");
-  if (at == std::string::npos) return {};
-  std::string rest = t.substr(at + 7);
-  return rest.substr(0, rest.find('/'));
 }
 
 }  // namespace sonde::e2e::diff

@@ -214,7 +214,5 @@ struct DiskStat {
 std::optional<DiskStat> disk_stat(const std::string& disk);
 uint64_t proc_stat_processes();  // forks since boot
 std::optional<uint64_t> proc_net_snmp(const std::string& group, const std::string& field);
-// The whole disk holding `path` ("vda"), empty when it is not on a block device.
-std::string disk_of(const std::string& path);
 
 }  // namespace sonde::e2e::diff

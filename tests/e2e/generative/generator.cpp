@@ -8,27 +8,16 @@
 #include <limits>
 #include <optional>
 
+#include "compiler/sema/naming.h"
+
 namespace sonde::gen {
 namespace {
 
 // ---- names ----
 
-// sema's label naming, restated (compiler/sema/naming.cpp): the generator predicts the
-// label a key gets, so that it names keys explicitly only when two would clash.
-std::string sanitize(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    char l = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    bool ok = (l >= 'a' && l <= 'z') || (l >= '0' && l <= '9') || l == '_';
-    if (!ok) l = '_';
-    if (l == '_' && (out.empty() || out.back() == '_')) continue;
-    out += l;
-  }
-  while (!out.empty() && out.back() == '_') out.pop_back();
-  if (out.empty()) out = "value";
-  if (out[0] >= '0' && out[0] <= '9') out = "_" + out;
-  return out;
-}
+// The generator predicts the label sema gives a key (sanitize_name), so that it names
+// keys explicitly only when two would clash.
+std::string sanitize(const std::string& text) { return sema::sanitize_name(text); }
 
 // Names sonde derives from expressions are at most 200 characters (sema refuses longer
 // ones); the generator names its own past this, which leaves room for a probe's name.
