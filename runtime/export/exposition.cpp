@@ -170,20 +170,23 @@ struct ExpositionWriter::FamilyText {
     }
   }
 
-  // The label texts of `family`'s series: kept where the values are those of last time,
-  // rebuilt from the first series that differs.
-  void set_labels(const Family& family) {
-    const size_t n = family.series.size();
-    size_t same = 0;
-    while (same < n && same < raw_at.size() && same_labels(same, family.series[same])) ++same;
-    if (same < raw_at.size()) {
-      arena.resize(raw_at[same]);
-      raw_at.resize(same);
-      labels_at.resize(same);
-    }
-    for (size_t i = same; i < n; ++i) append_labels(family.series[i]);
+  // The label text of series i, whose predecessors were just given: kept where the values
+  // are those of last time, rebuilt from the first series that differs.
+  std::string_view labels_for(size_t i, const Series& series) {
+    if (i < raw_at.size() && !same_labels(i, series)) forget_from(i);
+    if (i == raw_at.size()) append_labels(series);
+    return labels(i);
+  }
+  // After the last series (`n` of them).
+  void end_labels(size_t n) {
+    if (n < raw_at.size()) forget_from(n);
     // Shrink what a past scrape of many more series left behind.
     if (arena.capacity() > 2 * arena.size() + 4096) arena.shrink_to_fit();
+  }
+  void forget_from(size_t i) {
+    arena.resize(raw_at[i]);
+    raw_at.resize(i);
+    labels_at.resize(i);
   }
 
   std::string_view labels(size_t i) const {
@@ -300,11 +303,10 @@ void ExpositionWriter::write(const metrics::Snapshot& snapshot, TextBuffer& out)
     taken_.insert(taken_.end(), text.samples.begin(), text.samples.end());
     ++kept;
     text.set_help(family);
-    text.set_labels(family);
     out.append(text.header);
-    for (size_t i = 0; i < family.series.size(); ++i) {
-      const Series& series = family.series[i];
-      const std::string_view labels = text.labels(i);
+    size_t i = 0;
+    metrics::for_each_series(family, [&](const Series& series) {
+      const std::string_view labels = text.labels_for(i++, series);
       switch (family.type) {
         case FamilyType::kCounter:
         case FamilyType::kGauge:
@@ -319,7 +321,8 @@ void ExpositionWriter::write(const metrics::Snapshot& snapshot, TextBuffer& out)
           write_sample(out, text.sum, labels, exported_value(series.sum, family.unit));
           break;
       }
-    }
+    });
+    text.end_labels(i);
   }
   families_.resize(kept);
 }
