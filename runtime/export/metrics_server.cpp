@@ -48,6 +48,16 @@ struct Connection {
   bool answered = false;  // a response was started (by us or by civetweb)
 };
 
+// SONDE_SCRAPE_MEMORY=1: where the heap stands after each scrape (glibc's
+// mallinfo2), to tell memory in use from memory freed but kept by malloc.
+bool memory_report_enabled() {
+  static const bool on = [] {
+    const char* value = std::getenv("SONDE_SCRAPE_MEMORY");
+    return value != nullptr && std::string_view(value) == "1";
+  }();
+  return on;
+}
+
 // The snapshot source, read at scrape time, and what sonde keeps between scrapes to
 // answer the next one: the snapshot's families and the writer's text of them. One
 // scrape at a time reads the source and writes its text.
@@ -55,9 +65,9 @@ class Scraper {
  public:
   explicit Scraper(MetricsServer::Source source) : source_(std::move(source)) {}
 
-  // Writes this scrape's exposition into `out` (emptied first). `streamed`: `out` has a
-  // sink that takes the text as it is written (the client reads it under this lock).
-  void scrape(TextBuffer& out, bool streamed) {
+  // Writes this scrape's exposition into `out` (emptied first), whose sink (if any) takes
+  // the text as it is written: the client then reads it under this lock.
+  void scrape(TextBuffer& out) {
     const std::lock_guard lock(mutex_);
     const auto start = std::chrono::steady_clock::now();
     // The last scrape's families lend their memory to this one's (Snapshot::recycled).
@@ -65,12 +75,6 @@ class Scraper {
     snapshot_.families.clear();
     const Status status = source_(snapshot_);
     out.clear();
-    // Room for what the last scrape wrote, and some: no growth while writing. A body
-    // left far larger by a scrape of many more series gives the memory back. A body
-    // streamed to its client holds no more than its bound (Body::stream()).
-    const size_t room = streamed ? out.capacity() : last_size_ + last_size_ / 8 + 4096;
-    if (out.capacity() > 2 * room + (size_t{1} << 20)) out.shrink_to(room);
-    out.reserve(room);
     {
       const stages::Timer timer(stages::kSerialize);
       writer_.write(snapshot_, out);
@@ -82,7 +86,21 @@ class Scraper {
     for (const std::string& name : writer_.left_out())
       warn_once(fmt::format("left out a second family named {}: its name is taken", name));
     if (!status.ok()) warn_once(status.error().message);
-    if (!out.spilled()) last_size_ = out.size();
+    // A scrape whose text grew or shrank by much made or dropped many series: the
+    // collector's and the writer's tables were reallocated as they grew (this scrape and
+    // the next, whose buffers of the last read's keys come in then), and the old blocks
+    // glibc keeps (touched, so resident: 2-4 MB after the first scrapes of 100k counters)
+    // go back to the kernel. A warm scrape allocates next to nothing, so there is nothing
+    // to give back then; every 64th scrape does it anyway, for slow growth.
+    const size_t written = out.written();
+    const size_t change =
+        written > last_written_ ? written - last_written_ : last_written_ - written;
+    if (change > last_written_ / 16) trims_due_ = 2;
+    if (trims_due_ > 0 || stats_.scrapes % 64 == 0) {
+      trim_heap();
+      if (trims_due_ > 0) --trims_due_;
+    }
+    last_written_ = written;
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
     ++stats_.scrapes;
     stats_.last_seconds = took.count();
@@ -102,6 +120,16 @@ class Scraper {
       "# HELP sonde_scrape_error 1 when this scrape could not read every map (stderr says "
       "why), else 0\n# TYPE sonde_scrape_error gauge\nsonde_scrape_error 1\n";
 
+  static void trim_heap() {
+    const auto start = std::chrono::steady_clock::now();
+    malloc_trim(0);
+    if (memory_report_enabled()) {
+      const std::chrono::duration<double, std::milli> took =
+          std::chrono::steady_clock::now() - start;
+      fmt::print(stderr, "scrape memory: malloc_trim took {:.2f} ms\n", took.count());
+    }
+  }
+
   void warn_once(const std::string& message) {
     if (!warned_.insert(message).second) return;
     fmt::print(stderr, "warning: /metrics: {}\n", message);
@@ -111,7 +139,8 @@ class Scraper {
   MetricsServer::Source source_;
   metrics::Snapshot snapshot_;
   ExpositionWriter writer_;
-  size_t last_size_ = 0;
+  size_t last_written_ = 0;
+  int trims_due_ = 0;  // scrapes still to give back the heap's free memory
   ScrapeStats stats_;
   std::set<std::string> warned_;
 };
@@ -359,16 +388,6 @@ int on_init_ssl(void* ssl_context, void*) {
   return -1;
 }
 
-// SONDE_SCRAPE_MEMORY=1: where the heap stands after each scrape (glibc's
-// mallinfo2), to tell memory in use from memory freed but kept by malloc.
-bool memory_report_enabled() {
-  static const bool on = [] {
-    const char* value = std::getenv("SONDE_SCRAPE_MEMORY");
-    return value != nullptr && std::string_view(value) == "1";
-  }();
-  return on;
-}
-
 std::atomic<uint64_t> bodies_made = 0;  // for memory_report()
 
 std::string memory_report() {
@@ -535,8 +554,8 @@ int MetricsServer::State::serve_metrics(mg_connection* connection, bool gzip) {
   const mg_request_info* request = mg_get_request_info(connection);
   Stream stream(connection, *body, gzip, is(request->http_version, "1.1"));
   body->text.set_sink([&stream](std::string_view piece) { stream.piece(piece); }, kStreamBound);
-  scraper->scrape(body->text, true);
-  body->text.set_sink(nullptr, 0);
+  scraper->scrape(body->text);
+  body->text.drop_sink();
   if (body->text.spilled()) {
     stream.finish(body->text.view());
     leave_scrape_place(std::move(body));

@@ -17,7 +17,7 @@ class TextBuffer {
  public:
   void clear() {
     size_ = 0;
-    spilled_ = false;
+    spilled_ = 0;
   }
   size_t size() const { return size_; }
   size_t capacity() const { return capacity_; }
@@ -42,14 +42,18 @@ class TextBuffer {
   void commit(char* end) { size_ = static_cast<size_t>(end - data_.get()); }
 
   // From now on, text that would make the buffer grow past `bound` bytes first goes to
-  // `sink` (which sees each piece once, in order) and the buffer starts again; a null
-  // sink ends that. What is left when the writer is done is for the caller (view()).
+  // `sink` (which sees each piece once, in order) and the buffer starts again, until
+  // drop_sink(). What is left when the writer is done is for the caller (view()).
   void set_sink(std::function<void(std::string_view)> sink, size_t bound) {
     sink_ = std::move(sink);
-    if (sink_) reserve(bound);
+    if (bound > 0 && capacity_ > 2 * bound) shrink_to(bound);  // a very long line grew it
+    reserve(bound);
   }
+  void drop_sink() { sink_ = nullptr; }
   // Whether the sink was given anything since clear().
-  bool spilled() const { return spilled_; }
+  bool spilled() const { return spilled_ > 0; }
+  // Bytes written since clear(): those the sink took and those held.
+  size_t written() const { return spilled_ + size_; }
 
   void append(std::string_view text) {
     char* at = room(text.size());
@@ -68,12 +72,12 @@ class TextBuffer {
  private:
   void spill() {
     sink_(view());
+    spilled_ += size_;
     size_ = 0;
-    spilled_ = true;
   }
 
   std::function<void(std::string_view)> sink_;
-  bool spilled_ = false;
+  size_t spilled_ = 0;  // bytes the sink took
   std::unique_ptr<char[]> data_;
   size_t size_ = 0;
   size_t capacity_ = 0;
