@@ -468,10 +468,12 @@ int MetricsServer::State::serve(mg_connection* connection) {
 
 namespace {
 
-// Text held before a /metrics answer is streamed rather than sent whole: a scrape of a
-// few thousand series fits (it is sent with its Content-Length); 100k counters (3.8 MB)
-// or histograms (22 MB) go out piece by piece, never held whole.
-constexpr size_t kStreamBound = size_t{256} << 10;
+// Text held before a /metrics answer is streamed rather than sent whole: a scrape of
+// ~25k counter series fits (it is sent with its Content-Length); 100k counters (3.8 MB)
+// or histograms (22 MB) go out piece by piece, never held whole. Pieces of 1 MiB rather
+// than 256 KiB: a client decoding the chunks in Python (bench/run.py) took 26 ms instead
+// of 23 for 100k histograms, for 0.75 MB more held.
+constexpr size_t kStreamBound = size_t{1} << 20;
 constexpr size_t kGzipPiece = size_t{64} << 10;
 
 // A /metrics answer streamed as the writer makes it: the headers go out with the first
