@@ -132,23 +132,52 @@ struct ExpositionWriter::FamilyText {
 
   // The escaped `a="x",b="y"` of `series`, valid until the next call.
   std::string_view labels_of(const Series& series) {
-    scratch.clear();
-    std::string_view rest = series.label_values.packed();
-    for (size_t j = 0; j < label_prefix.size(); ++j) {
-      std::string_view value;  // values missing at the end are empty
-      uint32_t size = 0;
-      if (j < series.label_values.size() && rest.size() >= sizeof size) {
-        std::memcpy(&size, rest.data(), sizeof size);
-        rest.remove_prefix(sizeof size);
-        value = rest.substr(0, size);
-        rest.remove_prefix(value.size());
+    // Values missing at the end are empty.
+    auto for_each_value = [&](auto&& each) {
+      std::string_view rest = series.label_values.packed();
+      for (size_t j = 0; j < label_prefix.size(); ++j) {
+        std::string_view value;
+        uint32_t size = 0;
+        if (j < series.label_values.size() && rest.size() >= sizeof size) {
+          std::memcpy(&size, rest.data(), sizeof size);
+          rest.remove_prefix(sizeof size);
+          value = rest.substr(0, size);
+          rest.remove_prefix(value.size());
+        }
+        each(j, value);
       }
+    };
+    // Values that need no escaping (nearly all) are copied as they are, into room made
+    // for the whole text at once: as fast as copying a cached text was.
+    size_t total = 0;
+    bool all_plain = true;
+    for_each_value([&](size_t j, std::string_view value) {
+      total += label_prefix[j].size() + value.size() + 1;
+      all_plain = all_plain && is_plain_quotable(value);
+    });
+    // Memory a far longer label text left behind is given back.
+    if (scratch.capacity() > 65536 && total < scratch.capacity() / 8) {
+      scratch.clear();
+      scratch.shrink_to_fit();
+    }
+    if (all_plain) {
+      if (scratch.size() < total) scratch.resize(total);
+      char* at = scratch.data();
+      for_each_value([&](size_t j, std::string_view value) {
+        std::memcpy(at, label_prefix[j].data(), label_prefix[j].size());
+        at += label_prefix[j].size();
+        std::memcpy(at, value.data(), value.size());
+        at += value.size();
+        *at++ = '"';
+      });
+      return std::string_view(scratch.data(), total);
+    }
+    scratch.clear();
+    for_each_value([&](size_t j, std::string_view value) {
       scratch += label_prefix[j];
       append_escaped(scratch, value, true);
       scratch += '"';
-    }
-    // Shrink what a far longer label text left behind.
-    if (scratch.capacity() > 4 * scratch.size() + 4096) scratch.shrink_to_fit();
+    });
     return scratch;
   }
 
