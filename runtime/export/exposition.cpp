@@ -30,11 +30,6 @@ std::vector<std::string> sample_names(const std::string& name, FamilyType type) 
   return {name, name + "_bucket", name + "_sum", name + "_count"};
 }
 
-std::string_view label_value(const Series& series, size_t i) {
-  return i < series.label_values.size() ? std::string_view(series.label_values[i])
-                                        : std::string_view();
-}
-
 void append_escaped(std::string& out, std::string_view text, bool quote) {
   if (is_plain_quotable(text)) {
     out += text;
@@ -91,12 +86,12 @@ struct ExpositionWriter::FamilyText {
   std::string plain, count, sum, bucket;
   std::vector<std::string> label_names;  // exported
 
-  // Per series, by position: its raw label values (each a 4-byte length and the bytes),
-  // then its escaped `a="x",b="y"`. Series keep their positions from one scrape to the
-  // next, so a warm scrape only compares raw values.
-  std::string arena;
-  std::vector<uint32_t> raw_at;     // per series: where its raw values begin
-  std::vector<uint32_t> labels_at;  // per series: where its label text begins
+  // `a="`, `,b="`: what comes before each label's value.
+  std::vector<std::string> label_prefix;
+  // The label text of the series being written, rebuilt for each: for plain values (the
+  // common case) that is a copy of a few bytes, no slower than comparing them with a
+  // cached copy was, and nothing per series is kept (4.7 MB at 100k counter series).
+  std::string scratch;
 
   // Bucket bounds as text, by position: the same in every series of a family.
   std::vector<double> bounds;
@@ -119,9 +114,9 @@ struct ExpositionWriter::FamilyText {
     bucket = name + "_bucket";
     raw_help.clear();
     header.clear();
-    arena.clear();
-    raw_at.clear();
-    labels_at.clear();
+    label_prefix.clear();
+    for (size_t j = 0; j < label_names.size(); ++j)
+      label_prefix.push_back((j > 0 ? "," : "") + label_names[j] + "=\"");
     bounds.clear();
     bound_texts.clear();
   }
@@ -135,60 +130,55 @@ struct ExpositionWriter::FamilyText {
     header += "\n# TYPE " + name + " " + family_type_name(type) + "\n";
   }
 
-  bool same_labels(size_t i, const Series& series) const {
-    const char* at = arena.data() + raw_at[i];
-    const char* end = arena.data() + labels_at[i];
-    for (size_t j = 0; j < label_names.size(); ++j) {
-      const std::string_view value = label_value(series, j);
-      uint32_t size = 0;
-      if (end - at < static_cast<ptrdiff_t>(sizeof size)) return false;
-      std::memcpy(&size, at, sizeof size);
-      at += sizeof size;
-      if (size != value.size() || end - at < static_cast<ptrdiff_t>(size) ||
-          std::memcmp(at, value.data(), size) != 0)
-        return false;
-      at += size;
+  // The escaped `a="x",b="y"` of `series`, valid until the next call.
+  std::string_view labels_of(const Series& series) {
+    // Values missing at the end are empty.
+    auto for_each_value = [&](auto&& each) {
+      std::string_view rest = series.label_values.packed();
+      for (size_t j = 0; j < label_prefix.size(); ++j) {
+        std::string_view value;
+        uint32_t size = 0;
+        if (j < series.label_values.size() && rest.size() >= sizeof size) {
+          std::memcpy(&size, rest.data(), sizeof size);
+          rest.remove_prefix(sizeof size);
+          value = rest.substr(0, size);
+          rest.remove_prefix(value.size());
+        }
+        each(j, value);
+      }
+    };
+    // Values that need no escaping (nearly all) are copied as they are, into room made
+    // for the whole text at once: as fast as copying a cached text was.
+    size_t total = 0;
+    bool all_plain = true;
+    for_each_value([&](size_t j, std::string_view value) {
+      total += label_prefix[j].size() + value.size() + 1;
+      all_plain = all_plain && is_plain_quotable(value);
+    });
+    // Memory a far longer label text left behind is given back.
+    if (scratch.capacity() > 65536 && total < scratch.capacity() / 8) {
+      scratch.clear();
+      scratch.shrink_to_fit();
     }
-    return at == end;
-  }
-
-  void append_labels(const Series& series) {
-    raw_at.push_back(static_cast<uint32_t>(arena.size()));
-    for (size_t j = 0; j < label_names.size(); ++j) {
-      const std::string_view value = label_value(series, j);
-      const auto size = static_cast<uint32_t>(value.size());
-      arena.append(reinterpret_cast<const char*>(&size), sizeof size);
-      arena += value;
+    if (all_plain) {
+      if (scratch.size() < total) scratch.resize(total);
+      char* at = scratch.data();
+      for_each_value([&](size_t j, std::string_view value) {
+        std::memcpy(at, label_prefix[j].data(), label_prefix[j].size());
+        at += label_prefix[j].size();
+        std::memcpy(at, value.data(), value.size());
+        at += value.size();
+        *at++ = '"';
+      });
+      return std::string_view(scratch.data(), total);
     }
-    labels_at.push_back(static_cast<uint32_t>(arena.size()));
-    for (size_t j = 0; j < label_names.size(); ++j) {
-      if (j > 0) arena += ',';
-      arena += label_names[j];
-      arena += "=\"";
-      append_escaped(arena, label_value(series, j), true);
-      arena += '"';
-    }
-  }
-
-  // The label texts of `family`'s series: kept where the values are those of last time,
-  // rebuilt from the first series that differs.
-  void set_labels(const Family& family) {
-    const size_t n = family.series.size();
-    size_t same = 0;
-    while (same < n && same < raw_at.size() && same_labels(same, family.series[same])) ++same;
-    if (same < raw_at.size()) {
-      arena.resize(raw_at[same]);
-      raw_at.resize(same);
-      labels_at.resize(same);
-    }
-    for (size_t i = same; i < n; ++i) append_labels(family.series[i]);
-    // Shrink what a past scrape of many more series left behind.
-    if (arena.capacity() > 2 * arena.size() + 4096) arena.shrink_to_fit();
-  }
-
-  std::string_view labels(size_t i) const {
-    const size_t end = i + 1 < raw_at.size() ? raw_at[i + 1] : arena.size();
-    return std::string_view(arena).substr(labels_at[i], end - labels_at[i]);
+    scratch.clear();
+    for_each_value([&](size_t j, std::string_view value) {
+      scratch += label_prefix[j];
+      append_escaped(scratch, value, true);
+      scratch += '"';
+    });
+    return scratch;
   }
 
   const std::string& bound_text(size_t i, double bound) {
@@ -300,11 +290,9 @@ void ExpositionWriter::write(const metrics::Snapshot& snapshot, TextBuffer& out)
     taken_.insert(taken_.end(), text.samples.begin(), text.samples.end());
     ++kept;
     text.set_help(family);
-    text.set_labels(family);
     out.append(text.header);
-    for (size_t i = 0; i < family.series.size(); ++i) {
-      const Series& series = family.series[i];
-      const std::string_view labels = text.labels(i);
+    metrics::for_each_series(family, [&](const Series& series) {
+      const std::string_view labels = text.labels_of(series);
       switch (family.type) {
         case FamilyType::kCounter:
         case FamilyType::kGauge:
@@ -319,7 +307,7 @@ void ExpositionWriter::write(const metrics::Snapshot& snapshot, TextBuffer& out)
           write_sample(out, text.sum, labels, exported_value(series.sum, family.unit));
           break;
       }
-    }
+    });
   }
   families_.resize(kept);
 }

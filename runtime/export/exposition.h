@@ -1,8 +1,8 @@
 // sonde's writer of the Prometheus text exposition format (0.0.4), kept from one scrape
 // to the next: what depends only on a family (its name checked and sanitized, its HELP
-// and TYPE lines, bucket bounds) is built once, and what depends on a series' labels
-// (the escaped `a="x",b="y"` text) once per label set, so that a warm scrape copies
-// cached text and formats numbers.
+// and TYPE lines, bucket bounds, each label's `name="`) is built once; a series' label
+// text is made as it is written (values are copied, escaped only when they need it), so
+// that nothing is kept per series.
 #pragma once
 
 #include <string>

@@ -35,7 +35,7 @@ constexpr size_t kStaleKeySlack = 4096;
 
 }  // namespace
 
-struct Collector::MetricState {
+struct Collector::MetricState final : SeriesStream {
   // A label set: its decoded values, computed once when a key first decodes to it (in
   // `labels`), and its values, summed afresh at each scrape. One per series: kept small.
   struct LabelSet {
@@ -78,6 +78,13 @@ struct Collector::MetricState {
   std::vector<uint8_t> taken;      // values of a key removed, reused
   std::vector<uint8_t> overflow;   // this metric's slot of the overflow map, reused
   size_t removed = 0;              // keys expire() removed this scrape
+  // The overflow series of this scrape, when it is one of its own (no real series has
+  // its labels, which would have taken its values).
+  bool overflow_apart = false;
+  Accumulator overflow_values;
+
+  // This scrape's series: the label sets a key was found for, then the overflow.
+  void for_each(const std::function<void(const Series&)>& each) const override;
 
   uint32_t index_of(decode::Decoders& decoders, std::span<const uint8_t> key);
   // Set i's label values, packed: also the key that tells label sets apart.
@@ -188,16 +195,40 @@ Result<std::unique_ptr<Collector>> Collector::create(const spec::Program& progra
   return c;
 }
 
+void Collector::MetricState::for_each(const std::function<void(const Series&)>& each) const {
+  const spec::Metric& m = *metric;
+  Series s;  // one for all: its buckets keep their memory from one series to the next
+  auto fresh = [&s] {
+    s.value = 0;
+    s.count = 0;
+    s.sum = 0;
+    s.buckets.clear();
+  };
+  for (size_t i = 0; i < sets.size(); ++i) {
+    const LabelSet& set = sets[i];
+    if (set.scrape != scrape) continue;  // no key of this set is in the map now
+    fresh();
+    if (!set.values.to_series(m, s)) continue;
+    s.label_values = LabelValues::refer(labels_of(i), m.labels.size());
+    each(s);
+  }
+  if (!overflow_apart) return;
+  fresh();
+  if (!overflow_values.to_series(m, s)) return;
+  s.label_values = std::vector<std::string>(m.labels.size(), kOverflowLabel);
+  each(s);
+}
+
 Status Collector::collect(Snapshot& out) {
   for (auto& state : metrics_) {
     Family family = family_to_fill(out);
-    if (auto st = collect_metric(*state, family); !st) return st;
+    if (auto st = collect_metric(*state, family, out.stream_series); !st) return st;
     out.families.push_back(std::move(family));
   }
   return {};
 }
 
-Status Collector::collect_metric(MetricState& state, Family& family) {
+Status Collector::collect_metric(MetricState& state, Family& family, bool streamed) {
   const spec::Metric& m = *state.metric;
   family.name = m.name;
   family.help = m.help;
@@ -331,52 +362,44 @@ Status Collector::collect_metric(MetricState& state, Family& family) {
 
   // The overflow series: every label kOverflowLabel. Should a real series carry exactly
   // those labels, it takes the overflow's values, so that no two series are alike.
-  Accumulator overflow;
-  const bool overflowed = m.keyed && read_overflow(state, overflow);
+  state.overflow_values.reset();
+  state.overflow_apart = m.keyed && read_overflow(state, state.overflow_values);
   std::string overflow_labels;
-  for (size_t i = 0; i < m.labels.size(); ++i) pack_label(overflow_labels, kOverflowLabel);
-  bool overflow_shown = !overflowed;
-
-  const stages::Timer series_timer(stages::kSeries);
-  family.series.reserve(state.sets.size() + (overflowed ? 1 : 0));
-  // Series of a recycled family are overwritten in place: their label strings and
-  // buckets keep their memory.
-  size_t used = 0;
-  auto next_series = [&]() -> Series& {
-    if (used == family.series.size()) family.series.emplace_back();
-    Series& s = family.series[used++];
-    s.value = 0;
-    s.count = 0;
-    s.sum = 0;
-    s.buckets.clear();
-    return s;
-  };
+  if (state.overflow_apart) {
+    for (size_t i = 0; i < m.labels.size(); ++i) pack_label(overflow_labels, kOverflowLabel);
+  }
   for (size_t i = 0; i < state.sets.size(); ++i) {
     MetricState::LabelSet& set = state.sets[i];
     if (set.scrape != scrape) {  // no key of this set is in the map now
       if (!state.expiry.empty()) state.expiry[i].changed_ns = 0;
       continue;
     }
-    const std::string_view labels = state.labels_of(i);
-    if (!overflow_shown && labels == overflow_labels) {
-      overflow_shown = true;
+    if (state.overflow_apart && state.labels_of(i) == overflow_labels) {
+      state.overflow_apart = false;
       add_values(m, state.overflow, overflow_->cpus(), set.values);
     }
-    Series& s = next_series();
-    if (!set.values.to_series(m, s)) {
-      --used;
-      continue;
-    }
-    s.label_values = LabelValues::refer(labels, m.labels.size());
-  }
-  if (!overflow_shown) {
-    Series& s = next_series();
-    if (overflow.to_series(m, s))
-      s.label_values = std::vector<std::string>(m.labels.size(), kOverflowLabel);
-    else
-      --used;
   }
   family.label_store = state.labels;
+  if (streamed) {
+    family.stream = &state;
+    family.series.clear();
+    return {};
+  }
+
+  const stages::Timer series_timer(stages::kSeries);
+  family.series.reserve(state.sets.size() + (state.overflow_apart ? 1 : 0));
+  // Series of a recycled family are overwritten in place: their label strings and
+  // buckets keep their memory.
+  size_t used = 0;
+  state.for_each([&](const Series& s) {
+    if (used == family.series.size()) family.series.emplace_back();
+    Series& to = family.series[used++];
+    to.label_values = s.label_values;
+    to.value = s.value;
+    to.count = s.count;
+    to.sum = s.sum;
+    to.buckets.assign(s.buckets.begin(), s.buckets.end());
+  });
   family.series.resize(used);
   return {};
 }

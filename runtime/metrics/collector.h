@@ -35,7 +35,9 @@ class Collector {
                                                    const bpf::Object& object);
   ~Collector();
 
-  // Appends one family per metric of the program.
+  // Appends one family per metric of the program. With `out.stream_series`, the
+  // families' series are streams over this collector's state (Family::stream), valid
+  // until its next collect() or clear(): the caller keeps those from running meanwhile.
   Status collect(Snapshot& out);
   // Statements' span counters (for self-metrics and the terminal).
   Result<std::vector<SpanCounters>> spans();
@@ -47,7 +49,7 @@ class Collector {
  private:
   struct MetricState;
   Collector(const spec::Program& program, const bpf::Object& object);
-  Status collect_metric(MetricState& state, Family& family);
+  Status collect_metric(MetricState& state, Family& family, bool streamed);
   Status expire(MetricState& state, uint32_t scrape);
   bool read_overflow(MetricState& state, Accumulator& out);
   // Adds one key's values (all CPUs, `values.size() / cpus` bytes each) to `out`.

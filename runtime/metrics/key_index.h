@@ -36,7 +36,7 @@ class KeyIndex {
   uint32_t key_size_;
   std::vector<uint8_t> keys_;  // key_size_ bytes per entry
   std::vector<uint32_t> values_;
-  std::vector<Slot> table_;  // a power of two, at most half full
+  std::vector<Slot> table_;  // a power of two, at most 4/5 full
 };
 
 }  // namespace sonde::metrics

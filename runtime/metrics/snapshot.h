@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -109,6 +110,16 @@ struct Series {
   double sum = 0;
 };
 
+// A family's series made one at a time as they are read (Family::stream) rather than
+// held in Family::series: a /metrics scrape of 100k series then holds no 100k `Series`
+// (80 bytes each, and a histogram's buckets), only the one being written.
+class SeriesStream {
+ public:
+  virtual ~SeriesStream() = default;
+  // Calls `each` with every series, in order; a series is valid during its call only.
+  virtual void for_each(const std::function<void(const Series&)>& each) const = 0;
+};
+
 // What a series added over an interval (metrics/interval.h): the difference of two
 // readings of its cumulative values, or the whole value when it appeared (or restarted)
 // in between.
@@ -129,6 +140,9 @@ struct Family {
   spec::BucketScheme buckets = spec::BucketScheme::kNone;
   std::vector<std::string> label_names;
   std::vector<Series> series;
+  // When set, the series are made by it instead (`series` is empty): only where the
+  // snapshot asked for it (Snapshot::stream_series), valid as long as Snapshot::held.
+  const SeriesStream* stream = nullptr;
   // What the series' label values refer to, when it is not theirs (LabelValues::refer).
   std::shared_ptr<const void> label_store;
   std::string source;  // statement text, for terminal headings
@@ -176,7 +190,21 @@ struct Snapshot {
   // memory (series, label strings, buckets) so that a warm scrape refills them rather
   // than allocating every series afresh. See family_to_fill().
   std::vector<Family> recycled;
+  // Set by a reader that writes the families out at once and nothing more (a /metrics
+  // scrape): sources may then give a family's series as a stream (Family::stream) over
+  // state of theirs that `held` keeps from changing (a lock) until it is cleared.
+  bool stream_series = false;
+  std::vector<std::shared_ptr<void>> held;
 };
+
+// Calls `each` with every series of `family`, held or streamed.
+inline void for_each_series(const Family& family, const std::function<void(const Series&)>& each) {
+  if (family.stream != nullptr) {
+    family.stream->for_each(each);
+    return;
+  }
+  for (const Series& s : family.series) each(s);
+}
 
 // An empty family for the next place of `out`, with the series storage of the recycled
 // family at that place (its series are left as they were: the caller overwrites them,

@@ -200,6 +200,8 @@ int run(std::vector<std::unique_ptr<Session>>& sessions, const RunOptions& optio
     auto started = exporter::MetricsServer::start(
         *options.listen,
         [&](metrics::Snapshot& snapshot) -> Status {
+          // Written out at once by the server: the series need not be copied out.
+          snapshot.stream_series = true;
           const auto began = Clock::now();
           Status read = take_snapshot(sessions, snapshot);
           if (hook) hook(snapshot, ScrapeInfo{Clock::now() - began});

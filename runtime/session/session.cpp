@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+#include <mutex>
+
 #include "runtime/bpf/privileges.h"
 #include "runtime/decode/cgroup.h"
 #include "runtime/session/cgroup_array.h"
@@ -127,8 +130,14 @@ Session::~Session() {
 }
 
 Status Session::snapshot(metrics::Snapshot& out) {
+  std::unique_lock series(series_mutex_);
   std::lock_guard lock(mutex_);
-  return collector_->collect(out);
+  Status read = collector_->collect(out);
+  // Streamed series are read after this returns: the collector's state stays as it is
+  // until the snapshot lets go.
+  if (out.stream_series)
+    out.held.push_back(std::make_shared<std::unique_lock<std::mutex>>(std::move(series)));
+  return read;
 }
 
 Result<std::vector<metrics::SpanCounters>> Session::span_counters() {
@@ -137,8 +146,10 @@ Result<std::vector<metrics::SpanCounters>> Session::span_counters() {
 }
 
 Status Session::sweep() {
+  const std::lock_guard series(series_mutex_);
   std::lock_guard lock(mutex_);
   metrics::Snapshot discarded;
+  discarded.stream_series = true;  // nothing reads them: no series are made
   return collector_->collect(discarded);
 }
 
@@ -151,6 +162,7 @@ uint64_t Session::shortest_series_ttl_ns() const {
 }
 
 Status Session::clear(uint32_t statement) {
+  const std::lock_guard series(series_mutex_);
   std::lock_guard lock(mutex_);
   return collector_->clear(statement);
 }

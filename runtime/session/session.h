@@ -55,7 +55,9 @@ class Session {
   size_t relocation_btf_size() const { return relocation_btf_size_; }
   const std::string& whole_btf_reason() const { return whole_btf_reason_; }
 
-  // Appends the current values of every metric. Thread-safe.
+  // Appends the current values of every metric. Thread-safe. With `out.stream_series`,
+  // `out.held` keeps the values from changing (no snapshot, sweep or clear) until the
+  // caller clears it; the other methods may still be called meanwhile.
   Status snapshot(metrics::Snapshot& out);
   Result<std::vector<metrics::SpanCounters>> span_counters();
   Status clear(uint32_t statement);
@@ -83,6 +85,9 @@ class Session {
   size_t relocation_btf_size_ = 0;
   std::string whole_btf_reason_;
   std::mutex mutex_;
+  // Held while the collector's state changes (snapshot, sweep, clear) and while a
+  // streamed snapshot reads it; always taken before mutex_, never while holding it.
+  std::mutex series_mutex_;
 };
 
 }  // namespace sonde::session

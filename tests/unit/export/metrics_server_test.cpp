@@ -8,12 +8,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "runtime/export/exposition.h"
+#include "runtime/export/text_buffer.h"
 #include "tests/unit/export/http_client.h"
 #include "tests/unit/export/test_snapshots.h"
 
@@ -151,6 +154,114 @@ TEST(MetricsServer, ReusedBuffersHoldOnlyThisScrape) {
             body, "n_total{i=\"" + std::to_string(round - 1) + "\"} " + std::to_string(round - 1)));
       }
     }
+  }
+}
+
+// The body of a chunked answer (RFC 9112 7.1), or "<...>" saying where it is malformed.
+std::string dechunk(const std::string& body) {
+  std::string out;
+  size_t at = 0;
+  while (true) {
+    const size_t line_end = body.find("\r\n", at);
+    if (line_end == std::string::npos) return "<no chunk size line at " + std::to_string(at) + ">";
+    char* end = nullptr;
+    const std::string size_text = body.substr(at, line_end - at);
+    const unsigned long size = std::strtoul(size_text.c_str(), &end, 16);
+    if (size_text.empty() || *end != '\0') return "<bad chunk size '" + size_text + "'>";
+    at = line_end + 2;
+    if (size == 0) return body.substr(at) == "\r\n" ? out : "<bytes after the last chunk>";
+    if (body.size() < at + size + 2 || body.compare(at + size, 2, "\r\n") != 0)
+      return "<chunk of " + std::to_string(size) + " bytes cut short>";
+    out.append(body, at, size);
+    at += size + 2;
+  }
+}
+
+// Series made one at a time as they are written, as the collector gives a scrape its
+// series (Family::stream): each is gone once written.
+class MadeOnDemand final : public metrics::SeriesStream {
+ public:
+  explicit MadeOnDemand(int count) : count_(count) {}
+  void for_each(const std::function<void(const metrics::Series&)>& each) const override {
+    for (int i = 0; i < count_; ++i)
+      each(testing::value_series({"k" + std::to_string(i)}, static_cast<double>(i)));
+  }
+
+ private:
+  int count_;
+};
+
+// The sum of the values of the sample lines of `name` (with labels) in `body`.
+double sum_of(const std::string& body, const std::string& name) {
+  double sum = 0;
+  for (size_t at = body.find("\n" + name + "{"); at != std::string::npos;
+       at = body.find("\n" + name + "{", at + 1)) {
+    const size_t end = body.find('\n', at + 1);
+    const size_t space = body.rfind(' ', end);
+    sum += std::strtod(body.c_str() + space + 1, nullptr);
+  }
+  return sum;
+}
+
+// Answers larger than the server holds go out as they are written: HTTP/1.1 chunks, one
+// gzip stream, or until the close for HTTP/1.0. Each is whole: the writer's text byte for
+// byte, as it is when written into memory at once, with the values the source gave.
+TEST(MetricsServer, LargeAnswersAreStreamedWhole) {
+  constexpr int kHistograms = 20'000;  // 11 lines each: ~2 MB of text
+  constexpr int kCounters = 30'000;
+  const MadeOnDemand counters(kCounters);
+  auto fill = [&](metrics::Snapshot& snapshot) {
+    std::vector<metrics::Series> series;
+    for (int i = 0; i < kHistograms; ++i) {
+      series.push_back(testing::histogram_series({"h" + std::to_string(i)}, {1, 2, 4, 8, 16, 32},
+                                                 {uint64_t(i % 3), 1, 0, 2}, uint64_t(i % 5), i));
+    }
+    snapshot.families.push_back(testing::histogram("lat", spec::Unit::kNone, {"k"}, series));
+    metrics::Family streamed = testing::counter("made_total", {"k"}, {});
+    streamed.stream = &counters;
+    snapshot.families.push_back(std::move(streamed));
+  };
+  metrics::Snapshot alone;
+  fill(alone);
+  ExpositionWriter writer;
+  TextBuffer text;
+  writer.write(alone, text);
+  const std::string expected(text.view());
+  ASSERT_GT(expected.size(), size_t{2} << 20);
+  // Events the source put in: every histogram's count (buckets and above), 0..n-1 counted.
+  double events = 0;
+  for (int i = 0; i < kHistograms; ++i) events += i % 3 + 1 + 2 + i % 5;
+  const double counted = double(kCounters) * (kCounters - 1) / 2;
+
+  MetricsServer server = start_or_die([&](metrics::Snapshot& snapshot) {
+    fill(snapshot);
+    return Status();
+  });
+  const uint16_t port = server.address().port;
+  for (int round = 0; round < 2; ++round) {  // the second with the memory the first left
+    const HttpReply chunked = http_exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_EQ(chunked.status, 200) << chunked.error;
+    EXPECT_EQ(header_value(chunked, "Transfer-Encoding"), "chunked");
+    EXPECT_EQ(header_value(chunked, "Content-Length"), "");
+    const std::string plain = dechunk(chunked.body);
+    EXPECT_EQ(plain.substr(0, expected.size()), expected) << plain.substr(0, 200);
+    EXPECT_TRUE(plain.ends_with("sonde_scrape_error 0\n")) << plain.substr(plain.size() - 200);
+    EXPECT_EQ(sum_of(plain, "lat_count"), events);
+    EXPECT_EQ(sum_of(plain, "made_total"), counted);
+
+    const HttpReply gzipped =
+        http_exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n");
+    ASSERT_EQ(gzipped.status, 200) << gzipped.error;
+    EXPECT_EQ(header_value(gzipped, "Content-Encoding"), "gzip");
+    EXPECT_EQ(header_value(gzipped, "Transfer-Encoding"), "chunked");
+    EXPECT_EQ(gunzip(dechunk(gzipped.body)), plain);
+
+    // HTTP/1.0 knows no chunks: the end of the answer is the connection's.
+    const HttpReply old = http_exchange(port, "GET /metrics HTTP/1.0\r\n\r\n");
+    ASSERT_EQ(old.status, 200) << old.error;
+    EXPECT_EQ(header_value(old, "Transfer-Encoding"), "");
+    EXPECT_EQ(header_value(old, "Content-Length"), "");
+    EXPECT_EQ(old.body, plain);
   }
 }
 
