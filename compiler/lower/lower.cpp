@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "compiler/lower/chain.h"
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
 #include "compiler/lower/syscall_wildcard.h"
@@ -178,12 +180,31 @@ class ProgramLowering {
   // program use (64), or the bodies past a count that keeps the verifier's work per
   // program near what one statement's was: what `check` accepted alone still loads
   // together.
+  struct Shared {
+    std::vector<const PendingProgram*> members;
+    uint32_t stack = 0;
+    uint32_t maps = 0;
+  };
+
+  // Options::chain: the slot of each group's program in its hook's chain, asked in order
+  // of the groups' names (sonde_h<k>); none when the statements are on too many hooks.
+  std::vector<std::optional<ChainSlot>> chain_slots(const std::vector<Shared>& groups,
+                                                    const std::vector<spec::Probe>& probes) {
+    std::vector<std::optional<ChainSlot>> slots(groups.size());
+    if (!options_.chain || groups.size() > kMaxChainedHooks) return slots;
+    uint32_t shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const PendingProgram& first = *groups[k].members.front();
+      const spec::Probe& probe = probes[first.probe];
+      std::string name = fmt::format("sonde_h{}", shared);
+      if (chainable(probe))
+        slots[k] = options_.chain({chain_key(first.section, probe), name, &probe});
+      if (groups[k].members.size() > 1 || slots[k]) ++shared;
+    }
+    return slots;
+  }
+
   std::string programs(std::vector<StatementC>& texts, std::vector<spec::Probe>& probes) {
-    struct Shared {
-      std::vector<const PendingProgram*> members;
-      uint32_t stack = 0;
-      uint32_t maps = 0;
-    };
     std::vector<Shared> groups;          // in order of first appearance
     std::map<std::string, size_t> open;  // hook -> its group still taking bodies
     std::map<const PendingProgram*, size_t> group_of;
@@ -202,11 +223,12 @@ class ProgramLowering {
         group_of[&p] = it->second;
       }
     }
+    std::vector<std::optional<ChainSlot>> chained = chain_slots(groups, probes);
     std::string c;
     for (const auto& t : texts) {
       c += t.c;
       for (const auto& p : t.programs) {
-        if (groups[group_of[&p]].members.size() == 1)
+        if (groups[group_of[&p]].members.size() == 1 && !chained[group_of[&p]])
           c +=
               fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
         else
@@ -215,13 +237,19 @@ class ProgramLowering {
       c += "\n";
     }
     uint32_t shared = 0;
-    for (const Shared& g : groups) {
-      if (g.members.size() == 1) continue;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Shared& g = groups[k];
+      if (g.members.size() == 1 && !chained[k]) continue;
       const std::string name = fmt::format("sonde_h{}", shared++);
       std::string body;
       for (const PendingProgram* p : g.members) {
         body += fmt::format("  {}(ctx);\n", p->name);
         probes[p->probe].program = name;
+      }
+      // A chained program (the REPL) goes on to the statements in the slots after its own.
+      if (chained[k]) {
+        c += chain_map_c(name, *chained[k]);
+        body += chain_tail_c(name, *chained[k]);
       }
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}  return 0;\n}}\n\n",
                        g.members.front()->section, name, g.members.front()->param, body);
