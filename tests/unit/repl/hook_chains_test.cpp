@@ -22,14 +22,21 @@
 #include "tools/sonde/repl/hook_chains.h"
 #include "tools/sonde/repl/registry.h"
 
+// The uprobe's target: called by the child only.
+extern "C" __attribute__((noinline)) int sonde_chain_probed(int x) {
+  asm volatile("" ::: "memory");
+  return x + 1;
+}
+
 namespace sonde::repl {
 namespace {
 
-// A forked child that makes exactly `n` getpid calls each time it is told to, and no
-// other getpid call (its other system calls are the reads and writes of its pipes).
+// A forked child that makes exactly `n` getpid calls (or calls of sonde_chain_probed)
+// each time it is told to, and no other (its other system calls are the reads and
+// writes of its pipes).
 class PhasedGetpid {
  public:
-  PhasedGetpid() {
+  explicit PhasedGetpid(bool function = false) {
     int to[2], from[2];
     if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) return;
     pid_ = fork();
@@ -38,7 +45,12 @@ class PhasedGetpid {
       close(from[0]);
       uint64_t n = 0;
       while (read(to[0], &n, sizeof n) == sizeof n && n > 0) {
-        for (uint64_t i = 0; i < n; ++i) syscall(SYS_getpid);
+        for (uint64_t i = 0; i < n; ++i) {
+          if (function)
+            sonde_chain_probed(static_cast<int>(i));
+          else
+            syscall(SYS_getpid);
+        }
         if (write(from[1], &n, sizeof n) != sizeof n) break;
       }
       syscall(SYS_exit_group, 0);
@@ -67,7 +79,7 @@ class PhasedGetpid {
 };
 
 // This process's attachments of a kind: raw tracepoint links, or perf event descriptors
-// (a classic tracepoint each), from /proc/self/fd and fdinfo.
+// (a classic tracepoint or a uprobe each), from /proc/self/fd and fdinfo.
 int attachments(bool raw_tracepoint) {
   int n = 0;
   for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
@@ -125,8 +137,9 @@ class ReplHookChains : public ::testing::Test {
   // Statements A and B on one hook: A counts every call, B only those made while it was
   // attached; one attachment while both are; detaching the statement whose attach
   // brought the hook's dispatcher (A) keeps the others counting.
-  void check_hook(const std::string& probe, const std::string& condition, bool raw_tracepoint) {
-    PhasedGetpid child;
+  void check_hook(const std::string& probe, const std::string& condition, bool raw_tracepoint,
+                  bool function = false) {
+    PhasedGetpid child(function);
     ASSERT_GT(child.pid(), 0);
     const std::string text =
         fmt::format("on {} where {}pid == {} count", probe, condition, child.pid());
@@ -170,6 +183,11 @@ TEST_F(ReplHookChains, ClassicTracepoint) {
 
 TEST_F(ReplHookChains, RawTracepoint) {
   check_hook("tracepoint:raw_syscalls:sys_enter", fmt::format("id == {} && ", SYS_getpid), true);
+}
+
+TEST_F(ReplHookChains, Uprobe) {
+  std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  check_hook(fmt::format("uprobe:{}:sonde_chain_probed", self), "", false, true);
 }
 
 }  // namespace
