@@ -15,6 +15,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/driver/compiler.h"
 #include "runtime/session/hook_chain.h"
@@ -183,6 +184,32 @@ TEST_F(ReplHookChains, ClassicTracepoint) {
 
 TEST_F(ReplHookChains, RawTracepoint) {
   check_hook("tracepoint:raw_syscalls:sys_enter", fmt::format("id == {} && ", SYS_getpid), true);
+}
+
+// A chain has HookChains::kSlots slots: the statement after them opens a second chain,
+// a second attachment, and every statement still counts each call once.
+TEST_F(ReplHookChains, AFullChainOpensAnother) {
+  PhasedGetpid child;
+  ASSERT_GT(child.pid(), 0);
+  const std::string text =
+      fmt::format("on tracepoint:syscalls:sys_enter_getpid where pid == {} count", child.pid());
+  const int before = attachments(false);
+  std::vector<uint32_t> numbers;
+  for (uint32_t i = 0; i <= session::HookChains::kSlots; ++i) {
+    numbers.push_back(attach(text));
+    ASSERT_NE(numbers.back(), 0u);
+  }
+  EXPECT_EQ(attachments(false), before + 2);
+  EXPECT_EQ(chains_.attached_chains(), 2u);
+  ASSERT_TRUE(child.calls(40));
+  for (uint32_t number : numbers) EXPECT_EQ(value(number), 40) << "[" << number << "]";
+  // The first chain's slot 0 leaves; a new statement takes it, not a third chain.
+  ASSERT_TRUE(registry_.detach(numbers.front()));
+  uint32_t again = attach(text);
+  EXPECT_EQ(chains_.attached_chains(), 2u);
+  ASSERT_TRUE(child.calls(10));
+  EXPECT_EQ(value(again), 10);
+  EXPECT_EQ(value(numbers.back()), 50);
 }
 
 TEST_F(ReplHookChains, Uprobe) {
