@@ -24,8 +24,9 @@ std::string tail_calls(const std::string& map, uint32_t first, uint32_t slots) {
 }  // namespace
 
 std::string chain_key(const std::string& section, const spec::Probe& p) {
-  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}", section, static_cast<int>(p.kind), p.target, p.path,
-                     p.provider, p.perf_type);
+  return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", section, static_cast<int>(p.kind),
+                     p.target, p.path, p.provider, p.perf_type, p.perf_config, p.sample_period,
+                     p.sample_freq);
 }
 
 bool chainable(const spec::Probe& probe) {

@@ -41,9 +41,12 @@ inline constexpr size_t kMaxChainedHooks = 8;
 std::string chain_key(const std::string& section, const spec::Probe& probe);
 
 // Hooks whose programs can be tail-called from a dispatcher: tracepoints, raw
-// tracepoints, uprobes and uretprobes (measured: docs/performance.md). Not USDT (its
-// argument specs are found by the attach cookie, which is the dispatcher's in a tail
-// call), not the others (not checked on this kernel).
+// tracepoints, uprobes and uretprobes (tested through the REPL's code:
+// tests/unit/repl/hook_chains_test.cpp). Not USDT (its argument specs are found by the
+// attach cookie, which is the dispatcher's in a tail call). Not perf events: a
+// hand-written dispatcher on a software perf event tail-called into another object's
+// program here, but no test checks sonde's against a truth yet. Not kernel probes
+// (unavailable on this kernel, so untested).
 bool chainable(const spec::Probe& probe);
 
 // The prog array of a chained program, reused from the chain's owner at load.
