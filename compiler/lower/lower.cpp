@@ -170,6 +170,26 @@ class ProgramLowering {
                        p.perf_config, p.sample_period, p.sample_freq);
   }
 
+  // Options::chain: the slot of each group's program (given by its first member and its
+  // size) in its hook's chain, asked in the order of the programs' names (sonde_h<k>);
+  // none when the statements are on too many hooks.
+  std::vector<std::optional<ChainSlot>> chain_slots(
+      const std::vector<std::pair<const PendingProgram*, size_t>>& groups,
+      const std::vector<spec::Probe>& probes) {
+    std::vector<std::optional<ChainSlot>> slots(groups.size());
+    if (!options_.chain || groups.size() > kMaxChainedHooks) return slots;
+    uint32_t shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const auto& [first, size] = groups[k];
+      const spec::Probe& probe = probes[first->probe];
+      std::string name = fmt::format("sonde_h{}", shared);
+      if (chainable(probe))
+        slots[k] = options_.chain({chain_key(first->section, probe), name, &probe});
+      if (size > 1 || slots[k]) ++shared;
+    }
+    return slots;
+  }
+
   // Every statement's C in order. A program alone on its hook is as the statement wrote
   // it; programs of several statements on one hook are one program (sonde_h<k>) calling
   // each statement's body, an always-inline function whose `return 0` ends that body
@@ -180,31 +200,12 @@ class ProgramLowering {
   // program use (64), or the bodies past a count that keeps the verifier's work per
   // program near what one statement's was: what `check` accepted alone still loads
   // together.
-  struct Shared {
-    std::vector<const PendingProgram*> members;
-    uint32_t stack = 0;
-    uint32_t maps = 0;
-  };
-
-  // Options::chain: the slot of each group's program in its hook's chain, asked in order
-  // of the groups' names (sonde_h<k>); none when the statements are on too many hooks.
-  std::vector<std::optional<ChainSlot>> chain_slots(const std::vector<Shared>& groups,
-                                                    const std::vector<spec::Probe>& probes) {
-    std::vector<std::optional<ChainSlot>> slots(groups.size());
-    if (!options_.chain || groups.size() > kMaxChainedHooks) return slots;
-    uint32_t shared = 0;
-    for (size_t k = 0; k < groups.size(); ++k) {
-      const PendingProgram& first = *groups[k].members.front();
-      const spec::Probe& probe = probes[first.probe];
-      std::string name = fmt::format("sonde_h{}", shared);
-      if (chainable(probe))
-        slots[k] = options_.chain({chain_key(first.section, probe), name, &probe});
-      if (groups[k].members.size() > 1 || slots[k]) ++shared;
-    }
-    return slots;
-  }
-
   std::string programs(std::vector<StatementC>& texts, std::vector<spec::Probe>& probes) {
+    struct Shared {
+      std::vector<const PendingProgram*> members;
+      uint32_t stack = 0;
+      uint32_t maps = 0;
+    };
     std::vector<Shared> groups;          // in order of first appearance
     std::map<std::string, size_t> open;  // hook -> its group still taking bodies
     std::map<const PendingProgram*, size_t> group_of;
@@ -223,7 +224,9 @@ class ProgramLowering {
         group_of[&p] = it->second;
       }
     }
-    std::vector<std::optional<ChainSlot>> chained = chain_slots(groups, probes);
+    std::vector<std::pair<const PendingProgram*, size_t>> firsts;  // and the group's size
+    for (const Shared& g : groups) firsts.emplace_back(g.members.front(), g.members.size());
+    std::vector<std::optional<ChainSlot>> chained = chain_slots(firsts, probes);
     std::string c;
     for (const auto& t : texts) {
       c += t.c;
