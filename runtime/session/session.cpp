@@ -94,8 +94,7 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     s->links_ = std::move(report.links);
     for (const auto& [name, chained] : options.chained) {
       if (auto st = chained.slot->fill(s->object_->program_fd(name)); !st) {
-        if (const auto* probe = probe_of_program(p, name))
-          return about_probe(*probe, st.error());
+        if (const auto* probe = probe_of_program(p, name)) return about_probe(*probe, st.error());
         return st.error();
       }
       s->chain_slots_[name] = chained.slot;
