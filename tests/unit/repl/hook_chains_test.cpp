@@ -100,6 +100,17 @@ int attachments(bool raw_tracepoint) {
   return n;
 }
 
+// This process's BPF programs and maps (their descriptors).
+int bpf_objects() {
+  int n = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    std::string target = std::filesystem::read_symlink(fd.path(), ec).string();
+    n += target == "anon_inode:bpf-prog" || target == "anon_inode:bpf-map" ? 1 : 0;
+  }
+  return n;
+}
+
 class ReplHookChains : public ::testing::Test {
  protected:
   // Compiles and attaches `text` as the REPL does (shell.cpp); its number.
@@ -145,6 +156,7 @@ class ReplHookChains : public ::testing::Test {
     const std::string text =
         fmt::format("on {} where {}pid == {} count", probe, condition, child.pid());
     const int before = attachments(raw_tracepoint);
+    const int objects = bpf_objects();
     uint32_t a = attach(text);
     ASSERT_NE(a, 0u);
     ASSERT_TRUE(child.calls(300));  // N
@@ -167,10 +179,11 @@ class ReplHookChains : public ::testing::Test {
     ASSERT_TRUE(child.calls(70));
     EXPECT_EQ(value(c), 120);
 
-    // The last statement takes the dispatcher with it.
+    // The last statement takes the dispatcher, its program and its prog array with it.
     ASSERT_TRUE(registry_.detach(c));
     EXPECT_EQ(attachments(raw_tracepoint), before);
     EXPECT_EQ(chains_.attached_chains(), 0u);
+    EXPECT_EQ(bpf_objects(), objects);
   }
 
   driver::Compiler compiler_;
