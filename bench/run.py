@@ -25,8 +25,10 @@ Sections (--only takes a comma-separated list):
   shared    1, 3 and 6 statements on tracepoint:raw_syscalls:sys_enter (each counting
             getpid calls): ns added per getpid() with the statements sharing one program
             (sonde's default), with a program each (SONDE_SEPARATE_PROGRAMS=1, a bench
-            knob), and as one hand-written program (bench/libbpf: rawtp_shared<N>); the
-            empty raw_tp hook beside them, for the budget "one hook + N bodies" (issue 17).
+            knob), as one hand-written program (bench/libbpf: rawtp_shared<N>), and typed
+            one by one into `sonde repl` (a hook chain: one dispatcher tail-calling a
+            program a statement); the empty raw_tp hook beside them, for the budget
+            "one hook + N bodies" (issue 17).
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
   micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
@@ -264,6 +266,41 @@ def sonde_run(args, program, extra=(), env=None):
     return Tracer([args.sonde, "run", "-e", program, *extra], r"attached \d+ probe", env)
 
 
+class Repl(Tracer):
+    """`sonde repl` with statements typed one by one, each attached before the next is
+    sent (as a user types them); its stdin stays open while it runs, and closes to stop it."""
+
+    def __init__(self, args, statements, env=None):
+        self.argv = [args.sonde, "repl"]
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        start = time.perf_counter()
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, env=full_env)
+        fd, seen = self.proc.stdout.fileno(), ""
+        for i, statement in enumerate(statements):
+            self.proc.stdin.write((statement + "\n").encode())
+            self.proc.stdin.flush()
+            while not re.search(rf"\[{i + 1}\] attached", seen):
+                left = start + 60 - time.perf_counter()
+                chunk = os.read(fd, 65536) if left > 0 and select.select([fd], [], [], left)[0] else b""
+                if not chunk:
+                    self.proc.kill()
+                    self.proc.wait()
+                    raise RuntimeError(f"sonde repl never attached [{i + 1}]: {seen}")
+                seen += chunk.decode(errors="replace")
+        self.ready_ms = (time.perf_counter() - start) * 1000
+        threading.Thread(target=lambda: [None for _ in iter(lambda: os.read(fd, 65536), b"")],
+                         daemon=True).start()
+
+    def stop(self):
+        self.proc.stdin.close()  # the end of its input: the REPL detaches everything and exits
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            super().stop()
+
+
 def bpftrace_run(program):
     return Tracer(["bpftrace", "-e", program], "__BPFTRACE_NOTIFY_PROBES_ATTACHED",
                   {"__BPFTRACE_NOTIFY_PROBES_ATTACHED": "1"})
@@ -419,6 +456,9 @@ def shared(args):
         ("shared", lambda n: sonde_run(args, shared_program(n), env=cache_env(args))),
         ("separate", lambda n: sonde_run(args, shared_program(n), env=separate_env)),
         ("libbpf", lambda n: libbpf_run(args, [f"rawtp_shared{n}"])),
+        # Typed one by one: one hook's dispatcher tail-calls a program a statement
+        # (tools/sonde/repl/hook_chains.h).
+        ("repl", lambda n: Repl(args, shared_program(n).split("\n"), env=cache_env(args))),
     ]
     added, hook = {}, []
     for r in range(args.rounds):
@@ -439,14 +479,15 @@ def shared(args):
     print(f"empty raw_tp hook (hand-written `rawtp_empty`): {fmt_stats(hook)} ns\n")
     rows = []
     for n in SHARED_COUNTS:
-        s, sep, lb = (added[(n, who)] for who in ("shared", "separate", "libbpf"))
-        rows.append([str(n), fmt_stats(s), fmt_stats(sep), fmt_stats(lb), ratio(s, sep), ratio(s, lb)])
-    table(["statements", "sonde shared", "sonde separate", "libbpf one program", "shared / separate",
-           "shared / libbpf"], rows)
+        s, sep, lb, repl = (added[(n, who)] for who in ("shared", "separate", "libbpf", "repl"))
+        rows.append([str(n), fmt_stats(s), fmt_stats(sep), fmt_stats(lb), fmt_stats(repl), ratio(s, sep),
+                     ratio(s, lb), ratio(repl, sep)])
+    table(["statements", "sonde shared", "sonde separate", "libbpf one program", "repl chained",
+           "shared / separate", "shared / libbpf", "repl / separate"], rows)
     print("### ns each statement past the first adds ((N) - (1)) / (N - 1), per round\n")
-    rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf")]
+    rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf", "repl")]
             for n in SHARED_COUNTS if n > 1]
-    table(["statements", "sonde shared", "sonde separate", "libbpf one program"], rows)
+    table(["statements", "sonde shared", "sonde separate", "libbpf one program", "repl chained"], rows)
 
 
 # --- syscall wildcards ---------------------------------------------------------------------

@@ -40,6 +40,22 @@ CacheOptions for_kernel(CacheOptions options, sema::KernelInfo& kernel) {
   return options;
 }
 
+// The generated C and the stdlib's headers, the only files a compile can read.
+clang_bpf::CompileInput compile_input(const std::string& c_source) {
+  clang_bpf::CompileInput input;
+  input.main_file = "/sonde/program.bpf.c";
+  input.files[input.main_file] = c_source;
+  input.include_dirs.push_back(kIncludeRoot);
+  for (const auto& f : stdlib::embedded_files()) {
+    if (f.path.starts_with("bpf/"))
+      input.files[fmt::format("{}/{}", kIncludeRoot, f.path.substr(4))] = std::string(f.text);
+  }
+  for (const auto& f : stdlib::libbpf::embedded_files()) {
+    input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
+  }
+  return input;
+}
+
 }  // namespace
 
 Compiler::Compiler(Options options)
@@ -185,6 +201,15 @@ bool Compiler::emit_c(const std::string& name, const std::string& text, std::str
   return c.ok;
 }
 
+Result<std::vector<uint8_t>> Compiler::compile_c(const std::string& c_source) {
+  clang_bpf::CompileInput input = compile_input(c_source);
+  if (auto cached = cache_.find(input)) return std::move(*cached);
+  auto object = clang_bpf::compile(input);
+  if (!object) return Error{object.error().message, ""};
+  cache_.store(input, object->object);
+  return std::move(object->object);
+}
+
 Compilation Compiler::run(const std::string& name, const std::string& text, bool build_object) {
   Compilation out;
   // A program not compiled here before will likely miss the cache: its compiler child
@@ -206,6 +231,7 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   // statements on one hook shared one (lower::Options::share_hooks).
   const char* separate = std::getenv("SONDE_SEPARATE_PROGRAMS");
   lower_options.share_hooks = separate == nullptr || *separate == '\0' || *separate == '0';
+  lower_options.chain = chain_;
   auto lowered = lower::lower(checked, *kernel_, lower_options);
   if (!lowered) {
     diags_.error_global(lowered.error().message, lowered.error().hint);
@@ -220,17 +246,7 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
     return out;
   }
 
-  clang_bpf::CompileInput input;
-  input.main_file = "/sonde/program.bpf.c";
-  input.files[input.main_file] = out.c_source;
-  input.include_dirs.push_back(kIncludeRoot);
-  for (const auto& f : stdlib::embedded_files()) {
-    if (f.path.starts_with("bpf/"))
-      input.files[fmt::format("{}/{}", kIncludeRoot, f.path.substr(4))] = std::string(f.text);
-  }
-  for (const auto& f : stdlib::libbpf::embedded_files()) {
-    input.files[fmt::format("{}/bpf/{}", kIncludeRoot, f.path)] = std::string(f.text);
-  }
+  clang_bpf::CompileInput input = compile_input(out.c_source);
   auto cached = cache_.find(input);
   if (!cache_.problem().empty() && !cache_problem_said_) {
     cache_problem_said_ = true;  // once per Compiler: a REPL compiles many times

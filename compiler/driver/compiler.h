@@ -9,6 +9,7 @@
 #include "compiler/ast/diagnostics.h"
 #include "compiler/ast/source.h"
 #include "compiler/driver/compile_cache.h"
+#include "compiler/lower/chain.h"
 #include "compiler/sema/checked.h"
 #include "compiler/sema/definitions.h"
 #include "compiler/sema/kernel_info.h"
@@ -70,6 +71,12 @@ class Compiler {
   void set_first_statement(uint32_t index) { options_.sema.first_statement = index; }
   // Reads the stdlib now instead of at the first input (the REPL completes its names).
   void load_stdlib();
+  // The REPL: the next inputs' programs join their hooks' chains (lower/chain.h) where
+  // `chain` gives them a slot; an empty function stops it.
+  void set_chain(lower::ChainSlots chain) { chain_ = std::move(chain); }
+  // C written by sonde itself (a chain's dispatcher, lower::dispatcher_c) -> BPF object,
+  // with the stdlib's headers.
+  Result<std::vector<uint8_t>> compile_c(const std::string& c_source);
 
  private:
   Compilation run(const std::string& name, const std::string& text, bool build_object);
@@ -89,6 +96,7 @@ class Compiler {
   bool keep_definitions_ = false;
   bool cache_problem_said_ = false;
   uint32_t compiles_ = 0;
+  lower::ChainSlots chain_;
 };
 
 }  // namespace sonde::driver

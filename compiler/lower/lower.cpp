@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <sstream>
 
+#include "compiler/lower/chain.h"
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
 #include "compiler/lower/syscall_wildcard.h"
@@ -168,6 +170,26 @@ class ProgramLowering {
                        p.perf_config, p.sample_period, p.sample_freq);
   }
 
+  // Options::chain: the slot of each group's program (given by its first member and its
+  // size) in its hook's chain, asked in the order of the programs' names (sonde_h<k>);
+  // none when the statements are on too many hooks.
+  std::vector<std::optional<ChainSlot>> chain_slots(
+      const std::vector<std::pair<const PendingProgram*, size_t>>& groups,
+      const std::vector<spec::Probe>& probes) {
+    std::vector<std::optional<ChainSlot>> slots(groups.size());
+    if (!options_.chain || groups.size() > kMaxChainedHooks) return slots;
+    uint32_t shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const auto& [first, size] = groups[k];
+      const spec::Probe& probe = probes[first->probe];
+      std::string name = fmt::format("sonde_h{}", shared);
+      if (chainable(probe))
+        slots[k] = options_.chain({chain_key(first->section, probe), name, &probe});
+      if (size > 1 || slots[k]) ++shared;
+    }
+    return slots;
+  }
+
   // Every statement's C in order. A program alone on its hook is as the statement wrote
   // it; programs of several statements on one hook are one program (sonde_h<k>) calling
   // each statement's body, an always-inline function whose `return 0` ends that body
@@ -202,11 +224,14 @@ class ProgramLowering {
         group_of[&p] = it->second;
       }
     }
+    std::vector<std::pair<const PendingProgram*, size_t>> firsts;  // and the group's size
+    for (const Shared& g : groups) firsts.emplace_back(g.members.front(), g.members.size());
+    std::vector<std::optional<ChainSlot>> chained = chain_slots(firsts, probes);
     std::string c;
     for (const auto& t : texts) {
       c += t.c;
       for (const auto& p : t.programs) {
-        if (groups[group_of[&p]].members.size() == 1)
+        if (groups[group_of[&p]].members.size() == 1 && !chained[group_of[&p]])
           c +=
               fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
         else
@@ -215,13 +240,19 @@ class ProgramLowering {
       c += "\n";
     }
     uint32_t shared = 0;
-    for (const Shared& g : groups) {
-      if (g.members.size() == 1) continue;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Shared& g = groups[k];
+      if (g.members.size() == 1 && !chained[k]) continue;
       const std::string name = fmt::format("sonde_h{}", shared++);
       std::string body;
       for (const PendingProgram* p : g.members) {
         body += fmt::format("  {}(ctx);\n", p->name);
         probes[p->probe].program = name;
+      }
+      // A chained program (the REPL) goes on to the statements in the slots after its own.
+      if (chained[k]) {
+        c += chain_map_c(name, *chained[k]);
+        body += chain_tail_c(name, *chained[k]);
       }
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}  return 0;\n}}\n\n",
                        g.members.front()->section, name, g.members.front()->param, body);

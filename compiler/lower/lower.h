@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "compiler/lower/chain.h"
 #include "compiler/sema/checked.h"
 #include "compiler/sema/kernel_info.h"
 #include "runtime/spec/program.h"
@@ -27,6 +28,9 @@ struct Options {
   // once per event. Off: a program per statement's probe (the bench compares the two,
   // SONDE_SEPARATE_PROGRAMS=1 in the driver).
   bool share_hooks = true;
+  // The REPL: asked for a slot in the chain of each hook the statement's programs attach
+  // to (chain.h); a program given one is tail-called by the hook's dispatcher.
+  ChainSlots chain;
 };
 
 struct Output {

@@ -153,6 +153,18 @@ Status Object::set_constant(std::string_view variable, std::span<const uint8_t> 
   return fail("no such constant");
 }
 
+Status Object::reuse_map(std::string_view map, int fd) {
+  auto fail = [&](std::string_view why) {
+    return Error{fmt::format("BPF object '{}': cannot share map '{}': {}", name_, map, why), ""};
+  };
+  if (loaded_) return fail("the object is already loaded");
+  bpf_map* m = bpf_object__find_map_by_name(object_.get(), std::string(map).c_str());
+  if (m == nullptr) return fail("no such map");
+  // libbpf checks the type, key, value and size against the map the fd names.
+  if (int err = bpf_map__reuse_fd(m, fd); err < 0) return fail(errno_text(err));
+  return {};
+}
+
 Status Object::load(const LoadOptions& options) {
   if (loaded_) {
     return Error{fmt::format("BPF object '{}' is already loaded", name_), ""};

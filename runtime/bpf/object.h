@@ -63,6 +63,9 @@ class Object {
   // Before load: sets a `const volatile` global (in .rodata) by name; sizes must match.
   Status set_constant(std::string_view variable, std::span<const uint8_t> value);
 
+  // Before load: map `map` is the existing map `fd` names (duplicated), not a new one.
+  Status reuse_map(std::string_view map, int fd);
+
   // Creates the maps and loads the programs (once per Object). BTF tracepoints and
   // fentry/fexit are bound to the target their ELF section names ("tp_btf/sched_switch").
   // (Not bpf_program__set_attach_target: in libbpf 1.1 it leaks the 5.5 MB vmlinux BTF

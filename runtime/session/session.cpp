@@ -61,9 +61,14 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
   s->relocation_btf_size_ = relocation.subset.size();
   s->whole_btf_reason_ = std::move(relocation.whole_btf_reason);
 
+  if (!options.chained.empty() && !options.strict)
+    return Error{"internal error: chained programs need a strict session", ""};
   if (options.strict) {
     auto object = bpf::Object::open(p.object, "sonde", relocation.subset);
     if (!object) return object.error();
+    for (const auto& [name, chained] : options.chained) {
+      if (auto st = object->reuse_map(chained.map, chained.slot->map_fd()); !st) return st.error();
+    }
     if (auto st = object->load(load); !st) {
       Error e = st.error();
       if (const auto* probe = probe_of_program(p, object->failed_program()))
@@ -79,12 +84,24 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
     if (!missing->empty()) return missing->front();  // strict: a predicate that cannot hold
     // Every probe or none; a failure names its own statement (two statements on one probe
     // share its display text, so the text alone cannot tell them apart).
-    auto report = bpf::attach_each(*s->object_, p.probes);
+    // Chained programs join their hook's chain instead of attaching (hook_chain.h).
+    std::vector<spec::Probe> own;
+    for (const auto& probe : p.probes) {
+      if (!options.chained.contains(probe.program)) own.push_back(probe);
+    }
+    auto report = bpf::attach_each(*s->object_, own);
     if (!report.failures.empty()) {
       const auto& first = report.failures.front();
-      return about_probe(p.probes[first.probe], first.error);
+      return about_probe(own[first.probe], first.error);
     }
     s->links_ = std::move(report.links);
+    for (const auto& [name, chained] : options.chained) {
+      if (auto st = chained.slot->fill(s->object_->program_fd(name)); !st) {
+        if (const auto* probe = probe_of_program(p, name)) return about_probe(*probe, st.error());
+        return st.error();
+      }
+      s->chain_slots_[name] = chained.slot;
+    }
     s->attached_ = p.probes.size();
   } else {
     auto partial = bpf::open_and_load_partial(p.object, "sonde", relocation.subset, load);
@@ -122,11 +139,17 @@ Result<std::unique_ptr<Session>> Session::start(spec::Program program, const Opt
 }
 
 Session::~Session() {
-  // Detach before the maps go: links first, then the object.
+  // Detach before the maps go: chain slots and links first, then the object.
+  chain_slots_.clear();
   links_.clear();
   events_.reset();
   collector_.reset();
   object_.reset();
+}
+
+const ChainSlot* Session::chain_slot(const std::string& program) const {
+  auto it = chain_slots_.find(program);
+  return it == chain_slots_.end() ? nullptr : it->second.get();
 }
 
 Status Session::snapshot(metrics::Snapshot& out) {

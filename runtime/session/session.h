@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -15,6 +16,7 @@
 #include "runtime/metrics/collector.h"
 #include "runtime/metrics/snapshot.h"
 #include "runtime/session/events.h"
+#include "runtime/session/hook_chain.h"
 #include "runtime/spec/program.h"
 #include "support/result.h"
 
@@ -28,6 +30,13 @@ struct Options {
   // The running kernel's BTF, shared by the programs a process loads; null: opened at
   // load when the program has CO-RE relocations (runtime/session/relocation.h).
   std::shared_ptr<const btf::KernelBtf> kernel_btf;
+  // The REPL: programs that join their hook's chain (hook_chain.h) instead of attaching,
+  // by program name. Strict sessions only.
+  struct Chained {
+    std::string map;  // the program's prog array (lower::chain_map_name), shared at load
+    std::shared_ptr<ChainSlot> slot;
+  };
+  std::map<std::string, Chained> chained;
 };
 
 struct ProbeFailure {
@@ -71,6 +80,8 @@ class Session {
   // `print` statements' records; null when the program prints nothing. Not thread-safe:
   // one thread (the run loop, the REPL's) reads them.
   EventReader* events() { return events_.get(); }
+  // The chain slot of `program`, when it joined its hook's chain rather than attaching.
+  const ChainSlot* chain_slot(const std::string& program) const;
 
  private:
   explicit Session(spec::Program program) : program_(std::move(program)) {}
@@ -78,6 +89,7 @@ class Session {
   spec::Program program_;
   std::unique_ptr<bpf::Object> object_;
   bpf::Links links_;
+  std::map<std::string, std::shared_ptr<ChainSlot>> chain_slots_;  // by program
   std::unique_ptr<metrics::Collector> collector_;
   std::unique_ptr<EventReader> events_;
   std::vector<ProbeFailure> failures_;

@@ -12,18 +12,27 @@ Error not_attached(uint32_t number) {
                "see :list for the numbers"};
 }
 
-// Kernel run counts of every program of a session, summed.
-std::optional<std::pair<uint64_t, uint64_t>> run_counts(const session::Session& s) {
+struct RunCounts {
+  uint64_t runs = 0, ns = 0;
+  bool whole_hook = false;
+};
+
+// Kernel run counts of every program of a session, summed. A program tail-called by its
+// hook's dispatcher has none of its own: the dispatcher's stand for it (they include
+// every program of the chain).
+std::optional<RunCounts> run_counts(const session::Session& s) {
   std::set<std::string> programs;
   for (const auto& p : s.program().probes) programs.insert(p.program);
-  uint64_t runs = 0, ns = 0;
+  RunCounts counts;
   for (const auto& name : programs) {
-    auto stats = s.object().stats(name);
+    const session::ChainSlot* slot = s.chain_slot(name);
+    auto stats = slot != nullptr ? slot->dispatcher_stats() : s.object().stats(name);
     if (!stats) return std::nullopt;
-    runs += stats->run_count;
-    ns += stats->run_time_ns;
+    counts.runs += stats->run_count;
+    counts.ns += stats->run_time_ns;
+    counts.whole_hook = counts.whole_hook || slot != nullptr;
   }
-  return std::make_pair(runs, ns);
+  return counts;
 }
 
 }  // namespace
@@ -61,6 +70,11 @@ void Registry::add_statement(std::string text, std::string c_source,
   e.c_source = std::move(c_source);
   e.session = std::move(session);
   e.last_read = Clock::now();
+  // A hook's dispatcher may have run long before this statement joined its chain.
+  if (auto counts = run_counts(*e.session)) {
+    e.first_events = e.last_events = counts->runs;
+    e.last_run_ns = counts->ns;
+  }
   entries_.push_back(std::move(e));
 }
 
@@ -137,15 +151,16 @@ std::vector<StatementRow> Registry::rows() {
       row.probes = e.session->attached_probes();
       for (const auto& m : e.session->program().metrics) row.metrics.push_back(m.name);
       if (auto counts = run_counts(*e.session)) {
-        auto [runs, ns] = *counts;
+        auto [runs, ns, whole_hook] = *counts;
         double seconds = std::chrono::duration<double>(now - e.last_read).count();
         uint64_t new_runs = runs - e.last_events;
         Activity a;
-        a.events = runs;
+        a.events = runs - e.first_events;
         a.per_second = seconds > 0 ? static_cast<double>(new_runs) / seconds : 0;
         a.ns_per_event =
             new_runs > 0 ? static_cast<double>(ns - e.last_run_ns) / static_cast<double>(new_runs)
                          : 0;
+        a.whole_hook = whole_hook;
         row.activity = a;
         e.last_events = runs;
         e.last_run_ns = ns;

@@ -22,6 +22,9 @@ struct Activity {
   uint64_t events = 0;      // runs of the statement's BPF programs since attached
   double per_second = 0;    // over the time since the previous reading
   double ns_per_event = 0;  // kernel time per run over that time (0 when no runs)
+  // The statement shares its hook's attachment with others (hook_chains.h): the figures
+  // are the hook's dispatcher's, one run an event for all of them together.
+  bool whole_hook = false;
 };
 
 struct StatementRow {
@@ -69,6 +72,7 @@ class Registry {
     std::string c_source;
     std::unique_ptr<session::Session> session;  // null for definitions
     Clock::time_point last_read;
+    uint64_t first_events = 0;  // the run count when attached
     uint64_t last_events = 0;
     uint64_t last_run_ns = 0;
   };

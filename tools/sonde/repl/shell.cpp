@@ -6,6 +6,7 @@
 #include "runtime/export/events.h"
 #include "support/text.h"
 #include "tools/sonde/repl/commands.h"
+#include "tools/sonde/repl/hook_chains.h"
 #include "tools/sonde/repl/input_text.h"
 #include "tools/sonde/repl/line_editor.h"
 #include "tools/sonde/repl/prompt_diagnostics.h"
@@ -112,6 +113,7 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
   std::string name = fmt::format("<repl:{}>", number);
   compiler_.set_first_statement(number);
   auto started = Clock::now();
+  ChainedCompile chaining(compiler_, chains_);
   driver::Compilation c = compiler_.compile(name, text);
 
   std::string rendered;
@@ -146,6 +148,10 @@ bool Shell::submit(const std::string& text, std::optional<size_t> caret_indent) 
     if (auto opened = btf::KernelBtf::open()) kernel_btf_ = std::move(opened.value());
   }
   session_options.kernel_btf = kernel_btf_;
+  if (auto st = chaining.finish(session_options); !st) {
+    print_error(st.error());
+    return false;
+  }
   std::vector<std::string> metrics;
   for (const auto& m : c.program.metrics) metrics.push_back(m.name);
   auto started_session = session::Session::start(std::move(c.program), session_options);

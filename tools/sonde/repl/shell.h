@@ -10,6 +10,7 @@
 #include "compiler/driver/compiler.h"
 #include "runtime/bpf/stats.h"
 #include "runtime/btf/kernel_btf.h"
+#include "runtime/session/hook_chain.h"
 #include "tools/sonde/repl/input.h"
 #include "tools/sonde/repl/kernel_source.h"
 #include "tools/sonde/repl/registry.h"
@@ -65,6 +66,9 @@ class Shell {
   bool stats_tried_ = false;
   // Mapped at the first attach, for every statement's CO-RE relocations.
   std::shared_ptr<const btf::KernelBtf> kernel_btf_;
+  // Statements on one hook share its attachment (hook_chains.h). Sessions hold their
+  // chains, so this may go before the registry's sessions.
+  session::HookChains chains_;
   std::string pending_;  // lines of an input that continues (an open '{')
   bool color_ = false;
   size_t failures_ = 0;

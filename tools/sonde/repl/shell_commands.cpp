@@ -231,6 +231,8 @@ void Shell::list() {
         activity += fmt::format(
             ", {}/event", exporter::humanize(row.activity->ns_per_event, spec::Unit::kNanoseconds));
       }
+      // Tail-called programs have no counts of their own (hook_chains.h).
+      if (row.activity->whole_hook) activity += " (whole hook)";
     } else {
       activity = fmt::format(", events unknown ({})",
                              stats_error_.empty() ? "kernel statistics unavailable" : stats_error_);
