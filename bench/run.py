@@ -413,20 +413,40 @@ def shared_program(n):
     return "\n".join(f"on tracepoint:raw_syscalls:sys_enter where id == 39 count as shared{i}" for i in range(n))
 
 
+# Six statements sharing `where id == 39`, keyed alternately by comm and by pid: what the
+# shared program reads once for them (compiler/lower/shared_values.h), against each body
+# reading its own (SONDE_SHARED_VALUES=0, a bench knob: the lowering before it) and a
+# program each.
+KEYED_COUNT = 6
+
+
+def keyed_program(n):
+    return "\n".join(f"on tracepoint:raw_syscalls:sys_enter where id == 39 count by {'comm' if i % 2 == 0 else 'pid'} "
+                     f"as keyed{i}" for i in range(n))
+
+
 def shared(args):
     separate_env = dict(cache_env(args), SONDE_SEPARATE_PROGRAMS="1")
+    unshared_env = dict(cache_env(args), SONDE_SHARED_VALUES="0")
     variants = [
         ("shared", lambda n: sonde_run(args, shared_program(n), env=cache_env(args))),
         ("separate", lambda n: sonde_run(args, shared_program(n), env=separate_env)),
         ("libbpf", lambda n: libbpf_run(args, [f"rawtp_shared{n}"])),
     ]
-    added, hook = {}, []
+    keyed = [
+        ("values shared", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=cache_env(args))),
+        ("values per body", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=unshared_env)),
+        ("a program each", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=separate_env)),
+    ]
+    added, hook, keyed_added = {}, [], {}
     for r in range(args.rounds):
         log(f"shared: round {r + 1}/{args.rounds}")
         hook.append(overhead_of(args, lambda: libbpf_run(args, ["rawtp_empty"]))[0])
         for n in SHARED_COUNTS:
             for who, start in variants:
                 added.setdefault((n, who), []).append(overhead_of(args, lambda: start(n))[0])
+        for who, start in keyed:
+            keyed_added.setdefault(who, []).append(overhead_of(args, start)[0])
     # What each statement past the first adds, per round (a round's figures are taken
     # close together; between rounds the shared machine's load moves the hook's cost by
     # tens of ns): a hook and a body for separate programs, a body for one program.
@@ -447,6 +467,11 @@ def shared(args):
     rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf")]
             for n in SHARED_COUNTS if n > 1]
     table(["statements", "sonde shared", "sonde separate", "libbpf one program"], rows)
+    print(f"### {KEYED_COUNT} statements `where id == 39 count by comm` / `by pid` (alternately) on "
+          f"raw_syscalls:sys_enter, ns added per getpid() (median of {args.rounds} rounds, min-max)\n")
+    base = keyed_added["values per body"]
+    table(["lowering", "ns", "/ values per body"],
+          [[who, fmt_stats(v), ratio(v, base)] for who, v in keyed_added.items()])
 
 
 # --- syscall wildcards ---------------------------------------------------------------------

@@ -9,6 +9,7 @@
 
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
+#include "compiler/lower/shared_values.h"
 #include "compiler/lower/syscall_wildcard.h"
 #include "compiler/sema/probes.h"
 #include "compiler/sema/stack.h"
@@ -152,6 +153,7 @@ class ProgramLowering {
     size_t probe = 0;    // its spec::Probe: in the statement's layout, then in the program's
     uint32_t stack = 0;  // sema's estimate of the body's BPF stack
     uint32_t maps = 0;   // the statement's own maps the body uses
+    SharedBody shared;   // what a shared program needs of the body (shared_values.h)
   };
   // The C of one statement: its types, maps and programs that join no other, and its
   // programs that may.
@@ -202,29 +204,47 @@ class ProgramLowering {
         group_of[&p] = it->second;
       }
     }
+    // What the bodies of each shared program have in common, read once by it.
     std::string c;
+    std::vector<SharedProgramC> plans(groups.size());
+    std::map<const PendingProgram*, std::pair<size_t, size_t>> place;  // group, index
+    uint32_t shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Shared& g = groups[k];
+      if (g.members.size() == 1) continue;
+      std::vector<SharedBody> bodies;
+      for (const PendingProgram* p : g.members) {
+        place[p] = {k, bodies.size()};
+        bodies.push_back(p->shared);
+      }
+      const uint32_t room = g.stack < sema::kStackBudget ? sema::kStackBudget - g.stack : 0;
+      plans[k] =
+          share_values(fmt::format("sonde_h{}", shared++), bodies, room, options_.share_values);
+      c += plans[k].types;
+    }
     for (const auto& t : texts) {
       c += t.c;
       for (const auto& p : t.programs) {
-        if (groups[group_of[&p]].members.size() == 1)
+        if (groups[group_of[&p]].members.size() == 1) {
           c +=
               fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
-        else
-          c += fmt::format("static __always_inline int {}({}) {{\n{}}}\n", p.name, p.param, p.body);
+          continue;
+        }
+        const auto [k, i] = place[&p];
+        c += fmt::format("static __always_inline int {}({}{}) {{\n{}}}\n", p.name, p.param,
+                         plans[k].extra_parameter, plans[k].texts[i]);
       }
       c += "\n";
     }
-    uint32_t shared = 0;
-    for (const Shared& g : groups) {
+    shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Shared& g = groups[k];
       if (g.members.size() == 1) continue;
       const std::string name = fmt::format("sonde_h{}", shared++);
-      std::string body;
-      for (const PendingProgram* p : g.members) {
-        body += fmt::format("  {}(ctx);\n", p->name);
-        probes[p->probe].program = name;
-      }
+      for (const PendingProgram* p : g.members) probes[p->probe].program = name;
       c += fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}  return 0;\n}}\n\n",
-                       g.members.front()->section, name, g.members.front()->param, body);
+                       g.members.front()->section, name, g.members.front()->param,
+                       plans[k].statements);
     }
     return c;
   }
@@ -309,10 +329,13 @@ class ProgramLowering {
       f.set_cgroup_paths(&cgroup_paths_);
       PendingProgram p;
       p.param = f.context_parameter();
-      program_body(f, s, prog, l, value_type);
+      p.shared = program_body(f, s, prog, l, value_type);
       p.section = f.section();
       p.name = l.probes[i].program;
       p.body = f.body();
+      p.shared.name = p.name;
+      p.shared.text = p.body;
+      p.shared.context_reads.assign(f.context_reads().begin(), f.context_reads().end());
       p.probe = probes.size();
       p.stack = sema::stack_use(s, prog).total();
       p.maps = 1 + (l.stacks ? 1 : 0) + (l.span ? 1 : 0);
@@ -325,9 +348,17 @@ class ProgramLowering {
     return {std::move(c), std::move(pending)};
   }
 
-  void program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
-                    const StatementLayout& l, const std::string& value_type) {
-    if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
+  // The body of `prog`; what it returns says where its predicate is (shared_values.h).
+  SharedBody program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                          const StatementLayout& l, const std::string& value_type) {
+    SharedBody shared;
+    if (prog.where) {
+      shared.condition = f.condition(*prog.where);
+      shared.has_predicate = true;
+      shared.predicate_at = f.body().size();
+      f.line(fmt::format("if (!({})) return 0;", shared.condition));
+      shared.predicate_end = f.body().size();
+    }
     if (prog.role == ProgramRole::kSpanStart) {
       span_start(f, s, prog, l);
     } else {
@@ -338,6 +369,7 @@ class ProgramLowering {
         record(f, s, prog, l, value_type);
     }
     f.line("return 0;");
+    return shared;
   }
 
   // The body of `prog` as the raw program of `w` runs it, after its preamble; empty when

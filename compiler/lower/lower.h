@@ -27,6 +27,10 @@ struct Options {
   // once per event. Off: a program per statement's probe (the bench compares the two,
   // SONDE_SEPARATE_PROGRAMS=1 in the driver).
   bool share_hooks = true;
+  // In a shared program, what several bodies read or test alike (event values, a
+  // predicate) is read or tested once (shared_values.h). Off: each body computes its own
+  // (the bench compares the two, SONDE_SHARED_VALUES=0 in the driver).
+  bool share_values = true;
 };
 
 struct Output {
