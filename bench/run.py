@@ -26,7 +26,10 @@ Sections (--only takes a comma-separated list):
             getpid calls): ns added per getpid() with the statements sharing one program
             (sonde's default), with a program each (SONDE_SEPARATE_PROGRAMS=1, a bench
             knob), and as one hand-written program (bench/libbpf: rawtp_shared<N>); the
-            empty raw_tp hook beside them, for the budget "one hook + N bodies" (issue 17).
+            empty raw_tp hook beside them, for the budget "one hook + N bodies" (issue 17);
+            and 6 statements sharing `where id == 39` keyed by comm and by pid, with what
+            they read alike read once (the default), read by each body
+            (SONDE_SHARED_VALUES=0, another bench knob) and as a program each.
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
   micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
@@ -434,9 +437,14 @@ def shared(args):
         ("libbpf", lambda n: libbpf_run(args, [f"rawtp_shared{n}"])),
     ]
     keyed = [
-        ("values shared", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=cache_env(args))),
-        ("values per body", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=unshared_env)),
-        ("a program each", lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=separate_env)),
+        (("count", "values shared"), lambda: sonde_run(args, shared_program(KEYED_COUNT), env=cache_env(args))),
+        (("count", "values per body"), lambda: sonde_run(args, shared_program(KEYED_COUNT), env=unshared_env)),
+        (("by comm / pid", "values shared"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=cache_env(args))),
+        (("by comm / pid", "values per body"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=unshared_env)),
+        (("by comm / pid", "a program each"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=separate_env)),
     ]
     added, hook, keyed_added = {}, [], {}
     for r in range(args.rounds):
@@ -467,11 +475,12 @@ def shared(args):
     rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf")]
             for n in SHARED_COUNTS if n > 1]
     table(["statements", "sonde shared", "sonde separate", "libbpf one program"], rows)
-    print(f"### {KEYED_COUNT} statements `where id == 39 count by comm` / `by pid` (alternately) on "
-          f"raw_syscalls:sys_enter, ns added per getpid() (median of {args.rounds} rounds, min-max)\n")
-    base = keyed_added["values per body"]
-    table(["lowering", "ns", "/ values per body"],
-          [[who, fmt_stats(v), ratio(v, base)] for who, v in keyed_added.items()])
+    print(f"### {KEYED_COUNT} statements `where id == 39 count` and `where id == 39 count by comm` / "
+          f"`by pid` (alternately) on raw_syscalls:sys_enter, ns added per getpid() (median of "
+          f"{args.rounds} rounds, min-max)\n")
+    table(["statements", "lowering", "ns", "/ values per body"],
+          [[what, who, fmt_stats(v), ratio(v, keyed_added[(what, "values per body")])]
+           for (what, who), v in keyed_added.items()])
 
 
 # --- syscall wildcards ---------------------------------------------------------------------
