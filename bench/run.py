@@ -468,15 +468,19 @@ def shared(args):
         ("separate", lambda n: sonde_run(args, shared_program(n), env=separate_env)),
         ("libbpf", lambda n: libbpf_run(args, [f"rawtp_shared{n}"])),
     ]
+    # --listen: sonde run turns the kernel's program statistics on while it serves.
+    listen = ("--listen", "127.0.0.1:0")
     keyed = [
-        (("count", "values shared"), lambda: sonde_run(args, shared_program(KEYED_COUNT), env=cache_env(args))),
-        (("count", "values per body"), lambda: sonde_run(args, shared_program(KEYED_COUNT), env=unshared_env)),
+        (("count", "values shared"),
+         lambda: sonde_run(args, shared_program(KEYED_COUNT), listen, env=cache_env(args))),
+        (("count", "values per body"),
+         lambda: sonde_run(args, shared_program(KEYED_COUNT), listen, env=unshared_env)),
         (("by comm / pid", "values shared"),
-         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=cache_env(args))),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=cache_env(args))),
         (("by comm / pid", "values per body"),
-         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=unshared_env)),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=unshared_env)),
         (("by comm / pid", "a program each"),
-         lambda: sonde_run(args, keyed_program(KEYED_COUNT), env=separate_env)),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=separate_env)),
     ]
     added, hook, keyed_added, keyed_run = {}, [], {}, {}
     for r in range(args.rounds):

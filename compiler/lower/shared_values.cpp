@@ -81,9 +81,8 @@ class Planner {
     catalog();
     runs();
     choose();
+    if (stack() > stack_room) return unshared();
     SharedProgramC out;
-    out.stack = stack();
-    if (out.stack > stack_room) return unshared();
     const bool values = !top_.empty() || any_run_values();
     if (values) {
       out.types = fmt::format("struct {}_values {{\n", name_);
@@ -91,7 +90,6 @@ class Planner {
         if (!used(v.member)) continue;
         out.types += v.kind == Value::kComm ? fmt::format("  char {}[16];\n", v.member)
                                             : fmt::format("  __u64 {};\n", v.member);
-        ++out.hoisted_values;
       }
       out.types += "};\n";
       out.extra_parameter = fmt::format(", const struct {}_values *sv", name_);
@@ -107,7 +105,6 @@ class Planner {
         for (size_t b = r.first; b < r.end; ++b) out.statements += "  " + bodies_[b].name + args;
         continue;
       }
-      ++out.hoisted_predicates;
       const SharedBody& first = bodies_[r.first];
       std::string block = substitute(first, first.text.substr(0, first.predicate_at), top_);
       block += fmt::format("  if ({}) {{\n", substitute(first, first.condition, top_));

@@ -39,13 +39,10 @@ struct SharedBody {
 // bytes of stack left by the bodies' summed estimates. Nothing is shared when it would
 // take more, or when `share` is false (each body as it was).
 struct SharedProgramC {
-  std::string types;                // the values' struct, before the bodies ("" if none)
-  std::vector<std::string> texts;   // each body's statements, rewritten to read the values
-  std::string extra_parameter;      // appended to each body's parameters ("" if none)
-  std::string statements;           // the shared program's statements, up to `return 0;`
-  uint32_t stack = 0;               // bytes of stack it adds (values, predicate buffers)
-  uint32_t hoisted_values = 0;      // values read once for several bodies
-  uint32_t hoisted_predicates = 0;  // predicates tested once for several bodies
+  std::string types;               // the values' struct, before the bodies ("" if none)
+  std::vector<std::string> texts;  // each body's statements, rewritten to read the values
+  std::string extra_parameter;     // appended to each body's parameters ("" if none)
+  std::string statements;          // the shared program's statements, up to `return 0;`
 };
 
 SharedProgramC share_values(const std::string& name, const std::vector<SharedBody>& bodies,
