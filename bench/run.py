@@ -28,7 +28,10 @@ Sections (--only takes a comma-separated list):
             knob), as one hand-written program (bench/libbpf: rawtp_shared<N>), and typed
             one by one into `sonde repl` (a hook chain: one dispatcher tail-calling a
             program a statement); the empty raw_tp hook beside them, for the budget
-            "one hook + N bodies" (issue 17).
+            "one hook + N bodies" (issue 17); and 6 statements sharing `where id == 39`
+            keyed by comm and by pid, with what they read alike read once (the default),
+            read by each body (SONDE_SHARED_VALUES=0, another bench knob) and as a
+            program each.
   scrape    time to produce /metrics for 1k, 10k and 100k series of a counter and of a
             histogram, filled through a tracepoint by bench/loadgen.c.
   micro     sonde's own code alone (bench/micro, built with the tests): rendering 100k
@@ -378,15 +381,47 @@ def loop_ns(args, nr=None):
     return min(runs)
 
 
+def program_stats(pid):
+    """(run_time_ns, run_cnt) of each BPF program `pid` holds, from its fdinfo: the kernel's
+    own timing of each run while kernel.bpf_stats_enabled is on (sonde run turns it on)."""
+    stats = []
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return stats
+    for fd in fds:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-prog":
+                continue
+            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
+                info = f.read()
+        except OSError:
+            continue
+        m = re.search(r"^run_time_ns:\s*(\d+)", info, re.M)
+        c = re.search(r"^run_cnt:\s*(\d+)", info, re.M)
+        if m and c:
+            stats.append((int(m.group(1)), int(c.group(1))))
+    return stats
+
+
 def overhead_of(args, start, nr=None):
-    """ns added per call by the tracer `start()` starts, against a baseline run next to it."""
+    """ns added per call by the tracer `start()` starts, against a baseline run next to it;
+    and the ns its BPF programs ran per hook event during the traced loop (all their run
+    time over the runs of the most-run one; None when the kernel counted no run)."""
     base = loop_ns(args, nr)
     t = start()
     time.sleep(0.2)
+    before = program_stats(t.proc.pid)
     traced = loop_ns(args, nr)
+    after = program_stats(t.proc.pid)
     rss = t.rss_kib() / 1024
     t.stop()
-    return traced - base, base, rss
+    per_event = None
+    if before and len(before) == len(after):
+        ns = sum(a[0] - b[0] for a, b in zip(after, before))
+        runs = max(a[1] - b[1] for a, b in zip(after, before))
+        per_event = ns / runs if runs else None
+    return traced - base, base, rss, per_event
 
 
 def overhead(args):
@@ -401,7 +436,7 @@ def overhead(args):
         log(f"overhead: round {r + 1}/{args.rounds}")
         for w in WORKLOADS:
             for who, make in tools:
-                ns, base, mb = overhead_of(args, make(w))
+                ns, base, mb, _ = overhead_of(args, make(w))
                 added.setdefault((w[0], who), []).append(ns)
                 rss.setdefault((w[0], who), []).append(mb)
                 bases.append(base)
@@ -450,8 +485,21 @@ def shared_program(n):
     return "\n".join(f"on tracepoint:raw_syscalls:sys_enter where id == 39 count as shared{i}" for i in range(n))
 
 
+# Six statements sharing `where id == 39`, keyed alternately by comm and by pid: what the
+# shared program reads once for them (compiler/lower/shared_values.h), against each body
+# reading its own (SONDE_SHARED_VALUES=0, a bench knob: the lowering before it) and a
+# program each.
+KEYED_COUNT = 6
+
+
+def keyed_program(n):
+    return "\n".join(f"on tracepoint:raw_syscalls:sys_enter where id == 39 count by {'comm' if i % 2 == 0 else 'pid'} "
+                     f"as keyed{i}" for i in range(n))
+
+
 def shared(args):
     separate_env = dict(cache_env(args), SONDE_SEPARATE_PROGRAMS="1")
+    unshared_env = dict(cache_env(args), SONDE_SHARED_VALUES="0")
     variants = [
         ("shared", lambda n: sonde_run(args, shared_program(n), env=cache_env(args))),
         ("separate", lambda n: sonde_run(args, shared_program(n), env=separate_env)),
@@ -460,13 +508,32 @@ def shared(args):
         # (tools/sonde/repl/hook_chains.h).
         ("repl", lambda n: Repl(args, shared_program(n).split("\n"), env=cache_env(args))),
     ]
-    added, hook = {}, []
+    # --listen: sonde run turns the kernel's program statistics on while it serves.
+    listen = ("--listen", "127.0.0.1:0")
+    keyed = [
+        (("count", "values shared"),
+         lambda: sonde_run(args, shared_program(KEYED_COUNT), listen, env=cache_env(args))),
+        (("count", "values per body"),
+         lambda: sonde_run(args, shared_program(KEYED_COUNT), listen, env=unshared_env)),
+        (("by comm / pid", "values shared"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=cache_env(args))),
+        (("by comm / pid", "values per body"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=unshared_env)),
+        (("by comm / pid", "a program each"),
+         lambda: sonde_run(args, keyed_program(KEYED_COUNT), listen, env=separate_env)),
+    ]
+    added, hook, keyed_added, keyed_run = {}, [], {}, {}
     for r in range(args.rounds):
         log(f"shared: round {r + 1}/{args.rounds}")
         hook.append(overhead_of(args, lambda: libbpf_run(args, ["rawtp_empty"]))[0])
         for n in SHARED_COUNTS:
             for who, start in variants:
                 added.setdefault((n, who), []).append(overhead_of(args, lambda: start(n))[0])
+        for who, start in keyed:
+            added_ns, _, _, per_event = overhead_of(args, start)
+            keyed_added.setdefault(who, []).append(added_ns)
+            if per_event is not None:
+                keyed_run.setdefault(who, []).append(per_event)
     # What each statement past the first adds, per round (a round's figures are taken
     # close together; between rounds the shared machine's load moves the hook's cost by
     # tens of ns): a hook and a body for separate programs, a body for one program.
@@ -488,6 +555,19 @@ def shared(args):
     rows = [[str(n)] + [fmt_stats(per_extra(who, n)) for who in ("shared", "separate", "libbpf", "repl")]
             for n in SHARED_COUNTS if n > 1]
     table(["statements", "sonde shared", "sonde separate", "libbpf one program", "repl chained"], rows)
+    print(f"### {KEYED_COUNT} statements `where id == 39 count` and `where id == 39 count by comm` / "
+          f"`by pid` (alternately) on raw_syscalls:sys_enter, ns added per getpid() (median of "
+          f"{args.rounds} rounds, min-max)\n")
+    print("ns added per getpid(): the loop's CPU time, traced minus untraced; ns in BPF per event: "
+          "the programs' run_time_ns over their runs during the traced loop, as the kernel counts "
+          "them (kernel.bpf_stats_enabled; every sys_enter on the machine, mostly the loop's "
+          "getpid)\n")
+    table(["statements", "lowering", "ns added per getpid()", "/ values per body", "ns in BPF per event",
+           "/ values per body"],
+          [[what, who, fmt_stats(v), ratio(v, keyed_added[(what, "values per body")]),
+            fmt_stats(keyed_run.get((what, who), [])),
+            ratio(keyed_run.get((what, who), []), keyed_run.get((what, "values per body"), []))]
+           for (what, who), v in keyed_added.items()])
 
 
 # --- syscall wildcards ---------------------------------------------------------------------

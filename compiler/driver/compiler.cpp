@@ -232,6 +232,9 @@ Compilation Compiler::run(const std::string& name, const std::string& text, bool
   const char* separate = std::getenv("SONDE_SEPARATE_PROGRAMS");
   lower_options.share_hooks = separate == nullptr || *separate == '\0' || *separate == '0';
   lower_options.chain = chain_;
+  // Another: each body of a shared program computes its own values and predicate.
+  const char* values = std::getenv("SONDE_SHARED_VALUES");
+  lower_options.share_values = values == nullptr || *values == '\0' || *values != '0';
   auto lowered = lower::lower(checked, *kernel_, lower_options);
   if (!lowered) {
     diags_.error_global(lowered.error().message, lowered.error().hint);

@@ -103,10 +103,14 @@ std::string FunctionBuilder::context_value(const std::string& access) {
   auto it = context_values_.find(access);
   if (it != context_values_.end()) return it->second;
   std::string t = temp("r");
-  line(fmt::format("__u64 {} = (__u64)({});", t, access));
-  line(fmt::format("asm volatile(\"\" : \"+r\"({}));", t));
+  body_ += context_read(t, access);
   context_values_.emplace(access, t);
   return t;
+}
+
+std::string FunctionBuilder::context_read(const std::string& local, const std::string& access) {
+  return fmt::format("  __u64 {0} = (__u64)({1});\n  asm volatile(\"\" : \"+r\"({0}));\n", local,
+                     access);
 }
 
 std::string FunctionBuilder::record_value(const std::string& member) {

@@ -35,6 +35,10 @@ class FunctionBuilder {
   void line(const std::string& text) { body_ += "  " + text + "\n"; }
   std::string temp(const std::string& prefix = "t") { return prefix + std::to_string(temps_++); }
   const std::string& body() const { return body_; }
+  // The context reads made so far (access -> local), and the lines of one: a shared
+  // program reads what several bodies read once (shared_values.h).
+  const std::map<std::string, std::string>& context_reads() const { return context_values_; }
+  static std::string context_read(const std::string& local, const std::string& access);
 
   // Span end: the start's value and the measured latency, for names bound to them.
   void set_start_value(std::string name) { start_value_ = std::move(name); }

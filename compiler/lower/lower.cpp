@@ -11,6 +11,7 @@
 #include "compiler/lower/chain.h"
 #include "compiler/lower/function_builder.h"
 #include "compiler/lower/layout.h"
+#include "compiler/lower/shared_values.h"
 #include "compiler/lower/syscall_wildcard.h"
 #include "compiler/sema/probes.h"
 #include "compiler/sema/stack.h"
@@ -154,6 +155,7 @@ class ProgramLowering {
     size_t probe = 0;    // its spec::Probe: in the statement's layout, then in the program's
     uint32_t stack = 0;  // sema's estimate of the body's BPF stack
     uint32_t maps = 0;   // the statement's own maps the body uses
+    SharedBody shared;   // what a shared program needs of the body (shared_values.h)
   };
   // The C of one statement: its types, maps and programs that join no other, and its
   // programs that may.
@@ -227,28 +229,48 @@ class ProgramLowering {
     std::vector<std::pair<const PendingProgram*, size_t>> firsts;  // and the group's size
     for (const Shared& g : groups) firsts.emplace_back(g.members.front(), g.members.size());
     std::vector<std::optional<ChainSlot>> chained = chain_slots(firsts, probes);
+    // A group is one program `sonde_h<k>` calling its bodies when it has several, or when
+    // it is chained (the REPL: the tail calls follow the body).
+    auto wrapped = [&](size_t k) { return groups[k].members.size() > 1 || chained[k]; };
+    // What the bodies of each shared program have in common, read once by it.
     std::string c;
-    for (const auto& t : texts) {
-      c += t.c;
-      for (const auto& p : t.programs) {
-        if (groups[group_of[&p]].members.size() == 1 && !chained[group_of[&p]])
-          c +=
-              fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
-        else
-          c += fmt::format("static __always_inline int {}({}) {{\n{}}}\n", p.name, p.param, p.body);
-      }
-      c += "\n";
-    }
+    std::vector<SharedProgramC> plans(groups.size());
+    std::map<const PendingProgram*, std::pair<size_t, size_t>> place;  // group, index
     uint32_t shared = 0;
     for (size_t k = 0; k < groups.size(); ++k) {
       const Shared& g = groups[k];
-      if (g.members.size() == 1 && !chained[k]) continue;
-      const std::string name = fmt::format("sonde_h{}", shared++);
-      std::string body;
+      if (!wrapped(k)) continue;
+      std::vector<SharedBody> bodies;
       for (const PendingProgram* p : g.members) {
-        body += fmt::format("  {}(ctx);\n", p->name);
-        probes[p->probe].program = name;
+        place[p] = {k, bodies.size()};
+        bodies.push_back(p->shared);
       }
+      const uint32_t room = g.stack < sema::kStackBudget ? sema::kStackBudget - g.stack : 0;
+      plans[k] =
+          share_values(fmt::format("sonde_h{}", shared++), bodies, room, options_.share_values);
+      c += plans[k].types;
+    }
+    for (const auto& t : texts) {
+      c += t.c;
+      for (const auto& p : t.programs) {
+        if (!wrapped(group_of[&p])) {
+          c +=
+              fmt::format("SEC(\"{}\")\nint {}({}) {{\n{}}}\n", p.section, p.name, p.param, p.body);
+          continue;
+        }
+        const auto [k, i] = place[&p];
+        c += fmt::format("static __always_inline int {}({}{}) {{\n{}}}\n", p.name, p.param,
+                         plans[k].extra_parameter, plans[k].texts[i]);
+      }
+      c += "\n";
+    }
+    shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      const Shared& g = groups[k];
+      if (!wrapped(k)) continue;
+      const std::string name = fmt::format("sonde_h{}", shared++);
+      for (const PendingProgram* p : g.members) probes[p->probe].program = name;
+      std::string body = plans[k].statements;
       // A chained program (the REPL) goes on to the statements in the slots after its own.
       if (chained[k]) {
         c += chain_map_c(name, *chained[k]);
@@ -340,10 +362,13 @@ class ProgramLowering {
       f.set_cgroup_paths(&cgroup_paths_);
       PendingProgram p;
       p.param = f.context_parameter();
-      program_body(f, s, prog, l, value_type);
+      p.shared = program_body(f, s, prog, l, value_type);
       p.section = f.section();
       p.name = l.probes[i].program;
       p.body = f.body();
+      p.shared.name = p.name;
+      p.shared.text = p.body;
+      p.shared.context_reads.assign(f.context_reads().begin(), f.context_reads().end());
       p.probe = probes.size();
       p.stack = sema::stack_use(s, prog).total();
       p.maps = 1 + (l.stacks ? 1 : 0) + (l.span ? 1 : 0);
@@ -356,9 +381,17 @@ class ProgramLowering {
     return {std::move(c), std::move(pending)};
   }
 
-  void program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
-                    const StatementLayout& l, const std::string& value_type) {
-    if (prog.where) f.line(fmt::format("if (!({})) return 0;", f.condition(*prog.where)));
+  // The body of `prog`; what it returns says where its predicate is (shared_values.h).
+  SharedBody program_body(FunctionBuilder& f, const CheckedStatement& s, const ProbeProgram& prog,
+                          const StatementLayout& l, const std::string& value_type) {
+    SharedBody shared;
+    if (prog.where) {
+      shared.condition = f.condition(*prog.where);
+      shared.has_predicate = true;
+      shared.predicate_at = f.body().size();
+      f.line(fmt::format("if (!({})) return 0;", shared.condition));
+      shared.predicate_end = f.body().size();
+    }
     if (prog.role == ProgramRole::kSpanStart) {
       span_start(f, s, prog, l);
     } else {
@@ -369,6 +402,7 @@ class ProgramLowering {
         record(f, s, prog, l, value_type);
     }
     f.line("return 0;");
+    return shared;
   }
 
   // The body of `prog` as the raw program of `w` runs it, after its preamble; empty when

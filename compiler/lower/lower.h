@@ -31,6 +31,10 @@ struct Options {
   // The REPL: asked for a slot in the chain of each hook the statement's programs attach
   // to (chain.h); a program given one is tail-called by the hook's dispatcher.
   ChainSlots chain;
+  // In a shared program, what several bodies read or test alike (event values, a
+  // predicate) is read or tested once (shared_values.h). Off: each body computes its own
+  // (the bench compares the two, SONDE_SHARED_VALUES=0 in the driver).
+  bool share_values = true;
 };
 
 struct Output {

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
+#include <fstream>
 #include <string>
 
 #include "tests/e2e/bpf_objects.h"
@@ -86,6 +88,68 @@ TEST(SharedHooks, SeparateProgramsKnobKeepsAProgramPerStatement) {
   w.go();
   ASSERT_TRUE(w.wait());
   expect_counts(sonde.metrics(), w.pid());
+}
+
+// Statements whose bodies read the same values (id, pid_tgid, comm) and test the same
+// predicate, which the shared program reads and tests once (compiler/lower/
+// shared_values.h): runs of one predicate broken by a differing one, a run whose
+// predicate rejects every event, and a statement alone rejecting every event in the
+// middle. Each count against the workload's own getpid() calls, each comm label against
+// the kernel's /proc/PID/comm of the workload.
+std::string common_values_program(pid_t pid) {
+  return fmt::format(
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == {1} count by comm as "
+      "a_comm\n"
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == {1} count by pid as a_pid\n"
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == {1} sum id by comm, pid as "
+      "a_sum\n"
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == 1000000 count by comm as "
+      "never_one\n"
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == {1} count by comm as "
+      "b_comm\n"
+      "on tracepoint:raw_syscalls:sys_enter where pid == {0} && id == {1} count by uid, comm as "
+      "b_uid\n"
+      "on tracepoint:raw_syscalls:sys_enter where id == 1000001 && pid == {0} count by comm as "
+      "never_a\n"
+      "on tracepoint:raw_syscalls:sys_enter where id == 1000001 && pid == {0} count by pid as "
+      "never_b\n"
+      "on tracepoint:raw_syscalls:sys_enter where id == {1} && pid == {0} count by comm as "
+      "c_comm\n",
+      pid, SYS_getpid);
+}
+
+std::string comm_of(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/comm", pid));
+  std::string comm;
+  std::getline(in, comm);
+  return comm;
+}
+
+TEST(SharedHooks, StatementsSharingPredicatesAndValuesEachCountTheirOwn) {
+  GetpidWorkload w(kCalls);
+  ASSERT_GT(w.pid(), 0);
+  const std::string comm = comm_of(w.pid());
+  ASSERT_FALSE(comm.empty());
+  Sonde sonde(common_values_program(w.pid()));
+  ASSERT_TRUE(sonde.attached()) << sonde.err();
+  const Attachments a = attachments_of(sonde.pid());
+  EXPECT_EQ(a.links.count("raw_tracepoint") ? a.links.at("raw_tracepoint") : 0, 1);
+  w.go();
+  ASSERT_TRUE(w.wait());
+  const std::string body = sonde.metrics();
+  const double n = static_cast<double>(kCalls);
+  const std::string by_comm = fmt::format("comm=\"{}\"", comm);
+  const std::string by_pid = fmt::format("pid=\"{}\"", w.pid());
+  EXPECT_EQ(sample(body, "a_comm_total", by_comm), n) << body;
+  EXPECT_EQ(sample(body, "a_pid_total", by_pid), n) << body;
+  EXPECT_EQ(sample(body, "a_sum", by_comm + "," + by_pid), n * SYS_getpid) << body;
+  EXPECT_EQ(sample(body, "b_comm_total", by_comm), n) << body;
+  // The child runs as this test does.
+  EXPECT_EQ(sample(body, "b_uid_total", fmt::format("uid=\"{}\",{}", getuid(), by_comm)), n)
+      << body;
+  EXPECT_EQ(sample(body, "c_comm_total", by_comm), n) << body;
+  for (const char* never : {"never_one_total", "never_a_total", "never_b_total"})
+    EXPECT_EQ(body.find(never + std::string("{")), std::string::npos) << never << "\n" << body;
 }
 
 class SharedHooksBundle : public BundleTest {};

@@ -475,6 +475,57 @@ const std::vector<Row>& contract_rows() {
        .c = {"SEC(\"tracepoint/sched/sched_switch\")\nint sonde_s16_p0(",
              "  sonde_s15_p0(ctx);\n  return 0;\n}"},
        .c_absent = {"sonde_h1", "sonde_s16_p0(ctx);"}},
+      // What several bodies of a shared program read alike is read once by it
+      // (shared_values.h): `id` (ctx->args[1]), read by each predicate, before them all;
+      // the predicate the three spell alike, tested once with the bodies called under
+      // it; the comm two of them key by, read once under it. The pid only one body reads
+      // stays in that body.
+      {.name = "ValuesTwoBodiesReadAreReadOnceAndTheirCommonPredicateTestedOnce",
+       .source = "on tracepoint:raw_syscalls:sys_enter where id == 39 count by comm as a\n"
+                 "on tracepoint:raw_syscalls:sys_enter where id == 39 count by pid as b\n"
+                 "on tracepoint:raw_syscalls:sys_enter where id == 39 sum id by comm as c",
+       .spec = {"probe sonde_h0 statement=0", "probe sonde_h0 statement=2"},
+       .c = {"struct sonde_h0_values {\n  char comm[16];\n  __u64 c0;\n};",
+             "static __always_inline int sonde_s0_p0(struct bpf_raw_tracepoint_args *ctx, const "
+             "struct sonde_h0_values *sv) {\n  __u64 r0 = sv->c0;\n",
+             "__builtin_memcpy(key.k0, sv->comm, 16);",
+             "key.k0 = (__u64)(bpf_get_current_pid_tgid() >> 32);",
+             "__s64 x = (__s64)((__s64)(__s64)(r0));", "__builtin_memcpy(key.k0, sv->comm, 16);",
+             "int sonde_h0(struct bpf_raw_tracepoint_args *ctx) {\n  struct sonde_h0_values "
+             "values;\n  const struct sonde_h0_values *sv = &values;\n  __u64 v_c0 = "
+             "(__u64)(ctx->args[1]);\n  asm volatile(\"\" : \"+r\"(v_c0));\n  values.c0 = v_c0;\n"
+             "  {\n    __u64 r0 = sv->c0;\n    if (",
+             "(__s64)((__s64)39ULL))) {\n      bpf_get_current_comm(values.comm, 16);\n      "
+             "sonde_s0_p0(ctx, sv);\n      sonde_s1_p0(ctx, sv);\n      sonde_s2_p0(ctx, sv);\n    "
+             "}\n  }\n  return 0;\n}"},
+       .c_absent = {"bpf_get_current_comm(key.k0", "return 0;\n  struct sonde_k",
+                    "(__u64)(ctx->args[1]);\n  asm volatile(\"\" : \"+r\"(r0));", "values.pid_tgid",
+                    "sonde_h1"}},
+      // A value one body reads stays in that body: nothing is read for it before.
+      {.name = "AValueOneBodyReadsStaysInThatBody",
+       .source = "on tracepoint:sched:sched_switch count by comm as a\n"
+                 "on tracepoint:sched:sched_switch count by prev_pid as b",
+       .spec = {"probe sonde_h0 statement=1"},
+       .c = {"bpf_get_current_comm(key.k0, 16);",
+             "__u64 r0 = (__u64)(ctx->prev_pid);\n  asm volatile(\"\" : \"+r\"(r0));",
+             "int sonde_h0(struct trace_event_raw_sched_switch",
+             " *ctx) {\n  sonde_s0_p0(ctx);\n  sonde_s1_p0(ctx);\n  return 0;\n}"},
+       .c_absent = {"sonde_h0_values", "sv->"}},
+      // Predicates that differ are each tested in their body; what both read before their
+      // test is read once, what each reads after it only when its own test passes.
+      {.name = "DifferentPredicatesStayInTheirBodies",
+       .source = "on tracepoint:raw_syscalls:sys_enter where id == 39 count by pid as a\n"
+                 "on tracepoint:raw_syscalls:sys_enter where id == 40 count by pid as b",
+       .c = {"struct sonde_h0_values {\n  __u64 c0;\n};",
+             "__u64 r0 = sv->c0;\n  if (!((__s64)((__s64)((__s64)(__s64)(r0)) == "
+             "(__s64)((__s64)39ULL)))) return 0;",
+             "key.k0 = (__u64)(bpf_get_current_pid_tgid() >> 32);",
+             "__u64 r0 = sv->c0;\n  if (!((__s64)((__s64)((__s64)(__s64)(r0)) == "
+             "(__s64)((__s64)40ULL)))) return 0;",
+             "key.k0 = (__u64)(bpf_get_current_pid_tgid() >> 32);",
+             "  values.c0 = v_c0;\n  sonde_s0_p0(ctx, sv);\n  sonde_s1_p0(ctx, sv);\n  return "
+             "0;\n}"},
+       .c_absent = {"values.pid_tgid", "  {\n"}},
       // Hooks that differ in their attach target stay apart: uprobe and uretprobe.
       {.name = "ProgramsOnDifferentTargetsStayApart",
        .source = "on uprobe:{SELF}:sonde_lower_probed count as calls\n"
