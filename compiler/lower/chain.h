@@ -42,7 +42,7 @@ std::string chain_key(const std::string& section, const spec::Probe& probe);
 
 // Hooks whose programs can be tail-called from a dispatcher: tracepoints, raw
 // tracepoints, uprobes and uretprobes (tested through the REPL's code:
-// tests/unit/repl/hook_chains_test.cpp). Not USDT (its argument specs are found by the
+// tests/e2e/repl_chain_test.cpp). Not USDT (its argument specs are found by the
 // attach cookie, which is the dispatcher's in a tail call). Not perf events: a
 // hand-written dispatcher on a software perf event tail-called into another object's
 // program here, but no test checks sonde's against a truth yet. Not kernel probes

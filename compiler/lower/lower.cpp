@@ -227,6 +227,7 @@ class ProgramLowering {
       }
     }
     std::vector<std::pair<const PendingProgram*, size_t>> firsts;  // and the group's size
+    firsts.reserve(groups.size());
     for (const Shared& g : groups) firsts.emplace_back(g.members.front(), g.members.size());
     std::vector<std::optional<ChainSlot>> chained = chain_slots(firsts, probes);
     // A group is one program `sonde_h<k>` calling its bodies when it has several, or when

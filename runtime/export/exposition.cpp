@@ -164,10 +164,8 @@ struct ExpositionWriter::FamilyText {
       if (scratch.size() < total) scratch.resize(total);
       char* at = scratch.data();
       for_each_value([&](size_t j, std::string_view value) {
-        std::memcpy(at, label_prefix[j].data(), label_prefix[j].size());
-        at += label_prefix[j].size();
-        std::memcpy(at, value.data(), value.size());
-        at += value.size();
+        at = std::copy(label_prefix[j].begin(), label_prefix[j].end(), at);
+        at = std::copy(value.begin(), value.end(), at);
         *at++ = '"';
       });
       return std::string_view(scratch.data(), total);
