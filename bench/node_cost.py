@@ -33,6 +33,8 @@ import tempfile
 import time
 import urllib.request
 
+from run import program_stats  # bench/run.py: the kernel's run counts from fdinfo
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOOLS = [
     ["/usr/sbin/biolatency", "-D"],
@@ -60,24 +62,8 @@ def cpu_ns(pid):
 
 def bpf_ns(pid):
     """run_time_ns and run_cnt summed over the BPF programs `pid` holds."""
-    ns = runs = 0
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return 0, 0
-    for fd in fds:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:bpf-prog":
-                continue
-            with open(f"/proc/{pid}/fdinfo/{fd}") as f:
-                info = f.read()
-        except OSError:
-            continue
-        m = re.search(r"^run_time_ns:\s*(\d+)", info, re.M)
-        c = re.search(r"^run_cnt:\s*(\d+)", info, re.M)
-        ns += int(m.group(1)) if m else 0
-        runs += int(c.group(1)) if c else 0
-    return ns, runs
+    stats = program_stats(pid)
+    return sum(ns for ns, _ in stats), sum(runs for _, runs in stats)
 
 
 def rss_kib(pid):

@@ -19,6 +19,7 @@ namespace sonde::lower {
 // A hook a program of the statement being lowered attaches to.
 struct ChainHook {
   std::string key;      // chain_key(): programs with the same key can share a chain
+  std::string section;  // the program's SEC(), which a dispatcher on the hook repeats
   std::string program;  // the BPF program that would join it
   const spec::Probe* probe = nullptr;
 };

@@ -164,12 +164,11 @@ class ProgramLowering {
     std::vector<PendingProgram> programs;
   };
 
-  // What two programs must agree on to be one: where they attach and what `ctx` is.
+  // What two programs must agree on to be one: where they attach (chain_key) and what
+  // `ctx` is.
   static std::string hook_of(const std::string& section, const std::string& param,
                              const spec::Probe& p) {
-    return fmt::format("{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}\n{}", section, param,
-                       static_cast<int>(p.kind), p.target, p.path, p.provider, p.perf_type,
-                       p.perf_config, p.sample_period, p.sample_freq);
+    return chain_key(section, p) + "\n" + param;
   }
 
   // Options::chain: the slot of each group's program (given by its first member and its
@@ -186,7 +185,7 @@ class ProgramLowering {
       const spec::Probe& probe = probes[first->probe];
       std::string name = fmt::format("sonde_h{}", shared);
       if (chainable(probe))
-        slots[k] = options_.chain({chain_key(first->section, probe), name, &probe});
+        slots[k] = options_.chain({chain_key(first->section, probe), first->section, name, &probe});
       if (size > 1 || slots[k]) ++shared;
     }
     return slots;
@@ -232,12 +231,16 @@ class ProgramLowering {
     std::vector<std::optional<ChainSlot>> chained = chain_slots(firsts, probes);
     // A group is one program `sonde_h<k>` calling its bodies when it has several, or when
     // it is chained (the REPL: the tail calls follow the body).
-    auto wrapped = [&](size_t k) { return groups[k].members.size() > 1 || chained[k]; };
+    std::vector<std::string> names(groups.size());  // of those groups, empty for the others
+    uint32_t shared = 0;
+    for (size_t k = 0; k < groups.size(); ++k) {
+      if (groups[k].members.size() > 1 || chained[k]) names[k] = fmt::format("sonde_h{}", shared++);
+    }
+    auto wrapped = [&](size_t k) { return !names[k].empty(); };
     // What the bodies of each shared program have in common, read once by it.
     std::string c;
     std::vector<SharedProgramC> plans(groups.size());
     std::map<const PendingProgram*, std::pair<size_t, size_t>> place;  // group, index
-    uint32_t shared = 0;
     for (size_t k = 0; k < groups.size(); ++k) {
       const Shared& g = groups[k];
       if (!wrapped(k)) continue;
@@ -247,8 +250,7 @@ class ProgramLowering {
         bodies.push_back(p->shared);
       }
       const uint32_t room = g.stack < sema::kStackBudget ? sema::kStackBudget - g.stack : 0;
-      plans[k] =
-          share_values(fmt::format("sonde_h{}", shared++), bodies, room, options_.share_values);
+      plans[k] = share_values(names[k], bodies, room, options_.share_values);
       c += plans[k].types;
     }
     for (const auto& t : texts) {
@@ -265,11 +267,10 @@ class ProgramLowering {
       }
       c += "\n";
     }
-    shared = 0;
     for (size_t k = 0; k < groups.size(); ++k) {
       const Shared& g = groups[k];
       if (!wrapped(k)) continue;
-      const std::string name = fmt::format("sonde_h{}", shared++);
+      const std::string& name = names[k];
       for (const PendingProgram* p : g.members) probes[p->probe].program = name;
       std::string body = plans[k].statements;
       // A chained program (the REPL) goes on to the statements in the slots after its own.

@@ -492,26 +492,14 @@ class Stream {
   // scrape's serialize stage, which does not count this).
   void piece(std::string_view text) {
     const auto start = std::chrono::steady_clock::now();
-    if (!started_) start_answer();
-    if (gzip_) {
-      if (!body_.compress(text, false, [this](std::string_view bytes) { write(bytes); }))
-        failed_ = true;
-    } else {
-      write(text);
-    }
+    emit(text, false);
     if (stages::enabled())
       stages::add(stages::kSerialize, start - std::chrono::steady_clock::now());
   }
 
   // What the buffer still holds once the writer is done, and the end of the answer.
   void finish(std::string_view rest) {
-    if (!started_) start_answer();
-    if (gzip_) {
-      if (!body_.compress(rest, true, [this](std::string_view bytes) { write(bytes); }))
-        failed_ = true;
-    } else {
-      write(rest);
-    }
+    emit(rest, true);
     if (chunked_ && !failed_) {
       const stages::Timer timer(stages::kSend);
       constexpr std::string_view kLastChunk = "0\r\n\r\n";
@@ -520,6 +508,18 @@ class Stream {
   }
 
  private:
+  // `text` as the answer's next bytes (compressed when gzip was asked; `last`: the end
+  // of the compressed stream), the status line and headers first.
+  void emit(std::string_view text, bool last) {
+    if (!started_) start_answer();
+    if (gzip_) {
+      if (!body_.compress(text, last, [this](std::string_view bytes) { write(bytes); }))
+        failed_ = true;
+    } else {
+      write(text);
+    }
+  }
+
   void start_answer() {
     started_ = true;
     if (gzip_ && !body_.start_gzip(kGzipPiece)) gzip_ = false;  // zlib failed: plain text

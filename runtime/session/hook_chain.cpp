@@ -46,7 +46,7 @@ struct ChainSlot::Chain {
 
 ChainSlot::~ChainSlot() {
   std::lock_guard lock(chain_->mutex);
-  if (filled_ && chain_->map) {
+  if (chain_->filled[index_] && chain_->map) {
     auto key = key_bytes(index_);
     (void)chain_->map->remove(key);  // the program stops running at the next event
   }
@@ -92,13 +92,11 @@ Status ChainSlot::fill(int program_fd) {
   std::array<uint8_t, 4> value{};
   std::memcpy(value.data(), &program_fd, sizeof program_fd);
   if (auto st = c.map->update(key, value); !st) return st.error();
-  filled_ = true;
   c.filled[index_] = true;
   if (c.links.empty()) {
     auto links = bpf::attach(*c.dispatcher, c.probe);
     if (!links) {
       (void)c.map->remove(key);
-      filled_ = false;
       c.filled[index_] = false;
       return links.error();
     }

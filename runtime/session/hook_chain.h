@@ -64,7 +64,6 @@ class ChainSlot {
       : chain_(std::move(chain)), index_(index) {}
   std::shared_ptr<Chain> chain_;
   uint32_t index_ = 0;
-  bool filled_ = false;
 };
 
 class HookChains {

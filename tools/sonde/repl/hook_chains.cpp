@@ -10,11 +10,9 @@ ChainedCompile::ChainedCompile(driver::Compiler& compiler, session::HookChains& 
     : compiler_(compiler) {
   compiler_.set_chain(
       [this, &chains](const lower::ChainHook& hook) -> std::optional<lower::ChainSlot> {
-        // The section is the key's first line (lower::chain_key).
-        std::string section = hook.key.substr(0, hook.key.find('\n'));
-        auto slot = chains.reserve(hook.key, section, *hook.probe);
+        auto slot = chains.reserve(hook.key, hook.section, *hook.probe);
         lower::ChainSlot given{slot->index(), slot->slots()};
-        reserved_[hook.program] = Reserved{std::move(section), std::move(slot)};
+        reserved_[hook.program] = Reserved{hook.section, std::move(slot)};
         return given;
       });
 }
