@@ -2,7 +2,6 @@
 // the agent links no compiler, bad bundles attach nothing, --strict refuses partial
 // starts, and self-metrics say what runs.
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -30,30 +29,6 @@ std::string read_all(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-// Kernel ids a process holds through its fds, from its fdinfo: "prog_id" (programs, and
-// the programs of links) or "link_id" (attachments).
-std::set<uint32_t> ids_in_fdinfo(pid_t pid, const std::string& field) {
-  std::set<uint32_t> ids;
-  std::string dir = "/proc/" + std::to_string(pid) + "/fdinfo";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return ids;
-  while (dirent* entry = readdir(d)) {
-    std::ifstream info(dir + "/" + entry->d_name);
-    std::string line;
-    while (std::getline(info, line)) {
-      if (line.rfind(field + ":", 0) == 0)
-        ids.insert(static_cast<uint32_t>(std::stoul(line.substr(field.size() + 1))));
-    }
-  }
-  closedir(d);
-  return ids;
-}
-
-bool program_exists(uint32_t id) {
-  return shell("bpftool prog show id " + std::to_string(id) + " >/dev/null 2>&1 && echo yes") ==
-         "yes\n";
 }
 
 TEST_F(AgentTest, LinksNoCompilerOrParser) {
@@ -116,7 +91,7 @@ TEST_F(AgentTest, SelfMetricsCountProgramRunsAndExitLeavesNothing) {
   int port = free_port();
   Process agent({agent_binary(), bundle, "--listen", "127.0.0.1:" + std::to_string(port)});
   ASSERT_TRUE(agent.wait_for_stderr("attached 1 probe")) << agent.err();
-  std::set<uint32_t> programs = ids_in_fdinfo(agent.pid(), "prog_id");
+  std::set<uint32_t> programs = bpf_objects_of(agent.pid()).programs;
   ASSERT_EQ(programs.size(), 1u);
 
   GetpidWorkload workload(kCalls);
@@ -159,8 +134,9 @@ TEST_F(AgentTest, SelfMetricsCountProgramRunsAndExitLeavesNothing) {
   Exit e = agent.wait();
   EXPECT_EQ(e.code, 0) << e.err;
   EXPECT_EQ(e.signal, 0);
-  EXPECT_FALSE(program_exists(*programs.begin()))
-      << "program " << *programs.begin() << " outlived the agent";
+  // The kernel frees it a moment after the last holder lets go.
+  BpfIds left = wait_until_freed(BpfIds{programs, {}, {}});
+  EXPECT_TRUE(left.empty()) << left.to_string() << " outlived the agent";
 }
 
 // One program per source file in a bundle, and several bundles in one agent.
@@ -306,7 +282,7 @@ TEST_F(AgentTest, NonStrictRunsWhatAttachesAndSaysWhatDidNot) {
             std::string::npos)
       << agent.err();
   EXPECT_NE(agent.err().find("CONFIG_KPROBES"), std::string::npos) << agent.err();
-  EXPECT_EQ(ids_in_fdinfo(agent.pid(), "link_id").size(), 1u);  // one attachment
+  EXPECT_EQ(bpf_objects_of(agent.pid()).links.size(), 1u);  // one attachment
   auto body = http_get(port);
   ASSERT_TRUE(body);
   const std::string statement = "statement=\"" + dir_ + "/partial.sonde:";

@@ -1,6 +1,5 @@
 // sonde repl against the real kernel: driven in a terminal (tmux) as a person would,
 // and through a pipe as a script would.
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/syscall.h>
@@ -11,9 +10,11 @@
 #include <fstream>
 #include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
+#include "tests/e2e/bpf_objects.h"
 #include "tests/e2e/harness.h"
 #include "tests/e2e/workload.h"
 
@@ -32,35 +33,6 @@ std::string temp_dir(const std::string& what) {
       "/tmp/sonde-e2e-" + what + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
   shell("rm -rf " + quote(dir) + " && mkdir -p " + quote(dir));
   return dir;
-}
-
-// Which programs a process holds, by kernel id: its fds on bpf-prog inodes.
-std::vector<uint32_t> program_ids_of(pid_t pid) {
-  std::vector<uint32_t> ids;
-  std::string fd_dir = "/proc/" + std::to_string(pid) + "/fd";
-  DIR* dir = opendir(fd_dir.c_str());
-  if (dir == nullptr) return ids;
-  while (dirent* e = readdir(dir)) {
-    char target[256] = {};
-    std::string path = fd_dir + "/" + e->d_name;
-    if (readlink(path.c_str(), target, sizeof target - 1) <= 0 ||
-        std::string(target) != "anon_inode:bpf-prog")
-      continue;
-    std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + e->d_name);
-    std::string line;
-    while (std::getline(info, line)) {
-      if (line.rfind("prog_id:", 0) == 0)
-        ids.push_back(static_cast<uint32_t>(std::stoul(line.substr(8))));
-    }
-  }
-  closedir(dir);
-  return ids;
-}
-
-bool program_exists(uint32_t id) {
-  int code = -1;
-  shell("bpftool prog show id " + std::to_string(id) + " > /dev/null 2>&1", &code);
-  return code == 0;
 }
 
 int occurrences(const std::string& haystack, const std::string& needle) {
@@ -141,9 +113,11 @@ class ReplTerminal {
   bool started_ = false;
 };
 
-void expect_unloaded(const std::vector<uint32_t>& ids) {
-  for (uint32_t id : ids)
-    EXPECT_FALSE(program_exists(id)) << "program " << id << " outlived the REPL";
+// The kernel frees a program a moment after its last holder lets go (a link's hold is
+// dropped after an RCU grace period), so this waits for that, up to 10 s.
+void expect_unloaded(const std::set<uint32_t>& programs) {
+  BpfIds left = wait_until_freed(BpfIds{programs, {}, {}});
+  EXPECT_TRUE(left.empty()) << left.to_string() << " outlived the REPL's statements";
 }
 
 TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
@@ -170,7 +144,7 @@ TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
   ASSERT_TRUE(term.wait_for("[4] attached")) << term.screen();
 
   pid_t sonde = term.sonde_pid();
-  std::vector<uint32_t> ids = program_ids_of(sonde);
+  std::set<uint32_t> ids = bpf_objects_of(sonde).programs;
   EXPECT_GE(ids.size(), 4u) << "pid " << sonde;
 
   workload.go();
@@ -210,8 +184,7 @@ TEST(Repl, ExploresInATerminalAndSavesWhatRuns) {
   term.line(":quit");
   ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
   EXPECT_NE(term.screen().find("detached 2 statements"), std::string::npos) << term.screen();
-  for (uint32_t id : ids)
-    EXPECT_FALSE(program_exists(id)) << "program " << id << " outlived the REPL";
+  expect_unloaded(ids);
 
   std::string text;
   std::ifstream in(saved);
@@ -247,7 +220,7 @@ TEST(Repl, PrintStreamsEventsUntilAKeyThenDetaches) {
             std::to_string(workload.pid()) + " print tid, call = syscall(__syscall_nr)");
   ASSERT_TRUE(term.wait_for("any key or Ctrl-C stops")) << term.screen();
   pid_t sonde = term.sonde_pid();
-  std::vector<uint32_t> ids = program_ids_of(sonde);
+  std::set<uint32_t> ids = bpf_objects_of(sonde).programs;
   // The statement's program and its hook's dispatcher (tools/sonde/repl/hook_chains.h).
   EXPECT_EQ(ids.size(), 2u) << "pid " << sonde;
   workload.go();
@@ -259,7 +232,7 @@ TEST(Repl, PrintStreamsEventsUntilAKeyThenDetaches) {
       << term.screen();
   EXPECT_EQ(occurrences(term.screen(), "getpid\n"), kCalls) << term.screen();
   EXPECT_NE(term.screen().find("TID     CALL"), std::string::npos) << term.screen();
-  for (uint32_t id : ids) EXPECT_FALSE(program_exists(id)) << "program " << id << " stayed";
+  expect_unloaded(ids);
   ASSERT_TRUE(term.wait_for("sonde [1]>", 2)) << term.screen();
   term.line(":quit");
   ASSERT_TRUE(term.wait_for("repl exited with 0")) << term.screen();
@@ -443,7 +416,7 @@ TEST_P(EndsCleanly, LeavesNoProgramInTheKernel) {
   ASSERT_TRUE(term.wait_for("[1] attached")) << term.screen();
   pid_t sonde = term.sonde_pid();
   ASSERT_GT(sonde, 0);
-  std::vector<uint32_t> ids = program_ids_of(sonde);
+  std::set<uint32_t> ids = bpf_objects_of(sonde).programs;
   EXPECT_FALSE(ids.empty());
   if (GetParam() == 0)
     term.key("C-d");
