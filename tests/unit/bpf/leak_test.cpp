@@ -32,9 +32,11 @@ size_t links_of(const std::set<uint32_t>& ids) {
   return n;
 }
 
-// The kernel frees synchronously from process context; allow a little slack anyway.
+// The kernel frees a link's program after an RCU grace period (raw tracepoint and uprobe
+// links defer their release), so the objects go a moment after the last close: wait for
+// it, up to 10 s.
 bool gone(const std::set<uint32_t>& ids) {
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 1000; ++i) {
     if (live(ids).empty() && links_of(ids) == 0) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
