@@ -35,6 +35,7 @@ bool chainable(const spec::Probe& probe) {
     case spec::AttachKind::kRawTracepoint:
     case spec::AttachKind::kUprobe:
     case spec::AttachKind::kUretprobe:
+    case spec::AttachKind::kPerfEvent:
       return true;
     default:
       return false;

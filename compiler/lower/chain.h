@@ -42,11 +42,9 @@ inline constexpr size_t kMaxChainedHooks = 8;
 std::string chain_key(const std::string& section, const spec::Probe& probe);
 
 // Hooks whose programs can be tail-called from a dispatcher: tracepoints, raw
-// tracepoints, uprobes and uretprobes (tested through the REPL's code:
+// tracepoints, uprobes, uretprobes and perf events (tested through the REPL's code:
 // tests/e2e/repl_chain_test.cpp). Not USDT (its argument specs are found by the
-// attach cookie, which is the dispatcher's in a tail call). Not perf events: a
-// hand-written dispatcher on a software perf event tail-called into another object's
-// program here, but no test checks sonde's against a truth yet. Not kernel probes
+// attach cookie, which is the dispatcher's in a tail call). Not kernel probes
 // (unavailable on this kernel, so untested).
 bool chainable(const spec::Probe& probe);
 

@@ -1,11 +1,13 @@
 // REPL statements on one hook share its attachment (tools/sonde/repl/hook_chains.h):
 // statements attached and detached one by one, as the REPL does, each counting exactly
-// the getpid calls a forked child made while it was attached (the child's own counts),
+// the getpid calls, function calls or page faults a forked child made while it was
+// attached (the child's own counts),
 // and the hook attached once (this process's descriptors, from /proc/self/fdinfo) while
 // several statements are on it.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,23 +34,41 @@ extern "C" __attribute__((noinline)) int sonde_chain_probed(int x) {
 namespace sonde::repl {
 namespace {
 
-// A forked child that makes exactly `n` getpid calls (or calls of sonde_chain_probed)
-// each time it is told to, and no other (its other system calls are the reads and
-// writes of its pipes).
-class PhasedGetpid {
+// What the child does `n` times when told to: call getpid, call sonde_chain_probed, or
+// write to a page of its own it has not touched yet (one page fault each).
+enum class Act { kGetpid, kCall, kFault };
+
+// One write to a fresh page. Not instrumented: under AddressSanitizer the check of the
+// write would read the page's shadow, whose first read faults too.
+__attribute__((no_sanitize("address"), noinline)) void touch(char* page) {
+  *static_cast<volatile char*>(page) = 1;
+}
+
+// A forked child that does its act exactly `n` times each time it is told to, and
+// nothing else the statements count (its other system calls are the reads and writes of
+// its pipes, on stack it has faulted in by then: see warm_up()).
+class PhasedChild {
  public:
-  explicit PhasedGetpid(bool function = false) {
+  explicit PhasedChild(Act act = Act::kGetpid) {
     int to[2], from[2];
     if (pipe2(to, O_CLOEXEC) != 0 || pipe2(from, O_CLOEXEC) != 0) return;
     pid_ = fork();
     if (pid_ == 0) {
       close(to[1]);
       close(from[0]);
+      constexpr size_t kPages = 4096;
+      auto* pages = static_cast<char*>(mmap(nullptr, kPages * 4096, PROT_READ | PROT_WRITE,
+                                            MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+      if (pages == MAP_FAILED) syscall(SYS_exit_group, 1);
+      madvise(pages, kPages * 4096, MADV_NOHUGEPAGE);  // a fault a page, not one a 2 MiB
+      size_t next_page = 0;
       uint64_t n = 0;
       while (read(to[0], &n, sizeof n) == sizeof n && n > 0) {
         for (uint64_t i = 0; i < n; ++i) {
-          if (function)
+          if (act == Act::kCall)
             sonde_chain_probed(static_cast<int>(i));
+          else if (act == Act::kFault && next_page < kPages)
+            touch(pages + 4096 * next_page++);
           else
             syscall(SYS_getpid);
         }
@@ -61,18 +81,21 @@ class PhasedGetpid {
     to_ = to[1];
     from_ = from[0];
   }
-  ~PhasedGetpid() {
+  ~PhasedChild() {
     close(to_);  // the child's read sees the end and it exits
     close(from_);
     if (pid_ > 0) waitpid(pid_, nullptr, 0);
   }
   pid_t pid() const { return pid_; }
-  // Makes the child call getpid `n` times; returns once it did.
+  // Makes the child act `n` times; returns once it did.
   bool calls(uint64_t n) {
     uint64_t done = 0;
     return write(to_, &n, sizeof n) == sizeof n && read(from_, &done, sizeof done) == sizeof done &&
            done == n;
   }
+  // One round before anything counts: its first writes to its stack and data after the
+  // fork are copy-on-write faults, which a page fault statement would count.
+  bool warm_up() { return calls(1); }
 
  private:
   pid_t pid_ = -1;
@@ -80,7 +103,7 @@ class PhasedGetpid {
 };
 
 // This process's attachments of a kind: raw tracepoint links, or perf event descriptors
-// (a classic tracepoint or a uprobe each), from /proc/self/fd and fdinfo.
+// (a classic tracepoint or a uprobe each, a perf event one a CPU), from /proc/self/fd and fdinfo.
 int attachments(bool raw_tracepoint) {
   int n = 0;
   for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
@@ -150,34 +173,41 @@ class ReplHookChains : public ::testing::Test {
   // attached; one attachment while both are; detaching the statement whose attach
   // brought the hook's dispatcher (A) keeps the others counting.
   void check_hook(const std::string& probe, const std::string& condition, bool raw_tracepoint,
-                  bool function = false) {
-    PhasedGetpid child(function);
+                  Act act = Act::kGetpid) {
+    PhasedChild child(act);
     ASSERT_GT(child.pid(), 0);
+    ASSERT_TRUE(child.warm_up());
+    // Rounds of a few page faults: a perf event's samples beyond 400 a tick on a CPU
+    // (kernel.perf_event_max_sample_rate / HZ here), everyone's, are throttled.
+    const uint64_t x = act == Act::kFault ? 1 : 10;
     const std::string text =
         fmt::format("on {} where {}pid == {} count", probe, condition, child.pid());
     const int before = attachments(raw_tracepoint);
     const int objects = bpf_objects();
     uint32_t a = attach(text);
     ASSERT_NE(a, 0u);
-    ASSERT_TRUE(child.calls(300));  // N
+    // One attachment of the hook: one descriptor, or one a CPU for a perf event.
+    const int hook = attachments(raw_tracepoint) - before;
+    EXPECT_GE(hook, 1);
+    ASSERT_TRUE(child.calls(30 * x));  // N
     uint32_t b = attach(text);
     ASSERT_NE(b, 0u);
-    EXPECT_EQ(attachments(raw_tracepoint), before + 1) << "two statements, one attachment";
+    EXPECT_EQ(attachments(raw_tracepoint), before + hook) << "two statements, one attachment";
     EXPECT_EQ(chains_.attached_chains(), 1u);
-    ASSERT_TRUE(child.calls(200));  // M
-    EXPECT_EQ(value(b), 200);
+    ASSERT_TRUE(child.calls(20 * x));  // M
+    EXPECT_EQ(value(b), static_cast<double>(20 * x));
     ASSERT_TRUE(registry_.detach(b));
-    ASSERT_TRUE(child.calls(100));  // K
-    EXPECT_EQ(value(a), 600);
+    ASSERT_TRUE(child.calls(10 * x));  // K
+    EXPECT_EQ(value(a), static_cast<double>(60 * x));
 
     // C joins, then A, whose attach brought the dispatcher, leaves: C keeps counting.
     uint32_t c = attach(text);
     ASSERT_NE(c, 0u);
-    ASSERT_TRUE(child.calls(50));
+    ASSERT_TRUE(child.calls(5 * x));
     ASSERT_TRUE(registry_.detach(a));
-    EXPECT_EQ(attachments(raw_tracepoint), before + 1);
-    ASSERT_TRUE(child.calls(70));
-    EXPECT_EQ(value(c), 120);
+    EXPECT_EQ(attachments(raw_tracepoint), before + hook);
+    ASSERT_TRUE(child.calls(7 * x));
+    EXPECT_EQ(value(c), static_cast<double>(12 * x));
 
     // The last statement takes the dispatcher, its program and its prog array with it.
     ASSERT_TRUE(registry_.detach(c));
@@ -202,7 +232,7 @@ TEST_F(ReplHookChains, RawTracepoint) {
 // A chain has HookChains::kSlots slots: the statement after them opens a second chain,
 // a second attachment, and every statement still counts each call once.
 TEST_F(ReplHookChains, AFullChainOpensAnother) {
-  PhasedGetpid child;
+  PhasedChild child;
   ASSERT_GT(child.pid(), 0);
   const std::string text =
       fmt::format("on tracepoint:syscalls:sys_enter_getpid where pid == {} count", child.pid());
@@ -227,7 +257,13 @@ TEST_F(ReplHookChains, AFullChainOpensAnother) {
 
 TEST_F(ReplHookChains, Uprobe) {
   std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-  check_hook(fmt::format("uprobe:{}:sonde_chain_probed", self), "", false, true);
+  check_hook(fmt::format("uprobe:{}:sonde_chain_probed", self), "", false, Act::kCall);
+}
+
+// Every page fault (a sample period of 1) of the child, which faults exactly once for
+// each page it writes; the hook is a perf event on each CPU.
+TEST_F(ReplHookChains, SoftwarePerfEvent) {
+  check_hook("software:page-faults:1", "", false, Act::kFault);
 }
 
 }  // namespace

@@ -42,6 +42,37 @@ TEST(Run, CountsExactlyTheGetpidCallsOfOneProcess) {
   EXPECT_EQ(*value, static_cast<double>(kCalls));
 }
 
+// Each -e adds its statements (an earlier sonde kept only the last -e, silently); an
+// error names the -e it is in.
+TEST(Run, EveryDashEAddsItsStatements) {
+  constexpr uint64_t kCalls = 3000;
+  GetpidWorkload workload(kCalls);
+  const std::string pid = std::to_string(workload.pid());
+  int port = free_port();
+  Process sonde({sonde_binary(), "run", "-e",
+                 "on tracepoint:syscalls:sys_enter_getpid count by pid as by_pid", "-e",
+                 "on tracepoint:raw_syscalls:sys_enter where pid == " + pid + " count as all_calls",
+                 "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(sonde.wait_for_stderr("attached 2 probes")) << sonde.err();
+  workload.go();
+  workload.wait();
+  auto body = http_get(port);
+  ASSERT_TRUE(body);
+  sonde.signal(SIGINT);
+  EXPECT_EQ(sonde.wait().code, 0) << sonde.err();
+  EXPECT_EQ(sample(*body, "by_pid_total", "pid=\"" + pid + "\""), static_cast<double>(kCalls))
+      << *body;
+  // The child's getpid calls and the few after its go (the write of its result, exit).
+  auto all = sample(*body, "all_calls_total");
+  ASSERT_TRUE(all) << *body;
+  EXPECT_GE(*all, static_cast<double>(kCalls)) << *body;
+
+  Exit check = run_sonde({"check", "-e", "on tracepoint:sched:sched_switch count", "-e",
+                          "on tracepoint:sched:sched_switch count by nosuchfield"});
+  EXPECT_NE(check.code, 0);
+  EXPECT_NE(check.err.find("<input 2>:1:"), std::string::npos) << check.err;
+}
+
 TEST(Run, MetricsEndpointPassesPromtool) {
   int port = free_port();
   Process sonde({sonde_binary(), "run", "-e",

@@ -7,12 +7,16 @@
 namespace sonde::cli {
 
 bool load_sources(const Args& args, const char* command, std::vector<Source>& out) {
-  if (auto text = args.value("--expr")) {
+  if (const std::vector<std::string> texts = args.values("--expr"); !texts.empty()) {
     if (!args.positionals().empty()) {
       fmt::print(stderr, "sonde {}: give either -e PROGRAM or files, not both\n", command);
       return false;
     }
-    out.push_back({"<input>", *text});
+    // Each -e is a source of its own, so that a location says which one it is in.
+    for (size_t i = 0; i < texts.size(); ++i) {
+      out.push_back(
+          {texts.size() == 1 ? std::string("<input>") : fmt::format("<input {}>", i + 1), texts[i]});
+    }
     return true;
   }
   if (args.positionals().empty()) {

@@ -1,4 +1,4 @@
-// Where a command's program comes from: `-e TEXT` or files.
+// Where a command's program comes from: `-e TEXT` (any number) or files.
 #pragma once
 
 #include <string>
@@ -9,7 +9,7 @@
 namespace sonde::cli {
 
 struct Source {
-  std::string name;  // "<input>" for -e, else the path
+  std::string name;  // the path; "<input>" for -e ("<input 2>": the second of several)
   std::string text;
 };
 
