@@ -14,8 +14,8 @@ bool load_sources(const Args& args, const char* command, std::vector<Source>& ou
     }
     // Each -e is a source of its own, so that a location says which one it is in.
     for (size_t i = 0; i < texts.size(); ++i) {
-      out.push_back(
-          {texts.size() == 1 ? std::string("<input>") : fmt::format("<input {}>", i + 1), texts[i]});
+      out.push_back({texts.size() == 1 ? std::string("<input>") : fmt::format("<input {}>", i + 1),
+                     texts[i]});
     }
     return true;
   }
