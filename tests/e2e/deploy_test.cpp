@@ -29,7 +29,8 @@ std::set<std::string> runtime_packages() {
   std::string joined = std::regex_replace(text, std::regex(R"(\\\n)"), " ");
   std::smatch m;
   std::set<std::string> out;
-  if (!std::regex_search(joined, m, std::regex(R"(apt-get install -y --no-install-recommends([^&]*))")))
+  if (!std::regex_search(joined, m,
+                         std::regex(R"(apt-get install -y --no-install-recommends([^&]*))")))
     return out;
   std::istringstream words(m[1].str());
   for (std::string w; words >> w;) out.insert(w);

@@ -34,7 +34,7 @@ TEST(Examples, EveryExampleCompilesLoadsAndAttaches) {
     EXPECT_EQ(e.code, 0) << file << ":\n" << e.err;
     EXPECT_NE(e.err.find("attached"), std::string::npos) << file << ":\n" << e.err;
   }
-  EXPECT_TRUE(sonde_programs_in_kernel().empty());
+  EXPECT_TRUE(sonde_programs_left().empty());
 }
 
 TEST(Examples, EveryExampleSaysWhichToolItReplaces) {

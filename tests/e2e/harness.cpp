@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -283,6 +284,24 @@ std::vector<std::string> sonde_programs_in_kernel() {
   }
   return out;
 }
+
+namespace {
+
+template <typename List>
+auto once_empty(List list) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto left = list();
+  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    left = list();
+  }
+  return left;
+}
+
+}  // namespace
+
+std::vector<std::string> sonde_programs_left() { return once_empty(sonde_programs_in_kernel); }
+std::vector<uint32_t> sonde_links_left() { return once_empty(sonde_links_in_kernel); }
 
 std::vector<uint32_t> sonde_links_in_kernel() {
   std::vector<uint32_t> out;

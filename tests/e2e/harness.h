@@ -97,6 +97,11 @@ std::optional<double> sample(const std::string& exposition, const std::string& n
 // Names of BPF programs currently loaded whose name starts with "sonde".
 std::vector<std::string> sonde_programs_in_kernel();
 std::vector<uint32_t> sonde_links_in_kernel();
+// The same once they are empty, or as they are after 10 s: the kernel frees a program a
+// moment after its last holder lets go (a raw tracepoint's or a uprobe's link lets go of
+// its program after an RCU grace period), so a check right after an exit must wait.
+std::vector<std::string> sonde_programs_left();
+std::vector<uint32_t> sonde_links_left();
 
 // How a Prometheus job reaches its targets: over TLS (checking the certificate against
 // `ca_file`, for the name `server_name`) and with basic authentication, when given.

@@ -36,7 +36,7 @@ TEST(Messages, TheSixtyFifthProgramOnATracepointIsNamed) {
             std::string::npos)
       << e.err;
   EXPECT_EQ(e.err.find("Argument list too long"), std::string::npos) << e.err;
-  EXPECT_TRUE(sonde_programs_in_kernel().empty()) << "the 64 that attached were left behind";
+  EXPECT_TRUE(sonde_programs_left().empty()) << "the 64 that attached were left behind";
 }
 
 // Shared, the same 65 statements are 5 programs (16 bodies at most each), far from the
@@ -47,7 +47,7 @@ TEST(Messages, SixtyFiveStatementsOnOneTracepointShareFivePrograms) {
   EXPECT_EQ(e.code, 0) << e.err;
   EXPECT_NE(e.err.find("attached 65 probes"), std::string::npos) << e.err;
   EXPECT_NE(e.out.find("switches_64_total"), std::string::npos) << e.out;
-  EXPECT_TRUE(sonde_programs_in_kernel().empty()) << "programs were left behind";
+  EXPECT_TRUE(sonde_programs_left().empty()) << "programs were left behind";
 }
 
 // Without root, tracefs cannot be read here: the message says what to do.

@@ -12,9 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include "tests/e2e/harness.h"
 #include "tests/e2e/workload.h"
@@ -146,14 +148,23 @@ TEST(Probes, TcpStatesByNameAndAddressesAsText) {
       p));
   ASSERT_TRUE(sonde.attached()) << sonde.err();
   run_workload({"connect", std::to_string(kConnections), std::to_string(p)});
-  std::string body = sonde.metrics();
+  // The server's end is established when the handshake's last ACK is processed: in a
+  // softirq thread, that can be after the client returned; wait (bounded) for it.
+  std::string body;
+  double both = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (true) {
+    body = sonde.metrics();
+    both = 0;
+    for (const auto& [series, v] : parse_exposition(body)) {
+      if (series.starts_with("ours_total{")) both += v;
+    }
+    if (both >= 2 * kConnections || std::chrono::steady_clock::now() >= deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
   EXPECT_EQ(value(body, "clients_total",
                   "daddr=\"127.0.0.1\",v6=\"127.0.0.1\",newstate=\"TCP_ESTABLISHED\""),
             kConnections);
-  double both = 0;
-  for (const auto& [series, v] : parse_exposition(body)) {
-    if (series.starts_with("ours_total{")) both += v;
-  }
   EXPECT_EQ(both, 2 * kConnections);
   // The one-liner counts exactly the client's share of these connections: it made no
   // others, and each handshake ran either in its context or in softirq threads.

@@ -119,13 +119,13 @@ TEST(Run, KprobesAreRefusedWithTheReason) {
   EXPECT_EQ(e.code, 1);
   EXPECT_NE(e.err.find("kprobe:vfs_read"), std::string::npos) << e.err;
   EXPECT_NE(e.err.find("CONFIG_KPROBES"), std::string::npos) << e.err;
-  EXPECT_TRUE(sonde_programs_in_kernel().empty());
+  EXPECT_TRUE(sonde_programs_left().empty());
 }
 
 class EndsCleanly : public testing::TestWithParam<int> {};
 
 TEST_P(EndsCleanly, LeavesNoProgramOrLinkInTheKernel) {
-  ASSERT_TRUE(sonde_programs_in_kernel().empty()) << "programs left by an earlier test";
+  ASSERT_TRUE(sonde_programs_left().empty()) << "programs left by an earlier test";
   int sig = GetParam();
   std::vector<std::string> argv = {
       sonde_binary(), "run", "-e",
@@ -138,8 +138,8 @@ TEST_P(EndsCleanly, LeavesNoProgramOrLinkInTheKernel) {
   Exit e = sonde.wait();
   EXPECT_EQ(e.code, 0) << e.err;
   EXPECT_EQ(e.signal, 0);
-  EXPECT_TRUE(sonde_programs_in_kernel().empty());
-  EXPECT_TRUE(sonde_links_in_kernel().empty());
+  EXPECT_TRUE(sonde_programs_left().empty());
+  EXPECT_TRUE(sonde_links_left().empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Ways, EndsCleanly, testing::Values(0, SIGINT, SIGTERM),

@@ -337,14 +337,15 @@ TEST(SloEndToEnd, APrometheusPagesOnTheBreachAloneAndTheDashboardsQueriesReturnD
     if (!evaluated) std::this_thread::sleep_for(500ms);
   }
   ASSERT_TRUE(evaluated) << prometheus.query("sonde_slo:error_ratio:rate5m");
+  // The ticket alert fires at a burn of 1: past 1% of calls over 10 ms (the budget), by
+  // the process's own clock, an alert for it would be right, not a fault of sonde's. So
+  // silence is checked well below that; above it the check is skipped, saying so.
   const double fast_errors = fast.error_share();
-  if (fast_errors < 0.05) {
+  const bool quiet_enough = fast_errors < 0.005;
+  if (quiet_enough) {
     EXPECT_EQ(prometheus.query_value("count_over_time(ALERTS{slo=\"fast_naps\"}[5m])"),
               std::nullopt)
         << "the fast process saw " << fast_errors * 100 << "% of its calls over 10 ms";
-  } else {
-    ADD_FAILURE() << "the machine is too busy for this test: " << fast_errors * 100
-                  << "% of 1 ms sleeps took more than 10 ms";
   }
 
   Exit dashboard = run_sonde({"dashboard", "-e", kProgram});
@@ -359,6 +360,10 @@ TEST(SloEndToEnd, APrometheusPagesOnTheBreachAloneAndTheDashboardsQueriesReturnD
     EXPECT_NE(json.find("\"value\":["), std::string::npos) << "no data: " << q << "\n" << json;
   }
   shell("rm -rf '" + dir + "'");
+  if (!quiet_enough)
+    GTEST_SKIP() << "the page and the dashboard were checked, not the fast process's silence: "
+                 << "the machine was too busy, " << fast_errors * 100
+                 << "% of its 1 ms sleeps took more than 10 ms (its budget is 1%)";
 }
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <regex>
 
@@ -148,7 +149,9 @@ double ss_rtt_us(uint16_t sport, uint16_t dport) {
                   << e.err << " (exit " << e.code << ", signal " << e.signal << ")";
     return -1;
   }
-  return std::stod(m[1]) * 1000;
+  // ss prints the µs count / 1000 with %g: 1001 µs reads "1.001", which times 1000 is
+  // not exactly 1001 in binary floating point.
+  return std::round(std::stod(m[1]) * 1000);
 }
 
 TEST(Tcppeers, BytesConnectsAndRttOfEachPeerAsTheWorkloadAndSsSeeThem) {
