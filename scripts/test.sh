@@ -49,12 +49,22 @@ for ((i = 0; i < ${SONDE_BUSY_CORES:-0}; i++)); do
   busy_pids+=($!)
 done
 ((${#busy_pids[@]})) && echo "test.sh: ${#busy_pids[@]} busy loops running (pids ${busy_pids[*]})" >&2
+# Runs a ctest command (the rest of the arguments) for build directory $1; when tests
+# fail, repeats at the end why each one failed (scripts/failures.sh), so that the tail
+# of a long log names every failure, not only the output of the first.
+run_tests() {
+  local dir=$1 status=0
+  shift
+  "$@" || status=$?
+  ((status == 0)) || ./scripts/failures.sh "$dir"
+  return "$status"
+}
 # Unit tests in parallel, kernel tests one at a time (they are marked RUN_SERIAL).
-stage "tests" ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600 "$@"
+stage "tests" run_tests build ctest --test-dir build --output-on-failure -j"$(nproc)" --timeout 600 "$@"
 if [[ $sanitizers != 0 ]]; then
   # Any report fails the test that triggered it: UBSan aborts (-fno-sanitize-recover),
   # ASan and LeakSanitizer exit non-zero.
-  stage "tests (sanitizers)" env ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
+  stage "tests (sanitizers)" run_tests build-asan env ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1 \
     UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure -j"$(nproc)" --timeout 900 "$@"
 fi
