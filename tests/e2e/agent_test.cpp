@@ -16,7 +16,6 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <thread>
 
 #include "runtime/spec/program.h"
 #include "tests/e2e/bpf_objects.h"
@@ -268,15 +267,11 @@ TEST_F(AgentTest, ReadsEnumFieldsOfThisKernel) {
   // A datagram is dropped when the loopback's softirq receives it: in a softirq thread,
   // that can be after sendto() returned; wait (bounded) for them.
   std::optional<std::string> body;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (true) {
+  wait_until([&] {
     body = http_get(port);
-    if (!body ||
-        sample(*body, "sonde_kfree_skb_total", "reason=\"NO_SOCKET\"").value_or(0) >= kDatagrams ||
-        std::chrono::steady_clock::now() >= deadline)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return !body ||
+           sample(*body, "sonde_kfree_skb_total", "reason=\"NO_SOCKET\"").value_or(0) >= kDatagrams;
+  });
   agent.signal(SIGTERM);
   EXPECT_EQ(agent.wait().code, 0);
   ASSERT_TRUE(body);

@@ -7,8 +7,9 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <thread>
 #include <vector>
+
+#include "tests/e2e/harness.h"
 
 namespace sonde::e2e {
 namespace {
@@ -180,12 +181,13 @@ BpfIds still_in_kernel(const BpfIds& ids) {
 }
 
 BpfIds wait_until_freed(const BpfIds& ids, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  BpfIds left = still_in_kernel(ids);
-  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    left = still_in_kernel(left);
-  }
+  BpfIds left = ids;
+  wait_until(
+      [&] {
+        left = still_in_kernel(left);
+        return left.empty();
+      },
+      timeout);
   return left;
 }
 
@@ -201,16 +203,8 @@ BpfIds highest_ids() {
 }
 
 BpfIds orphaned_sonde_objects(const BpfIds& since, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  BpfIds orphans = orphans_now(since);
   // Only those that stay orphaned count: an exiting process's objects go soon.
-  while (!orphans.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    BpfIds again = still_in_kernel(orphans);
-    if (again.empty()) return again;
-    orphans = again;
-  }
-  return orphans;
+  return wait_until_freed(orphans_now(since), timeout);
 }
 
 BpfStatsState bpf_stats_state() {

@@ -285,16 +285,24 @@ std::vector<std::string> sonde_programs_in_kernel() {
   return out;
 }
 
+bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
 namespace {
 
 template <typename List>
 auto once_empty(List list) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  auto left = list();
-  while (!left.empty() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  decltype(list()) left;
+  wait_until([&] {
     left = list();
-  }
+    return left.empty();
+  });
   return left;
 }
 

@@ -94,6 +94,12 @@ std::map<std::string, double> parse_exposition(const std::string& text);
 std::optional<double> sample(const std::string& exposition, const std::string& name,
                              const std::string& labels = "");
 
+// Calls `done` every 20 ms until it returns true or `timeout` has passed; its last
+// answer. For what the kernel finishes a moment after the call that caused it (a
+// softirq thread, an RCU grace period): a deadline that only bounds a hang.
+bool wait_until(const std::function<bool()>& done,
+                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // Names of BPF programs currently loaded whose name starts with "sonde".
 std::vector<std::string> sonde_programs_in_kernel();
 std::vector<uint32_t> sonde_links_in_kernel();

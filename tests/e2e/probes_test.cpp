@@ -16,7 +16,6 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
-#include <thread>
 
 #include "tests/e2e/harness.h"
 #include "tests/e2e/workload.h"
@@ -152,16 +151,14 @@ TEST(Probes, TcpStatesByNameAndAddressesAsText) {
   // softirq thread, that can be after the client returned; wait (bounded) for it.
   std::string body;
   double both = 0;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (true) {
+  wait_until([&] {
     body = sonde.metrics();
     both = 0;
     for (const auto& [series, v] : parse_exposition(body)) {
       if (series.starts_with("ours_total{")) both += v;
     }
-    if (both >= 2 * kConnections || std::chrono::steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+    return both >= 2 * kConnections;
+  });
   EXPECT_EQ(value(body, "clients_total",
                   "daddr=\"127.0.0.1\",v6=\"127.0.0.1\",newstate=\"TCP_ESTABLISHED\""),
             kConnections);

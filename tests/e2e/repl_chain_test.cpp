@@ -1,9 +1,8 @@
 // REPL statements on one hook share its attachment (tools/sonde/repl/hook_chains.h):
 // statements attached and detached one by one, as the REPL does, each counting exactly
 // the getpid calls, function calls or page faults a forked child made while it was
-// attached (the child's own counts),
-// and the hook attached once (this process's descriptors, from /proc/self/fdinfo) while
-// several statements are on it.
+// attached (the child's own counts), and the hook attached once (this process's
+// descriptors, from /proc/self/fdinfo) while several statements are on it.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -186,7 +185,7 @@ class ReplHookChains : public ::testing::Test {
     ASSERT_GT(child.pid(), 0);
     ASSERT_TRUE(child.warm_up());
     // Rounds of a few page faults, far below the throttling limit (calls()).
-    const uint64_t x = act == Act::kFault ? 1 : 10;
+    const uint64_t scale = act == Act::kFault ? 1 : 10;
     const std::string text =
         fmt::format("on {} where {}pid == {} count", probe, condition, child.pid());
     const int before = attachments(raw_tracepoint);
@@ -196,25 +195,25 @@ class ReplHookChains : public ::testing::Test {
     // One attachment of the hook: one descriptor, or one a CPU for a perf event.
     const int hook = attachments(raw_tracepoint) - before;
     EXPECT_GE(hook, 1);
-    ASSERT_TRUE(child.calls(30 * x));  // N
+    ASSERT_TRUE(child.calls(30 * scale));  // N
     uint32_t b = attach(text);
     ASSERT_NE(b, 0u);
     EXPECT_EQ(attachments(raw_tracepoint), before + hook) << "two statements, one attachment";
     EXPECT_EQ(chains_.attached_chains(), 1u);
-    ASSERT_TRUE(child.calls(20 * x));  // M
-    EXPECT_EQ(value(b), static_cast<double>(20 * x));
+    ASSERT_TRUE(child.calls(20 * scale));  // M
+    EXPECT_EQ(value(b), static_cast<double>(20 * scale));
     ASSERT_TRUE(registry_.detach(b));
-    ASSERT_TRUE(child.calls(10 * x));  // K
-    EXPECT_EQ(value(a), static_cast<double>(60 * x));
+    ASSERT_TRUE(child.calls(10 * scale));  // K
+    EXPECT_EQ(value(a), static_cast<double>(60 * scale));
 
     // C joins, then A, whose attach brought the dispatcher, leaves: C keeps counting.
     uint32_t c = attach(text);
     ASSERT_NE(c, 0u);
-    ASSERT_TRUE(child.calls(5 * x));
+    ASSERT_TRUE(child.calls(5 * scale));
     ASSERT_TRUE(registry_.detach(a));
     EXPECT_EQ(attachments(raw_tracepoint), before + hook);
-    ASSERT_TRUE(child.calls(7 * x));
-    EXPECT_EQ(value(c), static_cast<double>(12 * x));
+    ASSERT_TRUE(child.calls(7 * scale));
+    EXPECT_EQ(value(c), static_cast<double>(12 * scale));
 
     // The last statement takes the dispatcher, its program and its prog array with it.
     ASSERT_TRUE(registry_.detach(c));

@@ -5,7 +5,8 @@ namespace {
 
 // Flags several commands share, spelled once.
 constexpr Flag kHelp{"--help", "-h", "", "print this help and exit"};
-constexpr Flag kExpr{"--expr", "-e", "PROGRAM", "the program's text, instead of files (each -e adds to it)"};
+constexpr Flag kExpr{"--expr", "-e", "PROGRAM",
+                     "the program's text, instead of files (each -e adds to it)"};
 constexpr Flag kListen{"--listen", "-l", "HOST:PORT",
                        "serve Prometheus metrics on /metrics (a bare port binds 127.0.0.1)"};
 constexpr Flag kWebConfig{"--web-config", "", "FILE",

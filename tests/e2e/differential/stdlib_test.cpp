@@ -24,7 +24,6 @@
 
 #include <chrono>
 #include <cstring>
-#include <thread>
 
 #include "tests/e2e/differential/reference.h"
 
@@ -293,18 +292,16 @@ TEST(Drops, DatagramsToAClosedPortAsTheKernelCountsThem) {
   // The loopback's softirq receives (and drops) a datagram, in a softirq thread maybe
   // after sendto() returned, and counts it in NoPorts just before the drop: wait
   // (bounded) for the 25, then for sonde to have seen as many.
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  uint64_t inner1 = no_ports();
-  while (inner1 - inner0 < 25 && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
+  uint64_t inner1 = 0;
+  wait_until([&] {
     inner1 = no_ports();
-  }
-  std::string body = sonde.scrape();
-  while (sonde_total(body, "no_socket_total") < static_cast<double>(inner1 - inner0) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(50ms);
+    return inner1 - inner0 >= 25;
+  });
+  std::string body;
+  wait_until([&] {
     body = sonde.scrape();
-  }
+    return sonde_total(body, "no_socket_total") >= static_cast<double>(inner1 - inner0);
+  });
   EXPECT_EQ(sonde.stop().code, 0);
   const uint64_t outer1 = no_ports();
   const double ours = sonde_total(body, "no_socket_total");
