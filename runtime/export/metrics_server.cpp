@@ -43,10 +43,17 @@ constexpr std::string_view kIndexPage =
     "<!DOCTYPE html>\n<html><head><title>sonde</title></head>\n"
     "<body><h1>sonde</h1><p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
 
-// What civetweb knows of one connection, for the callbacks that see it.
-struct Connection {
-  bool answered = false;  // a response was started (by us or by civetweb)
-};
+// Whether a response was started on a connection (by us or by civetweb), kept as the
+// connection's user pointer naming one of these two, not as an allocation: civetweb's C++
+// wrapper skips the close callback of a connection that ends before mg_start returns (a
+// scrape answered "starting"), which leaked whatever the connection owned.
+char unanswered_mark = 0;
+char answered_mark = 0;
+
+void mark_answered(const mg_connection* connection) {
+  if (mg_get_user_connection_data(connection) == &unanswered_mark)
+    mg_set_user_connection_data(connection, &answered_mark);
+}
 
 // SONDE_SCRAPE_MEMORY=1: where the heap stands after each scrape (glibc's
 // mallinfo2), to tell memory in use from memory freed but kept by malloc.
@@ -324,21 +331,19 @@ int send(mg_connection* connection, const Response& response, bool head) {
 bool is(const char* text, std::string_view expected) { return text != nullptr && expected == text; }
 
 int on_begin_request(mg_connection* connection) {
-  auto* state = static_cast<Connection*>(mg_get_user_connection_data(connection));
-  if (state != nullptr) state->answered = true;
+  mark_answered(connection);
   MetricsServer::State* server = state_of(connection);
   if (server == nullptr || !server->ready) return send(connection, {503, {}, "starting\n"}, false);
   return server->serve(connection);
 }
 
 int on_http_error(mg_connection* connection, int, const char*) {
-  auto* state = static_cast<Connection*>(mg_get_user_connection_data(connection));
-  if (state != nullptr) state->answered = true;
+  mark_answered(connection);
   return 1;  // civetweb sends its own error page
 }
 
 int on_init_connection(const mg_connection*, void** data) {
-  *data = new Connection;
+  *data = &unanswered_mark;
   return 0;
 }
 
@@ -346,10 +351,9 @@ int on_init_connection(const mg_connection*, void** data) {
 // connection in silence): `OPTIONS *` and absolute-form targets (`GET http://h/metrics`),
 // which it keeps for a proxy it is not.
 void on_connection_close(const mg_connection* connection) {
-  auto* state = static_cast<Connection*>(mg_get_user_connection_data(connection));
-  if (state == nullptr) return;
+  if (mg_get_user_connection_data(connection) != &unanswered_mark) return;
   const mg_request_info* request = mg_get_request_info(connection);
-  if (!state->answered && request != nullptr && request->request_method != nullptr &&
+  if (request != nullptr && request->request_method != nullptr &&
       request->request_uri != nullptr && request->http_version != nullptr &&
       request->local_uri == nullptr) {
     auto* writable = const_cast<mg_connection*>(connection);
@@ -364,7 +368,6 @@ void on_connection_close(const mg_connection* connection) {
            head);
     }
   }
-  delete state;
 }
 
 int on_log(const mg_connection* connection, const char* message) {
