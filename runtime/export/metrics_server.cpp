@@ -353,9 +353,8 @@ int on_init_connection(const mg_connection*, void** data) {
 void on_connection_close(const mg_connection* connection) {
   if (mg_get_user_connection_data(connection) != &unanswered_mark) return;
   const mg_request_info* request = mg_get_request_info(connection);
-  if (request != nullptr && request->request_method != nullptr &&
-      request->request_uri != nullptr && request->http_version != nullptr &&
-      request->local_uri == nullptr) {
+  if (request != nullptr && request->request_method != nullptr && request->request_uri != nullptr &&
+      request->http_version != nullptr && request->local_uri == nullptr) {
     auto* writable = const_cast<mg_connection*>(connection);
     const bool head = is(request->request_method, "HEAD");
     if (is(request->request_method, "OPTIONS") && is(request->request_uri, "*")) {
