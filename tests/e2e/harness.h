@@ -94,6 +94,10 @@ std::map<std::string, double> parse_exposition(const std::string& text);
 std::optional<double> sample(const std::string& exposition, const std::string& name,
                              const std::string& labels = "");
 
+// Pins the calling thread to `cpu` (threads and processes it starts inherit it); false
+// when the CPU is not allowed.
+bool pin_to_cpu(int cpu);
+
 // Calls `done` every 20 ms until it returns true or `timeout` has passed; its last
 // answer. For what the kernel finishes a moment after the call that caused it (a
 // softirq thread, an RCU grace period): a deadline that only bounds a hang.

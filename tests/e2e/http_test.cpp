@@ -325,11 +325,9 @@ StartRound start_while_scraped() {
 }
 
 TEST(Starting, ScrapesDuringTheStartAreAnsweredWholeAndLeaveNothing) {
-  cpu_set_t all, one;
+  cpu_set_t all;
   ASSERT_EQ(sched_getaffinity(0, sizeof all, &all), 0);
-  CPU_ZERO(&one);
-  CPU_SET(sched_getcpu(), &one);
-  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);  // sonde inherits it
+  ASSERT_TRUE(pin_to_cpu(sched_getcpu()));  // sonde and the scrapers inherit it
   int starting = 0;
   for (int i = 0; i < 5; ++i) {
     StartRound round = start_while_scraped();

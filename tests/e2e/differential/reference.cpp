@@ -102,13 +102,6 @@ void measured(const std::string& what) { std::printf("[ measured ] %s\n", what.c
 
 // ---- workloads ----
 
-bool pin_to_cpu(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  return sched_setaffinity(0, sizeof set, &set) == 0;
-}
-
 int last_allowed_cpu() {
   cpu_set_t set;
   CPU_ZERO(&set);

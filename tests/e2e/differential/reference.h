@@ -112,8 +112,6 @@ class Workload {
   int status_ = 0;
 };
 
-// Pins the calling thread to `cpu`; false when the CPU is not allowed.
-bool pin_to_cpu(int cpu);
 // The highest CPU this process may run on.
 int last_allowed_cpu();
 
