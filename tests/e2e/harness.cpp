@@ -3,10 +3,12 @@
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
 #include <fcntl.h>
+#include <linux/loop.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -453,6 +455,53 @@ std::string disk_of(const std::string& path) {
   if (at == std::string::npos) return {};
   std::string rest = t.substr(at + 7);
   return rest.substr(0, rest.find('/'));
+}
+
+LoopDevice::LoopDevice(size_t bytes) {
+  backing_ = "/var/tmp/sonde-e2e-loop-" + std::to_string(getpid());
+  int file = open(backing_.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0600);
+  if (file < 0 || ftruncate(file, static_cast<off_t>(bytes)) != 0) {
+    why_ = backing_ + ": " + strerror(errno);
+    if (file >= 0) close(file);
+    return;
+  }
+  int control = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (control < 0) why_ = std::string("/dev/loop-control: ") + strerror(errno);
+  // Another process may take the free device first: then ask for the next one.
+  for (int attempt = 0; control >= 0 && fd_ < 0 && attempt < 10; ++attempt) {
+    int n = ioctl(control, LOOP_CTL_GET_FREE);
+    if (n < 0) {
+      why_ = std::string("LOOP_CTL_GET_FREE: ") + strerror(errno);
+      break;
+    }
+    std::string name = "loop" + std::to_string(n);
+    int dev = open(("/dev/" + name).c_str(), O_RDWR | O_CLOEXEC);
+    if (dev < 0) {
+      why_ = "/dev/" + name + ": " + strerror(errno);
+      break;
+    }
+    loop_config config{};
+    config.fd = static_cast<__u32>(file);
+    config.block_size = 4096;
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    if (ioctl(dev, LOOP_CONFIGURE, &config) == 0) {
+      fd_ = dev;
+      name_ = name;
+      why_.clear();
+      break;
+    }
+    const int error = errno;
+    why_ = "LOOP_CONFIGURE " + name + ": " + strerror(error);
+    close(dev);
+    if (error != EBUSY) break;
+  }
+  if (control >= 0) close(control);
+  close(file);  // the device holds the file now
+}
+
+LoopDevice::~LoopDevice() {
+  if (fd_ >= 0) close(fd_);  // LO_FLAGS_AUTOCLEAR detaches it
+  unlink(backing_.c_str());
 }
 
 }  // namespace sonde::e2e

@@ -158,4 +158,24 @@ std::string shell(const std::string& command, int* code = nullptr);
 // The whole disk that holds `path` ("vda"), from /sys/dev/block/MAJ:MIN; empty if none.
 std::string disk_of(const std::string& path);
 
+// A loop device of the test's own over a file in /var/tmp: no other process, journal or
+// writeback touches it, so its /sys/block counters count the test's requests alone.
+// The kernel detaches it when the last descriptor closes, the test's crash included.
+class LoopDevice {
+ public:
+  explicit LoopDevice(size_t bytes);
+  ~LoopDevice();
+  LoopDevice(const LoopDevice&) = delete;
+  LoopDevice& operator=(const LoopDevice&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  const std::string& why_not() const { return why_; }
+  const std::string& name() const { return name_; }  // "loop3"
+  std::string path() const { return "/dev/" + name_; }
+
+ private:
+  int fd_ = -1;
+  std::string name_, backing_, why_;
+};
+
 }  // namespace sonde::e2e
