@@ -19,6 +19,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstring>
+#include <fstream>
 #include <mutex>
 #include <regex>
 #include <sstream>
@@ -455,6 +456,16 @@ std::string disk_of(const std::string& path) {
   if (at == std::string::npos) return {};
   std::string rest = t.substr(at + 7);
   return rest.substr(0, rest.find('/'));
+}
+
+std::optional<DiskStat> disk_stat(const std::string& disk) {
+  std::ifstream in("/sys/block/" + disk + "/stat");
+  std::vector<uint64_t> f;
+  uint64_t v;
+  while (in >> v) f.push_back(v);
+  // Documentation/block/stat.rst: fields 1, 5, 12 and 16 count completed requests.
+  if (f.size() < 17) return std::nullopt;
+  return DiskStat{f[0], f[4], f[11], f[15]};
 }
 
 LoopDevice::LoopDevice(size_t bytes) {

@@ -158,6 +158,13 @@ std::string shell(const std::string& command, int* code = nullptr);
 // The whole disk that holds `path` ("vda"), from /sys/dev/block/MAJ:MIN; empty if none.
 std::string disk_of(const std::string& path);
 
+// /sys/block/DISK/stat: reads, writes, discards, flushes completed.
+struct DiskStat {
+  uint64_t reads = 0, writes = 0, discards = 0, flushes = 0;
+  bool operator==(const DiskStat&) const = default;
+};
+std::optional<DiskStat> disk_stat(const std::string& disk);
+
 // A loop device of the test's own over a file in /var/tmp: no other process, journal or
 // writeback touches it, so its /sys/block counters count the test's requests alone.
 // The kernel detaches it when the last descriptor closes, the test's crash included.

@@ -15,7 +15,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -25,20 +24,6 @@
 
 namespace sonde::e2e {
 namespace {
-
-// Reads and writes a disk completed (/sys/block/DISK/stat, Documentation/block/stat.rst).
-struct Completed {
-  uint64_t reads = 0, writes = 0;
-  bool operator==(const Completed&) const = default;
-};
-
-Completed completed(const std::string& disk) {
-  std::ifstream in("/sys/block/" + disk + "/stat");
-  std::vector<uint64_t> f;
-  uint64_t v;
-  while (in >> v) f.push_back(v);
-  return f.size() > 4 ? Completed{f[0], f[4]} : Completed{};
-}
 
 // `writes` 4 KiB O_DIRECT writes to a device (or a file it creates), then `reads` reads
 // of them: one request each, as each waits for the last to complete.
@@ -57,9 +42,10 @@ void direct_io(const std::string& path, int writes, int reads) {
 }
 
 // The disk's counters and sonde's counts at one moment: the counters read on either side
-// of the scrape agree, so no request completed while sonde was read.
+// of the scrape agree, so no request completed while sonde was read. None if the counters
+// are unreadable or never stand still.
 struct Moment {
-  Completed disk;
+  DiskStat disk;
   double reads = 0, writes = 0;
 };
 
@@ -67,10 +53,11 @@ std::optional<Moment> settled(int port, const std::string& disk) {
   const std::string metric = "sonde_block_rq_latency_seconds_count";
   const std::string labels = "disk=\"" + disk + "\",op=";
   for (int attempt = 0; attempt < 20; ++attempt) {
-    Completed before = completed(disk);
+    std::optional<DiskStat> before = disk_stat(disk);
+    if (!before) return std::nullopt;
     std::optional<std::string> body = http_get(port);
-    if (!body || completed(disk) != before) continue;
-    return Moment{before, sample(*body, metric, labels + "\"read\"").value_or(0),
+    if (!body || disk_stat(disk) != before) continue;
+    return Moment{*before, sample(*body, metric, labels + "\"read\"").value_or(0),
                   sample(*body, metric, labels + "\"write\"").value_or(0)};
   }
   return std::nullopt;
@@ -89,10 +76,10 @@ TEST(Spans, BlockRequestsMatchTheDisksOwnCounters) {
   LoopDevice device(kWrites * 4096);
   if (!device.ok()) GTEST_SKIP() << "no loop device of the test's own: " << device.why_not();
   auto before = settled(port, device.name());
-  ASSERT_TRUE(before) << device.name() << " never stood still for a scrape";
+  ASSERT_TRUE(before) << device.name() << ": no counters, or they never stood still";
   direct_io(device.path(), kWrites, kReads);
   auto after = settled(port, device.name());
-  ASSERT_TRUE(after) << device.name() << " never stood still for a scrape";
+  ASSERT_TRUE(after) << device.name() << ": no counters, or they never stood still";
   sonde.signal(SIGINT);
   EXPECT_EQ(sonde.wait().code, 0);
 

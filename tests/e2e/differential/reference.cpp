@@ -523,16 +523,6 @@ std::map<std::string, uint64_t> UnseenByBpf::counts() const {
   return out;
 }
 
-std::optional<DiskStat> disk_stat(const std::string& disk) {
-  std::ifstream in("/sys/block/" + disk + "/stat");
-  std::vector<uint64_t> f;
-  uint64_t v;
-  while (in >> v) f.push_back(v);
-  // Documentation/block/stat.rst: fields 1, 5, 12 and 16 count completed requests.
-  if (f.size() < 17) return std::nullopt;
-  return DiskStat{f[0], f[4], f[11], f[15]};
-}
-
 uint64_t proc_stat_processes() {
   std::ifstream in("/proc/stat");
   std::string key;

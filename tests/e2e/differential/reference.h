@@ -205,11 +205,6 @@ class UnseenByBpf {
   std::string dir_, event_, kind_, why_;
 };
 
-// /sys/block/DISK/stat: reads, writes, discards, flushes completed.
-struct DiskStat {
-  uint64_t reads = 0, writes = 0, discards = 0, flushes = 0;
-};
-std::optional<DiskStat> disk_stat(const std::string& disk);
 uint64_t proc_stat_processes();  // forks since boot
 std::optional<uint64_t> proc_net_snmp(const std::string& group, const std::string& field);
 
